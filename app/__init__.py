@@ -1,0 +1,54 @@
+"""Application factory for the staff web app (and the app context the bot worker uses)."""
+import os
+import secrets
+from pathlib import Path
+
+from dotenv import load_dotenv
+from flask import Flask
+
+from app.config import BASE_DIR, Config
+from app.database import configure_engine
+from app.extensions import csrf, db, login, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    load_dotenv(BASE_DIR / ".env")
+    cfg = Config(**(config or {}))
+    app = Flask(
+        __name__,
+        instance_path=cfg.INSTANCE_PATH,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+    )
+    app.config.from_object(cfg)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    login.init_app(app)
+    csrf.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+
+    from app import cli, web
+    from app.auth import bp as auth_bp
+    from app.admin import bp as admin_bp
+    from app.journal import bp as journal_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(journal_bp)
+    web.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _instance_secret(app: Flask) -> str:
+    """Without SECRET_KEY in the environment, keep a random one in the instance folder."""
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        os.chmod(path, 0o600)
+    return path.read_text().strip()

@@ -1,0 +1,50 @@
+"""Configuration read from the environment (and `.env`, loaded by the factory)."""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain PostgreSQL URLs at the psycopg 3 driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+class Config:
+    def __init__(self, **overrides):
+        instance = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+        self.INSTANCE_PATH = str(instance)
+        self.SECRET_KEY = os.environ.get("SECRET_KEY")
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
+            os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'app.db'}"
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.STORAGE_DIR = os.environ.get("STORAGE_DIR") or str(instance / "storage")
+        self.TELEGRAM_BOT_TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN", "")
+        self.TELEGRAM_API_URL = os.environ.get("TELEGRAM_API_URL", "")
+        self.BINDINGS_PER_ACCOUNT = _int("BINDINGS_PER_ACCOUNT", 10)
+        # Identification throttle: at most N wrong attempts per window per Telegram user.
+        self.IDENT_MAX_ATTEMPTS = _int("IDENT_MAX_ATTEMPTS", 5)
+        self.IDENT_WINDOW_SECONDS = _int("IDENT_WINDOW_SECONDS", 15 * 60)
+        # Web login throttle: per login name and per client address.
+        self.LOGIN_MAX_ATTEMPTS = _int("LOGIN_MAX_ATTEMPTS", 5)
+        self.LOGIN_WINDOW_SECONDS = _int("LOGIN_WINDOW_SECONDS", 15 * 60)
+        self.MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.WTF_CSRF_TIME_LIMIT = None  # a dispatcher keeps a tab open all day
+        self.TESTING = False
+        for key, value in overrides.items():
+            setattr(self, key, value)

@@ -1,0 +1,31 @@
+"""Per-connection database settings.
+
+SQLite is shared by the web process and the bot worker, so every connection
+gets WAL (readers never block the writer) and a busy timeout (a writer waits
+for the other instead of failing with "database is locked"). SQLite's own
+LOWER() folds ASCII only; we replace it with Python's str.lower so that
+case-insensitive search works for Cyrillic exactly as on PostgreSQL.
+"""
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+SQLITE_BUSY_TIMEOUT_MS = 15000
+
+
+def _py_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
+def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_on_connect(dbapi_conn, _record):
+        dbapi_conn.create_function("lower", 1, _py_lower, deterministic=True)
+        cursor = dbapi_conn.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()

@@ -1,0 +1,18 @@
+"""All tables, shared by the web app and the bot worker."""
+from app.models.base import utcnow
+from app.models.staff import StaffUser
+from app.models.reference import Category, Client, Executor, Subcategory
+from app.models.telegram import (
+    Conversation,
+    Notification,
+    ProcessedUpdate,
+    TelegramBinding,
+)
+from app.models.requests import Counter, Request, RequestEvent, RequestPhoto
+from app.models.throttle import Attempt
+
+__all__ = [
+    "Attempt", "Category", "Client", "Conversation", "Counter", "Executor",
+    "Notification", "ProcessedUpdate", "Request", "RequestEvent", "RequestPhoto",
+    "StaffUser", "Subcategory", "TelegramBinding", "utcnow",
+]

@@ -1,0 +1,86 @@
+"""Reference data kept by administrators: clients, categories, executors."""
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+
+
+class Client(db.Model):
+    """A personal account (лицевой счёт, ЛС) and the resident it belongs to."""
+
+    __tablename__ = "clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(32), unique=True)  # ЛС, digits only
+    full_name: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(100), default="")
+    street: Mapped[str] = mapped_column(String(200), default="")
+    house: Mapped[str] = mapped_column(String(20), default="")
+    house_letter: Mapped[str] = mapped_column(String(10), default="")
+    apartment: Mapped[str] = mapped_column(String(20), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")  # E.164 or empty
+    contract_number: Mapped[str] = mapped_column(String(50), default="")
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    bindings: Mapped[list["TelegramBinding"]] = relationship(  # noqa: F821
+        back_populates="client", cascade="all, delete-orphan", order_by="TelegramBinding.created_at"
+    )
+
+    __table_args__ = (Index("ix_clients_full_name", "full_name"),)
+
+    @property
+    def address(self) -> str:
+        return format_address(self.city, self.street, self.house, self.house_letter, self.apartment)
+
+
+def format_address(city, street, house, letter, apartment) -> str:
+    """`г. Самара, ул. Ленина, д. 5А, кв. 12`, skipping empty parts."""
+    parts = []
+    if city:
+        parts.append(f"г. {city}")
+    if street:
+        parts.append(street)
+    if house:
+        parts.append(f"д. {house}{letter or ''}")
+    if apartment:
+        parts.append(f"кв. {apartment}")
+    return ", ".join(parts)
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    subcategories: Mapped[list["Subcategory"]] = relationship(
+        back_populates="category", order_by="Subcategory.sort_order, Subcategory.name"
+    )
+
+
+class Subcategory(db.Model):
+    __tablename__ = "subcategories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    category: Mapped[Category] = relationship(back_populates="subcategories")
+
+    __table_args__ = (UniqueConstraint("category_id", "name", name="uq_subcategories_category_name"),)
+
+
+class Executor(db.Model):
+    __tablename__ = "executors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[str] = mapped_column(String(100), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    active: Mapped[bool] = mapped_column(default=True)

@@ -1,0 +1,125 @@
+"""Requests (заявки), their photos and history."""
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+from app.models.reference import format_address
+from app.services.statuses import Status, label
+
+
+class Counter(db.Model):
+    """Named counters; request numbers come from here so they are never reused."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Request(db.Model):
+    __tablename__ = "requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(BigInteger, unique=True)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="SET NULL"))
+    # Snapshot of the client at filing time: later edits of the client do not rewrite history.
+    account: Mapped[str] = mapped_column(String(32), default="")
+    client_full_name: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    street: Mapped[str] = mapped_column(String(200), default="")
+    house: Mapped[str] = mapped_column(String(20), default="")
+    house_letter: Mapped[str] = mapped_column(String(10), default="")
+    apartment: Mapped[str] = mapped_column(String(20), default="")
+    contact_phone: Mapped[str] = mapped_column(String(20), default="")
+
+    author_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    author_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    source: Mapped[str] = mapped_column(String(16), default="telegram")  # telegram / phone
+    # Set by the bot from the dialog so a replayed update cannot file the request twice.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    subcategory_id: Mapped[int | None] = mapped_column(ForeignKey("subcategories.id"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default=Status.NEW.value)
+    executor_id: Mapped[int | None] = mapped_column(ForeignKey("executors.id"))
+
+    assigned_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    in_progress_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    archived_at: Mapped[object | None] = mapped_column(UTCDateTime)
+
+    client = relationship("Client")
+    category = relationship("Category")
+    subcategory = relationship("Subcategory")
+    executor = relationship("Executor")
+    created_by = relationship("StaffUser")
+    photos: Mapped[list["RequestPhoto"]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="RequestPhoto.id"
+    )
+    events: Mapped[list["RequestEvent"]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="RequestEvent.id"
+    )
+
+    # Indexes for the journal: default sort, and the filters dispatchers use most.
+    __table_args__ = (
+        Index("ix_requests_created_at", "created_at"),
+        Index("ix_requests_status_created", "status", "created_at"),
+        Index("ix_requests_category_created", "category_id", "created_at"),
+        Index("ix_requests_subcategory", "subcategory_id"),
+        Index("ix_requests_executor_created", "executor_id", "created_at"),
+        Index("ix_requests_updated_at", "updated_at"),
+        Index("ix_requests_client", "client_id"),
+        Index("ix_requests_account", "account"),
+        Index("ix_requests_author", "author_telegram_id", "created_at"),
+    )
+
+    @property
+    def status_label(self) -> str:
+        return label(self.status)
+
+    @property
+    def address(self) -> str:
+        return format_address(self.city, self.street, self.house, self.house_letter, self.apartment)
+
+
+class RequestPhoto(db.Model):
+    __tablename__ = "request_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    telegram_file_id: Mapped[str] = mapped_column(String(256), default="")
+    telegram_file_unique_id: Mapped[str] = mapped_column(String(128), default="")
+    # Path relative to STORAGE_DIR; empty until the worker has downloaded the file.
+    file_path: Mapped[str] = mapped_column(String(512), default="")
+    caption: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+    request: Mapped[Request] = relationship(back_populates="photos")
+
+
+class RequestEvent(db.Model):
+    """One line of a request's history: created, status moved, executor changed, comment."""
+
+    __tablename__ = "request_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16))  # created / status / executor / comment
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    actor_label: Mapped[str] = mapped_column(String(200), default="")  # e.g. "Житель (Telegram)"
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    from_value: Mapped[str] = mapped_column(String(200), default="")
+    to_value: Mapped[str] = mapped_column(String(200), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    request: Mapped[Request] = relationship(back_populates="events")
+    actor = relationship("StaffUser")

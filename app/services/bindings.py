@@ -1,0 +1,83 @@
+"""Telegram bindings: which (Telegram user, phone) pairs belong to a personal account.
+
+One rule lives here: an account holds at most BINDINGS_PER_ACCOUNT pairs, and
+when a new pair would exceed that, the oldest pairs are released.
+"""
+from flask import current_app
+from sqlalchemy import delete, select
+
+from app.extensions import db
+from app.models import Client, TelegramBinding
+
+
+def binding_limit() -> int:
+    return int(current_app.config["BINDINGS_PER_ACCOUNT"])
+
+
+def find_client(account: str) -> Client | None:
+    return db.session.execute(select(Client).where(Client.account == account)).scalar_one_or_none()
+
+
+def current_binding(telegram_user_id: int) -> TelegramBinding | None:
+    """The user's newest pair: it decides the account and the phone the bot offers."""
+    return db.session.execute(
+        select(TelegramBinding)
+        .where(TelegramBinding.telegram_user_id == telegram_user_id)
+        .order_by(TelegramBinding.created_at.desc(), TelegramBinding.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def bind(client: Client, telegram_user_id: int, chat_id: int, phone: str) -> TelegramBinding:
+    """Store the pair for the account (idempotent) and release the oldest beyond the limit."""
+    existing = db.session.execute(
+        select(TelegramBinding).where(
+            TelegramBinding.client_id == client.id,
+            TelegramBinding.telegram_user_id == telegram_user_id,
+            TelegramBinding.phone == phone,
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        existing.chat_id = chat_id
+        return existing
+    binding = TelegramBinding(
+        client_id=client.id, telegram_user_id=telegram_user_id, chat_id=chat_id, phone=phone
+    )
+    db.session.add(binding)
+    db.session.flush()
+    enforce_limit(client.id)
+    return binding
+
+
+def enforce_limit(client_id: int) -> list[int]:
+    """Release the oldest pairs of the account beyond the limit; return their ids."""
+    ids = db.session.execute(
+        select(TelegramBinding.id)
+        .where(TelegramBinding.client_id == client_id)
+        .order_by(TelegramBinding.created_at.desc(), TelegramBinding.id.desc())
+    ).scalars().all()
+    released = list(ids[binding_limit():])
+    if released:
+        db.session.execute(delete(TelegramBinding).where(TelegramBinding.id.in_(released)))
+    return released
+
+
+def replace_phone(binding: TelegramBinding, new_phone: str) -> TelegramBinding:
+    """The resident says the old number is gone: the same pair now holds the new number."""
+    clash = db.session.execute(
+        select(TelegramBinding).where(
+            TelegramBinding.client_id == binding.client_id,
+            TelegramBinding.telegram_user_id == binding.telegram_user_id,
+            TelegramBinding.phone == new_phone,
+            TelegramBinding.id != binding.id,
+        )
+    ).scalar_one_or_none()
+    if clash is not None:  # the new number is already a pair: just drop the old one
+        db.session.delete(binding)
+        return clash
+    binding.phone = new_phone
+    return binding
+
+
+def revoke(binding_id: int) -> None:
+    db.session.execute(delete(TelegramBinding).where(TelegramBinding.id == binding_id))

@@ -1,0 +1,143 @@
+"""The request lifecycle: filing, executor, status moves, comments.
+
+Web views and bot handlers call these and never set a status directly. Every
+change writes a history event; every status change also queues a Telegram
+message for the resident in the outbox (the worker sends it).
+"""
+from app.extensions import db
+from app.models import Notification, Request, RequestEvent, utcnow
+from app.services import statuses
+from app.services.numbering import next_request_number
+from app.services.statuses import Status
+
+RESIDENT_LABEL = "Житель (Telegram)"
+
+
+class RequestError(ValueError):
+    """A change the rules forbid; the message is shown to the user as is."""
+
+
+def _actor_fields(actor) -> dict:
+    if actor is None:
+        return {"actor_id": None, "actor_label": RESIDENT_LABEL}
+    return {"actor_id": actor.id, "actor_label": actor.display_name}
+
+
+def create_request(
+    *, client, category, subcategory=None, description="", contact_phone="",
+    author_telegram_id=None, author_chat_id=None, actor=None, source="telegram",
+    idempotency_key=None,
+) -> Request:
+    """File a request for the client, snapshotting the address and name as they are now."""
+    if category is None:
+        raise RequestError("Выберите категорию заявки.")
+    if subcategory is not None and subcategory.category_id != category.id:
+        raise RequestError("Подкатегория не относится к выбранной категории.")
+    now = utcnow()
+    request = Request(
+        number=next_request_number(),
+        created_at=now,
+        updated_at=now,
+        client_id=client.id,
+        account=client.account,
+        client_full_name=client.full_name,
+        city=client.city,
+        street=client.street,
+        house=client.house,
+        house_letter=client.house_letter,
+        apartment=client.apartment,
+        contact_phone=contact_phone or client.phone,
+        author_telegram_id=author_telegram_id,
+        author_chat_id=author_chat_id,
+        created_by_id=actor.id if actor is not None else None,
+        source=source,
+        idempotency_key=idempotency_key,
+        category_id=category.id,
+        subcategory_id=subcategory.id if subcategory is not None else None,
+        description=description,
+        status=Status.NEW.value,
+    )
+    db.session.add(request)
+    db.session.flush()
+    db.session.add(RequestEvent(
+        request_id=request.id, created_at=now, kind="created", to_status=Status.NEW.value,
+        **_actor_fields(actor),
+    ))
+    return request
+
+
+def change_status(request: Request, target: str, actor, comment: str = "") -> None:
+    """Move the request along an allowed transition, record it and tell the resident."""
+    try:
+        target_status = Status(target)
+    except ValueError:
+        raise RequestError("Неизвестный статус.") from None
+    current = Status(request.status)
+    if not statuses.can_move(current, target_status):
+        raise RequestError(
+            f"Нельзя перевести заявку из статуса «{current.label}» в «{target_status.label}»."
+        )
+    if target_status in statuses.NEEDS_EXECUTOR and request.executor_id is None:
+        raise RequestError("Сначала назначьте исполнителя.")
+    now = utcnow()
+    request.status = target_status.value
+    request.updated_at = now
+    field = statuses.TIMESTAMP_FIELD.get(target_status)
+    if field:
+        setattr(request, field, now)
+    db.session.add(RequestEvent(
+        request_id=request.id, created_at=now, kind="status",
+        from_status=current.value, to_status=target_status.value, comment=comment,
+        **_actor_fields(actor),
+    ))
+    notify_resident(request, status_message(request, comment))
+
+
+def assign_executor(request: Request, executor, actor, comment: str = "") -> None:
+    """Set or change the executor; a new request becomes «назначена исполнителю»."""
+    if executor is None:
+        raise RequestError("Выберите исполнителя.")
+    if not executor.active and request.executor_id != executor.id:
+        raise RequestError("Этот исполнитель отключён.")
+    if Status(request.status) in (Status.CLOSED, Status.ARCHIVED):
+        raise RequestError("Заявка закрыта: исполнителя сменить нельзя.")
+    if request.executor_id == executor.id:
+        return
+    now = utcnow()
+    old_name = request.executor.full_name if request.executor is not None else ""
+    request.executor_id = executor.id
+    request.executor = executor
+    request.updated_at = now
+    db.session.add(RequestEvent(
+        request_id=request.id, created_at=now, kind="executor",
+        from_value=old_name, to_value=executor.full_name, comment=comment,
+        **_actor_fields(actor),
+    ))
+    if request.status == Status.NEW.value:
+        change_status(request, Status.ASSIGNED.value, actor)
+
+
+def add_comment(request: Request, actor, text: str) -> None:
+    text = (text or "").strip()
+    if not text:
+        raise RequestError("Комментарий пустой.")
+    now = utcnow()
+    request.updated_at = now
+    db.session.add(RequestEvent(
+        request_id=request.id, created_at=now, kind="comment", comment=text,
+        **_actor_fields(actor),
+    ))
+
+
+def status_message(request: Request, comment: str = "") -> str:
+    text = f"Статус вашей заявки № {request.number} изменён: {request.status_label}."
+    if comment:
+        text += f"\nКомментарий: {comment}"
+    return text
+
+
+def notify_resident(request: Request, text: str) -> None:
+    """Queue a Telegram message for the resident who filed the request (if any)."""
+    if request.author_chat_id is None:
+        return
+    db.session.add(Notification(chat_id=request.author_chat_id, text=text, request_id=request.id))

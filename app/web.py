@@ -1,0 +1,80 @@
+"""App-wide web behaviour: the login wall, security headers, errors, template helpers."""
+from zoneinfo import ZoneInfo
+
+from flask import Flask, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from app.extensions import db, login
+from app.models import StaffUser
+from app.services.phones import display_phone
+from app.services.statuses import label as status_label
+
+PUBLIC_ENDPOINTS = {"auth.login", "static"}
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+@login.user_loader
+def load_user(user_id: str):
+    try:
+        return db.session.get(StaffUser, int(user_id))
+    except (TypeError, ValueError):
+        return None
+
+
+def init_app(app: Flask) -> None:
+    tz = ZoneInfo(app.config.get("TIMEZONE", "Europe/Moscow"))
+
+    @app.before_request
+    def require_login():
+        """Nothing but the login page and static files is reachable without a session."""
+        if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+            return None
+        target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+        if request.headers.get("HX-Request"):
+            return "", 401, {"HX-Redirect": target}
+        return redirect(target)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.vary.add("HX-Request")  # fragments and full pages share URLs
+        return response
+
+    def error_page(code: int, title: str, message: str):
+        def handler(error):
+            text = getattr(error, "description", None) if code == 400 else None
+            return render_template("error.html", code=code, title=title,
+                                   message=text or message), code
+        return handler
+
+    app.register_error_handler(CSRFError, lambda e: (render_template(
+        "error.html", code=400, title="Форма устарела",
+        message="Страница была открыта слишком давно или форма отправлена не отсюда. "
+                "Обновите страницу и повторите действие."), 400))
+    app.register_error_handler(400, error_page(400, "Неверный запрос", "Проверьте введённые данные."))
+    app.register_error_handler(403, error_page(403, "Доступ запрещён",
+                                               "Это действие доступно только администратору."))
+    app.register_error_handler(404, error_page(404, "Не найдено", "Такой страницы или записи нет."))
+    app.register_error_handler(405, error_page(405, "Метод не поддерживается", "Так эту страницу открыть нельзя."))
+    app.register_error_handler(413, error_page(413, "Файл слишком большой",
+                                               "Размер файла превышает допустимый."))
+    app.register_error_handler(500, error_page(500, "Ошибка сервера",
+                                               "Что-то пошло не так. Попробуйте ещё раз или сообщите администратору."))
+
+    @app.template_filter("dt")
+    def format_datetime(value, fmt: str = "%d.%m.%Y %H:%M"):
+        if value is None:
+            return ""
+        return value.astimezone(tz).strftime(fmt)
+
+    app.jinja_env.filters["phone"] = display_phone
+    app.jinja_env.filters["status_label"] = status_label
+    app.config["TZ"] = tz

@@ -1,0 +1,164 @@
+"""Shared fixtures.
+
+Every test that takes `app` runs on SQLite, and again on PostgreSQL when
+TEST_DATABASE_URL points at a server (`.ci/run` sets it when one answers).
+The schema is built by the real Alembic migrations, once per backend.
+"""
+import os
+import re
+import shutil
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.config import normalise_database_url
+from app.extensions import db
+from app.models import StaffUser
+from tests import factories
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+ADMIN_PASSWORD = "admin-secret-1"
+OPERATOR_PASSWORD = "operator-secret-1"
+
+
+def base_config(tmp_path, database_url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "STORAGE_DIR": str(tmp_path / "storage"),
+    }
+
+
+def migrate_database(tmp_path, database_url: str) -> None:
+    app = create_app(base_config(tmp_path, database_url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def reset_postgres(url: str) -> None:
+    engine = create_engine(normalise_database_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A migrated SQLite file, copied for each test (much faster than migrating each time)."""
+    root = tmp_path_factory.mktemp("sqlite-template")
+    path = root / "template.db"
+    migrate_database(root, f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_ready(tmp_path_factory):
+    reset_postgres(PG_URL)
+    migrate_database(tmp_path_factory.mktemp("pg"), PG_URL)
+    return PG_URL
+
+
+def truncate_postgres(url: str) -> None:
+    engine = create_engine(normalise_database_url(url))
+    with engine.begin() as conn:
+        tables = [t.name for t in db.metadata.sorted_tables]
+        conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        conn.execute(text("INSERT INTO counters (name, value) VALUES ('request', 0)"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(request, tmp_path):
+    """A fresh, migrated database for one test, on the backend of the test's parameter."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "sqlite":
+        path = tmp_path / "app.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_ready")
+    truncate_postgres(url)
+    return url
+
+
+def pytest_generate_tests(metafunc):
+    if "database_url" in metafunc.fixturenames:
+        only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        metafunc.parametrize("database_url", ["sqlite"] if only_sqlite else BACKENDS, indirect=True)
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app(base_config(tmp_path, database_url))
+    with app.app_context():
+        db.session.add(_staff("admin", ADMIN_PASSWORD, "admin", "Анна Администратор"))
+        db.session.add(_staff("operator", OPERATOR_PASSWORD, "operator", "Олег Оператор"))
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _staff(login, password, role, full_name):
+    user = StaffUser(login=login, role=role, full_name=full_name)
+    user.set_password(password)
+    return user
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for arranging data directly through the models."""
+    with app.app_context():
+        yield factories
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, login="admin", password=None):
+        password = password or {"admin": ADMIN_PASSWORD, "operator": OPERATOR_PASSWORD}[login]
+        self._client.get("/login")
+        return self._client.post("/login", data={
+            "login": login, "password": password, "csrf_token": csrf_token(self._client),
+        })
+
+    def logout(self):
+        return self._client.post("/logout", data={"csrf_token": csrf_token(self._client)})
+
+
+def csrf_token(client) -> str:
+    """The CSRF token of the client's session, as a real form would carry it."""
+    page = client.get("/login" if not _logged_in(client) else "/").get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or \
+        re.search(r'"X-CSRFToken": "([^"]+)"', page)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def _logged_in(client) -> bool:
+    with client.session_transaction() as sess:
+        return "_user_id" in sess
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
