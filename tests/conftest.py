@@ -4,13 +4,16 @@ Every test that takes `app` runs on SQLite, and again on PostgreSQL when
 TEST_DATABASE_URL points at a server (`.ci/run` sets it when one answers).
 The schema is built by the real Alembic migrations, once per backend.
 """
+import functools
 import os
 import re
 import shutil
+import uuid
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 
 from app import create_app
 from app.config import normalise_database_url
@@ -42,14 +45,6 @@ def migrate_database(tmp_path, database_url: str) -> None:
         db.engine.dispose()
 
 
-def reset_postgres(url: str) -> None:
-    engine = create_engine(normalise_database_url(url))
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory):
     """A migrated SQLite file, copied for each test (much faster than migrating each time)."""
@@ -61,18 +56,33 @@ def sqlite_template(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def postgres_ready(tmp_path_factory):
-    reset_postgres(PG_URL)
-    migrate_database(tmp_path_factory.mktemp("pg"), PG_URL)
-    return PG_URL
+    """A private database on the TEST_DATABASE_URL server, migrated once, dropped at the end.
+
+    Private, so that concurrent test runs on one server never see each other's tables.
+    """
+    server = make_url(normalise_database_url(PG_URL))
+    name = f"zhkh_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name).render_as_string(hide_password=False)
+    migrate_database(tmp_path_factory.mktemp("pg"), url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@functools.cache
+def _engine(url: str):
+    return create_engine(url, poolclass=NullPool)
 
 
 def truncate_postgres(url: str) -> None:
-    engine = create_engine(normalise_database_url(url))
-    with engine.begin() as conn:
+    with _engine(url).begin() as conn:
         tables = [t.name for t in db.metadata.sorted_tables]
         conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
         conn.execute(text("INSERT INTO counters (name, value) VALUES ('request', 0)"))
-    engine.dispose()
 
 
 @pytest.fixture
