@@ -1,9 +1,10 @@
 """App-wide web behaviour: the login wall, security headers, errors, template helpers."""
 from zoneinfo import ZoneInfo
 
-from flask import Flask, redirect, render_template, request, url_for
+from flask import Flask, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 
 from app.extensions import db, login
 from app.models import StaffUser
@@ -68,6 +69,17 @@ def init_app(app: Flask) -> None:
                                                "Размер файла превышает допустимый."))
     app.register_error_handler(500, error_page(500, "Ошибка сервера",
                                                "Что-то пошло не так. Попробуйте ещё раз или сообщите администратору."))
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error):
+        """The database is down or locked too long: say so plainly; the pool reconnects later."""
+        app.logger.error("Database unavailable: %s", error)
+        db.session.rollback()
+        g._login_user = login.anonymous_user()  # render without asking the database again
+        return render_template(
+            "error.html", code=503, title="База данных временно недоступна",
+            message="Не удалось обратиться к базе данных. Ваши данные не потеряны — "
+                    "повторите действие через минуту."), 503, {"Retry-After": "30"}
 
     @app.template_filter("dt")
     def format_datetime(value, fmt: str = "%d.%m.%Y %H:%M"):
