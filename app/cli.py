@@ -42,5 +42,48 @@ def create_admin(login_name: str, password: str, if_none: bool) -> None:
         click.echo(f"Password: {password}")
 
 
+@click.command("import-clients")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file and print the report without saving.")
+def import_clients(path: str, dry_run: bool) -> None:
+    """Import clients from an .xlsx or .csv file (create or update by personal account)."""
+    from pathlib import Path
+
+    from app.services import client_import
+
+    file = Path(path)
+    try:
+        report = client_import.import_clients(file.read_bytes(), file.name, dry_run=dry_run)
+    except client_import.ImportFailed as exc:
+        db.session.rollback()
+        raise click.ClickException(f"Nothing imported: {exc}") from None
+    if not dry_run:
+        db.session.commit()
+    for line in report.lines():
+        click.echo(line)
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing (successfully) when the database has data.")
+@click.option("--clients", default=300, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--requests", default=400, show_default=True, type=click.IntRange(0, 100_000))
+@click.option("--seed", "rng_seed", default=2024, show_default=True, help="Random seed.")
+def seed_demo(if_empty: bool, clients: int, requests: int, rng_seed: int) -> None:
+    """Fill an empty database with demo clients, categories, executors and requests."""
+    from app.services import demo_data
+
+    if not demo_data.is_empty():
+        if if_empty:
+            click.echo("The database already has data; demo data not added.")
+            return
+        raise click.ClickException("The database already has clients, categories or requests; "
+                                   "seed-demo only fills an empty database.")
+    created = demo_data.seed(clients=clients, requests=requests, rng_seed=rng_seed)
+    db.session.commit()
+    click.echo("Demo data added: " + ", ".join(f"{count} {name}" for name, count in created.items()) + ".")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
+    app.cli.add_command(import_clients)
+    app.cli.add_command(seed_demo)

@@ -21,10 +21,12 @@ CSP = (
 
 @login.user_loader
 def load_user(user_id: str):
+    """A deactivated account loses its open sessions at once, not at its next login."""
     try:
-        return db.session.get(StaffUser, int(user_id))
+        user = db.session.get(StaffUser, int(user_id))
     except (TypeError, ValueError):
         return None
+    return user if user is not None and user.active else None
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,276 @@
+"""Demo data for `flask seed-demo`: a small management company that has been working a few months.
+
+Deterministic: the same seed gives the same people, addresses and requests
+(dates are relative to the day it runs). Requests go through the real request
+services, so numbers, history events and status timestamps are what the live
+system would write; their author_chat_id is None, so no Telegram message is
+queued for these invented residents. The name lists are public for other
+generators (e.g. benchmarks).
+"""
+import random
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import (
+    Category, Client, Executor, Request, RequestEvent, StaffUser, Subcategory, utcnow,
+)
+from app.models.staff import ROLE_OPERATOR
+from app.services import requests as request_service
+from app.services.statuses import TIMESTAMP_FIELD, Status
+
+LAST_NAMES = [
+    "Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов",
+    "Новиков", "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов", "Егоров",
+    "Павлов", "Козлов", "Степанов", "Николаев", "Орлов", "Андреев", "Макаров", "Никитин",
+    "Захаров", "Зайцев", "Соловьёв", "Борисов", "Яковлев", "Григорьев", "Романов", "Воробьёв",
+    "Сергеев", "Кузьмин", "Фролов", "Александров", "Дмитриев", "Королёв", "Гусев", "Киселёв",
+    "Ильин", "Максимов", "Поляков", "Сорокин", "Виноградов", "Ковалёв", "Белов", "Медведев",
+    "Антонов", "Тарасов", "Жуков", "Баранов", "Филиппов", "Комаров", "Давыдов", "Беляев",
+]
+MALE_FIRST_NAMES = [
+    "Александр", "Сергей", "Дмитрий", "Андрей", "Алексей", "Максим", "Иван", "Михаил",
+    "Евгений", "Владимир", "Николай", "Павел", "Артём", "Виктор", "Олег", "Юрий", "Игорь",
+    "Роман", "Константин", "Геннадий", "Анатолий", "Василий", "Григорий", "Денис",
+]
+FEMALE_FIRST_NAMES = [
+    "Елена", "Ольга", "Наталья", "Татьяна", "Ирина", "Светлана", "Анна", "Мария", "Екатерина",
+    "Юлия", "Людмила", "Галина", "Марина", "Надежда", "Валентина", "Анастасия", "Вера",
+    "Лариса", "Нина", "Любовь", "Оксана", "Дарья", "Ксения", "Зоя",
+]
+PATRONYMIC_ROOTS = [
+    "Александров", "Сергеев", "Дмитриев", "Андреев", "Алексеев", "Иванов", "Михайлов",
+    "Владимиров", "Николаев", "Павлов", "Викторов", "Петров", "Юрьев", "Олегов", "Борисов",
+    "Васильев", "Геннадьев", "Анатольев", "Евгеньев", "Григорьев",
+]
+CITY = "Самара"
+STREETS = [
+    "ул. Ленина", "ул. Гагарина", "пр. Мира", "ул. Советская", "ул. Садовая", "ул. Молодёжная",
+    "ул. Школьная", "ул. Победы", "ул. Лесная", "ул. Новая", "ул. Заводская", "ул. Строителей",
+    "пр. Кирова", "ул. Некрасова", "ул. Чкалова", "ул. Пушкина",
+]
+HOUSE_LETTERS = ["", "", "", "", "А", "Б"]
+
+CATEGORIES = {
+    "Сантехника": ["Протечка", "Засор канализации", "Нет горячей воды", "Нет холодной воды",
+                   "Замена смесителя или крана"],
+    "Электрика": ["Нет света в квартире", "Не горит свет в подъезде", "Искрит розетка или щиток",
+                  "Замена автомата"],
+    "Лифт": ["Лифт не работает", "Застревание в лифте", "Не работает кнопка вызова"],
+    "Отопление": ["Холодные батареи", "Течь радиатора", "Завоздушен стояк"],
+    "Уборка": ["Уборка подъезда", "Вывоз мусора", "Снег и наледь"],
+    "Прочее": ["Домофон", "Двери и окна в подъезде", "Другое"],
+}
+DESCRIPTIONS = {
+    "Протечка": ["Течёт с потолка в ванной, соседи сверху не открывают.",
+                 "Капает из-под раковины на кухне, подставили таз.",
+                 "Мокрое пятно на стене в туалете, растёт второй день."],
+    "Засор канализации": ["Не уходит вода в ванной и на кухне.", "Засор в унитазе, вантуз не помогает.",
+                          "Запах канализации в подъезде, в подвале вода."],
+    "Нет горячей воды": ["Со вчерашнего вечера нет горячей воды, объявления не было.",
+                         "Горячая вода еле тёплая уже неделю."],
+    "Нет холодной воды": ["Нет холодной воды во всём стояке.", "Очень слабый напор холодной воды."],
+    "Замена смесителя или крана": ["Сорвало кран на стояке, перекрыли воду в квартире.",
+                                   "Не перекрывается вентиль на отводе к счётчику."],
+    "Нет света в квартире": ["Пропал свет в квартире, у соседей есть.", "Выбивает автомат в щитке на площадке."],
+    "Не горит свет в подъезде": ["Не горит свет на 3-м и 4-м этажах.", "Темно у входа в подъезд, лампа не горит.",
+                                 "Не работает освещение на лестнице с 1 по 5 этаж."],
+    "Искрит розетка или щиток": ["Искрит и гудит щиток на площадке.", "Щёлкает и греется распределительный щиток."],
+    "Замена автомата": ["Автомат в этажном щитке не держит нагрузку."],
+    "Лифт не работает": ["Лифт стоит с утра, на табло ошибка.", "Лифт не приезжает на вызов.",
+                         "Не закрываются двери лифта на первом этаже."],
+    "Застревание в лифте": ["Лифт застрял между 6 и 7 этажом, внутри никого, но он не едет."],
+    "Не работает кнопка вызова": ["Кнопка вызова на 8 этаже не нажимается.", "Выломана кнопка вызова на 2 этаже."],
+    "Холодные батареи": ["Батареи в комнате еле тёплые, в квартире +17.", "Холодный полотенцесушитель."],
+    "Течь радиатора": ["Подтекает батарея на стыке секций.", "Капает из-под крана на радиаторе."],
+    "Завоздушен стояк": ["Стояк в угловой комнате холодный, шумит вода.", "Батарея холодная сверху, тёплая снизу."],
+    "Уборка подъезда": ["В подъезде не моют полы две недели.", "Грязь и мусор на лестнице после ремонта соседей."],
+    "Вывоз мусора": ["Контейнеры переполнены, мусор вокруг площадки.", "Не вывезли крупногабаритный мусор."],
+    "Снег и наледь": ["Наледь на крыльце, скользко.", "Не почищен снег у подъезда и на тротуаре.",
+                      "Сосульки над входом в подъезд."],
+    "Домофон": ["Не работает домофон, дверь не открывается ключом.", "Трубка домофона не звонит."],
+    "Двери и окна в подъезде": ["Разбито окно между 4 и 5 этажом.", "Не закрывается входная дверь подъезда."],
+    "Другое": ["Прошу проверить показания общедомового счётчика.", "Шумят трубы по ночам.",
+               "На детской площадке сломаны качели."],
+}
+COMMENTS = [
+    "Мастер придёт завтра с 10 до 12.", "Позвонили жителю, договорились о времени.",
+    "Нужна запчасть, ждём поставку.", "Доступ в подвал согласован.", "Работы выполнены, житель доволен.",
+    "Повторная заявка от соседей по тому же стояку.",
+]
+EXECUTORS = [
+    ("Кузнецов Виктор Петрович", "Сантехник"), ("Мельников Сергей Олегович", "Сантехник"),
+    ("Зайцев Игорь Анатольевич", "Слесарь-сантехник"), ("Волков Андрей Николаевич", "Электрик"),
+    ("Лебедев Павел Юрьевич", "Электрик"), ("Гусев Олег Викторович", "Лифтёр"),
+    ("Тихонов Денис Сергеевич", "Механик по лифтам"), ("Сидорова Галина Ивановна", "Уборщица"),
+    ("Рахимов Фарид Ильдарович", "Дворник"), ("Прохоров Николай Васильевич", "Мастер участка"),
+    ("Белова Ирина Алексеевна", "Инженер"), ("Шубин Роман Геннадьевич", "Разнорабочий"),
+]
+# Which positions can take requests of a category.
+CATEGORY_POSITIONS = {
+    "Сантехника": ("Сантехник", "Слесарь-сантехник"), "Электрика": ("Электрик",),
+    "Лифт": ("Лифтёр", "Механик по лифтам"), "Отопление": ("Слесарь-сантехник", "Сантехник", "Инженер"),
+    "Уборка": ("Уборщица", "Дворник"), "Прочее": ("Мастер участка", "Разнорабочий", "Инженер"),
+}
+DISPATCHERS = [("demo.smirnova", "Смирнова Елена Викторовна"), ("demo.orlov", "Орлов Дмитрий Андреевич")]
+
+# The path through the statuses that ends in each status.
+PATHS = {
+    Status.NEW: [],
+    Status.ASSIGNED: ["assign"],
+    Status.IN_PROGRESS: ["assign", Status.IN_PROGRESS],
+    Status.DONE: ["assign", Status.IN_PROGRESS, Status.DONE],
+    Status.CLOSED: ["assign", Status.IN_PROGRESS, Status.DONE, Status.CLOSED],
+    Status.ARCHIVED: ["assign", Status.IN_PROGRESS, Status.DONE, Status.CLOSED, Status.ARCHIVED],
+}
+
+
+def person(rng: random.Random) -> str:
+    """A Russian full name: Фамилия Имя Отчество, grammatical gender agreed."""
+    last, root = rng.choice(LAST_NAMES), rng.choice(PATRONYMIC_ROOTS)
+    if rng.random() < 0.55:
+        return f"{last}а {rng.choice(FEMALE_FIRST_NAMES)} {root}на"
+    return f"{last} {rng.choice(MALE_FIRST_NAMES)} {root}ич"
+
+
+def mobile(rng: random.Random) -> str:
+    return f"+79{rng.choice(['02', '12', '17', '27', '37', '61', '63', '77', '85', '96'])}{rng.randrange(10**7):07d}"
+
+
+def is_empty() -> bool:
+    """No reference data and no requests yet (staff users do not count)."""
+    for model in (Client, Category, Executor, Request):
+        if db.session.execute(select(func.count()).select_from(model)).scalar_one():
+            return False
+    return True
+
+
+def seed(*, clients: int = 300, requests: int = 400, days: int = 150, rng_seed: int = 2024) -> dict:
+    """Fill the database (the caller commits); returns what was created."""
+    rng = random.Random(rng_seed)
+    now = utcnow()
+    client_objs = _clients(rng, clients)
+    categories = _categories()
+    executors = [Executor(full_name=name, position=position, phone=mobile(rng)) for name, position in EXECUTORS]
+    executors[-1].active = False  # someone who left: history keeps him, new requests cannot
+    db.session.add_all(executors)
+    dispatchers = _dispatchers()
+    db.session.flush()
+
+    statuses = _status_plan(rng, requests)
+    times = sorted(now - timedelta(days=days) + timedelta(seconds=rng.randrange(days * 86400 - 7200))
+                   for _ in range(requests))
+    for when, status in zip(times, statuses):
+        _request(rng, when, status, now, client_objs, categories, executors, dispatchers)
+    db.session.flush()
+    return {"clients": len(client_objs), "categories": len(categories), "executors": len(executors),
+            "requests": requests}
+
+
+def _clients(rng, count):
+    buildings = [(street, str(number), rng.choice(HOUSE_LETTERS), rng.choice([36, 60, 80, 120]))
+                 for street in STREETS for number in rng.sample(range(1, 121), 2)]
+    flats = [(b, flat) for b in buildings for flat in range(1, b[3] + 1)]
+    # Several accounts in one flat happen (communal flats), but only once the houses are full.
+    chosen = rng.sample(flats, count) if count <= len(flats) else [rng.choice(flats) for _ in range(count)]
+    accounts = rng.sample(range(100_000_000, 1_000_000_000), count)
+    objs = []
+    for i, (((street, house, letter, _), flat), account) in enumerate(zip(chosen, accounts)):
+        objs.append(Client(
+            account=str(account), full_name=person(rng), city=CITY, street=street, house=house,
+            house_letter=letter, apartment=str(flat), phone=mobile(rng) if rng.random() < 0.9 else "",
+            contract_number=f"Д-{2015 + i % 9}/{i + 1:05d}",
+        ))
+    db.session.add_all(objs)
+    return objs
+
+
+def _categories():
+    result = []
+    for order, (name, subs) in enumerate(CATEGORIES.items(), start=1):
+        category = Category(name=name, sort_order=order)
+        category.subcategories = [Subcategory(name=sub, sort_order=i) for i, sub in enumerate(subs, start=1)]
+        result.append(category)
+    db.session.add_all(result)
+    return result
+
+
+def _dispatchers():
+    """Demo dispatchers for the history; inactive with a random password, so nobody can log in."""
+    users = []
+    for login, full_name in DISPATCHERS:
+        user = db.session.execute(select(StaffUser).where(StaffUser.login == login)).scalar_one_or_none()
+        if user is None:
+            user = StaffUser(login=login, full_name=full_name, role=ROLE_OPERATOR, active=False)
+            user.set_password(secrets.token_urlsafe(24))
+            db.session.add(user)
+        users.append(user)
+    return users
+
+
+def _status_plan(rng, count):
+    """Older requests are mostly finished, the newest mostly open; every status occurs."""
+    plan = []
+    for i in range(count):
+        age = 1 - i / max(count - 1, 1)  # 1 = oldest
+        if age > 0.6:
+            weights = [1, 1, 2, 6, 40, 50]
+        elif age > 0.15:
+            weights = [4, 8, 12, 20, 50, 6]
+        else:
+            weights = [40, 25, 20, 10, 5, 0]
+        plan.append(rng.choices(list(Status), weights)[0])
+    statuses = list(Status)
+    for rank, status in enumerate(statuses):  # new at the newest end, archived at the oldest
+        if status not in plan and count:
+            plan[round((1 - rank / (len(statuses) - 1)) * (count - 1))] = status
+    return plan
+
+
+def _request(rng, when, target, now, clients, categories, executors, dispatchers):
+    client = rng.choice(clients)
+    category = rng.choices(categories, [30, 20, 12, 15, 13, 10])[0]
+    sub = rng.choice(category.subcategories)
+    by_phone = rng.random() < 0.3
+    dispatcher = rng.choice(dispatchers)
+    request = request_service.create_request(
+        client=client, category=category, subcategory=sub,
+        description=rng.choice(DESCRIPTIONS[sub.name]), contact_phone=client.phone or mobile(rng),
+        actor=dispatcher if by_phone else None, source="phone" if by_phone else "telegram",
+    )
+    suitable = [e for e in executors if e.active and e.position in CATEGORY_POSITIONS[category.name]]
+    path = PATHS[target]
+    if target == Status.CLOSED and rng.random() < 0.1:  # a duplicate closed without work
+        path = [Status.CLOSED]
+    for step in path:
+        if step == "assign":
+            request_service.assign_executor(request, rng.choice(suitable), dispatcher)
+        else:
+            comment = rng.choice(COMMENTS) if rng.random() < 0.25 else ""
+            if path == [Status.CLOSED]:
+                comment = "Дубликат: по этому адресу уже есть заявка."
+            request_service.change_status(request, step.value, dispatcher, comment)
+        if rng.random() < 0.1:
+            request_service.add_comment(request, dispatcher, rng.choice(COMMENTS))
+    db.session.flush()
+    _backdate(rng, request, when, now)
+
+
+def _backdate(rng, request, when, now):
+    """Spread the request's history from its filing time on, never into the future."""
+    events = db.session.execute(
+        select(RequestEvent).where(RequestEvent.request_id == request.id).order_by(RequestEvent.id)
+    ).scalars().all()
+    moment = when
+    for index, event in enumerate(events):
+        if index:
+            moment = min(moment + timedelta(minutes=rng.randint(5, 60 * 48)), now)
+        event.created_at = moment
+        if event.kind == "status":
+            field = TIMESTAMP_FIELD.get(Status(event.to_status))
+            if field:
+                setattr(request, field, moment)
+    request.created_at = when
+    request.updated_at = moment
