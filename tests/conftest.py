@@ -14,6 +14,7 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
+from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.config import normalise_database_url
@@ -119,8 +120,14 @@ def app(database_url, tmp_path):
 
 def _staff(login, password, role, full_name):
     user = StaffUser(login=login, role=role, full_name=full_name)
-    user.set_password(password)
+    user.password_hash = _password_hash(password)
     return user
+
+
+@functools.cache
+def _password_hash(password: str) -> str:
+    """Hashed once per run and cheaply: the default scrypt costs ~0.1 s per hash and per login."""
+    return generate_password_hash(password, method="pbkdf2:sha256:1000")
 
 
 @pytest.fixture
