@@ -1,10 +1,175 @@
-# Placeholder home; the journal issue replaces it.
-from flask import render_template
+"""The request journal: table, filters, sorting, pages, column choice, Excel export."""
+from math import ceil
+from urllib.parse import parse_qsl, urlencode
 
-from app.journal import bp
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.extensions import db
+from app.journal import bp, export
+from app.journal.columns import BY_KEY, CHOICE, COLUMNS, DATE, NUMBER, visible_columns
+from app.journal.query import PAGE_SIZES, load_choices, parse_state
+from app.models import Category, Subcategory
+
+JOURNAL_QUERY_KEY = "journal_query"  # the last journal view, for "back to the journal" links
+
+
+def _wants_rows_fragment() -> bool:
+    """An htmx request for the table body; a history restore (Back button) needs the full page."""
+    return (request.headers.get("HX-Request") == "true"
+            and not request.headers.get("HX-History-Restore-Request")
+            and request.headers.get("HX-Target") == "journal-body")
 
 
 @bp.route("/")
 def index():
-    """Request journal."""
-    return render_template("error.html", code=200, title="Журнал заявок", message="")
+    """Request journal: the filtered, sorted, paginated table (just the rows for htmx)."""
+    tz = current_app.config["TZ"]
+    choices = load_choices()
+    state = parse_state(request.args, choices)
+    columns = visible_columns(current_user.get_journal_columns())
+
+    total = db.session.execute(state.count_statement(tz)).scalar_one()
+    pages = max(1, ceil(total / state.per_page))
+    state.page = min(state.page, pages)
+    rows = db.session.execute(state.page_statement(columns, tz)).all()
+
+    query = state.query_string()
+    if session.get(JOURNAL_QUERY_KEY) != query:
+        session[JOURNAL_QUERY_KEY] = query
+    context = dict(
+        state=state, columns=columns, all_columns=COLUMNS, rows=rows, total=total, pages=pages,
+        choices=choices, page_sizes=PAGE_SIZES, hidden_filters=_hidden_filters(state, columns, choices),
+        query=query,
+    )
+    if _wants_rows_fragment():
+        context["subcategory_changed"] = request.headers.get("HX-Trigger-Name") == "category"
+        response = make_response(render_template("journal/_results.html", **context))
+        response.headers["HX-Push-Url"] = url_for("journal.index") + (f"?{query}" if query else "")
+        return response
+    return render_template("journal/index.html", **context)
+
+
+def _hidden_filters(state, columns, choices) -> list[tuple]:
+    """Filters that apply to columns the user has hidden: shown so nothing filters silently."""
+    out = []
+    for key, value in state.values.items():
+        column = BY_KEY[key]
+        if column in columns:
+            continue
+        if column.filter == DATE:
+            start, end = value
+            text = " ".join(part for part in (
+                f"с {start:%d.%m.%Y}" if start else "", f"по {end:%d.%m.%Y}" if end else "") if part)
+        elif column.filter == CHOICE:
+            text = dict(choices.options[key]).get(value, value)
+        elif column.filter == NUMBER:
+            text = f"№ {value}"
+        else:
+            text = f"«{state.raw[key]}»"
+        out.append((column, text, state.without(key)))
+    return out
+
+
+def journal_back_url() -> str:
+    """The journal as the user last saw it (filters, sort, page)."""
+    query = session.get(JOURNAL_QUERY_KEY, "")
+    return url_for("journal.index") + (f"?{query}" if query else "")
+
+
+def page_window(page: int, pages: int, around: int = 2) -> list[int | None]:
+    """Page numbers to link: first, last and a few around the current one; None marks a gap."""
+    shown = sorted({1, pages, *range(max(1, page - around), min(pages, page + around) + 1)})
+    out: list[int | None] = []
+    for number in shown:
+        if out and number - out[-1] > 1:
+            out.append(None)
+        out.append(number)
+    return out
+
+
+@bp.app_context_processor
+def _journal_helpers():
+    return {"journal_back_url": journal_back_url, "page_window": page_window}
+
+
+@bp.app_template_filter("num")
+def format_number(value) -> str:
+    """12 345 (a narrow no-break space between thousands, as Russian text has it)."""
+    return f"{value or 0:,}".replace(",", "\u202f")
+
+
+@bp.post("/journal/columns")
+def save_columns():
+    """Save which columns this user sees, or go back to the defaults."""
+    if request.form.get("reset"):
+        current_user.set_journal_columns(None)
+        flash("Колонки журнала возвращены к набору по умолчанию.", "success")
+    else:
+        chosen = set(request.form.getlist("columns"))
+        keys = [c.key for c in COLUMNS if c.key in chosen or c.required]
+        current_user.set_journal_columns(keys)
+        flash("Набор колонок сохранён.", "success")
+    db.session.commit()
+    # Only our own parameters go back into the URL: no open redirect through `query`.
+    query = urlencode(parse_qsl(request.form.get("query", "").lstrip("?"))[:40])
+    return redirect(url_for("journal.index") + (f"?{query}" if query else ""), 303)
+
+
+@bp.route("/journal/subcategories")
+def subcategory_options():
+    """The subcategory list of the chosen category (the new-request form asks on every change)."""
+    category_id = request.args.get("category", "")
+    options = []
+    if category_id.isdigit():
+        options = db.session.execute(
+            select(Subcategory.id, Subcategory.name)
+            .join(Category, Category.id == Subcategory.category_id)
+            .where(Subcategory.category_id == int(category_id), Subcategory.active, Category.active)
+            .order_by(Subcategory.sort_order, Subcategory.name)
+        ).all()
+    return render_template("journal/_subcategory_select.html", options=options, selected="")
+
+
+@bp.post("/journal/export")
+def export_start():
+    """Start an Excel export of the filtered, sorted rows (all pages, visible columns)."""
+    tz = current_app.config["TZ"]
+    state = parse_state(request.form, load_choices())
+    columns = visible_columns(current_user.get_journal_columns())
+    total = db.session.execute(state.count_statement(tz)).scalar_one()
+    if total > export.EXCEL_MAX_ROWS:
+        job = {"state": "error", "message": (
+            f"Найдено {total:,} строк, а в лист Excel помещается не больше {export.EXCEL_MAX_ROWS:,}. "
+            "Уточните фильтры.").replace(",", " ")}
+    else:
+        job = export.start(current_app._get_current_object(), current_user.id,
+                           state.rows_statement(columns, tz, with_id=False), columns, total)
+    return render_template("journal/_export.html", job=job)
+
+
+@bp.route("/journal/export/<job_id>")
+def export_status(job_id: str):
+    """Progress of an export (the page polls it), then the download link."""
+    job = export.status(current_user.id, job_id)
+    if job is None:
+        abort(404)
+    return render_template("journal/_export.html", job=job)
+
+
+@bp.post("/journal/export/<job_id>/cancel")
+def export_cancel(job_id: str):
+    """Stop a running export."""
+    if not export.cancel(current_user.id, job_id):
+        abort(404)
+    return render_template("journal/_export.html", job=export.status(current_user.id, job_id))
+
+
+@bp.route("/journal/export/<job_id>/file")
+def export_file(job_id: str):
+    """Download a finished export."""
+    response = export.download(current_user.id, job_id)
+    if response is None:
+        abort(404)
+    return response

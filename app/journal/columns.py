@@ -1,0 +1,105 @@
+"""The journal's columns: the one place that says what each column shows, how it
+is filtered and sorted, and how it is written to Excel.
+
+The table, the filter row, sorting, the column menu and the export all read
+COLUMNS; adding a column here adds it everywhere.
+"""
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import case
+
+from app.models import Category, Executor, Request, Subcategory
+from app.services.statuses import Status, label
+
+# Filter kinds (see query.py for how each is parsed and applied).
+TEXT = "text"        # contains, case-insensitive (Cyrillic too)
+PHONE = "phone"      # contains, on digits only: "8 912 345" finds +7912345…
+NUMBER = "number"    # exact integer
+DATE = "date"        # range of days, both ends optional
+CHOICE = "choice"    # one value from a list
+
+
+# Export formatters: database value -> plain Python value for a cell.
+def as_text(value, tz):
+    return value or None
+
+
+def as_int(value, tz):
+    return value
+
+
+def as_status(value, tz):
+    return label(value)
+
+
+def as_datetime(value, tz):
+    """Excel has no time zones: write the local wall-clock time the table shows."""
+    return value.astimezone(tz).replace(tzinfo=None) if value is not None else None
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    expr: object                  # SQL expression selected for the table and the export
+    filter: str                   # TEXT / PHONE / NUMBER / DATE / CHOICE
+    filter_expr: object = None    # what the filter compares, when not `expr` (ids for choices)
+    sort_expr: object = None      # what ORDER BY uses, when not `expr`
+    sortable: bool = True
+    default: bool = True          # visible until the user chooses otherwise
+    required: bool = False        # cannot be hidden
+    display: str = "text"         # how _rows.html renders the cell
+    export: Callable = as_text
+    width: int = 16               # Excel column width, in characters
+    nullable: bool = False        # sorts NULLs last in both directions
+    join: tuple | None = None     # (table, ON clause) the expression needs
+
+    @property
+    def filter_target(self):
+        return self.filter_expr if self.filter_expr is not None else self.expr
+
+    @property
+    def order_target(self):
+        return self.sort_expr if self.sort_expr is not None else self.expr
+
+
+# Workflow order, so sorting by status reads new -> archived rather than alphabetically.
+STATUS_ORDER = case({s.value: i for i, s in enumerate(Status)}, value=Request.status, else_=len(Status))
+
+COLUMNS: list[Column] = [
+    Column("number", "Номер", Request.number, NUMBER, required=True, display="number",
+           export=as_int, width=10),
+    Column("created_at", "Создана", Request.created_at, DATE, display="datetime",
+           export=as_datetime, width=17),
+    Column("status", "Статус", Request.status, CHOICE, sort_expr=STATUS_ORDER, display="status",
+           export=as_status, width=22),
+    Column("category", "Категория", Category.name, CHOICE, filter_expr=Request.category_id,
+           join=(Category, Category.id == Request.category_id), width=20),
+    Column("subcategory", "Подкатегория", Subcategory.name, CHOICE, filter_expr=Request.subcategory_id,
+           join=(Subcategory, Subcategory.id == Request.subcategory_id), nullable=True, width=22),
+    Column("client", "ФИО клиента", Request.client_full_name, TEXT, width=30),
+    Column("account", "ЛС", Request.account, TEXT, width=12),
+    Column("city", "Город", Request.city, TEXT, default=False, width=14),
+    Column("street", "Улица", Request.street, TEXT, width=24),
+    Column("house", "Дом", Request.house, TEXT, width=7),
+    Column("letter", "Литера", Request.house_letter, TEXT, default=False, width=7),
+    Column("apartment", "Кв.", Request.apartment, TEXT, width=7),
+    Column("phone", "Телефон", Request.contact_phone, PHONE, display="phone", width=16),
+    Column("executor", "Исполнитель", Executor.full_name, CHOICE, filter_expr=Request.executor_id,
+           join=(Executor, Executor.id == Request.executor_id), nullable=True, width=24),
+    Column("description", "Описание", Request.description, TEXT, sortable=False, display="long",
+           width=60),
+    Column("updated_at", "Изменена", Request.updated_at, DATE, default=False, display="datetime",
+           export=as_datetime, width=17),
+]
+
+BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
+DEFAULT_KEYS: list[str] = [c.key for c in COLUMNS if c.default]
+DEFAULT_SORT = ("created_at", True)  # newest first
+
+
+def visible_columns(saved: list[str] | None) -> list[Column]:
+    """The user's saved choice in table order; unknown keys are dropped, required ones kept."""
+    chosen = {key for key in saved or () if key in BY_KEY} or set(DEFAULT_KEYS)
+    return [c for c in COLUMNS if c.key in chosen or c.required]

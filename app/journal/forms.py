@@ -1,0 +1,41 @@
+"""Forms of the request page and of a request filed by phone."""
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from app.services.phones import InvalidPhone, normalise_phone
+
+
+class StatusForm(FlaskForm):
+    status = HiddenField()     # the pressed button's value
+    current = HiddenField()    # the status the page showed, to catch a colleague's change
+    status_comment = TextAreaField("Комментарий для жителя", validators=[Optional(), Length(max=1000)])
+
+
+class ExecutorForm(FlaskForm):
+    executor = SelectField("Исполнитель", choices=[], validate_choice=False,
+                           validators=[DataRequired("Выберите исполнителя.")])
+    executor_comment = StringField("Комментарий", validators=[Optional(), Length(max=500)])
+
+
+class CommentForm(FlaskForm):
+    text = TextAreaField("Комментарий", validators=[
+        DataRequired("Напишите комментарий."), Length(max=2000, message="Не больше 2000 символов.")])
+
+
+class NewRequestForm(FlaskForm):
+    client_id = HiddenField(validators=[DataRequired("Выберите клиента: найдите его по ЛС или ФИО.")])
+    category = SelectField("Категория", choices=[], validate_choice=False,
+                           validators=[DataRequired("Выберите категорию.")])
+    subcategory = SelectField("Подкатегория", choices=[], validate_choice=False, validators=[Optional()])
+    description = TextAreaField("Описание проблемы", validators=[
+        DataRequired("Опишите проблему со слов жителя."),
+        Length(max=4000, message="Не больше 4000 символов.")])
+    contact_phone = StringField("Контактный телефон", validators=[Optional()])
+
+    def validate_contact_phone(self, field):
+        if field.data and field.data.strip():
+            try:
+                field.data = normalise_phone(field.data)
+            except InvalidPhone as error:
+                raise ValidationError(str(error)) from None

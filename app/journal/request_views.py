@@ -1,0 +1,225 @@
+"""The request page (details, photos, history, executor, status, comments) and
+filing a request for a resident who phoned in.
+
+Every change goes through app.services.requests, which enforces the rules and
+writes the history and the resident's notification.
+"""
+import mimetypes
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from app.extensions import db
+from app.journal import bp
+from app.journal.forms import CommentForm, ExecutorForm, NewRequestForm, StatusForm
+from app.models import Category, Client, Executor, Request, RequestEvent, RequestPhoto, Subcategory
+from app.services import requests as request_service
+from app.services.requests import RequestError
+from app.services.statuses import Status, allowed_targets
+
+IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
+CLIENT_RESULTS = 20
+
+
+def _load(request_id: int, lock: bool = False) -> Request:
+    """The request or 404; `lock` holds its row until commit (PostgreSQL) so two dispatchers
+    changing it at once are applied one after the other."""
+    stmt = select(Request).where(Request.id == request_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    obj = db.session.execute(stmt).scalar_one_or_none()
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def _executor_choices(req: Request) -> list[tuple[str, str]]:
+    executors = db.session.execute(
+        select(Executor).where(or_(Executor.active, Executor.id == req.executor_id)).order_by(Executor.full_name)
+    ).scalars()
+    return [("", "— выберите —")] + [
+        (str(e.id), e.full_name + (f", {e.position}" if e.position else "") + ("" if e.active else " (отключён)"))
+        for e in executors
+    ]
+
+
+def _render(req: Request, *, status_form=None, executor_form=None, comment_form=None,
+            error: str | None = None, code: int = 200):
+    executor_form = executor_form or ExecutorForm(formdata=None)
+    executor_form.executor.choices = _executor_choices(req)
+    if not executor_form.executor.data and req.executor_id:
+        executor_form.executor.data = str(req.executor_id)
+    events = db.session.execute(
+        select(RequestEvent).where(RequestEvent.request_id == req.id).order_by(RequestEvent.id.desc())
+    ).scalars().all()
+    return render_template(
+        "journal/request.html", req=req, events=events, photos=req.photos,
+        targets=allowed_targets(req.status),
+        executor_locked=req.status in (Status.CLOSED, Status.ARCHIVED),
+        status_form=status_form or StatusForm(formdata=None), executor_form=executor_form,
+        comment_form=comment_form or CommentForm(formdata=None), error=error,
+    ), code
+
+
+@bp.route("/requests/<int:request_id>")
+def request_page(request_id: int):
+    """A request: details, photos, history and what a dispatcher can do with it."""
+    return _render(_load(request_id))
+
+
+@bp.post("/requests/<int:request_id>/status")
+def change_status(request_id: int):
+    """Move the request to another status, only along the allowed transitions."""
+    req = _load(request_id, lock=True)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        return _render(req, status_form=form, error="Проверьте комментарий.", code=400)
+    if form.current.data and form.current.data != req.status:
+        return _render(req, status_form=form, code=409, error=(
+            f"Пока страница была открыта, статус заявки изменился: сейчас «{req.status_label}». "
+            "Проверьте и повторите."))
+    try:
+        request_service.change_status(req, form.status.data or "", current_user,
+                                      (form.status_comment.data or "").strip())
+    except RequestError as error:
+        db.session.rollback()
+        return _render(_load(request_id), status_form=form, error=str(error), code=409)
+    db.session.commit()
+    flash(f"Статус заявки № {req.number} изменён: «{req.status_label}».", "success")
+    return redirect(url_for("journal.request_page", request_id=req.id), 303)
+
+
+@bp.post("/requests/<int:request_id>/executor")
+def assign_executor(request_id: int):
+    """Assign or change the executor; a new request becomes «назначена исполнителю»."""
+    req = _load(request_id, lock=True)
+    form = ExecutorForm()
+    if not form.validate_on_submit():
+        return _render(req, executor_form=form, code=400)
+    value = form.executor.data or ""
+    executor = db.session.get(Executor, int(value)) if value.isdigit() and len(value) < 10 else None
+    if executor is None:
+        form.executor.errors.append("Такого исполнителя нет: выберите из списка.")
+        return _render(req, executor_form=form, code=400)
+    was_new = req.status == Status.NEW
+    try:
+        request_service.assign_executor(req, executor, current_user,
+                                        (form.executor_comment.data or "").strip())
+    except RequestError as error:
+        db.session.rollback()
+        return _render(_load(request_id), executor_form=form, error=str(error), code=409)
+    db.session.commit()
+    message = f"Исполнитель: {executor.full_name}."
+    if was_new and req.status == Status.ASSIGNED:
+        message += " Заявка назначена исполнителю."
+    flash(message, "success")
+    return redirect(url_for("journal.request_page", request_id=req.id), 303)
+
+
+@bp.post("/requests/<int:request_id>/comment")
+def add_comment(request_id: int):
+    """Add a staff comment to the history."""
+    req = _load(request_id, lock=True)
+    form = CommentForm()
+    if not form.validate_on_submit():
+        return _render(req, comment_form=form, code=400)
+    try:
+        request_service.add_comment(req, current_user, form.text.data)
+    except RequestError as error:
+        db.session.rollback()
+        return _render(_load(request_id), comment_form=form, error=str(error), code=400)
+    db.session.commit()
+    flash("Комментарий добавлен.", "success")
+    return redirect(url_for("journal.request_page", request_id=req.id, _anchor="history"), 303)
+
+
+@bp.route("/requests/<int:request_id>/photos/<int:photo_id>")
+def photo(request_id: int, photo_id: int):
+    """A resident's photo from STORAGE_DIR (signed-in staff only; never a file outside it)."""
+    item = db.session.get(RequestPhoto, photo_id)
+    if item is None or item.request_id != request_id or not item.file_path:
+        abort(404)
+    storage = Path(current_app.config["STORAGE_DIR"]).resolve()
+    path = (storage / item.file_path).resolve()
+    if not path.is_relative_to(storage) or not path.is_file():
+        abort(404)
+    mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    inline = mimetype in IMAGE_TYPES  # anything else is a download, never a page of our site
+    response = send_from_directory(storage, str(path.relative_to(storage)), mimetype=mimetype if inline
+                                   else "application/octet-stream", as_attachment=not inline)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+# --- a request filed by phone ---------------------------------------------------
+
+@bp.route("/requests/new", methods=["GET", "POST"])
+def new_request():
+    """File a request for a resident who phoned in."""
+    form = NewRequestForm()
+    categories = db.session.execute(
+        select(Category).where(Category.active).order_by(Category.sort_order, Category.name)).scalars().all()
+    form.category.choices = [("", "— выберите —")] + [(str(c.id), c.name) for c in categories]
+    category = next((c for c in categories if str(c.id) == form.category.data), None)
+    subcategories = [s for s in category.subcategories if s.active] if category else []
+    form.subcategory.choices = [("", "— без подкатегории —")] + [(str(s.id), s.name) for s in subcategories]
+    client = _client_or_none(form.client_id.data)
+
+    if form.validate_on_submit():
+        subcategory = next((s for s in subcategories if str(s.id) == form.subcategory.data), None)
+        if client is None:
+            form.client_id.errors.append("Клиент не найден: найдите его заново по ЛС или ФИО.")
+        elif category is None:
+            form.category.errors.append("Выберите категорию из списка.")
+        elif form.subcategory.data and subcategory is None:
+            form.subcategory.errors.append("Эта подкатегория не относится к выбранной категории.")
+        else:
+            try:
+                req = request_service.create_request(
+                    client=client, category=category, subcategory=subcategory,
+                    description=form.description.data.strip(),
+                    contact_phone=form.contact_phone.data or client.phone,
+                    actor=current_user, source="phone",
+                )
+            except RequestError as error:
+                db.session.rollback()
+                form.category.errors.append(str(error))
+            else:
+                db.session.commit()
+                flash(f"Заявка № {req.number} создана.", "success")
+                return redirect(url_for("journal.request_page", request_id=req.id), 303)
+    code = 400 if request.method == "POST" else 200
+    return render_template("journal/new_request.html", form=form, client=client), code
+
+
+def _client_or_none(value) -> Client | None:
+    value = (value or "").strip()
+    return db.session.get(Client, int(value)) if value.isdigit() and len(value) < 10 else None
+
+
+@bp.route("/requests/new/clients")
+def client_search():
+    """Clients whose ЛС starts with, or whose name contains, what was typed."""
+    q = request.args.get("q", "").strip()[:100]
+    clients = []
+    if len(q) >= 2 or (q.isdigit() and q):
+        conditions = [func.lower(Client.full_name).contains(q.lower(), autoescape=True)]
+        if q.isdigit():
+            conditions.append(Client.account.startswith(q, autoescape=True))
+        clients = db.session.execute(
+            select(Client).where(or_(*conditions)).order_by(Client.full_name, Client.account).limit(CLIENT_RESULTS + 1)
+        ).scalars().all()
+    return render_template("journal/_client_results.html", clients=clients[:CLIENT_RESULTS], q=q,
+                           more=len(clients) > CLIENT_RESULTS)
+
+
+@bp.route("/requests/new/client", defaults={"client_id": None})
+@bp.route("/requests/new/client/<int:client_id>")
+def client_pick(client_id: int | None):
+    """The client part of the new-request form: a search box, or the chosen client."""
+    client = db.session.get(Client, client_id) if client_id is not None else None
+    if client_id is not None and client is None:
+        abort(404)
+    return render_template("journal/_client_picker.html", client=client, errors=[])

@@ -1,0 +1,56 @@
+// Journal and request page behaviour (our CSP forbids inline scripts).
+(function () {
+  "use strict";
+
+  // A click anywhere on a journal row opens the request (links and selections keep working).
+  document.addEventListener("click", function (evt) {
+    var row = evt.target.closest("#journal-body tr[data-href]");
+    if (!row || evt.target.closest("a, button, input, select, label")) return;
+    if (window.getSelection && String(window.getSelection())) return;  // the user is selecting text
+    if (evt.ctrlKey || evt.metaKey || evt.button === 1) {
+      window.open(row.dataset.href, "_blank");
+    } else {
+      window.location.href = row.dataset.href;
+    }
+  });
+
+  // The column menu keeps the current filters: send the query string the page shows now.
+  document.addEventListener("submit", function (evt) {
+    if (evt.target.id !== "columns-form") return;
+    evt.target.elements.query.value = window.location.search.replace(/^\?/, "");
+  });
+
+  // Enter in a search-as-you-type box must not submit the surrounding form.
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key === "Enter" && evt.target.matches("[data-no-submit]")) evt.preventDefault();
+  });
+
+  // Close buttons of the export box; Escape closes an open menu.
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest("[data-dismiss]");
+    if (button) {
+      var box = document.getElementById(button.dataset.dismiss);
+      if (box) box.replaceChildren();
+      if (box) box.className = "";
+    }
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (!menu.contains(evt.target)) menu.removeAttribute("open");
+    });
+  });
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key === "Escape") {
+      document.querySelectorAll("details.menu[open]").forEach(function (menu) { menu.removeAttribute("open"); });
+    }
+  });
+
+  // A finished export downloads itself once; the link stays for another try.
+  function autoDownload(root) {
+    var link = root.matches && root.matches("[data-autodownload]") ? root
+      : root.querySelector && root.querySelector("[data-autodownload]");
+    if (link && !link.dataset.started) {
+      link.dataset.started = "1";
+      link.click();
+    }
+  }
+  document.addEventListener("htmx:load", function (evt) { autoDownload(evt.detail.elt); });
+})();
