@@ -4,6 +4,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
+from wtforms.fields.choices import SelectChoice
 
 from app.admin import bp
 from app.admin.common import admin_required, contains, done, paginate, render_list, search_term
@@ -174,7 +175,7 @@ def category_delete(category_id: int):
 
 # --- subcategories ---------------------------------------------------------------------------
 
-def _category_choices():
+def _category_choices() -> list[tuple[int, str]]:
     return [(c.id, c.name + ("" if c.active else " (отключена)")) for c in db.session.execute(
         select(Category).order_by(Category.sort_order, Category.name)).scalars()]
 
@@ -199,7 +200,7 @@ def subcategories():
 
 def _subcategory_form(obj=None):
     form = SubcategoryForm(obj=obj)
-    form.category_id.choices = _category_choices()
+    form.category_id.choices = [SelectChoice(value, label) for value, label in _category_choices()]
     if obj is None and request.method == "GET":
         form.category_id.data = request.args.get("category", type=int)
     return form

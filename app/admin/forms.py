@@ -2,6 +2,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.meta import DefaultMeta
 from wtforms.validators import (
     DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError,
@@ -125,7 +126,7 @@ class StaffUserForm(Form):
     ], render_kw={"autocomplete": "off"})
     full_name = StringField("ФИО", filters=[_strip],
                             validators=[_required("ФИО"), Length(max=200, message="Не длиннее 200 символов.")])
-    role = SelectField("Роль", choices=ROLE_CHOICES)
+    role = SelectField("Роль", choices=[SelectChoice(value, label) for value, label in ROLE_CHOICES])
     active = BooleanField("Активен (может входить)", default=True)
     password = PasswordField("Пароль", validators=[
         Length(min=MIN_PASSWORD_LENGTH, max=200,
