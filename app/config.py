@@ -34,6 +34,11 @@ class Config:
         # Identification throttle: at most N wrong attempts per window per Telegram user.
         self.IDENT_MAX_ATTEMPTS = _int("IDENT_MAX_ATTEMPTS", 5)
         self.IDENT_WINDOW_SECONDS = _int("IDENT_WINDOW_SECONDS", 15 * 60)
+        # Bot worker: long-poll timeout, handler threads, outbox pacing (Telegram allows ~30 msg/s).
+        self.BOT_POLL_TIMEOUT = _int("BOT_POLL_TIMEOUT", 25)
+        self.BOT_THREADS = _int("BOT_THREADS", 8)
+        self.NOTIFY_RATE = _int("NOTIFY_RATE", 25)
+        self.NOTIFY_INTERVAL_MS = _int("NOTIFY_INTERVAL_MS", 1000)
         # Web login throttle: per login name and per client address.
         self.LOGIN_MAX_ATTEMPTS = _int("LOGIN_MAX_ATTEMPTS", 5)
         self.LOGIN_WINDOW_SECONDS = _int("LOGIN_WINDOW_SECONDS", 15 * 60)

@@ -1,0 +1,566 @@
+"""A local Telegram Bot API server for tests, benchmarks and the sandbox, and a simulated resident.
+
+`LocalBotApi` is a small threaded HTTP server speaking the Bot API methods the
+worker calls: getMe, getUpdates (offset confirms, limit, long-poll timeout),
+sendMessage, editMessageText, editMessageReplyMarkup, answerCallbackQuery,
+getFile and file download, deleteWebhook, setMyCommands, sendChatAction. It
+records what the bot sent to each chat and can inject faults: HTTP 500 or 502,
+429 with retry_after, a delay, a dropped connection, a chat that blocked the bot.
+
+`Resident` plays one Telegram user against it: send text, share a contact, send
+a photo (hosted by the server), press an inline button by its text, and wait for
+the bot's next message.
+
+Point the worker at it with TELEGRAM_API_URL=<api.url>. Only standard library.
+"""
+import itertools
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+TEXT_MAX = 4096
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str, retry_after: int | None = None):
+        super().__init__(description)
+        self.code, self.description, self.retry_after = code, description, retry_after
+
+
+@dataclass
+class Fault:
+    method: str  # a Bot API method name, "file" for downloads, or "*"
+    kind: str  # "500", "502", "429", "delay", "drop"
+    times: int = 1
+    retry_after: int = 1
+    seconds: float = 0.0
+
+
+@dataclass
+class BotMessage:
+    """A message the bot sent, as it looks now (edits applied)."""
+
+    chat_id: int
+    message_id: int
+    text: str
+    reply_markup: dict | None = None
+    edits: int = 0
+
+    @property
+    def buttons(self) -> list[str]:
+        """Texts of the inline buttons under the message."""
+        rows = (self.reply_markup or {}).get("inline_keyboard") or []
+        return [b.get("text", "") for row in rows for b in row]
+
+    @property
+    def keyboard(self) -> list[str] | None:
+        """Texts of the reply keyboard it sets; [] when it removes the keyboard; None if untouched."""
+        markup = self.reply_markup or {}
+        if markup.get("remove_keyboard"):
+            return []
+        if "keyboard" in markup:
+            return [b if isinstance(b, str) else b.get("text", "") for row in markup["keyboard"] for b in row]
+        return None
+
+    def button_data(self, text: str) -> str | None:
+        for row in (self.reply_markup or {}).get("inline_keyboard") or []:
+            for b in row:
+                if b.get("text") == text:
+                    return b.get("callback_data")
+        return None
+
+    def to_api(self, bot_user: dict) -> dict:
+        result = {"message_id": self.message_id, "from": bot_user, "date": int(time.time()),
+                  "chat": {"id": self.chat_id, "type": "private"}, "text": self.text}
+        if self.reply_markup and "inline_keyboard" in self.reply_markup:
+            result["reply_markup"] = self.reply_markup
+        return result
+
+
+@dataclass
+class _Chat:
+    messages: dict[int, BotMessage] = field(default_factory=dict)
+    events: list[tuple[str, int]] = field(default_factory=list)  # ("message"|"edit", message_id)
+
+
+class LocalBotApi:
+    def __init__(self, token: str = "123456:LOCAL-TEST-TOKEN", host: str = "127.0.0.1", port: int = 0):
+        self.token = token
+        self.bot_user = {"id": int(token.split(":")[0]), "is_bot": True, "first_name": "Бот УК",
+                         "username": "uk_local_bot", "can_join_groups": False,
+                         "can_read_all_group_messages": False, "supports_inline_queries": False}
+        self.cond = threading.Condition()
+        self._ids = itertools.count(1)
+        self._update_ids = itertools.count(1)
+        self.updates: list[dict] = []  # not yet confirmed by an offset
+        self.redeliver: list[dict] = []  # confirmed, but delivered once more (at-least-once delivery)
+        self.chats: dict[int, _Chat] = {}
+        self.answers: dict[str, dict] = {}  # callback_query_id -> answerCallbackQuery params
+        self.files: dict[str, dict] = {}  # file_id -> {"content", "file_path", "unique_id"}
+        self.faults: list[Fault] = []
+        self.blocked: set[int] = set()
+        self.calls: dict[str, int] = {}
+        self.pollers = 0  # getUpdates calls waiting right now
+        self.closing = False
+        self._server = _Server((host, port), _Handler)
+        self._server.api = self
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ---
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "LocalBotApi":
+        self._thread = threading.Thread(target=self._server.serve_forever, name="local-bot-api", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        with self.cond:
+            self.closing = True
+            self.cond.notify_all()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # --- the resident side ---
+    def next_message_id(self) -> int:
+        return next(self._ids)
+
+    def push_update(self, payload: dict, duplicate: bool = False) -> int:
+        """Queue an update ({"message": ...} or {"callback_query": ...}); `duplicate` delivers it twice."""
+        with self.cond:
+            update = {"update_id": next(self._update_ids), **payload}
+            if duplicate:
+                update["_duplicate"] = True
+            self.updates.append(update)
+            self.cond.notify_all()
+            return update["update_id"]
+
+    def add_file(self, content: bytes, ext: str = ".jpg") -> dict:
+        """Host a file as Telegram would; returns its file_id, file_unique_id, file_path, file_size."""
+        file_id = "F" + secrets.token_hex(12)
+        info = {"file_id": file_id, "file_unique_id": "U" + secrets.token_hex(6),
+                "file_path": f"photos/file_{len(self.files)}{ext}", "file_size": len(content)}
+        with self.cond:
+            self.files[file_id] = {**info, "content": content}
+        return info
+
+    def messages(self, chat_id: int) -> list[BotMessage]:
+        with self.cond:
+            return list(self._chat(chat_id).messages.values())
+
+    def wait_event(self, chat_id: int, index: int, timeout: float) -> tuple[str, BotMessage] | None:
+        """The chat's event number `index` (a new or edited bot message), waiting up to `timeout`."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            chat = self._chat(chat_id)
+            while len(chat.events) <= index:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self.cond.wait(left)
+            kind, message_id = chat.events[index]
+            return kind, chat.messages[message_id]
+
+    def wait_answer(self, callback_id: str, timeout: float) -> dict | None:
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while callback_id not in self.answers:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self.cond.wait(left)
+            return self.answers[callback_id]
+
+    def wait_until(self, predicate, timeout: float) -> bool:
+        """Wait until predicate() (called under the server lock) is true."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while not predicate():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.cond.wait(left)
+            return True
+
+    def wait_polling(self, timeout: float = 30) -> bool:
+        """Wait until the bot is long-polling with nothing left to fetch (it is idle and ready)."""
+        return self.wait_until(lambda: self.pollers > 0 and not self.updates and not self.redeliver, timeout)
+
+    # --- faults ---
+    def inject(self, method: str, kind: str, times: int = 1, **options) -> None:
+        with self.cond:
+            self.faults.append(Fault(method, kind, times, **options))
+
+    def clear_faults(self) -> None:
+        with self.cond:
+            self.faults.clear()
+
+    def block(self, chat_id: int, blocked: bool = True) -> None:
+        with self.cond:
+            (self.blocked.add if blocked else self.blocked.discard)(chat_id)
+
+    def _take_fault(self, method: str) -> Fault | None:
+        with self.cond:
+            for fault in self.faults:
+                if fault.method in (method, "*") and fault.times > 0:
+                    fault.times -= 1
+                    if fault.times == 0:
+                        self.faults.remove(fault)
+                    return fault
+        return None
+
+    # --- the Bot API ---
+    def _chat(self, chat_id: int) -> _Chat:
+        return self.chats.setdefault(int(chat_id), _Chat())
+
+    def call(self, method: str, params: dict):
+        with self.cond:
+            self.calls[method] = self.calls.get(method, 0) + 1
+        handler = getattr(self, "api_" + method, None)
+        if handler is None:
+            raise ApiError(404, "Not Found: method not found")
+        return handler(params)
+
+    def api_getMe(self, params):
+        return self.bot_user
+
+    def api_deleteWebhook(self, params):
+        return True
+
+    def api_setMyCommands(self, params):
+        return True
+
+    def api_sendChatAction(self, params):
+        return True
+
+    def api_getUpdates(self, params):
+        offset = int(params.get("offset") or 0)
+        limit = max(1, min(int(params.get("limit") or 100), 100))
+        timeout = float(params.get("timeout") or 0)
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            if offset:
+                confirmed = [u for u in self.updates if u["update_id"] < offset]
+                self.updates = [u for u in self.updates if u["update_id"] >= offset]
+                for update in confirmed:
+                    if update.pop("_duplicate", False):
+                        self.redeliver.append(update)
+            self.pollers += 1
+            self.cond.notify_all()  # wait_polling() watches this
+            try:
+                while not (self.updates or self.redeliver or self.closing):
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    self.cond.wait(left)
+            finally:
+                self.pollers -= 1
+            again, self.redeliver = self.redeliver[:limit], self.redeliver[limit:]
+            batch = again + self.updates[:limit - len(again)]
+            self.cond.notify_all()
+            return [{k: v for k, v in u.items() if not k.startswith("_")} for u in batch]
+
+    def api_sendMessage(self, params):
+        chat_id = int(params["chat_id"])
+        text = params.get("text") or ""
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if len(text) > TEXT_MAX:
+            raise ApiError(400, "Bad Request: message is too long")
+        with self.cond:
+            if chat_id in self.blocked:
+                raise ApiError(403, "Forbidden: bot was blocked by the user")
+            message = BotMessage(chat_id, self.next_message_id(), text, _markup(params))
+            chat = self._chat(chat_id)
+            chat.messages[message.message_id] = message
+            chat.events.append(("message", message.message_id))
+            self.cond.notify_all()
+            return message.to_api(self.bot_user)
+
+    def _edit(self, params, text: str | None, markup: dict | None):
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        with self.cond:
+            if chat_id in self.blocked:
+                raise ApiError(403, "Forbidden: bot was blocked by the user")
+            message = self._chat(chat_id).messages.get(message_id)
+            if message is None:
+                raise ApiError(400, "Bad Request: message to edit not found")
+            new_text = message.text if text is None else text
+            if new_text == message.text and (markup or None) == (message.reply_markup or None):
+                raise ApiError(400, "Bad Request: message is not modified: specified new message content "
+                                    "and reply markup are exactly the same as a current content and reply "
+                                    "markup of the message")
+            message.text, message.reply_markup = new_text, markup
+            message.edits += 1
+            self._chat(chat_id).events.append(("edit", message_id))
+            self.cond.notify_all()
+            return message.to_api(self.bot_user)
+
+    def api_editMessageText(self, params):
+        text = params.get("text") or ""
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        return self._edit(params, text, _markup(params))
+
+    def api_editMessageReplyMarkup(self, params):
+        return self._edit(params, None, _markup(params))
+
+    def api_answerCallbackQuery(self, params):
+        with self.cond:
+            self.answers[str(params["callback_query_id"])] = dict(params)
+            self.cond.notify_all()
+        return True
+
+    def api_getFile(self, params):
+        with self.cond:
+            info = self.files.get(params.get("file_id", ""))
+        if info is None:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {k: v for k, v in info.items() if k != "content"}
+
+    def file_content(self, file_path: str) -> bytes | None:
+        with self.cond:
+            for info in self.files.values():
+                if info["file_path"] == file_path:
+                    return info["content"]
+        return None
+
+
+def _markup(params: dict) -> dict | None:
+    raw = params.get("reply_markup")
+    if not raw:
+        return None
+    return raw if isinstance(raw, dict) else json.loads(raw)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+    api: LocalBotApi
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as telebot's requests session expects
+
+    def log_message(self, format, *args):  # noqa: A002 - quiet: tests read the recorded calls instead
+        pass
+
+    def do_GET(self):
+        self._dispatch()
+
+    def do_POST(self):
+        self._dispatch()
+
+    def _dispatch(self):
+        api: LocalBotApi = self.server.api
+        url = urlsplit(self.path)
+        params = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        params.update(self._body())
+        file_prefix = f"/file/bot{api.token}/"
+        method_prefix = f"/bot{api.token}/"
+        if url.path.startswith(file_prefix):
+            method = "file"
+        elif url.path.startswith(method_prefix):
+            method = url.path[len(method_prefix):]
+        elif url.path.startswith("/bot") or url.path.startswith("/file/bot"):
+            return self._json(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+        else:
+            return self._json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+
+        fault = api._take_fault(method)
+        if fault is not None:
+            if fault.kind == "drop":
+                self.close_connection = True
+                return
+            if fault.kind == "delay":
+                time.sleep(fault.seconds)
+            elif fault.kind == "429":
+                return self._json(429, {"ok": False, "error_code": 429,
+                                        "description": f"Too Many Requests: retry after {fault.retry_after}",
+                                        "parameters": {"retry_after": fault.retry_after}})
+            elif fault.kind == "502":
+                return self._send(502, b"<html>502 Bad Gateway</html>", "text/html")
+            else:
+                return self._json(500, {"ok": False, "error_code": 500, "description": "Internal Server Error"})
+
+        if method == "file":
+            content = api.file_content(unquote(url.path[len(file_prefix):]))
+            if content is None:
+                return self._json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+            return self._send(200, content, "application/octet-stream")
+        try:
+            result = api.call(method, params)
+        except ApiError as exc:
+            body = {"ok": False, "error_code": exc.code, "description": exc.description}
+            return self._json(exc.code, body)
+        except (KeyError, ValueError) as exc:
+            return self._json(400, {"ok": False, "error_code": 400, "description": f"Bad Request: {exc}"})
+        return self._json(200, {"ok": True, "result": result})
+
+    def _body(self) -> dict:
+        length = int(self.headers.get("Content-Length") or 0)
+        if not length:
+            return {}
+        raw = self.rfile.read(length)
+        kind = self.headers.get("Content-Type", "")
+        if kind.startswith("application/json"):
+            value = json.loads(raw or b"{}")
+            return value if isinstance(value, dict) else {}
+        if kind.startswith("application/x-www-form-urlencoded"):
+            return {k: v[-1] for k, v in parse_qs(raw.decode(), keep_blank_values=True).items()}
+        return {}
+
+    def _json(self, status: int, body: dict):
+        self._send(status, json.dumps(body, ensure_ascii=False).encode(), "application/json")
+
+    def _send(self, status: int, content: bytes, kind: str):
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
+
+
+class NoReply(AssertionError):
+    pass
+
+
+class Resident:
+    """A Telegram user talking to the bot through a LocalBotApi (private chat: chat id = user id)."""
+
+    def __init__(self, api: LocalBotApi, user_id: int, first_name: str = "Жилец", timeout: float = 10.0):
+        self.api = api
+        self.user_id = self.chat_id = user_id
+        self.user = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "ru"}
+        self.timeout = timeout
+        self.cursor = 0  # events of the chat already read
+        self.keyboard: list[str] = []  # the reply keyboard the client shows now
+        self.transcript: list[str] = []
+
+    # --- talking ---
+    def _message(self, **content) -> dict:
+        return {"message_id": self.api.next_message_id(), "from": self.user, "date": int(time.time()),
+                "chat": {"id": self.chat_id, "type": "private", "first_name": self.user["first_name"]},
+                **content}
+
+    def _push(self, duplicate: bool = False, **content) -> int:
+        self.transcript.append(f"> {content.get('text') or next(iter(content))}")
+        return self.api.push_update({"message": self._message(**content)}, duplicate=duplicate)
+
+    def send(self, text: str, duplicate: bool = False) -> int:
+        extra = {}
+        if text.startswith("/"):
+            extra["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        return self._push(duplicate=duplicate, text=text, **extra)
+
+    def share_contact(self, phone: str, own: bool = True, duplicate: bool = False) -> int:
+        contact = {"phone_number": phone, "first_name": self.user["first_name"]}
+        if own:
+            contact["user_id"] = self.user_id
+        else:
+            contact["user_id"] = self.user_id + 1_000_000
+        return self._push(duplicate=duplicate, contact=contact)
+
+    def send_photo(self, content: bytes, caption: str | None = None, media_group_id: str | None = None,
+                   duplicate: bool = False) -> dict:
+        info = self.api.add_file(content, ".jpg")
+        sizes = [{"file_id": "T" + info["file_id"], "file_unique_id": "T" + info["file_unique_id"],
+                  "width": 90, "height": 90, "file_size": 100},
+                 {"file_id": info["file_id"], "file_unique_id": info["file_unique_id"],
+                  "width": 1280, "height": 960, "file_size": len(content)}]
+        extra = {"caption": caption} if caption else {}
+        if media_group_id:
+            extra["media_group_id"] = media_group_id
+        self._push(duplicate=duplicate, photo=sizes, **extra)
+        return info
+
+    def send_sticker(self) -> int:
+        return self._push(sticker={"file_id": "S1", "file_unique_id": "S1u", "type": "regular",
+                                   "width": 512, "height": 512, "is_animated": False, "is_video": False,
+                                   "emoji": "😀"})
+
+    def send_voice(self) -> int:
+        return self._push(voice={"file_id": "V1", "file_unique_id": "V1u", "duration": 3,
+                                 "mime_type": "audio/ogg"})
+
+    def send_location(self) -> int:
+        return self._push(location={"latitude": 53.2, "longitude": 50.1})
+
+    def press(self, text: str, message: BotMessage | None = None, duplicate: bool = False,
+              wait: bool = True) -> dict | None:
+        """Press the inline button `text` (on `message`, or the newest message showing it).
+
+        Waits for the bot's answerCallbackQuery (the bot answers after its other calls) and returns it.
+        """
+        if message is None:
+            candidates = [m for m in self.api.messages(self.chat_id) if text in m.buttons]
+            if not candidates:
+                raise NoReply(f"no inline button {text!r} in the chat\n" + self.dump())
+            message = candidates[-1]
+        data = message.button_data(text)
+        if data is None:
+            raise NoReply(f"message {message.message_id} has no button {text!r}: {message.buttons}")
+        callback_id = secrets.token_hex(8)
+        self.transcript.append(f"> [{text}]")
+        self.api.push_update({"callback_query": {
+            "id": callback_id, "from": self.user, "chat_instance": str(self.chat_id), "data": data,
+            "message": message.to_api(self.api.bot_user),
+        }}, duplicate=duplicate)
+        if not wait:
+            return None
+        answer = self.api.wait_answer(callback_id, self.timeout)
+        if answer is None:
+            raise NoReply(f"the button {text!r} was not answered in {self.timeout} s\n" + self.dump())
+        return answer
+
+    # --- reading ---
+    def next_message(self, timeout: float | None = None) -> BotMessage:
+        """The bot's next new message in this chat (edits of older ones are skipped)."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while True:
+            event = self.api.wait_event(self.chat_id, self.cursor, max(0.0, deadline - time.monotonic()))
+            if event is None:
+                raise NoReply(f"no reply from the bot in {timeout or self.timeout} s\n" + self.dump())
+            self.cursor += 1
+            kind, message = event
+            if kind == "message":
+                if message.keyboard is not None:
+                    self.keyboard = message.keyboard
+                self.transcript.append(f"< {message.text}")
+                return message
+
+    def expect(self, *fragments: str, timeout: float | None = None) -> BotMessage:
+        """The next message, which must contain every fragment."""
+        message = self.next_message(timeout)
+        missing = [f for f in fragments if f not in message.text]
+        if missing:
+            raise AssertionError(f"expected {missing!r} in the bot's reply:\n{message.text}\n\n" + self.dump())
+        return message
+
+    def wait_for(self, fragment: str, timeout: float | None = None) -> BotMessage:
+        """Skip messages until one contains the fragment."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while True:
+            message = self.next_message(max(0.01, deadline - time.monotonic()))
+            if fragment in message.text:
+                return message
+
+    def message(self, message_id: int) -> BotMessage:
+        return next(m for m in self.api.messages(self.chat_id) if m.message_id == message_id)
+
+    def dump(self) -> str:
+        return "transcript:\n" + "\n".join(self.transcript[-30:])

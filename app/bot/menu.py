@@ -1,0 +1,137 @@
+"""Commands that work at every step, the main menu, «Мои заявки», and what is left over.
+
+State table (handlers registered before the dialogs' own, so they win at every step):
+    any state    /start                 -> none: main menu (known user) or «Идентификация»
+    any state    /cancel, «Отмена»      -> none: «Действие отменено», same menus
+    any state    /help, «Помощь»        -> unchanged: help, then the current step asked again
+    any state    «Мои заявки»           -> unchanged: the user's requests (known users only)
+    none         anything else          -> none: main menu hint, or the identification welcome
+    any state    a stale inline button  -> unchanged: «кнопка устарела», the current step asked again
+"""
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, select
+from telebot import util
+
+from app.bot import keyboards, texts
+from app.bot.dialog import REPROMPTS, current
+from app.extensions import db
+from app.models import Category, Request, Subcategory
+from app.services.bindings import current_binding
+from app.services.statuses import label as status_label
+
+ANY_CONTENT = util.content_type_media
+MY_REQUESTS_SHOWN = 10
+
+
+def home(turn, text: str | None = None) -> None:
+    """End any dialog: the main menu for a known user, the identification welcome otherwise."""
+    turn.finish()
+    if current_binding(turn.user_id) is not None:
+        turn.send(text or texts.MAIN_MENU, keyboards.main_menu())
+    else:
+        turn.send(text or texts.WELCOME_UNKNOWN, keyboards.identify_only())
+
+
+def needs_identification(turn) -> None:
+    """A known-users-only action from an unknown user: keep an identification in progress."""
+    if (turn.state or "").startswith("Ident:"):
+        turn.send(texts.NEEDS_IDENTIFICATION)
+        turn.reprompt()
+    else:
+        home(turn, texts.NEEDS_IDENTIFICATION)
+
+
+def on_start(message) -> None:
+    home(current())
+
+
+def on_cancel(message) -> None:
+    turn = current()
+    known = current_binding(turn.user_id) is not None
+    home(turn, texts.CANCELLED + " " + (texts.MAIN_MENU if known else texts.WELCOME_UNKNOWN))
+
+
+def on_help(message) -> None:
+    turn = current()
+    known = current_binding(turn.user_id) is not None
+    help_text = texts.HELP if known else texts.HELP_UNKNOWN
+    if turn.state:
+        turn.send(help_text)
+        turn.reprompt()
+    else:
+        turn.send(help_text, keyboards.main_menu() if known else keyboards.identify_only())
+
+
+def on_my_requests(message) -> None:
+    turn = current()
+    if current_binding(turn.user_id) is None:
+        needs_identification(turn)
+        return
+    turn.send(my_requests_text(turn.user_id))
+
+
+def my_requests_text(telegram_user_id: int) -> str:
+    where = Request.author_telegram_id == telegram_user_id
+    total = db.session.execute(select(func.count()).select_from(Request).where(where)).scalar_one()
+    if not total:
+        return texts.NO_REQUESTS
+    rows = db.session.execute(
+        select(Request.number, Request.created_at, Request.status, Category.name, Subcategory.name)
+        .join(Category, Category.id == Request.category_id)
+        .outerjoin(Subcategory, Subcategory.id == Request.subcategory_id)
+        .where(where)
+        .order_by(Request.created_at.desc(), Request.id.desc())
+        .limit(MY_REQUESTS_SHOWN)
+    ).all()
+    tz = ZoneInfo(current_app.config.get("TIMEZONE", "Europe/Moscow"))
+    lines = [texts.MY_REQUESTS_HEADER.format(shown=len(rows), total=total)]
+    for number, created_at, status, category, subcategory in rows:
+        lines.append(texts.MY_REQUEST_LINE.format(
+            number=number, date=created_at.astimezone(tz).strftime("%d.%m.%Y"),
+            category=f"{category} / {subcategory}" if subcategory else category,
+            status=status_label(status),
+        ))
+    return "\n".join(lines)
+
+
+def on_leftover(message) -> None:
+    """No dialog is waiting for input: point at the menu."""
+    turn = current()
+    if current_binding(turn.user_id) is not None:
+        turn.send(texts.UNKNOWN_INPUT_MENU, keyboards.main_menu())
+    else:
+        turn.send(texts.WELCOME_UNKNOWN, keyboards.identify_only())
+
+
+def on_stale_button(call) -> None:
+    """An inline button of a finished dialog run, another step, or one we never made."""
+    turn = current()
+    turn.answer(texts.STALE_BUTTON)
+    if call.message is not None:
+        turn.remove_buttons(call.message.message_id)
+    if turn.state in REPROMPTS:
+        turn.send(texts.STALE_BUTTON_HINT)
+        turn.reprompt()
+    else:
+        home(turn, texts.STALE_BUTTON_IDLE)
+
+
+def ignore(update) -> None:
+    """Groups and channels: the bot serves residents in private chats only."""
+
+
+def register_commands(bot) -> None:
+    bot.register_message_handler(ignore, func=lambda m: m.chat.type != "private", content_types=ANY_CONTENT)
+    bot.register_message_handler(on_start, commands=["start"])
+    bot.register_message_handler(on_cancel, commands=["cancel"])
+    bot.register_message_handler(on_cancel, func=keyboards.text_is(texts.BTN_CANCEL))
+    bot.register_message_handler(on_help, commands=["help"])
+    bot.register_message_handler(on_help, func=keyboards.text_is(texts.BTN_HELP))
+    bot.register_message_handler(on_my_requests, func=keyboards.text_is(texts.BTN_MY_REQUESTS))
+
+
+def register_fallbacks(bot) -> None:
+    bot.register_message_handler(on_leftover, content_types=ANY_CONTENT)
+    bot.register_callback_query_handler(on_stale_button, func=lambda call: True)

@@ -1,0 +1,458 @@
+"""Filing a request: category, subcategory, description with photos, phone, done.
+
+State table:
+    state                      expected input                               -> next state
+    none (known user)          «Создать заявку»                             -> NewRequest:category
+    NewRequest:category        a category button                            -> :subcategory, or :description
+                                                                               when it has no subcategories
+    NewRequest:subcategory     a subcategory button / «Назад»               -> :description / :category
+    NewRequest:description     text, photos (captions join the text)        -> :description
+                               «Готово» (text or a photo was given)         -> :confirm_phone (summary shown)
+    NewRequest:confirm_phone   «Да» (the request is filed) / «Нет»          -> none / :new_phone
+    NewRequest:new_phone       the user's own contact, or a typed phone     -> :drop_old_phone; none when it
+                                                                               is the same number (filed)
+    NewRequest:drop_old_phone  «Удалить старый» (the pair's phone replaced) -> none (filed)
+                               / «Оставить оба» (a second pair added)
+    any of them                inline «Отменить», «Отмена», /cancel         -> none
+    any of them                text where a button is expected              -> unchanged (hint, asked again)
+
+A category or subcategory switched off (or deleted) mid-dialog sends the user
+back to choose again; the description and photos are kept. The request's
+idempotency key is derived from the dialog run (`flow`), so filing twice is
+impossible even if the same press arrives twice.
+"""
+from sqlalchemy import select
+from telebot.states import State, StatesGroup
+
+from app.bot import keyboards, photos, texts
+from app.bot.dialog import REPROMPTS, current
+from app.bot.identify import contact_phone
+from app.bot.menu import ANY_CONTENT, home, needs_identification
+from app.extensions import db
+from app.models import Category, Request, RequestPhoto, Subcategory
+from app.services import bindings
+from app.services.phones import InvalidPhone, display_phone, normalise_phone
+from app.services.requests import RequestError, create_request
+
+DESCRIPTION_MAX = 4000  # a request is read by a dispatcher; Telegram itself caps a message at 4096
+SUMMARY_DESCRIPTION_MAX = 1500  # the summary must fit into one Telegram message
+MAX_PHOTOS = 10
+MAX_FILE_BYTES = 20 * 1024 * 1024  # the Bot API does not hand out bigger files
+YES_WORDS = {"да", "yes", "ок", "ok", "верно"}
+NO_WORDS = {"нет", "no"}
+
+
+class NewRequest(StatesGroup):
+    category = State()
+    subcategory = State()
+    description = State()
+    confirm_phone = State()
+    new_phone = State()
+    drop_old_phone = State()
+
+
+ALL_STATES = NewRequest.state_list()
+
+
+def active_categories() -> list[tuple[int, str]]:
+    return db.session.execute(
+        select(Category.id, Category.name).where(Category.active).order_by(Category.sort_order, Category.name)
+    ).all()
+
+
+def active_subcategories(category_id: int) -> list[tuple[int, str]]:
+    return db.session.execute(
+        select(Subcategory.id, Subcategory.name)
+        .where(Subcategory.category_id == category_id, Subcategory.active)
+        .order_by(Subcategory.sort_order, Subcategory.name)
+    ).all()
+
+
+def _active(model, item_id) -> object | None:
+    try:
+        obj = db.session.get(model, int(item_id))
+    except (TypeError, ValueError):
+        return None
+    return obj if obj is not None and obj.active else None
+
+
+# --- prompts (also used to ask again after /help or a stale button) ---
+
+def ask_category(turn, text: str = texts.CHOOSE_CATEGORY, message_id: int | None = None) -> None:
+    cats = active_categories()
+    if not cats:
+        home(turn, texts.NO_CATEGORIES)
+        return
+    markup = keyboards.choices(turn.data["flow"], "cat", cats)
+    turn.goto(NewRequest.category)
+    if message_id is not None:
+        turn.edit(message_id, text, markup)
+    else:
+        turn.send(text, markup)
+
+
+def ask_subcategory(turn, category: Category, subs, text: str | None = None,
+                    message_id: int | None = None) -> None:
+    text = text or texts.CHOOSE_SUBCATEGORY.format(category=category.name)
+    markup = keyboards.choices(turn.data["flow"], "sub", subs, back=True)
+    if message_id is not None:
+        turn.edit(message_id, text, markup)
+    else:
+        turn.send(text, markup)
+
+
+def ask_description(turn) -> None:
+    turn.send(texts.ASK_DESCRIPTION.format(done=texts.BTN_DONE), keyboards.describing())
+
+
+def show_summary(turn) -> None:
+    binding = bindings.current_binding(turn.user_id)
+    if binding is None:
+        home(turn, texts.BINDING_LOST)
+        return
+    data = turn.data
+    description = data.get("desc") or texts.NO_DESCRIPTION
+    if len(description) > SUMMARY_DESCRIPTION_MAX:
+        description = description[:SUMMARY_DESCRIPTION_MAX] + "…"
+    category = data.get("cat_name", "")
+    if data.get("sub_name"):
+        category += f" / {data['sub_name']}"
+    turn.goto(NewRequest.confirm_phone, phone=binding.phone)
+    turn.send(
+        texts.SUMMARY.format(category=category, address=binding.client.address or "—",
+                             description=description, photos=len(data.get("photos", [])),
+                             phone=display_phone(binding.phone)),
+        keyboards.yes_no(data["flow"], (texts.BTN_PHONE_YES, "yes"), (texts.BTN_PHONE_NO, "no")),
+    )
+
+
+def ask_new_phone(turn) -> None:
+    turn.send(texts.ASK_NEW_PHONE.format(button=texts.BTN_SHARE_PHONE), keyboards.share_phone())
+
+
+def ask_drop_old(turn) -> None:
+    turn.send(texts.ASK_DROP_OLD.format(old=display_phone(turn.data.get("phone", ""))),
+              keyboards.yes_no(turn.data["flow"], (texts.BTN_REPLACE_OLD, "replace"),
+                               (texts.BTN_KEEP_BOTH, "keep")))
+
+
+def _ask_category_again(turn) -> None:
+    ask_category(turn)
+
+
+def _ask_subcategory_again(turn) -> None:
+    category = _active(Category, turn.data.get("cat"))
+    subs = active_subcategories(category.id) if category is not None else []
+    if category is None or not subs:
+        ask_category(turn, texts.CATEGORY_GONE_NAMELESS)
+    else:
+        ask_subcategory(turn, category, subs)
+
+
+REPROMPTS.update({
+    NewRequest.category.name: _ask_category_again,
+    NewRequest.subcategory.name: _ask_subcategory_again,
+    NewRequest.description.name: ask_description,
+    NewRequest.confirm_phone.name: show_summary,
+    NewRequest.new_phone.name: ask_new_phone,
+    NewRequest.drop_old_phone.name: ask_drop_old,
+})
+
+
+# --- handlers ---
+
+def begin(message) -> None:
+    """«Создать заявку» at any step: a fresh run of the dialog."""
+    turn = current()
+    if bindings.current_binding(turn.user_id) is None:
+        needs_identification(turn)
+        return
+    turn.start(NewRequest.category)
+    ask_category(turn)
+
+
+def on_category(call) -> None:
+    turn = current()
+    turn.answer()
+    _, _, arg = keyboards.parse_button(call.data)
+    category = _active(Category, arg)
+    if category is None:
+        ask_category(turn, texts.CATEGORY_GONE_NAMELESS, call.message.message_id)
+        return
+    turn.update(cat=category.id, cat_name=category.name, sub=None, sub_name="")
+    subs = active_subcategories(category.id)
+    if subs:
+        turn.goto(NewRequest.subcategory)
+        ask_subcategory(turn, category, subs, message_id=call.message.message_id)
+    else:
+        turn.goto(NewRequest.description)
+        turn.edit(call.message.message_id, texts.CHOSEN.format(category=category.name))
+        ask_description(turn)
+
+
+def on_subcategory(call) -> None:
+    turn = current()
+    turn.answer()
+    _, _, arg = keyboards.parse_button(call.data)
+    category = _active(Category, turn.data.get("cat"))
+    if category is None:
+        ask_category(turn, texts.CATEGORY_GONE.format(name=turn.data.get("cat_name", "")),
+                     call.message.message_id)
+        return
+    sub = _active(Subcategory, arg)
+    if sub is None or sub.category_id != category.id:
+        subs = active_subcategories(category.id)
+        if subs:
+            ask_subcategory(turn, category, subs, texts.SUBCATEGORY_GONE, call.message.message_id)
+        else:
+            turn.goto(NewRequest.description, sub=None, sub_name="")
+            turn.edit(call.message.message_id, texts.CHOSEN.format(category=category.name))
+            ask_description(turn)
+        return
+    turn.goto(NewRequest.description, sub=sub.id, sub_name=sub.name)
+    turn.edit(call.message.message_id, texts.CHOSEN_SUB.format(category=category.name, subcategory=sub.name))
+    ask_description(turn)
+
+
+def on_back(call) -> None:
+    turn = current()
+    turn.answer()
+    ask_category(turn, message_id=call.message.message_id)
+
+
+def on_cancel_button(call) -> None:
+    turn = current()
+    turn.answer(texts.CANCELLED)
+    turn.remove_buttons(call.message.message_id)
+    home(turn, texts.CANCELLED + " " + texts.MAIN_MENU)
+
+
+def on_description_text(message) -> None:
+    turn = current()
+    text = (message.text or "").strip()
+    if not any(ch.isalnum() for ch in text):  # emoji, punctuation: nothing a dispatcher can act on
+        turn.send(texts.DESCRIPTION_NO_WORDS)
+        return
+    turn.send(_add_description(turn, text))
+
+
+def _add_description(turn, text: str) -> str:
+    """Append to the description within DESCRIPTION_MAX; the reply says what was kept."""
+    done = texts.BTN_DONE
+    old = turn.data.get("desc", "")
+    if len(old) >= DESCRIPTION_MAX:
+        return texts.DESCRIPTION_FULL.format(max=DESCRIPTION_MAX, done=done)
+    combined = f"{old}\n{text}" if old else text
+    reply = texts.DESCRIPTION_SAVED.format(done=done)
+    if len(combined) > DESCRIPTION_MAX:
+        combined = combined[:DESCRIPTION_MAX]
+        reply = texts.DESCRIPTION_CUT.format(max=DESCRIPTION_MAX, done=done)
+    turn.update(desc=combined)
+    return reply
+
+
+def on_photo(message) -> None:
+    turn = current()
+    if message.content_type == "photo":
+        best = message.photo[-1]
+        file_id, unique_id, size = best.file_id, best.file_unique_id, best.file_size
+    else:  # an image sent "as a file"
+        doc = message.document
+        file_id, unique_id, size = doc.file_id, doc.file_unique_id, doc.file_size
+    data = turn.data
+    shots = data.get("photos", [])
+    if len(shots) >= MAX_PHOTOS:
+        turn.send(texts.PHOTO_LIMIT.format(max=MAX_PHOTOS, done=texts.BTN_DONE))
+        return
+    if size and size > MAX_FILE_BYTES:
+        turn.send(texts.PHOTO_TOO_BIG)
+        return
+    shots.append({"file_id": file_id, "unique_id": unique_id})
+    turn.update(photos=shots)
+    reply = texts.PHOTO_SAVED.format(count=len(shots), max=MAX_PHOTOS, done=texts.BTN_DONE)
+    caption = (message.caption or "").strip()
+    if caption and any(ch.isalnum() for ch in caption):
+        cut = _add_description(turn, caption)
+        if cut != texts.DESCRIPTION_SAVED.format(done=texts.BTN_DONE):
+            reply = cut
+    album = message.media_group_id
+    if album and album == data.get("album"):
+        return  # one reply per album, not one per picture
+    turn.update(album=album or "")
+    turn.send(reply)
+
+
+def is_image_document(message) -> bool:
+    doc = message.document
+    return doc is not None and (doc.mime_type or "").startswith("image/")
+
+
+def on_description_other(message) -> None:
+    current().send(texts.DESCRIPTION_WRONG_TYPE)
+
+
+def on_done(message) -> None:
+    turn = current()
+    data = turn.data
+    if not data.get("desc") and not data.get("photos"):
+        turn.send(texts.DESCRIPTION_EMPTY.format(done=texts.BTN_DONE))
+        return
+    show_summary(turn)
+
+
+def on_phone_yes(call) -> None:
+    turn = current()
+    turn.answer()
+    turn.remove_buttons(call.message.message_id)
+    file_request(turn, turn.data.get("phone", ""))
+
+
+def on_phone_no(call) -> None:
+    turn = current()
+    turn.answer()
+    turn.remove_buttons(call.message.message_id)
+    turn.goto(NewRequest.new_phone)
+    ask_new_phone(turn)
+
+
+def on_answer_typed(message) -> None:
+    """«да» / «нет» typed instead of pressed; anything else gets the buttons again."""
+    turn = current()
+    word = (message.text or "").strip().casefold().rstrip("!.")
+    if turn.state == NewRequest.confirm_phone.name and word in YES_WORDS:
+        file_request(turn, turn.data.get("phone", ""))
+    elif turn.state == NewRequest.confirm_phone.name and word in NO_WORDS:
+        turn.goto(NewRequest.new_phone)
+        ask_new_phone(turn)
+    else:
+        choose_button(message)
+
+
+def choose_button(message) -> None:
+    turn = current()
+    turn.send(texts.CHOOSE_BUTTON)
+    turn.reprompt()
+
+
+def on_new_phone_contact(message) -> None:
+    turn = current()
+    if message.contact.user_id != turn.user_id:
+        turn.send(texts.FOREIGN_CONTACT.format(button=texts.BTN_SHARE_PHONE))
+        return
+    _new_phone(turn, contact_phone(message.contact.phone_number))
+
+
+def on_new_phone_text(message) -> None:
+    _new_phone(current(), message.text)
+
+
+def on_new_phone_other(message) -> None:
+    current().send(texts.PHONE_NOT_TEXT.format(button=texts.BTN_SHARE_PHONE))
+
+
+def _new_phone(turn, raw: str) -> None:
+    try:
+        phone = normalise_phone(raw)
+    except InvalidPhone as exc:
+        turn.send(str(exc))
+        return
+    if phone == turn.data.get("phone"):
+        file_request(turn, phone)
+        return
+    turn.goto(NewRequest.drop_old_phone, new_phone=phone)
+    ask_drop_old(turn)
+
+
+def on_replace(call) -> None:
+    turn = current()
+    turn.answer()
+    turn.remove_buttons(call.message.message_id)
+    file_request(turn, turn.data.get("new_phone", ""), phone_change="replace")
+
+
+def on_keep(call) -> None:
+    turn = current()
+    turn.answer()
+    turn.remove_buttons(call.message.message_id)
+    file_request(turn, turn.data.get("new_phone", ""), phone_change="add")
+
+
+def file_request(turn, phone: str, phone_change: str | None = None) -> None:
+    """Create the request (once per dialog run), updating the user's pairs first if asked."""
+    data = turn.data
+    key = f"tg:{turn.user_id}:{data.get('flow', '')}"
+    existing = db.session.execute(select(Request).where(Request.idempotency_key == key)).scalar_one_or_none()
+    if existing is not None:
+        home(turn, texts.ALREADY_CREATED.format(number=existing.number))
+        return
+    binding = bindings.current_binding(turn.user_id)
+    if binding is None:
+        home(turn, texts.BINDING_LOST)
+        return
+    category = _active(Category, data.get("cat"))
+    if category is None:
+        ask_category(turn, texts.CATEGORY_GONE.format(name=data.get("cat_name", "")))
+        return
+    sub = None
+    if data.get("sub") is not None:
+        sub = _active(Subcategory, data["sub"])
+        if sub is None or sub.category_id != category.id:
+            subs = active_subcategories(category.id)
+            if subs:
+                turn.goto(NewRequest.subcategory)
+                ask_subcategory(turn, category, subs, texts.SUBCATEGORY_GONE)
+                return
+            sub = None
+    client = binding.client
+    if phone_change == "replace":
+        bindings.replace_phone(binding, phone)
+    elif phone_change == "add":
+        bindings.bind(client, turn.user_id, turn.chat_id, phone)
+    try:
+        request = create_request(
+            client=client, category=category, subcategory=sub, description=data.get("desc", ""),
+            contact_phone=phone, author_telegram_id=turn.user_id, author_chat_id=turn.chat_id,
+            idempotency_key=key,
+        )
+    except RequestError as exc:
+        turn.send(texts.REQUEST_FAILED.format(reason=exc))
+        turn.reprompt()
+        return
+    for shot in data.get("photos", []):
+        db.session.add(RequestPhoto(request_id=request.id, telegram_file_id=shot["file_id"],
+                                    telegram_file_unique_id=shot.get("unique_id", "")))
+    category_text = category.name + (f" / {sub.name}" if sub is not None else "")
+    home(turn, texts.REQUEST_CREATED.format(number=request.number, category=category_text,
+                                            address=request.address or "—", phone=display_phone(phone)))
+    if data.get("photos"):
+        request_id, bot = request.id, turn.bot
+        turn.later(lambda: photos.download_for_request(bot, request_id))
+
+
+def register(bot) -> None:
+    S = NewRequest
+    bot.register_message_handler(begin, func=keyboards.text_is(texts.BTN_CREATE))
+    # description
+    bot.register_message_handler(on_done, state=S.description, func=keyboards.text_is(texts.BTN_DONE))
+    bot.register_message_handler(on_description_text, state=S.description, content_types=["text"])
+    bot.register_message_handler(on_photo, state=S.description, content_types=["photo"])
+    bot.register_message_handler(on_photo, state=S.description, content_types=["document"],
+                                 func=is_image_document)
+    bot.register_message_handler(on_description_other, state=S.description, content_types=ANY_CONTENT)
+    # a new phone number
+    bot.register_message_handler(on_new_phone_contact, state=S.new_phone, content_types=["contact"])
+    bot.register_message_handler(on_new_phone_text, state=S.new_phone, content_types=["text"])
+    bot.register_message_handler(on_new_phone_other, state=S.new_phone, content_types=ANY_CONTENT)
+    # steps that wait for a button
+    button_steps = [S.category, S.subcategory, S.confirm_phone, S.drop_old_phone]
+    bot.register_message_handler(on_answer_typed, state=button_steps, content_types=["text"])
+    bot.register_message_handler(choose_button, state=button_steps, content_types=ANY_CONTENT)
+    # inline buttons of the current run (others fall through to menu.on_stale_button)
+    bot.register_callback_query_handler(on_category, func=None, state=S.category, button="cat")
+    bot.register_callback_query_handler(on_subcategory, func=None, state=S.subcategory, button="sub")
+    bot.register_callback_query_handler(on_back, func=None, state=S.subcategory, button="back")
+    bot.register_callback_query_handler(on_phone_yes, func=None, state=S.confirm_phone, button="yes")
+    bot.register_callback_query_handler(on_phone_no, func=None, state=S.confirm_phone, button="no")
+    bot.register_callback_query_handler(on_replace, func=None, state=S.drop_old_phone, button="replace")
+    bot.register_callback_query_handler(on_keep, func=None, state=S.drop_old_phone, button="keep")
+    bot.register_callback_query_handler(on_cancel_button, func=None, state=ALL_STATES, button="cancel")

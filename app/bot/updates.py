@@ -1,0 +1,183 @@
+"""Processing updates: concurrently across users, strictly in order per user, once each.
+
+- A batch from getUpdates is grouped by user; each group runs on a pool thread in
+  arrival order, so one user's messages never overtake each other while different
+  users are served in parallel.
+- Each update is one short transaction: the handler's writes, the dialog state and
+  a ProcessedUpdate row commit together. Telegram delivers at least once; a replayed
+  update finds its ProcessedUpdate row and is skipped.
+- Telegram calls are made after the commit (see dialog.Turn).
+- If the database is unavailable the update is retried with backoff until it is
+  back, so it is not lost. Any other error rolls back, is logged, and the user gets
+  an apology: nothing raises out of here and kills the worker.
+"""
+import logging
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor, wait
+
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+
+from app.bot import dialog, texts
+from app.bot.sender import PERMANENT, call_with_retries, classify, describe
+from app.extensions import db
+from app.models import Notification, ProcessedUpdate
+
+log = logging.getLogger(__name__)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database cannot be reached or stayed locked: worth retrying the whole update."""
+    return isinstance(exc, (OperationalError, InterfaceError)) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+
+
+def owner(update) -> int:
+    """Whose update it is: updates of one owner are handled one after another."""
+    if update.message is not None:
+        message = update.message
+        return message.from_user.id if message.from_user is not None else message.chat.id
+    if update.callback_query is not None:
+        return update.callback_query.from_user.id
+    return -update.update_id
+
+
+class Dispatcher:
+    def __init__(self, app, bot, threads: int = 8, stop: threading.Event | None = None):
+        self.app = app
+        self.bot = bot
+        self.stop = stop or threading.Event()
+        self.pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="update")
+
+    def process_batch(self, updates) -> None:
+        groups: OrderedDict[int, list] = OrderedDict()
+        for update in updates:
+            groups.setdefault(owner(update), []).append(update)
+        wait([self.pool.submit(self._process_group, group) for group in groups.values()])
+
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _process_group(self, updates) -> None:
+        for update in updates:
+            self.process(update)
+
+    def process(self, update) -> None:
+        """Handle one update to the end; never raises."""
+        delay, told = 1.0, False
+        while True:
+            try:
+                turn = self._handle(update)
+                break
+            except Exception as exc:  # noqa: BLE001
+                if not is_unavailable(exc):
+                    log.exception("Update %s failed outside its handler", update.update_id)
+                    return
+                log.error("Database unavailable while handling update %s (%s); retrying in %.0f s",
+                          update.update_id, describe(exc), delay)
+                if not told:
+                    self._tell(update, texts.DB_UNAVAILABLE)
+                    told = True
+                if self.stop.wait(delay):
+                    log.warning("Shutting down: update %s is left for redelivery", update.update_id)
+                    return
+                delay = min(delay * 2, 30.0)
+        if turn is not None:
+            self._deliver(turn)
+
+    def _handle(self, update):
+        """Run the handlers inside one transaction; return the Turn to deliver, None if a replay."""
+        with self.app.app_context():
+            try:
+                if db.session.get(ProcessedUpdate, update.update_id) is not None:
+                    log.info("Update %s was already processed; skipped", update.update_id)
+                    return None
+                turn = self._new_turn(update)
+                dialog.begin(turn)
+                self.bot.current_states.begin_update()
+                try:
+                    self.bot.process_new_updates([update])
+                except Exception as exc:  # noqa: BLE001
+                    if is_unavailable(exc):
+                        raise
+                    log.exception("Handler failed on update %s", update.update_id)
+                    db.session.rollback()
+                    turn = self._apology(update)
+                db.session.add(ProcessedUpdate(update_id=update.update_id))
+                try:
+                    db.session.commit()
+                except IntegrityError:
+                    db.session.rollback()
+                    if db.session.get(ProcessedUpdate, update.update_id) is not None:
+                        return None  # the same update, handled meanwhile by another worker
+                    log.exception("Update %s broke a constraint; rolled back", update.update_id)
+                    turn = self._apology(update)
+                    db.session.add(ProcessedUpdate(update_id=update.update_id))
+                    db.session.commit()
+                return turn
+            except Exception:
+                db.session.rollback()
+                raise
+            finally:
+                dialog.end()
+
+    def _new_turn(self, update) -> dialog.Turn:
+        if update.message is not None:
+            message = update.message
+            user_id = message.from_user.id if message.from_user is not None else message.chat.id
+            return dialog.Turn(self.bot, user_id, message.chat.id)
+        if update.callback_query is not None:
+            call = update.callback_query
+            chat_id = call.message.chat.id if call.message is not None else call.from_user.id
+            return dialog.Turn(self.bot, call.from_user.id, chat_id, callback_id=call.id)
+        return dialog.Turn(self.bot, 0, 0)
+
+    def _apology(self, update) -> dialog.Turn:
+        turn = self._new_turn(update)
+        if turn.chat_id:
+            turn.send(texts.ERROR)
+        return turn
+
+    def _deliver(self, turn: dialog.Turn) -> None:
+        """Make the queued Telegram calls, then the slow after-work (photo downloads)."""
+        for call in turn.calls:
+            try:
+                call_with_retries(getattr(self.bot, call.method), stop=self.stop, **call.kwargs)
+            except Exception as exc:  # noqa: BLE001
+                if call.method == "send_message" and classify(exc) != PERMANENT:
+                    self._to_outbox(call.kwargs["chat_id"], call.kwargs["text"])
+                else:
+                    log.info("Telegram %s to chat %s not done: %s", call.method, turn.chat_id, describe(exc))
+        if turn.callback_id is not None:
+            try:
+                call_with_retries(self.bot.answer_callback_query, turn.callback_id,
+                                  text=turn.callback_text, stop=self.stop, attempts=2)
+            except Exception as exc:  # noqa: BLE001 - a toast is not worth more
+                log.info("answerCallbackQuery failed: %s", describe(exc))
+        for work in turn.after:
+            with self.app.app_context():
+                try:
+                    work()
+                except Exception:  # noqa: BLE001
+                    log.exception("After-work of a turn failed (it is retried by maintenance)")
+
+    def _to_outbox(self, chat_id: int, text: str) -> None:
+        """Telegram kept failing: the outbox sender delivers the reply later (without its keyboard)."""
+        try:
+            with self.app.app_context():
+                db.session.add(Notification(chat_id=chat_id, text=text))
+                db.session.commit()
+            log.warning("Reply to chat %s queued in the outbox after repeated failures", chat_id)
+        except Exception:  # noqa: BLE001
+            log.exception("Reply to chat %s lost: Telegram and the database both failed", chat_id)
+
+    def _tell(self, update, text: str) -> None:
+        """Best effort, without the database: a note that the message will be handled later."""
+        turn = self._new_turn(update)
+        if not turn.chat_id:
+            return
+        try:
+            self.bot.send_message(turn.chat_id, text)
+        except Exception as exc:  # noqa: BLE001
+            log.info("Could not tell chat %s about the outage: %s", turn.chat_id, describe(exc))

@@ -1,0 +1,164 @@
+"""The Telegram bot worker process (`python bot_worker.py`).
+
+Threads:
+- poller: long-polls getUpdates and hands each batch to the dispatcher; the next
+  getUpdates (which confirms the batch to Telegram) is only made once the batch is
+  handled, so a crash loses nothing (replays are skipped by ProcessedUpdate);
+- update pool (app.bot.updates): handlers, concurrent across users, ordered per user;
+- outbox (app.bot.outbox): status notifications written by the web app;
+- maintenance: retries photo downloads, purges old dedupe and throttle rows.
+SIGTERM / SIGINT stop it cleanly: the batch in progress is finished first.
+"""
+import logging
+import os
+import signal
+import sys
+import threading
+from datetime import timedelta
+
+from sqlalchemy import delete
+from telebot import apihelper, types
+
+from app.bot import photos
+from app.bot.bot import create_bot
+from app.bot.outbox import OutboxSender
+from app.bot.sender import FLOOD, classify, describe, retry_after
+from app.bot.updates import Dispatcher
+from app.extensions import db
+from app.models import ProcessedUpdate, utcnow
+from app.services import throttle
+
+log = logging.getLogger("app.bot")
+
+ALLOWED_UPDATES = ["message", "callback_query"]
+MAINTENANCE_SECONDS = 60
+KEEP_PROCESSED = timedelta(days=7)  # Telegram keeps undelivered updates for 24 hours
+KEEP_ATTEMPTS_SECONDS = 24 * 3600
+COMMANDS = [("start", "Начать сначала"), ("help", "Справка"), ("cancel", "Отменить действие")]
+
+
+def configure_api(base_url: str) -> None:
+    """Point telebot at another Bot API server (a local one for tests and the sandbox)."""
+    if base_url:
+        base = base_url.rstrip("/")
+        apihelper.API_URL = base + "/bot{0}/{1}"
+        apihelper.FILE_URL = base + "/file/bot{0}/{1}"
+    apihelper.CONNECT_TIMEOUT = 10
+    apihelper.READ_TIMEOUT = 20
+
+
+class Worker:
+    def __init__(self, app):
+        self.app = app
+        cfg = app.config
+        self.stop = threading.Event()
+        self.bot = create_bot(cfg["TELEGRAM_BOT_TOKEN"])
+        self.dispatcher = Dispatcher(app, self.bot, cfg["BOT_THREADS"], self.stop)
+        self.outbox = OutboxSender(app, self.bot, self.stop, rate=cfg["NOTIFY_RATE"],
+                                   interval=cfg["NOTIFY_INTERVAL_MS"] / 1000)
+        self.poll_timeout = max(0, cfg["BOT_POLL_TIMEOUT"])
+        self.offset: int | None = None
+        self.busy = threading.Lock()
+
+    def request_stop(self, signum=None, frame=None) -> None:
+        if self.stop.is_set():
+            log.warning("Second signal: exiting immediately")
+            os._exit(1)
+        log.info("Signal %s received: stopping", signum)
+        self.stop.set()
+
+    def run(self) -> int:
+        me = self._connect()
+        if me is None:
+            return 0 if self.stop.is_set() else 2
+        log.info("Bot @%s is running (%s)", me.username, apihelper.API_URL or "api.telegram.org")
+        self._best_effort(self.bot.delete_webhook)  # long polling and a webhook exclude each other
+        self._best_effort(self.bot.set_my_commands, [types.BotCommand(c, d) for c, d in COMMANDS])
+        threading.Thread(target=self._poll, name="poller", daemon=True).start()
+        threading.Thread(target=self._maintain, name="maintenance", daemon=True).start()
+        self.outbox.start()
+        while not self.stop.wait(1):
+            pass
+        if self.busy.acquire(timeout=60):  # let the batch in progress finish
+            self.busy.release()
+        self.outbox.join(timeout=30)
+        self.dispatcher.shutdown()
+        log.info("Stopped")
+        return 0
+
+    def _connect(self):
+        """getMe until it answers; a wrong token is fatal, a network problem is waited out."""
+        delay = 1.0
+        while not self.stop.is_set():
+            try:
+                return self.bot.get_me()
+            except Exception as exc:  # noqa: BLE001
+                if getattr(exc, "error_code", None) == 401:
+                    log.error("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized)")
+                    return None
+                log.warning("Telegram is not reachable (%s); retrying in %.0f s", describe(exc), delay)
+                self.stop.wait(delay)
+                delay = min(delay * 2, 30.0)
+        return None
+
+    def _poll(self) -> None:
+        delay = 1.0
+        while not self.stop.is_set():
+            try:
+                updates = self.bot.get_updates(
+                    offset=self.offset, limit=100, timeout=self.poll_timeout + 10,
+                    long_polling_timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES,
+                )
+                delay = 1.0
+            except Exception as exc:  # noqa: BLE001 - network, 5xx, 429, 409: wait and poll again
+                wait_s = retry_after(exc) if classify(exc) == FLOOD else delay
+                log.warning("getUpdates failed (%s); retrying in %.0f s", describe(exc), wait_s)
+                self.stop.wait(wait_s)
+                delay = min(delay * 2, 30.0)
+                continue
+            if not updates:
+                continue
+            with self.busy:
+                if self.stop.is_set():
+                    return  # not confirmed to Telegram: delivered again after the restart
+                self.dispatcher.process_batch(updates)
+                self.offset = max(u.update_id for u in updates) + 1
+
+    def _maintain(self) -> None:
+        while not self.stop.wait(MAINTENANCE_SECONDS):
+            try:
+                with self.app.app_context():
+                    photos.download_pending(self.bot)
+                    db.session.execute(delete(ProcessedUpdate).where(
+                        ProcessedUpdate.processed_at < utcnow() - KEEP_PROCESSED))
+                    throttle.purge_older_than(KEEP_ATTEMPTS_SECONDS)
+                    db.session.commit()
+            except Exception as exc:  # noqa: BLE001
+                log.error("Maintenance failed (%s); next run in %d s", describe(exc), MAINTENANCE_SECONDS)
+
+    @staticmethod
+    def _best_effort(fn, *args) -> None:
+        try:
+            fn(*args)
+        except Exception as exc:  # noqa: BLE001
+            log.info("%s failed: %s", getattr(fn, "__name__", "call"), describe(exc))
+
+
+def main() -> int:
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from app import create_app
+    from app.config import Config
+
+    # One connection per update thread, plus the outbox senders, maintenance and after-work.
+    threads = Config().BOT_THREADS
+    app = create_app({"SQLALCHEMY_ENGINE_OPTIONS": {
+        "pool_pre_ping": True, "pool_size": threads + 8, "max_overflow": 8}})
+    if not app.config["TELEGRAM_BOT_TOKEN"]:
+        log.error("TELEGRAM_BOT_TOKEN is not set (environment or .env): the bot cannot start")
+        return 2
+    configure_api(app.config["TELEGRAM_API_URL"])
+    worker = Worker(app)
+    signal.signal(signal.SIGTERM, worker.request_stop)
+    signal.signal(signal.SIGINT, worker.request_stop)
+    return worker.run()

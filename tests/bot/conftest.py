@@ -1,0 +1,171 @@
+"""Bot fixtures: a local Bot API server and the real worker process (`python bot_worker.py`) against it.
+
+`bot_world` (one per test module) owns a migrated SQLite database with reference
+data, the local API, and the worker process; tests create residents with fresh
+Telegram ids, so they never share a dialog.
+"""
+import itertools
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.bot.local_api import LocalBotApi, Resident
+from app.config import BASE_DIR
+from app.extensions import db
+from app.models import Category, Client, Executor, Subcategory
+from tests.conftest import base_config
+
+_user_ids = itertools.count(5_000_001)
+WORKER_START_TIMEOUT = 60
+CLIENTS = [
+    # account, full name, street, house, letter, apartment
+    ("100001", "Иванов Иван Иванович", "ул. Ленина", "5", "А", "12"),
+    ("100002", "Петрова Анна Сергеевна", "ул. Садовая", "17", "", "3"),
+    ("100003", "Сидоров Пётр Ильич", "пр. Мира", "1", "Б", "40"),
+    ("100004", "Кузнецова Мария Павловна", "ул. Садовая", "17", "", "8"),
+]
+PHONE = "+79123456789"
+
+
+def seed(app) -> None:
+    with app.app_context():
+        for account, name, street, house, letter, apartment in CLIENTS:
+            db.session.add(Client(account=account, full_name=name, city="Самара", street=street, house=house,
+                                  house_letter=letter, apartment=apartment, phone=""))
+        plumbing = Category(name="Сантехника", sort_order=1)
+        power = Category(name="Электрика", sort_order=2)
+        yard = Category(name="Благоустройство", sort_order=3)  # no subcategories
+        db.session.add_all([plumbing, power, yard])
+        db.session.flush()
+        for order, name in enumerate(["Протечка", "Засор", "Нет горячей воды"]):
+            db.session.add(Subcategory(category_id=plumbing.id, name=name, sort_order=order))
+        for order, name in enumerate(["Нет света в подъезде", "Искрит розетка"]):
+            db.session.add(Subcategory(category_id=power.id, name=name, sort_order=order))
+        db.session.add(Executor(full_name="Петров Пётр", position="Сантехник"))
+        db.session.commit()
+
+
+class WorkerProcess:
+    """`python bot_worker.py` as production runs it, with its log in a file."""
+
+    def __init__(self, env: dict, log_path: Path, api: LocalBotApi):
+        self.env, self.log_path, self.api = env, log_path, api
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([sys.executable, "bot_worker.py"], cwd=BASE_DIR, env=self.env,
+                                     stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        if not self.api.wait_polling(WORKER_START_TIMEOUT):
+            raise AssertionError("the worker did not start polling\n" + self.log_tail())
+
+    def wait_idle(self) -> None:
+        """The worker has fetched everything queued and is long-polling again."""
+        assert self.api.wait_polling(30), "the worker is not polling\n" + self.log_tail()
+
+    def stop(self) -> int:
+        """SIGTERM, as a process manager stops it; returns the exit code."""
+        self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(timeout=60)
+        self.proc = None
+        return code
+
+    def kill(self) -> None:
+        self.proc.kill()  # SIGKILL: no cleanup at all
+        self.proc.wait(timeout=30)
+        self.proc = None
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "worker log:\n" + "\n".join(text.splitlines()[-lines:])
+
+
+class BotWorld:
+    def __init__(self, root: Path, database_url: str, **env_overrides):
+        self.root = root
+        self.storage = root / "storage"
+        self.app = create_app(base_config(root, database_url))
+        self.api = LocalBotApi().start()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
+        env.update({
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(root / "instance"),
+            "STORAGE_DIR": str(self.storage),
+            "SECRET_KEY": "test-secret",
+            "TELEGRAM_BOT_TOKEN": self.api.token,
+            "TELEGRAM_API_URL": self.api.url,
+            "BOT_POLL_TIMEOUT": "2",
+            "BOT_THREADS": "4",
+            "NOTIFY_INTERVAL_MS": "100",
+            "IDENT_MAX_ATTEMPTS": "3",
+            "LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+        })
+        env.update({k: str(v) for k, v in env_overrides.items()})
+        self.worker = WorkerProcess(env, root / "worker.log", self.api)
+
+    def resident(self, name: str = "Жилец") -> Resident:
+        return Resident(self.api, next(_user_ids), name)
+
+    def identified(self, account: str = "100001", phone: str = PHONE) -> Resident:
+        """A resident who has passed identification and sees the main menu."""
+        r = self.resident()
+        r.send("/start")
+        r.expect("идентификацию")
+        r.send("Идентификация")
+        r.expect("лицевого счёта")
+        r.send(account)
+        r.expect("Лицевой счёт найден")
+        r.send(phone)
+        r.expect("Готово! Вы привязаны")
+        return r
+
+    def close(self) -> None:
+        if self.worker.running:
+            self.worker.stop()
+        self.api.stop()
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def make_world(tmp_path_factory, sqlite_template, **env) -> BotWorld:
+    root = tmp_path_factory.mktemp("bot")
+    path = root / "app.db"
+    shutil.copy(sqlite_template, path)
+    world = BotWorld(root, f"sqlite:///{path}", **env)
+    seed(world.app)
+    return world
+
+
+@pytest.fixture(scope="module")
+def bot_world(tmp_path_factory, sqlite_template):
+    """The worker running against the local API, one per test module."""
+    world = make_world(tmp_path_factory, sqlite_template)
+    world.worker.start()
+    yield world
+    world.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call" and report.failed:
+        world = item.funcargs.get("bot_world") or getattr(item, "_bot_world", None)
+        if world is not None:
+            report.sections.append(("worker log", world.worker.log_tail()))
+    return report
