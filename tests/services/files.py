@@ -1,0 +1,51 @@
+"""Client files as people send them: xlsx workbooks and CSV in various encodings."""
+import functools
+import io
+import zipfile
+
+from openpyxl import Workbook
+
+HEADER = ["ФИО", "Город", "Улица", "Дом", "Литера", "Квартира", "Телефон", "№ договора", "Лицевой счёт"]
+ROWS = [
+    ["Иванов Иван Иванович", "Самара", "ул. Ленина", "5", "А", "12", "8 912 345-67-89", "Д-1", "100001"],
+    ["Петрова Анна Сергеевна", "Самара", "пр. Мира", "7", "", "3", "+7 (917) 000-11-22", "Д-2", "100002"],
+    ["Сидоров Пётр Ильич", "Самара", "ул. Гагарина", "11", "Б", "45", "", "", "100003"],
+]
+
+
+def xlsx(rows, header=HEADER, title=None) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    if title:
+        sheet.append([title])
+        sheet.append([])
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def csv_bytes(rows, header=HEADER, delimiter=";", encoding="cp1251", bom=False) -> bytes:
+    def cell(value):
+        text = str(value)
+        return f'"{text}"' if delimiter in text or '"' in text else text
+
+    text = "\r\n".join(delimiter.join(cell(v) for v in row) for row in [header, *rows]) + "\r\n"
+    data = text.encode(encoding)
+    return ("\ufeff".encode(encoding) if bom else b"") + data
+
+
+@functools.cache
+def zip_bomb(unpacked_bytes: int) -> bytes:
+    """A real .xlsx-looking archive whose sheet unpacks into `unpacked_bytes` of zeros."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
+            chunk = b"0" * (1 << 20)
+            for _ in range(unpacked_bytes // len(chunk)):
+                member.write(chunk)
+    return out.getvalue()

@@ -1,0 +1,104 @@
+"""`flask seed-demo`: a living demo database built through the real request services."""
+import pytest
+from sqlalchemy import delete, func, select
+
+from app.extensions import db
+from app.models import (
+    Category, Client, Executor, Notification, Request, RequestEvent, StaffUser, Subcategory,
+)
+from app.services import demo_data
+from app.services.phones import normalise_phone
+from app.services.statuses import Status
+
+SMALL = ["seed-demo", "--clients", "40", "--requests", "60"]
+
+
+def _count(model):
+    return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_seed_demo_builds_a_consistent_database(runner, ctx):
+    result = runner.invoke(args=SMALL)
+    assert result.exit_code == 0, result.output
+    assert "40 clients" in result.output and "60 requests" in result.output
+    assert _count(Client) == 40 and _count(Request) == 60
+    names = db.session.execute(select(Category.name).order_by(Category.sort_order)).scalars().all()
+    assert names == ["Сантехника", "Электрика", "Лифт", "Отопление", "Уборка", "Прочее"]
+    assert _count(Subcategory) >= 18 and _count(Executor) >= 10
+    statuses = set(db.session.execute(select(Request.status)).scalars())
+    assert statuses == {s.value for s in Status}
+    assert _count(Notification) == 0  # invented residents get no Telegram messages
+    for client in db.session.execute(select(Client)).scalars():
+        assert client.account.isdigit() and client.full_name.count(" ") == 2 and client.street
+        assert client.phone == "" or normalise_phone(client.phone) == client.phone
+
+
+def test_requests_have_real_history_spread_over_months(runner, ctx):
+    runner.invoke(args=SMALL)
+    requests = db.session.execute(select(Request).order_by(Request.number)).scalars().all()
+    assert [r.number for r in requests] == list(range(1, 61))
+    created = [r.created_at for r in requests]
+    assert created == sorted(created)  # numbers grow with time
+    assert (created[-1] - created[0]).days >= 60
+    for request in requests:
+        events = request.events
+        assert events[0].kind == "created"
+        assert [e.created_at for e in events] == sorted(e.created_at for e in events)
+        moves = [e.to_status for e in events if e.kind == "status"]
+        assert (moves[-1] if moves else "new") == request.status
+        if request.status in ("assigned", "in_progress", "done"):
+            assert request.executor is not None and request.executor.active
+        if request.status == "archived":
+            assert request.archived_at >= request.closed_at >= request.created_at
+        assert request.author_chat_id is None
+
+
+def test_demo_dispatchers_cannot_log_in(runner, ctx):
+    runner.invoke(args=SMALL)
+    dispatchers = db.session.execute(select(StaffUser).where(StaffUser.login.like("demo.%"))).scalars().all()
+    assert dispatchers and not any(u.active for u in dispatchers)
+
+
+def test_seed_is_deterministic(runner, ctx):
+    def snapshot():
+        return (db.session.execute(select(Client.account, Client.full_name, Client.apartment)
+                                   .order_by(Client.id)).all(),
+                db.session.execute(select(Request.description, Request.status).order_by(Request.id)).all())
+
+    runner.invoke(args=SMALL)
+    first = snapshot()
+    for model in (RequestEvent, Request, Subcategory, Category, Executor, Client):
+        db.session.execute(delete(model))
+    db.session.commit()
+    assert runner.invoke(args=SMALL).exit_code == 0
+    assert snapshot() == first
+
+
+@pytest.mark.parametrize("flag,exit_code,message", [
+    ("--if-empty", 0, "already has data"),
+    (None, 1, "only fills an empty database"),
+])
+def test_seed_refuses_a_database_with_data(runner, ctx, flag, exit_code, message):
+    ctx.client()
+    result = runner.invoke(args=["seed-demo"] + ([flag] if flag else []))
+    assert result.exit_code == exit_code
+    assert message in result.output
+    assert _count(Client) == 1
+
+
+@pytest.mark.sqlite_only
+def test_default_size_is_a_few_hundred(runner, ctx):
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert _count(Client) == 300 and _count(Request) == 400
+
+
+def test_person_names_agree_in_gender():
+    import random
+
+    rng = random.Random(1)
+    for _ in range(200):
+        last, first, patronymic = demo_data.person(rng).split()
+        female = patronymic.endswith("на")
+        assert female == (first in demo_data.FEMALE_FIRST_NAMES)
+        assert female == last.endswith("а")
