@@ -1,0 +1,80 @@
+"""Journal test data: requests with known clients, categories, dates, statuses and texts."""
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from app.extensions import db
+from app.models import Request
+from tests import factories
+
+# 09:00 UTC is 12:00 in Moscow, so each request falls on the same day in both.
+BASE = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
+
+# client key, category key, subcategory name (None: none), description, day, status, executor key
+SPECS = [
+    ("ivanov", "plumbing", "Протечка", "Течёт кран на кухне", 0, "new", None),
+    ("ivanov", "plumbing", "Засор", "Засор в ванной", 1, "assigned", "petrov"),
+    ("petrova", "electric", "Нет света", "Нет света в подъезде", 2, "in_progress", "sidorov"),
+    ("petrova", "electric", "Искрит розетка", '=HYPERLINK("http://evil.example","нажми")', 3, "new", None),
+    ("yolkina", "plumbing", "Протечка", "ПРОТЕЧКА с потолка", 4, "done", "petrov"),
+    ("yolkina", "electric", None, "+7 900 звонить после 18", 5, "closed", "sidorov"),
+    ("smith", "plumbing", "Засор", "Скидка 50% и under_score", 6, "archived", "petrov"),
+    ("smith", "electric", "Нет света", "-5 градусов в квартире", 7, "new", None),
+    ("petrova", "plumbing", "Протечка", "@всем\tвнимание", 8, "assigned", "petrov"),
+]
+
+
+@dataclass
+class Journal:
+    clients: dict = field(default_factory=dict)
+    categories: dict = field(default_factory=dict)
+    executors: dict = field(default_factory=dict)
+    requests: list = field(default_factory=list)   # (id, number) in SPECS order, then the extra ones
+    ids: dict = field(default_factory=dict)        # "category:plumbing" -> id, usable outside the app context
+
+    def number(self, index: int) -> int:
+        return self.requests[index][1]
+
+
+def seed_journal(extra: int = 0) -> Journal:
+    """SPECS, then `extra` more ordinary requests spread over later days."""
+    data = Journal()
+    data.categories = {
+        "plumbing": factories.category("Сантехника", ("Протечка", "Засор")),
+        "electric": factories.category("Электрика", ("Нет света", "Искрит розетка")),
+    }
+    data.clients = {
+        "ivanov": factories.client("100001", "Иванов Иван Иванович", street="ул. Ленина", house="5",
+                                   house_letter="А", apartment="12", phone="+79123456789"),
+        "petrova": factories.client("100002", "ПЕТРОВА Ольга Сергеевна", street="пр. Мира", house="10",
+                                    house_letter="", apartment="7", phone="+79217654321"),
+        "yolkina": factories.client("100003", "Ёлкина Анна", street="ул. Садовая", house="3",
+                                    house_letter="Б", apartment="45", phone="+79001112233"),
+        "smith": factories.client("200004", "Smith John", city="Тольятти", street="ул. Заводская",
+                                  house="1", house_letter="", apartment="1", phone="+79035550000"),
+    }
+    data.executors = {
+        "petrov": factories.executor("Петров Пётр", "Сантехник"),
+        "sidorov": factories.executor("Сидоров Семён", "Электрик"),
+    }
+    specs = list(SPECS)
+    keys = list(data.clients)
+    statuses = ["new", "assigned", "in_progress", "done", "closed"]
+    for i in range(extra):
+        status = statuses[i % len(statuses)]
+        category_key = "plumbing" if i % 3 else "electric"
+        sub = ("Протечка", "Засор")[i % 2] if category_key == "plumbing" else "Нет света"
+        specs.append((keys[i % len(keys)], category_key, sub,
+                      f"Обычная заявка {i + 1}", 10 + i, status, None if status == "new" else "sidorov"))
+    for client_key, category_key, sub, description, day, status, executor_key in specs:
+        category = data.categories[category_key]
+        req = factories.request(data.clients[client_key], category, description=description)
+        req.subcategory_id = next(s.id for s in category.subcategories if s.name == sub) if sub else None
+        req.created_at = BASE + timedelta(days=day)
+        req.updated_at = req.created_at + timedelta(hours=1)
+        req.status = status
+        req.executor_id = data.executors[executor_key].id if executor_key else None
+        data.requests.append((req.id, req.number))
+    db.session.commit()
+    for kind, objects in (("category", data.categories), ("client", data.clients), ("executor", data.executors)):
+        data.ids.update({f"{kind}:{key}": obj.id for key, obj in objects.items()})
+    return data
