@@ -1,0 +1,372 @@
+"""Filing requests through the real worker: phone confirmed / replaced / added, photos, «Мои заявки», bad input."""
+import copy
+import re
+import time
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import delete, select
+
+from app.extensions import db
+from app.models import Category, Executor, Request, RequestPhoto, StaffUser, Subcategory, TelegramBinding
+from app.services import requests as request_service
+
+pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
+
+MENU = ["Создать заявку", "Мои заявки", "Помощь"]
+
+
+def start_request(r, category="Сантехника", subcategory="Протечка"):
+    """From the main menu to the description step."""
+    r.send("Создать заявку")
+    r.expect("Выберите категорию")
+    r.press(category)
+    if subcategory:
+        r.press(subcategory)
+    r.expect("Опишите проблему")
+    assert r.keyboard == ["Готово", "Отмена"]
+
+
+def to_summary(r, description="Течёт кран на кухне", **kwargs):
+    start_request(r, **kwargs)
+    r.send(description)
+    r.expect("Записал")
+    r.send("Готово")
+    return r.expect("Проверьте заявку", "Ваш номер телефона")
+
+
+def number_in(text: str) -> int:
+    return int(re.search(r"Заявка № (\d+) принята", text).group(1))
+
+
+def requests_of(world, user_id) -> list[Request]:
+    with world.app.app_context():
+        rows = db.session.execute(
+            select(Request).where(Request.author_telegram_id == user_id).order_by(Request.id)
+        ).scalars().all()
+        for row in rows:
+            row.photos, row.category, row.subcategory  # load before leaving the context
+        db.session.expunge_all()
+        return rows
+
+
+def phones_of(world, user_id) -> list[str]:
+    with world.app.app_context():
+        return db.session.execute(
+            select(TelegramBinding.phone).where(TelegramBinding.telegram_user_id == user_id)
+            .order_by(TelegramBinding.id)
+        ).scalars().all()
+
+
+def test_request_with_confirmed_phone(bot_world):
+    r = bot_world.identified("100001", "+79123456789")
+    summary = to_summary(r, description="Течёт кран на кухне 💧")
+    assert "Категория: Сантехника / Протечка" in summary.text
+    assert "Адрес: г. Самара, ул. Ленина, д. 5А, кв. 12" in summary.text
+    assert "Ваш номер телефона +7 912 345-67-89?" in summary.text
+    r.press("Да, это мой номер")
+    created = r.expect("Заявка №", "принята", "Телефон: +7 912 345-67-89")
+    assert r.keyboard == MENU
+    assert summary.buttons == []  # the answered question loses its buttons
+
+    [request] = requests_of(bot_world, r.user_id)
+    assert request.number == number_in(created.text)
+    assert (request.account, request.client_full_name) == ("100001", "Иванов Иван Иванович")
+    assert (request.city, request.street, request.house, request.house_letter, request.apartment) == \
+        ("Самара", "ул. Ленина", "5", "А", "12")
+    assert (request.category.name, request.subcategory.name) == ("Сантехника", "Протечка")
+    assert request.description == "Течёт кран на кухне 💧"
+    assert request.contact_phone == "+79123456789"
+    assert (request.author_telegram_id, request.author_chat_id) == (r.user_id, r.chat_id)
+    assert request.status == "new" and request.source == "telegram"
+    assert request.idempotency_key.startswith(f"tg:{r.user_id}:")
+
+
+def test_request_with_replaced_phone(bot_world):
+    r = bot_world.identified("100002", "+79120000001")
+    to_summary(r)
+    r.press("Нет, другой номер")
+    r.expect("Укажите номер телефона")
+    r.send("не помню")
+    r.expect("не похоже на номер телефона")
+    r.send("+7 912 000-00-02")
+    question = r.expect("Удалить старый номер +7 912 000-00-01?")
+    r.press("Да, удалить старый")
+    r.expect("Заявка №", "Телефон: +7 912 000-00-02")
+    assert question.buttons == []
+    assert phones_of(bot_world, r.user_id) == ["+79120000002"]
+    [request] = requests_of(bot_world, r.user_id)
+    assert request.contact_phone == "+79120000002"
+
+    to_summary(r)  # the next request offers the new number
+    r.press("Отменить")
+    r.expect("Действие отменено")
+
+
+def test_request_with_added_phone(bot_world):
+    r = bot_world.identified("100002", "+79120000011")
+    to_summary(r)
+    r.press("Нет, другой номер")
+    r.expect("Укажите номер телефона")
+    r.share_contact("79120000012")
+    r.expect("Удалить старый номер +7 912 000-00-11?")
+    r.press("Нет, оставить оба")
+    r.expect("Заявка №", "Телефон: +7 912 000-00-12")
+    assert phones_of(bot_world, r.user_id) == ["+79120000011", "+79120000012"]
+    [request] = requests_of(bot_world, r.user_id)
+    assert request.contact_phone == "+79120000012"
+
+    summary = to_summary(r)
+    assert "Ваш номер телефона +7 912 000-00-12?" in summary.text
+    r.send("да")  # typed instead of pressed
+    r.expect("Заявка №", "Телефон: +7 912 000-00-12")
+    assert len(requests_of(bot_world, r.user_id)) == 2
+
+
+def test_same_number_again_files_without_asking(bot_world):
+    r = bot_world.identified("100004", "+79120000021")
+    to_summary(r)
+    r.press("Нет, другой номер")
+    r.expect("Укажите номер телефона")
+    r.send("89120000021")
+    r.expect("Заявка №", "Телефон: +7 912 000-00-21")
+    assert phones_of(bot_world, r.user_id) == ["+79120000021"]
+
+
+def wait_for_files(world, user_id, count, timeout=15.0) -> list[RequestPhoto]:
+    deadline = time.monotonic() + timeout
+    while True:
+        [request] = requests_of(world, user_id)
+        done = [p for p in request.photos if p.file_path]
+        if len(done) == count or time.monotonic() > deadline:
+            return request.photos
+        time.sleep(0.05)
+
+
+def test_photos_are_stored_with_the_request(bot_world):
+    r = bot_world.identified("100001", "+79123450001")
+    start_request(r, "Электрика", "Искрит розетка")
+    first = r.send_photo(b"\xff\xd8 first photo", media_group_id="album-1")
+    second = r.send_photo(b"\xff\xd8 second photo", media_group_id="album-1")
+    r.expect("Фото добавлено (1 из 10)")  # one reply for the album
+    r.send_photo(b"\xff\xd8 third photo", caption="Розетка в коридоре искрит и дымит")
+    r.expect("Фото добавлено (3 из 10)")
+    r.send("Готово")
+    summary = r.expect("Проверьте заявку", "Фото: 3", "Розетка в коридоре")
+    r.press("Да, это мой номер")
+    r.expect("Заявка №")
+
+    photos = wait_for_files(bot_world, r.user_id, 3)
+    [request] = requests_of(bot_world, r.user_id)
+    assert request.description == "Розетка в коридоре искрит и дымит"
+    assert [p.telegram_file_id for p in photos][:2] == [first["file_id"], second["file_id"]]
+    assert [p.file_path for p in photos] == [f"photos/{request.id}/{n}.jpg" for n in (1, 2, 3)]
+    stored = [(bot_world.storage / p.file_path).read_bytes() for p in photos]
+    assert stored == [b"\xff\xd8 first photo", b"\xff\xd8 second photo", b"\xff\xd8 third photo"]
+    assert summary.buttons == []
+
+
+def test_photo_only_request_and_photo_limit(bot_world):
+    r = bot_world.identified("100001", "+79123450002")
+    start_request(r, "Благоустройство", None)  # a category without subcategories
+    for n in range(10):
+        r.send_photo(b"photo %d" % n)
+        r.expect(f"Фото добавлено ({n + 1} из 10)")
+    r.send_photo(b"one too many")
+    r.expect("не больше 10 фото")
+    r.send("Готово")
+    r.expect("Категория: Благоустройство\n", "(без текста, см. фото)", "Фото: 10")
+    r.press("Да, это мой номер")
+    r.expect("Заявка №")
+    assert len(wait_for_files(bot_world, r.user_id, 10)) == 10
+
+
+def test_my_requests_lists_number_date_category_status(bot_world):
+    r = bot_world.identified("100004", "+79123450003")
+    r.send("Мои заявки")
+    r.expect("У вас пока нет заявок")
+    to_summary(r)
+    r.press("Да, это мой номер")
+    first = number_in(r.expect("Заявка №").text)
+    to_summary(r, category="Электрика", subcategory="Нет света в подъезде", description="Темно на 3 этаже")
+    r.press("Да, это мой номер")
+    second = number_in(r.expect("Заявка №").text)
+
+    with bot_world.app.app_context():  # a dispatcher assigns the first one
+        request = db.session.execute(select(Request).where(Request.number == first)).scalar_one()
+        executor = db.session.execute(select(Executor)).scalars().first()
+        staff = StaffUser(login=f"disp{r.user_id}", full_name="Диспетчер", password_hash="x")
+        db.session.add(staff)
+        request_service.assign_executor(request, executor, staff)
+        db.session.commit()
+        created = request.created_at
+
+    r.send("Мои заявки")
+    listing = r.wait_for("Ваши заявки")  # the status notification may come first
+    lines = listing.text.splitlines()
+    assert lines[0] == "Ваши заявки (последние 2 из 2):"
+    day = created.astimezone(ZoneInfo("Europe/Moscow")).strftime("%d.%m.%Y")
+    assert lines[1] == f"№ {second} от {day} — Электрика / Нет света в подъезде — новая"
+    assert lines[2] == f"№ {first} от {day} — Сантехника / Протечка — назначена исполнителю"
+
+
+# --- bad input: a clear answer, and the dialog goes on ---
+
+def test_text_or_sticker_where_a_button_is_expected(bot_world):
+    r = bot_world.identified()
+    r.send("Создать заявку")
+    r.expect("Выберите категорию")
+    r.send("Сантехника")
+    r.expect("выберите вариант кнопкой")
+    again = r.expect("Выберите категорию")  # the buttons, once more
+    assert "Сантехника" in again.buttons
+    r.send_sticker()
+    r.expect("выберите вариант кнопкой")
+    r.expect("Выберите категорию")
+    r.press("Сантехника", message=again)
+    r.press("Засор")
+    r.expect("Опишите проблему")
+    r.send("Засор в раковине")
+    r.expect("Записал")
+    r.send("Готово")
+    r.expect("Ваш номер телефона")
+    r.send("может быть")
+    r.expect("выберите вариант кнопкой")
+    r.expect("Ваш номер телефона")
+    r.send_voice()
+    r.expect("выберите вариант кнопкой")
+    r.expect("Ваш номер телефона")
+    r.press("Да, это мой номер")
+    r.expect("Заявка №")
+
+
+def test_stale_buttons_do_nothing_but_say_so(bot_world):
+    r = bot_world.identified()
+    r.send("Создать заявку")
+    first = r.expect("Выберите категорию")
+    r.send("Создать заявку")  # a new run: the first keyboard is stale now
+    r.expect("Выберите категорию")
+    answer = r.press("Электрика", message=first)
+    assert answer["text"] == "Эта кнопка устарела."
+    r.expect("уже не действует", "текущего шага")
+    r.expect("Выберите категорию")
+    assert r.message(first.message_id).buttons == []  # removed from the old message
+    r.press("Отменить")
+    r.expect("Действие отменено")
+    answer = r.press("Сантехника")  # the cancelled run's keyboard
+    assert answer["text"] == "Эта кнопка устарела."
+    r.expect("уже не действует", "меню")
+    assert requests_of(bot_world, r.user_id) == []
+
+
+def test_stale_confirmation_never_files_twice(bot_world):
+    r = bot_world.identified()
+    summary = copy.deepcopy(to_summary(r))  # as a second device still shows it
+    r.press("Да, это мой номер")
+    r.expect("Заявка №")
+    answer = r.press("Да, это мой номер", message=summary)
+    assert answer["text"] == "Эта кнопка устарела."
+    r.expect("уже не действует")
+    assert len(requests_of(bot_world, r.user_id)) == 1
+
+
+def test_long_description_is_cut_with_a_warning(bot_world):
+    r = bot_world.identified()
+    start_request(r)
+    r.send("Очень длинное описание. " + "а" * 5000)
+    r.expect("слишком длинное", "первые 4000 символов")
+    r.send("ещё текст")
+    r.expect("заполнено до предела")
+    r.send("Готово")
+    summary = r.expect("Проверьте заявку")
+    assert len(summary.text) < 4096
+    r.press("Да, это мой номер")
+    r.expect("Заявка №")
+    [request] = requests_of(bot_world, r.user_id)
+    assert len(request.description) == 4000
+    assert request.description.startswith("Очень длинное описание. ааа")
+
+
+def test_description_bad_input(bot_world):
+    r = bot_world.identified()
+    start_request(r)
+    r.send("Готово")
+    r.expect("Сначала опишите проблему")
+    r.send("👍👍👍")
+    r.expect("Опишите, пожалуйста, проблему словами")
+    r.send_sticker()
+    r.expect("Такое сообщение не подойдёт")
+    r.send_voice()
+    r.expect("Такое сообщение не подойдёт")
+    r.send("/help")
+    r.expect("Что умеет бот")
+    r.expect("Опишите проблему")
+    r.send("Нет воды ❄️ уже два дня")
+    r.expect("Записал")
+    r.send("Готово")
+    r.expect("Описание: Нет воды ❄️ уже два дня")
+    r.send("/cancel")
+    r.expect("Действие отменено")
+    assert r.keyboard == MENU
+    assert requests_of(bot_world, r.user_id) == []
+
+
+def test_category_switched_off_mid_dialog(bot_world):
+    with bot_world.app.app_context():
+        lift = Category(name="Лифт", sort_order=9)
+        db.session.add(lift)
+        db.session.flush()
+        db.session.add(Subcategory(category_id=lift.id, name="Застрял"))
+        db.session.commit()
+        lift_id = lift.id
+    r = bot_world.identified()
+    r.send("Создать заявку")
+    keyboard = r.expect("Выберите категорию")
+    with bot_world.app.app_context():
+        db.session.get(Category, lift_id).active = False
+        db.session.commit()
+    r.press("Лифт", message=keyboard)
+    now = r.message(keyboard.message_id)
+    assert now.text == "Эта категория больше недоступна. Выберите другую:"
+    assert "Лифт" not in now.buttons and "Сантехника" in now.buttons
+    r.press("Сантехника", message=now)
+    r.press("Протечка")
+    r.expect("Опишите проблему")
+
+
+def test_category_deleted_before_confirmation_keeps_the_description(bot_world):
+    with bot_world.app.app_context():
+        temp = Category(name="Временная", sort_order=10)
+        db.session.add(temp)
+        db.session.commit()
+        temp_id = temp.id
+    r = bot_world.identified()
+    to_summary(r, category="Временная", subcategory=None, description="Сломана скамейка у подъезда")
+    with bot_world.app.app_context():
+        db.session.execute(delete(Category).where(Category.id == temp_id))
+        db.session.commit()
+    r.press("Да, это мой номер")
+    r.expect("Категория «Временная» больше недоступна. Выберите другую:")
+    r.press("Благоустройство")
+    r.expect("Опишите проблему")
+    r.send("Готово")
+    r.expect("Описание: Сломана скамейка у подъезда")
+    r.press("Да, это мой номер")
+    r.expect("Заявка №", "Категория: Благоустройство")
+    [request] = requests_of(bot_world, r.user_id)
+    assert request.description == "Сломана скамейка у подъезда"
+
+
+def test_menu_works_mid_dialog(bot_world):
+    r = bot_world.identified()
+    start_request(r)
+    r.send("Мои заявки")
+    r.expect("У вас пока нет заявок")
+    r.send("Помощь")
+    r.expect("Что умеет бот")
+    r.expect("Опишите проблему")  # still on the same step
+    r.send("Протекает потолок")
+    r.expect("Записал")
+    r.send("/start")
+    r.expect("Главное меню")
+    assert r.keyboard == MENU
