@@ -86,7 +86,7 @@ def categories():
 
 @bp.route("/categories/new", methods=["GET", "POST"])
 @admin_required
-def category_new():
+def categories_new():
     """Create a category."""
     form = CategoryForm()
     if form.validate_on_submit() and not _name_taken(form, Category, None):
@@ -95,13 +95,13 @@ def category_new():
         category.sort_order = category.sort_order or 0
         db.session.add(category)
         if _commit(form):
-            return done(url_for("admin.category", category_id=category.id),
+            return done(url_for("admin.categories_view", category_id=category.id),
                         "Категория создана. Добавьте подкатегории.")
     return render_template("admin/categories/form.html", form=form)
 
 
 @bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
-def category(category_id: int):
+def categories_view(category_id: int):
     """Category page: its settings and its subcategories."""
     obj = _get(Category, category_id)
     form = CategoryForm(obj=obj)
@@ -112,7 +112,7 @@ def category(category_id: int):
             form.populate_obj(obj)
             obj.sort_order = obj.sort_order or 0
             if _commit(form):
-                return done(url_for("admin.category", category_id=obj.id), "Изменения сохранены.")
+                return done(url_for("admin.categories_view", category_id=obj.id), "Изменения сохранены.")
     return _category_page(obj, form, QuickSubcategoryForm(formdata=None))
 
 
@@ -127,7 +127,7 @@ def _category_page(obj, form, sub_form, status=200):
 
 @bp.route("/categories/<int:category_id>/subcategories", methods=["POST"])
 @admin_required
-def category_add_subcategory(category_id: int):
+def categories_add_sub(category_id: int):
     """Add a subcategory right from the category page."""
     obj = _get(Category, category_id)
     sub_form = QuickSubcategoryForm()
@@ -135,25 +135,25 @@ def category_add_subcategory(category_id: int):
         db.session.add(Subcategory(category_id=obj.id, name=sub_form.name.data,
                                    sort_order=len(obj.subcategories) + 1))
         if _commit(sub_form):
-            return done(url_for("admin.category", category_id=obj.id),
+            return done(url_for("admin.categories_view", category_id=obj.id),
                         f"Подкатегория «{sub_form.name.data}» добавлена.")
     return _category_page(obj, CategoryForm(obj=obj, formdata=None), sub_form)
 
 
 @bp.route("/categories/<int:category_id>/toggle", methods=["POST"])
 @admin_required
-def category_toggle(category_id: int):
+def categories_toggle(category_id: int):
     """Switch a category on or off (off: hidden from residents, history kept)."""
     obj = _get(Category, category_id)
     obj.active = not obj.active
     db.session.commit()
     state = "включена" if obj.active else "отключена: жители её больше не увидят"
-    return done(url_for("admin.category", category_id=obj.id), f"Категория «{obj.name}» {state}.")
+    return done(url_for("admin.categories_view", category_id=obj.id), f"Категория «{obj.name}» {state}.")
 
 
 @bp.route("/categories/<int:category_id>/delete", methods=["POST"])
 @admin_required
-def category_delete(category_id: int):
+def categories_delete(category_id: int):
     """Delete an unused category together with its (unused) subcategories."""
     obj = _get(Category, category_id)
     sub_ids = [s.id for s in obj.subcategories]
@@ -162,7 +162,7 @@ def category_delete(category_id: int):
             or_(Request.category_id == obj.id, Request.subcategory_id.in_(sub_ids)))
     ).scalar_one()
     if used:
-        return done(url_for("admin.category", category_id=obj.id),
+        return done(url_for("admin.categories_view", category_id=obj.id),
                     f"Категорию «{obj.name}» нельзя удалить: она указана в заявках ({used}). "
                     + IN_USE_HINT, "danger")
     name = obj.name
@@ -181,7 +181,7 @@ def _category_choices() -> list[tuple[int, str]]:
 
 
 @bp.route("/subcategories")
-def subcategories():
+def categories_subs():
     """All subcategories, filtered by category, with search and pagination."""
     term = search_term()
     category_id = request.args.get("category", type=int)
@@ -208,7 +208,7 @@ def _subcategory_form(obj=None):
 
 @bp.route("/subcategories/new", methods=["GET", "POST"])
 @admin_required
-def subcategory_new():
+def categories_sub_new():
     """Create a subcategory."""
     form = _subcategory_form()
     if form.validate_on_submit() and not _name_taken(
@@ -218,14 +218,14 @@ def subcategory_new():
         sub.sort_order = sub.sort_order or 0
         db.session.add(sub)
         if _commit(form):
-            return done(url_for("admin.category", category_id=sub.category_id),
+            return done(url_for("admin.categories_view", category_id=sub.category_id),
                         f"Подкатегория «{sub.name}» добавлена.")
     return render_template("admin/subcategories/form.html", form=form, sub=None)
 
 
 @bp.route("/subcategories/<int:sub_id>", methods=["GET", "POST"])
 @admin_required
-def subcategory(sub_id: int):
+def categories_sub(sub_id: int):
     """Edit a subcategory (moving it to another category only while no request uses it)."""
     obj = _get(Subcategory, sub_id)
     form = _subcategory_form(obj)
@@ -240,28 +240,28 @@ def subcategory(sub_id: int):
             form.populate_obj(obj)
             obj.sort_order = obj.sort_order or 0
             if _commit(form):
-                return done(url_for("admin.category", category_id=obj.category_id), "Изменения сохранены.")
+                return done(url_for("admin.categories_view", category_id=obj.category_id), "Изменения сохранены.")
     return render_template("admin/subcategories/form.html", form=form, sub=obj)
 
 
 @bp.route("/subcategories/<int:sub_id>/toggle", methods=["POST"])
 @admin_required
-def subcategory_toggle(sub_id: int):
+def categories_sub_toggle(sub_id: int):
     """Switch a subcategory on or off."""
     obj = _get(Subcategory, sub_id)
     obj.active = not obj.active
     db.session.commit()
     state = "включена" if obj.active else "отключена"
-    return done(url_for("admin.category", category_id=obj.category_id), f"Подкатегория «{obj.name}» {state}.")
+    return done(url_for("admin.categories_view", category_id=obj.category_id), f"Подкатегория «{obj.name}» {state}.")
 
 
 @bp.route("/subcategories/<int:sub_id>/delete", methods=["POST"])
 @admin_required
-def subcategory_delete(sub_id: int):
+def categories_sub_delete(sub_id: int):
     """Delete a subcategory no request uses."""
     obj = _get(Subcategory, sub_id)
     used = _count_requests(Request.subcategory_id, [obj.id]).get(obj.id, 0)
-    back = url_for("admin.category", category_id=obj.category_id)
+    back = url_for("admin.categories_view", category_id=obj.category_id)
     if used:
         return done(back, f"Подкатегорию «{obj.name}» нельзя удалить: она указана в заявках ({used}). "
                     + IN_USE_HINT, "danger")

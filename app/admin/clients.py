@@ -1,5 +1,5 @@
 """Clients (personal accounts): list, card with Telegram bindings, create, edit, delete."""
-from flask import abort, render_template, url_for
+from flask import abort, current_app, render_template, url_for
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -86,18 +86,18 @@ def _save(form: ClientForm, client: Client) -> bool:
 
 
 @bp.route("/clients/new", methods=["GET", "POST"])
-def client_new():
+def clients_new():
     """Create a client."""
     form = ClientForm()
     if form.validate_on_submit():
         client = Client()
         if _save(form, client):
-            return done(url_for("admin.client", client_id=client.id), "Клиент добавлен.")
+            return done(url_for("admin.clients_view", client_id=client.id), "Клиент добавлен.")
     return render_template("admin/clients/form.html", form=form, client=None)
 
 
 @bp.route("/clients/<int:client_id>")
-def client(client_id: int):
+def clients_view(client_id: int):
     """Client card: details, Telegram bindings, recent requests."""
     obj = _get(client_id)
     requests = db.session.execute(
@@ -113,28 +113,25 @@ def client(client_id: int):
 
 
 def _request_link():
-    """The journal's request page, if the journal offers one (it is built separately)."""
-    from flask import current_app
-
-    for endpoint in ("journal.request", "journal.detail", "journal.view"):
-        if endpoint in current_app.view_functions:
-            return lambda r: url_for(endpoint, request_id=r.id)
+    """The journal's request page (the journal is built separately; without it, no links)."""
+    if "journal.request_page" in current_app.view_functions:
+        return lambda r: url_for("journal.request_page", request_id=r.id)
     return None
 
 
 @bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])
-def client_edit(client_id: int):
+def clients_edit(client_id: int):
     """Edit a client (dispatchers too: fixing a phone number is daily work)."""
     obj = _get(client_id)
     form = ClientForm(obj=obj)
     if form.validate_on_submit() and _save(form, obj):
-        return done(url_for("admin.client", client_id=obj.id), "Изменения сохранены.")
+        return done(url_for("admin.clients_view", client_id=obj.id), "Изменения сохранены.")
     return render_template("admin/clients/form.html", form=form, client=obj)
 
 
 @bp.route("/clients/<int:client_id>/delete", methods=["POST"])
 @admin_required
-def client_delete(client_id: int):
+def clients_delete(client_id: int):
     """Delete a client; their requests stay in the journal with the address snapshot."""
     obj = _get(client_id)
     name = obj.full_name
@@ -145,7 +142,7 @@ def client_delete(client_id: int):
 
 @bp.route("/clients/<int:client_id>/bindings/<int:binding_id>/revoke", methods=["POST"])
 @admin_required
-def binding_revoke(client_id: int, binding_id: int):
+def clients_binding_revoke(client_id: int, binding_id: int):
     """Release a Telegram binding: that user has to identify again."""
     binding = db.session.get(TelegramBinding, binding_id)
     if binding is None or binding.client_id != client_id:
@@ -153,5 +150,5 @@ def binding_revoke(client_id: int, binding_id: int):
     telegram_user_id = binding.telegram_user_id
     binding_service.revoke(binding.id)
     db.session.commit()
-    return done(url_for("admin.client", client_id=client_id),
+    return done(url_for("admin.clients_view", client_id=client_id),
                 f"Привязка Telegram-пользователя {telegram_user_id} отозвана.")

@@ -46,7 +46,7 @@ def executors():
 
 
 @bp.route("/executors/new", methods=["GET", "POST"])
-def executor_new():
+def executors_new():
     """Create an executor."""
     form = ExecutorForm()
     if form.validate_on_submit():
@@ -59,7 +59,7 @@ def executor_new():
 
 
 @bp.route("/executors/<int:executor_id>", methods=["GET", "POST"])
-def executor(executor_id: int):
+def executors_edit(executor_id: int):
     """Edit an executor (dispatchers too: phones and positions change)."""
     obj = _get(executor_id)
     form = ExecutorForm(obj=obj)
@@ -78,7 +78,7 @@ def _used(obj: Executor) -> int:
 
 
 @bp.route("/executors/<int:executor_id>/toggle", methods=["POST"])
-def executor_toggle(executor_id: int):
+def executors_toggle(executor_id: int):
     """Switch an executor on or off (off: cannot be assigned to new requests)."""
     obj = _get(executor_id)
     obj.active = not obj.active
@@ -89,12 +89,12 @@ def executor_toggle(executor_id: int):
 
 @bp.route("/executors/<int:executor_id>/delete", methods=["POST"])
 @admin_required
-def executor_delete(executor_id: int):
+def executors_delete(executor_id: int):
     """Delete an executor no request mentions."""
     obj = _get(executor_id)
     used = _used(obj)
     if used:
-        return done(url_for("admin.executor", executor_id=obj.id),
+        return done(url_for("admin.executors_edit", executor_id=obj.id),
                     f"Исполнителя «{obj.full_name}» нельзя удалить: он указан в заявках ({used}). "
                     "Отключите его — на новые заявки его не назначить, а история заявок сохранится.",
                     "danger")

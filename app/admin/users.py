@@ -83,7 +83,7 @@ def _apply(form: StaffUserForm, user: StaffUser) -> bool:
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @admin_required
-def user_new():
+def users_new():
     """Create a staff user."""
     form = StaffUserForm(new_user=True)
     if form.validate_on_submit() and _check(form, None):
@@ -95,7 +95,7 @@ def user_new():
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @admin_required
-def user(user_id: int):
+def users_edit(user_id: int):
     """Edit a staff user: name, role, access, password."""
     obj = _get(user_id)
     form = StaffUserForm(obj=obj)
@@ -109,10 +109,10 @@ def user(user_id: int):
 
 @bp.route("/users/<int:user_id>/delete", methods=["POST"])
 @admin_required
-def user_delete(user_id: int):
+def users_delete(user_id: int):
     """Delete a staff user who never worked with requests (otherwise: deactivate)."""
     obj = _get(user_id)
-    back = url_for("admin.user", user_id=obj.id)
+    back = url_for("admin.users_edit", user_id=obj.id)
     if obj.id == current_user.id:
         return done(back, "Нельзя удалить собственную учётную запись.", "danger")
     worked = db.session.execute(select(

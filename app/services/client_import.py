@@ -334,7 +334,8 @@ def validate_row(cells: list, columns: dict[str, int]) -> dict[str, str]:
         try:
             values["phone"] = normalise_phone(values["phone"])
         except InvalidPhone as exc:
-            problems.append(f"Телефон «{values['phone'][:40]}»: {exc}")
+            reason = str(exc)
+            problems.append(f"Телефон «{values['phone'][:40]}»: {reason[:1].lower()}{reason[1:]}")
     for name, value in values.items():
         if len(value) > max_length(name) and name != "account":
             problems.append(f"Поле «{FIELDS[name]}» длиннее {max_length(name)} символов.")

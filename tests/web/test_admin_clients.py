@@ -155,7 +155,7 @@ def test_client_card_shows_bindings_and_requests(admin, ctx):
     request = ctx.request(client)
     html = admin.text(f"/admin/clients/{client.id}")
     assert "777000111" in html and "+7 999 000-11-22" in html
-    assert str(request.number) in html and "новая" in html
+    assert f'<a href="/requests/{request.id}">{request.number}</a>' in html and "новая" in html
     assert "Отозвать" in html
 
 
