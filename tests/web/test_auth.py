@@ -68,46 +68,7 @@ def test_next_parameter_stays_on_site(client, target, expected):
     assert response.headers["Location"] == expected
 
 
-def _concrete_urls(app):
-    """Every rule of the URL map with sample values for its arguments."""
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
-            continue
-        url = rule.rule
-        for arg in rule.arguments:
-            url = url.replace(f"<int:{arg}>", "1").replace(f"<{arg}>", "1").replace(f"<path:{arg}>", "x")
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            yield rule.endpoint, method, url
-
-
-def test_every_url_but_login_requires_a_session(app, client):
-    checked = 0
-    for endpoint, method, url in _concrete_urls(app):
-        if endpoint == "auth.login":
-            continue
-        response = client.open(url, method=method)
-        assert response.status_code in (302, 400), (endpoint, method, url, response.status_code)
-        if response.status_code == 302:
-            assert response.headers["Location"].startswith("/login"), (endpoint, url)
-        checked += 1
-    assert checked >= 5
-
-
 def test_htmx_request_without_session_gets_hx_redirect(client):
     response = client.get("/", headers={"HX-Request": "true"})
     assert response.status_code == 401
     assert response.headers["HX-Redirect"].startswith("/login")
-
-
-def test_security_headers(client):
-    response = client.get("/login")
-    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
-    assert response.headers["X-Frame-Options"] == "DENY"
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-
-
-def test_session_cookie_is_httponly_and_samesite(client, auth):
-    response = auth.login()
-    cookie = response.headers.get("Set-Cookie", "")
-    assert "HttpOnly" in cookie
-    assert "SameSite=Lax" in cookie
