@@ -73,9 +73,19 @@ def write_workbook(path, columns, rows, tz, on_progress=None) -> int:
             date_cells[i].number_format = DATE_FORMAT
         text_cells[i] = WriteOnlyCell(ws)
         text_cells[i].quotePrefix = True  # Excel keeps it text even when the cell is edited
+    try:
+        count = _write_rows(ws, columns, rows, tz, on_progress, date_cells, text_cells)
+    except BaseException:
+        _discard(ws)
+        raise
+    ws.auto_filter.ref = f"A1:{get_column_letter(max(len(columns), 1))}{count + 1}"
+    wb.save(path)
+    return count
+
+
+def _write_rows(ws, columns, rows, tz, on_progress, date_cells, text_cells) -> int:
     formatters = [column.export for column in columns]
     indexes = range(len(columns))
-
     count = 0
     for row in rows:
         values = [fmt(value, tz) for fmt, value in zip(formatters, row)]
@@ -99,9 +109,23 @@ def write_workbook(path, columns, rows, tz, on_progress=None) -> int:
         count += 1
         if on_progress is not None and count % PROGRESS_EVERY == 0:
             on_progress(count)
-    ws.auto_filter.ref = f"A1:{get_column_letter(max(len(columns), 1))}{count + 1}"
-    wb.save(path)
     return count
+
+
+def _discard(ws) -> None:
+    """Stop a half-written sheet and delete openpyxl's temporary file (a cancelled or failed export)."""
+    writer = ws._writer
+    try:
+        if ws._rows is not None:
+            ws._rows.close()
+    except Exception:  # the sheet is thrown away; its closing complaints do not matter
+        pass
+    if writer is not None:
+        try:
+            writer.close()
+            writer.cleanup()
+        except Exception:
+            pass
 
 
 # --- background jobs -----------------------------------------------------------

@@ -21,11 +21,18 @@ from app.services.statuses import Status, allowed_targets
 
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 CLIENT_RESULTS = 20
+MAX_ID = 2**31 - 1  # ids are 32-bit: a longer number in a URL is simply not found
+
+
+def _check_ids(*ids: int) -> None:
+    if any(i > MAX_ID for i in ids):
+        abort(404)
 
 
 def _load(request_id: int, lock: bool = False) -> Request:
     """The request or 404; `lock` holds its row until commit (PostgreSQL) so two dispatchers
     changing it at once are applied one after the other."""
+    _check_ids(request_id)
     stmt = select(Request).where(Request.id == request_id)
     if lock:
         stmt = stmt.with_for_update()
@@ -138,6 +145,7 @@ def add_comment(request_id: int):
 @bp.route("/requests/<int:request_id>/photos/<int:photo_id>")
 def photo(request_id: int, photo_id: int):
     """A resident's photo from STORAGE_DIR (signed-in staff only; never a file outside it)."""
+    _check_ids(request_id, photo_id)
     item = db.session.get(RequestPhoto, photo_id)
     if item is None or item.request_id != request_id or not item.file_path:
         abort(404)
@@ -209,7 +217,8 @@ def client_search():
         if q.isdigit():
             conditions.append(Client.account.startswith(q, autoescape=True))
         clients = db.session.execute(
-            select(Client).where(or_(*conditions)).order_by(Client.full_name, Client.account).limit(CLIENT_RESULTS + 1)
+            select(Client).where(or_(*conditions))
+            .order_by(func.lower(Client.full_name), Client.account).limit(CLIENT_RESULTS + 1)
         ).scalars().all()
     return render_template("journal/_client_results.html", clients=clients[:CLIENT_RESULTS], q=q,
                            more=len(clients) > CLIENT_RESULTS)
@@ -219,6 +228,7 @@ def client_search():
 @bp.route("/requests/new/client/<int:client_id>")
 def client_pick(client_id: int | None):
     """The client part of the new-request form: a search box, or the chosen client."""
+    _check_ids(client_id or 0)
     client = db.session.get(Client, client_id) if client_id is not None else None
     if client_id is not None and client is None:
         abort(404)

@@ -1,0 +1,192 @@
+"""Excel export over HTTP: exactly the filtered, sorted rows of every page, the visible
+columns, real dates, formulas kept as text, per-user jobs."""
+import io
+import os
+import re
+import time
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from openpyxl import load_workbook
+
+from app.extensions import db
+from app.journal import export
+from app.models import Request
+from tests.journal.seed import SPECS
+
+JOB = re.compile(r'/journal/export/([A-Za-z0-9_-]{16})')
+
+
+def run_export(staff, **filters) -> str:
+    """Start an export as the page does, wait for its job, return the job id."""
+    response = staff.post("/journal/export", data=filters, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    job_id = JOB.search(response.get_data(as_text=True)).group(1)
+    export.wait(job_id)
+    return job_id
+
+
+def download(staff, job_id):
+    status = staff.page(f"/journal/export/{job_id}")
+    assert "Файл готов" in status
+    response = staff.get(f"/journal/export/{job_id}/file")
+    assert response.status_code == 200
+    return response, load_workbook(io.BytesIO(response.data)).active
+
+
+def test_export_has_the_visible_columns_and_every_filtered_row_in_order(app, staff):
+    with app.app_context():
+        from tests.journal.seed import seed_journal
+        journal = seed_journal(extra=60)
+    query = {"category": str(journal.ids["category:plumbing"]), "sort": "client", "per_page": "25"}
+    url = "/?" + "&".join(f"{k}={v}" for k, v in query.items())
+    shown = staff.numbers(url) + staff.numbers(url + "&page=2")  # 45 plumbing requests: two pages
+    assert len(shown) == 45 and len(set(shown)) == 45
+
+    response, sheet = download(staff, run_export(staff, **query, page="2"))
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("Номер", "Создана", "Статус", "Категория", "Подкатегория", "ФИО клиента", "ЛС",
+                       "Улица", "Дом", "Кв.", "Телефон", "Исполнитель", "Описание")
+    assert [row[0] for row in rows[1:]] == shown  # all pages, the journal's order
+    assert all(row[3] == "Сантехника" for row in rows[1:])
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:M{len(rows)}"
+    assert response.mimetype == export.XLSX_MIME
+    assert response.headers["Cache-Control"] == "private, no-store"
+
+
+def test_export_cells_are_typed(staff, journal):
+    response, sheet = download(staff, run_export(staff, number=str(journal.number(2))))
+    header, row = [c.value for c in sheet[1]], sheet[2]
+    cells = dict(zip(header, row))
+    assert cells["Номер"].value == journal.number(2) and cells["Номер"].data_type == "n"
+    created = cells["Создана"]
+    assert created.is_date and created.number_format == "DD.MM.YYYY HH:MM"
+    assert created.value == datetime(2024, 3, 3, 12, 0)  # 09:00 UTC shown in Moscow time
+    assert cells["Статус"].value == "в работе"
+    assert cells["ФИО клиента"].value == "ПЕТРОВА Ольга Сергеевна"
+    assert cells["Исполнитель"].value == "Сидоров Семён"
+    assert all(c.font.bold for c in sheet[1])
+
+
+@pytest.mark.parametrize("index,text", [
+    (3, '=HYPERLINK("http://evil.example","нажми")'),
+    (5, "+7 900 звонить после 18"),
+    (7, "-5 градусов в квартире"),
+    (8, "@всем\tвнимание"),
+])
+def test_formula_like_text_is_written_as_text(staff, journal, index, text):
+    _, sheet = download(staff, run_export(staff, number=str(journal.number(index))))
+    cell = sheet.cell(row=2, column=13)
+    assert cell.value == text
+    assert cell.data_type == "s" and cell.quotePrefix  # never a formula, even after editing in Excel
+    phone = sheet.cell(row=2, column=11)
+    assert phone.value.startswith("+7") and phone.data_type == "s"
+
+
+def test_tab_and_control_characters(app, staff, journal):
+    with app.app_context():
+        req = db.session.get(Request, journal.requests[0][0])
+        req.description = "\t=1+1 и\x01 символ\x1f"
+        db.session.commit()
+    _, sheet = download(staff, run_export(staff, number=str(journal.number(0))))
+    cell = sheet.cell(row=2, column=13)
+    assert cell.value == "\t=1+1 и символ" and cell.data_type == "s"
+
+
+def test_export_follows_the_users_columns(staff, journal):
+    staff.post("/journal/columns", data={"columns": ["status", "city", "updated_at"]})
+    _, sheet = download(staff, run_export(staff, status="new"))
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("Номер", "Статус", "Город", "Изменена")
+    assert [r[0] for r in rows[1:]] == [journal.number(i) for i in (7, 3, 0)]
+    assert all(isinstance(r[3], datetime) for r in rows[1:])
+
+
+def test_export_file_name_has_the_date_in_russian_and_ascii(staff, journal):
+    response, _ = download(staff, run_export(staff))
+    disposition = response.headers["Content-Disposition"]
+    today = datetime.now().strftime("%Y-%m-")
+    match = re.fullmatch(r'attachment; filename="zayavki_(\d{4}-\d\d-\d\d_\d\d-\d\d)\.xlsx"; '
+                         r"filename\*=UTF-8''(.+)", disposition)
+    assert match and match.group(1).startswith(today[:4])
+    assert match.group(2) == quote(f"Заявки_{match.group(1)}.xlsx", safe="")
+
+
+def test_empty_result_still_exports_a_header(staff, journal):
+    _, sheet = download(staff, run_export(staff, status="done", category=str(journal.ids["category:electric"])))
+    assert sheet.max_row == 1 and sheet.cell(1, 1).value == "Номер"
+
+
+def test_jobs_belong_to_their_user(app, client, auth, journal):
+    from tests.journal.conftest import Staff
+
+    auth.login("operator")
+    job_id = run_export(Staff(client))
+    assert client.get(f"/journal/export/{job_id}/file").status_code == 200
+    auth.logout()
+    auth.login("admin")
+    assert client.get(f"/journal/export/{job_id}").status_code == 404
+    assert client.get(f"/journal/export/{job_id}/file").status_code == 404
+    auth.logout()
+    assert client.get(f"/journal/export/{job_id}/file").status_code == 302  # to the login page
+
+
+@pytest.mark.parametrize("job_id", ["..%2F..%2Fsecret_key", "x" * 16, "short", "a" * 200])
+def test_unknown_or_malformed_job_ids_are_404(staff, journal, job_id):
+    assert staff.get(f"/journal/export/{job_id}").status_code == 404
+    assert staff.get(f"/journal/export/{job_id}/file").status_code == 404
+
+
+def test_export_needs_csrf(client, auth, journal):
+    auth.login("operator")
+    assert client.post("/journal/export", data={}).status_code == 400
+
+
+def test_too_many_rows_for_a_sheet_is_refused_with_a_message(staff, journal, monkeypatch):
+    monkeypatch.setattr(export, "EXCEL_MAX_ROWS", 5)
+    text = staff.post("/journal/export", data={}).get_data(as_text=True)
+    assert "в лист Excel помещается не больше 5" in text and "Уточните фильтры" in text
+
+
+def test_progress_is_polled_until_done_and_can_be_cancelled(app, staff, journal, monkeypatch):
+    """A running job answers with a progress bar that polls itself; cancelling stops it."""
+    monkeypatch.setattr(export, "PROGRESS_EVERY", 2)
+    real = export.write_workbook
+
+    def slow(path, columns, rows, tz, on_progress=None):
+        def progress(done):  # a big export: keeps reporting until it is cancelled
+            for _ in range(1000):
+                on_progress(done)
+                time.sleep(0.01)
+        return real(path, columns, rows, tz, progress)
+
+    monkeypatch.setattr(export, "write_workbook", slow)
+    response = staff.post("/journal/export", data={})
+    job_id = JOB.search(response.get_data(as_text=True)).group(1)
+    status = staff.page(f"/journal/export/{job_id}")
+    assert 'hx-trigger="load delay:500ms"' in status and "<progress" in status
+    assert f"из {len(SPECS)} строк" in status and "Отменить" in status
+
+    cancelled = staff.post(f"/journal/export/{job_id}/cancel").get_data(as_text=True)
+    export.wait(job_id)
+    assert "Выгрузка отменена" in cancelled
+    assert staff.get(f"/journal/export/{job_id}/file").status_code == 404
+    assert not list((Path(app.instance_path) / "exports").glob("*.part"))
+
+
+def test_old_files_and_the_users_previous_export_are_removed(app, staff, journal):
+    first = run_export(staff)
+    directory = Path(app.instance_path) / "exports"
+    assert (directory / f"{first}.xlsx").exists()
+    stale = directory / "stale-file-aaaaaa.xlsx"
+    stale.write_bytes(b"old")
+    (directory / "stale-file-aaaaaa.json").write_text("{}")
+    old = time.time() - export.KEEP_SECONDS - 10
+    os.utime(directory / "stale-file-aaaaaa.json", (old, old))
+    second = run_export(staff)
+    assert not (directory / f"{first}.xlsx").exists()   # replaced by the new export
+    assert not stale.exists()
+    assert (directory / f"{second}.xlsx").exists()
