@@ -25,12 +25,6 @@ def _state_filter(stmt, model):
     return stmt
 
 
-def _get(model, object_id: int):
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        abort(404)
-    return obj
-
 
 def _count_requests(column, ids) -> dict[int, int]:
     if not ids:
@@ -103,7 +97,7 @@ def categories_new():
 @bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
 def categories_view(category_id: int):
     """Category page: its settings and its subcategories."""
-    obj = _get(Category, category_id)
+    obj = db.get_or_404(Category, category_id)
     form = CategoryForm(obj=obj)
     if request.method == "POST":
         if not current_user.is_admin:
@@ -129,7 +123,7 @@ def _category_page(obj, form, sub_form, status=200):
 @admin_required
 def categories_add_sub(category_id: int):
     """Add a subcategory right from the category page."""
-    obj = _get(Category, category_id)
+    obj = db.get_or_404(Category, category_id)
     sub_form = QuickSubcategoryForm()
     if sub_form.validate_on_submit() and not _name_taken(sub_form, Subcategory, None, category_id=obj.id):
         db.session.add(Subcategory(category_id=obj.id, name=sub_form.name.data,
@@ -144,7 +138,7 @@ def categories_add_sub(category_id: int):
 @admin_required
 def categories_toggle(category_id: int):
     """Switch a category on or off (off: hidden from residents, history kept)."""
-    obj = _get(Category, category_id)
+    obj = db.get_or_404(Category, category_id)
     obj.active = not obj.active
     db.session.commit()
     state = "включена" if obj.active else "отключена: жители её больше не увидят"
@@ -155,7 +149,7 @@ def categories_toggle(category_id: int):
 @admin_required
 def categories_delete(category_id: int):
     """Delete an unused category together with its (unused) subcategories."""
-    obj = _get(Category, category_id)
+    obj = db.get_or_404(Category, category_id)
     sub_ids = [s.id for s in obj.subcategories]
     used = db.session.execute(
         select(func.count()).select_from(Request).where(
@@ -227,7 +221,7 @@ def categories_sub_new():
 @admin_required
 def categories_sub(sub_id: int):
     """Edit a subcategory (moving it to another category only while no request uses it)."""
-    obj = _get(Subcategory, sub_id)
+    obj = db.get_or_404(Subcategory, sub_id)
     form = _subcategory_form(obj)
     if form.validate_on_submit() and not _name_taken(
             form, Subcategory, obj.id, category_id=form.category_id.data):
@@ -248,7 +242,7 @@ def categories_sub(sub_id: int):
 @admin_required
 def categories_sub_toggle(sub_id: int):
     """Switch a subcategory on or off."""
-    obj = _get(Subcategory, sub_id)
+    obj = db.get_or_404(Subcategory, sub_id)
     obj.active = not obj.active
     db.session.commit()
     state = "включена" if obj.active else "отключена"
@@ -259,7 +253,7 @@ def categories_sub_toggle(sub_id: int):
 @admin_required
 def categories_sub_delete(sub_id: int):
     """Delete a subcategory no request uses."""
-    obj = _get(Subcategory, sub_id)
+    obj = db.get_or_404(Subcategory, sub_id)
     used = _count_requests(Request.subcategory_id, [obj.id]).get(obj.id, 0)
     back = url_for("admin.categories_view", category_id=obj.category_id)
     if used:

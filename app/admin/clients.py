@@ -36,12 +36,6 @@ def client_filter(term: str):
     return condition
 
 
-def _get(client_id: int) -> Client:
-    client = db.session.get(Client, client_id)
-    if client is None:
-        abort(404)
-    return client
-
 
 @bp.route("/clients")
 def clients():
@@ -99,7 +93,7 @@ def clients_new():
 @bp.route("/clients/<int:client_id>")
 def clients_view(client_id: int):
     """Client card: details, Telegram bindings, recent requests."""
-    obj = _get(client_id)
+    obj = db.get_or_404(Client, client_id)
     requests = db.session.execute(
         select(Request).where(Request.client_id == obj.id)
         .options(selectinload(Request.category), selectinload(Request.subcategory))
@@ -122,7 +116,7 @@ def _request_link():
 @bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])
 def clients_edit(client_id: int):
     """Edit a client (dispatchers too: fixing a phone number is daily work)."""
-    obj = _get(client_id)
+    obj = db.get_or_404(Client, client_id)
     form = ClientForm(obj=obj)
     if form.validate_on_submit() and _save(form, obj):
         return done(url_for("admin.clients_view", client_id=obj.id), "Изменения сохранены.")
@@ -133,7 +127,7 @@ def clients_edit(client_id: int):
 @admin_required
 def clients_delete(client_id: int):
     """Delete a client; their requests stay in the journal with the address snapshot."""
-    obj = _get(client_id)
+    obj = db.get_or_404(Client, client_id)
     name = obj.full_name
     db.session.delete(obj)
     db.session.commit()

@@ -1,5 +1,5 @@
 """Executors (исполнители): the people requests are assigned to."""
-from flask import abort, render_template, request, url_for
+from flask import render_template, request, url_for
 from sqlalchemy import func, or_, select
 
 from app.admin import bp
@@ -12,12 +12,6 @@ from app.services.statuses import Status
 OPEN_STATUSES = (Status.NEW.value, Status.ASSIGNED.value, Status.IN_PROGRESS.value)
 STATES = {"active": True, "inactive": False}
 
-
-def _get(executor_id: int) -> Executor:
-    obj = db.session.get(Executor, executor_id)
-    if obj is None:
-        abort(404)
-    return obj
 
 
 @bp.route("/executors")
@@ -61,7 +55,7 @@ def executors_new():
 @bp.route("/executors/<int:executor_id>", methods=["GET", "POST"])
 def executors_edit(executor_id: int):
     """Edit an executor (dispatchers too: phones and positions change)."""
-    obj = _get(executor_id)
+    obj = db.get_or_404(Executor, executor_id)
     form = ExecutorForm(obj=obj)
     if form.validate_on_submit():
         form.populate_obj(obj)
@@ -80,7 +74,7 @@ def _used(obj: Executor) -> int:
 @bp.route("/executors/<int:executor_id>/toggle", methods=["POST"])
 def executors_toggle(executor_id: int):
     """Switch an executor on or off (off: cannot be assigned to new requests)."""
-    obj = _get(executor_id)
+    obj = db.get_or_404(Executor, executor_id)
     obj.active = not obj.active
     db.session.commit()
     state = "снова доступен для назначения" if obj.active else "отключён: на новые заявки его не назначить"
@@ -91,7 +85,7 @@ def executors_toggle(executor_id: int):
 @admin_required
 def executors_delete(executor_id: int):
     """Delete an executor no request mentions."""
-    obj = _get(executor_id)
+    obj = db.get_or_404(Executor, executor_id)
     used = _used(obj)
     if used:
         return done(url_for("admin.executors_edit", executor_id=obj.id),

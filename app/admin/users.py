@@ -1,5 +1,5 @@
 """Staff users (administrators and dispatchers): administrators only."""
-from flask import abort, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -13,12 +13,6 @@ from app.models.staff import ROLE_ADMIN, ROLE_CHOICES
 
 LAST_ADMIN = "В системе должен остаться хотя бы один активный администратор."
 
-
-def _get(user_id: int) -> StaffUser:
-    obj = db.session.get(StaffUser, user_id)
-    if obj is None:
-        abort(404)
-    return obj
 
 
 def _other_active_admins(user_id: int | None) -> int:
@@ -97,7 +91,7 @@ def users_new():
 @admin_required
 def users_edit(user_id: int):
     """Edit a staff user: name, role, access, password."""
-    obj = _get(user_id)
+    obj = db.get_or_404(StaffUser, user_id)
     form = StaffUserForm(obj=obj)
     if form.validate_on_submit() and _check(form, obj):
         if _apply(form, obj):
@@ -111,7 +105,7 @@ def users_edit(user_id: int):
 @admin_required
 def users_delete(user_id: int):
     """Delete a staff user who never worked with requests (otherwise: deactivate)."""
-    obj = _get(user_id)
+    obj = db.get_or_404(StaffUser, user_id)
     back = url_for("admin.users_edit", user_id=obj.id)
     if obj.id == current_user.id:
         return done(back, "Нельзя удалить собственную учётную запись.", "danger")
