@@ -220,3 +220,13 @@ def test_delete_button_asks_for_confirmation(admin, ctx):
 @pytest.mark.parametrize("url", ["/admin/clients/999", "/admin/clients/999/edit"])
 def test_missing_client_is_404(admin, url):
     assert admin.get(url).status_code == 404
+
+
+def test_client_card_links_to_all_requests_in_the_journal(admin, ctx):
+    client = ctx.client()
+    for _ in range(11):
+        ctx.request(client)
+    html = admin.text(f"/admin/clients/{client.id}")
+    assert html.count("<span class=\"badge s-new\">") == 10
+    assert 'href="/?account=100001"' in html
+    assert "Иванов Иван Иванович" in admin.text("/?account=100001")
