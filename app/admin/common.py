@@ -1,6 +1,5 @@
 """Helpers shared by the reference-data pages: roles, search, pagination, htmx answers."""
 from functools import wraps
-from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -51,13 +50,6 @@ def paginate(stmt, per_page: int = PER_PAGE):
 def render_list(page_template: str, fragment_template: str, **context):
     """The full page, or just the table fragment for an htmx swap (same URL, Vary: HX-Request)."""
     return render_template(fragment_template if is_htmx() else page_template, **context)
-
-
-def safe_next(default: str) -> str:
-    target = request.form.get("next") or request.args.get("next")
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return default
 
 
 def done(url: str, message: str | None = None, category: str = "success"):
