@@ -71,6 +71,8 @@ class Request(db.Model):
     __table_args__ = (
         Index("ix_requests_created_at", "created_at"),
         Index("ix_requests_status_created", "status", "created_at"),
+        # status + category + period, the dispatcher's usual view: its count is an index-only scan.
+        Index("ix_requests_status_category_created", "status", "category_id", "created_at"),
         Index("ix_requests_category_created", "category_id", "created_at"),
         Index("ix_requests_subcategory", "subcategory_id"),
         Index("ix_requests_executor_created", "executor_id", "created_at"),

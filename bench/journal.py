@@ -1,0 +1,416 @@
+"""Journal speed on a big SQLite database: page, text filter and Excel export.
+
+    .venv/bin/python bench/journal.py                  # 1 000 000 requests over 100 000 clients
+    .venv/bin/python bench/journal.py --rows 200000 --clients 20000
+    .venv/bin/python bench/journal.py --reuse          # measure again without re-seeding
+
+Seeds a fresh database (bench/out/journal.db) with bulk inserts, then prints:
+- the median time of the journal page (status + category + date range, sorted, with the
+  total count) through the Flask test client, beside the same SQL run by hand;
+- the same for a text-contains filter;
+- the time and peak RSS of exporting ~100 000 rows through the real export job, beside
+  bare openpyxl write-only writing the same rows, and the export's RSS as rows grow.
+Targets (issue 5): page < 150 ms and <= 1.5x raw SQL; text filter <= 1.5x raw SQL;
+export <= 1.3x bare openpyxl; RSS < 150 MB and flat.
+"""
+import argparse
+import os
+import random
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+OUT = ROOT / "bench" / "out"
+SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime in SQLite
+NOW = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
+YEARS = 3
+
+CATEGORIES = [  # name, weight, subcategories
+    ("Сантехника", 30, ["Протечка", "Засор канализации", "Нет горячей воды", "Нет холодной воды",
+                        "Течёт батарея"]),
+    ("Электрика", 18, ["Нет света в квартире", "Не горит свет в подъезде", "Искрит розетка"]),
+    ("Отопление", 14, ["Холодно в квартире", "Шумят трубы", "Завоздушен стояк"]),
+    ("Уборка", 12, ["Грязно в подъезде", "Не вывезен мусор"]),
+    ("Лифт", 8, ["Лифт не работает", "Застрял лифт"]),
+    ("Домофон", 7, ["Не работает домофон", "Потерян ключ"]),
+    ("Благоустройство", 7, ["Яма во дворе", "Не убран снег", "Сломана скамейка"]),
+    ("Кровля", 4, ["Протекает крыша", "Сосульки"]),
+]
+SURNAMES = ["Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов",
+            "Новиков", "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов", "Егоров",
+            "Павлов", "Козлов", "Степанов", "Николаев", "Орлов", "Андреев", "Макаров", "Никитин",
+            "Захаров", "Зайцев", "Соловьёв", "Борисов", "Яковлев", "Григорьев", "Романов", "Воробьёв"]
+MALE = ["Александр", "Сергей", "Дмитрий", "Андрей", "Алексей", "Максим", "Иван", "Михаил", "Николай",
+        "Владимир", "Евгений", "Павел", "Олег", "Юрий", "Игорь", "Пётр"]
+FEMALE = ["Елена", "Ольга", "Наталья", "Татьяна", "Анна", "Мария", "Ирина", "Светлана", "Екатерина",
+          "Юлия", "Людмила", "Галина", "Марина", "Нина", "Валентина", "Алёна"]
+PATRONYMIC = ["Александров", "Сергеев", "Дмитриев", "Андреев", "Алексеев", "Иванов", "Михайлов",
+              "Николаев", "Владимиров", "Петров", "Юрьев", "Викторов"]
+STREETS = [f"ул. {s}" for s in ("Ленина", "Гагарина", "Садовая", "Молодёжная", "Школьная", "Лесная",
+                                "Советская", "Новая", "Набережная", "Заводская", "Мира", "Победы",
+                                "Полевая", "Кирова", "Пушкина", "Чкалова", "Строителей", "Южная",
+                                "Ново-Садовая", "Революционная", "Московское шоссе", "Куйбышева")] + \
+          [f"пр. {s}" for s in ("Мира", "Ленина", "Кирова", "Металлургов", "Юных Пионеров")]
+PHRASES = ["срочно", "с утра", "уже третий день", "соседи жалуются", "просьба прийти после 18:00",
+           "в квартире маленький ребёнок", "пожилой жилец, позвонить заранее", "повторная заявка",
+           "ключи у консьержа", "вход со двора", "код домофона 45К", "ждём мастера весь день",
+           "звонить на сотовый", "мешает спать", "вода бежит на лестницу", "управляющая не отвечает"]
+WHERE = ["на кухне", "в ванной", "в туалете", "в коридоре", "в подъезде", "на 1 этаже", "на 5 этаже",
+         "на лестничной клетке", "в подвале", "на чердаке", "во дворе", "у лифта"]
+
+
+def age_status(rng: random.Random, age_days: float) -> str:
+    """Old requests are closed or archived; recent ones are still being worked."""
+    if age_days > 90:
+        table = (("archived", 55), ("closed", 40), ("done", 5))
+    elif age_days > 14:
+        table = (("closed", 55), ("done", 25), ("in_progress", 10), ("assigned", 5), ("new", 5))
+    else:
+        table = (("new", 25), ("assigned", 25), ("in_progress", 30), ("done", 15), ("closed", 5))
+    return rng.choices([s for s, _ in table], [w for _, w in table])[0]
+
+
+def fmt(dt: datetime | None) -> str | None:
+    return dt.astimezone(timezone.utc).replace(tzinfo=None).strftime(SQLITE_DATETIME) if dt else None
+
+
+def make_app(db_path: Path):
+    from app import create_app
+
+    return create_app({
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+        "SECRET_KEY": "bench", "INSTANCE_PATH": str(OUT / "instance"), "STORAGE_DIR": str(OUT / "storage"),
+    })
+
+
+# --- seeding ----------------------------------------------------------------------
+
+def seed(db_path: Path, rows: int, clients: int) -> None:
+    from flask_migrate import upgrade
+
+    from app.extensions import db
+    from app.models import Request, StaffUser
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    app = make_app(db_path)
+    started = time.perf_counter()
+    with app.app_context():
+        upgrade()
+        user = StaffUser(login="bench", full_name="Бенчмарк", role="operator")
+        user.set_password("bench-password")
+        db.session.add(user)
+        db.session.commit()
+        indexes = list(Request.__table__.indexes)
+        for index in indexes:  # bulk load first, index after: several times faster
+            index.drop(db.engine)
+        db.engine.dispose()
+
+    rng = random.Random(20250601)
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA synchronous = OFF")
+    cur = conn.cursor()
+
+    cat_rows, sub_rows, sub_ids = [], [], []
+    for cat_id, (name, weight, subs) in enumerate(CATEGORIES, 1):
+        cat_rows.append((cat_id, name, 1, cat_id))
+        for sub in subs:
+            sub_rows.append((len(sub_rows) + 1, cat_id, sub, 1, 0))
+            sub_ids.append((cat_id, len(sub_rows), sub))
+    cur.executemany("INSERT INTO categories (id, name, active, sort_order) VALUES (?, ?, ?, ?)", cat_rows)
+    cur.executemany("INSERT INTO subcategories (id, category_id, name, active, sort_order) VALUES (?, ?, ?, ?, ?)",
+                    sub_rows)
+    executors = [(i, f"{rng.choice(SURNAMES)} {rng.choice(MALE)}", rng.choice(
+        ["Сантехник", "Электрик", "Слесарь", "Дворник", "Лифтёр", "Кровельщик"]), "", 1) for i in range(1, 41)]
+    cur.executemany("INSERT INTO executors (id, full_name, position, phone, active) VALUES (?, ?, ?, ?, ?)",
+                    executors)
+
+    client_rows = []
+    created = fmt(NOW - timedelta(days=365 * YEARS + 30))
+    for i in range(1, clients + 1):
+        female = rng.random() < 0.55
+        surname = rng.choice(SURNAMES) + ("а" if female else "")
+        if surname.endswith("ийа"):
+            surname = surname[:-3] + "ая"
+        name = f"{surname} {rng.choice(FEMALE if female else MALE)} {rng.choice(PATRONYMIC)}{'на' if female else 'ич'}"
+        client_rows.append((
+            i, str(1000000 + i), name, "Тольятти" if rng.random() < 0.1 else "Самара", rng.choice(STREETS),
+            str(rng.randint(1, 150)), rng.choice("АБ") if rng.random() < 0.1 else "", str(rng.randint(1, 300)),
+            f"+79{rng.randint(0, 999999999):09d}", f"Д-{i}", created, created))
+    cur.executemany("INSERT INTO clients (id, account, full_name, city, street, house, house_letter, apartment, "
+                    "phone, contract_number, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    client_rows)
+
+    # Requests: created times spread over YEARS, numbered in filing order.
+    span = timedelta(days=365 * YEARS).total_seconds()
+    weights = [w for _, w, _ in CATEGORIES]
+    subs_of = {c: [(sid, name) for cid, sid, name in sub_ids if cid == c] for c in range(1, len(CATEGORIES) + 1)}
+    insert = ("INSERT INTO requests (id, number, created_at, updated_at, client_id, account, client_full_name, "
+              "city, street, house, house_letter, apartment, contact_phone, author_telegram_id, author_chat_id, "
+              "created_by_id, source, idempotency_key, category_id, subcategory_id, description, status, "
+              "executor_id, assigned_at, in_progress_at, done_at, closed_at, archived_at) "
+              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+    offsets = sorted(rng.random() * span for _ in range(rows))
+    start = NOW - timedelta(days=365 * YEARS)
+    chunk = []
+    for n, offset in enumerate(offsets, 1):
+        created_at = start + timedelta(seconds=offset)
+        age = (NOW - created_at).total_seconds() / 86400
+        status = age_status(rng, age)
+        client = client_rows[rng.randrange(clients)]
+        cat = rng.choices(range(1, len(CATEGORIES) + 1), weights)[0]
+        sub_id, sub_name = rng.choice(subs_of[cat])
+        telegram = rng.random() < 0.8
+        steps = ["new", "assigned", "in_progress", "done", "closed", "archived"].index(status)
+        t = created_at
+        stamps = []
+        for _ in range(5):
+            t = t + timedelta(hours=rng.uniform(0.2, 30))
+            stamps.append(t)
+        stamps = [fmt(s) if i < steps and s < NOW else None for i, s in enumerate(stamps)]
+        updated = max([s for s in stamps if s] or [fmt(created_at)])
+        description = (f"{sub_name} {rng.choice(WHERE)}, {rng.choice(PHRASES)}. "
+                       f"Кв. {client[7]}, подъезд {rng.randint(1, 8)}.")
+        chunk.append((
+            n, n, fmt(created_at), updated, client[0], client[1], client[2], client[3], client[4], client[5],
+            client[6], client[7], client[8], 10**9 + client[0] if telegram else None,
+            10**9 + client[0] if telegram else None, None if telegram else 1, "telegram" if telegram else "phone",
+            None, cat, sub_id, description, status, None if status == "new" else rng.randint(1, 40), *stamps))
+        if len(chunk) == 50_000:
+            cur.executemany(insert, chunk)
+            chunk.clear()
+    cur.executemany(insert, chunk)
+    cur.execute("UPDATE counters SET value = ? WHERE name = 'request'", (rows,))
+    conn.commit()
+    conn.close()
+    loaded = time.perf_counter()
+
+    with app.app_context():
+        for index in indexes:
+            index.create(db.engine)
+        with db.engine.begin() as c:
+            c.exec_driver_sql("ANALYZE")
+        check = db.session.get(Request, 1)
+        assert check.created_at.tzinfo is not None and check.number == 1  # read back as the app reads it
+        db.engine.dispose()
+    print(f"seeded {rows:,} requests / {clients:,} clients: insert {loaded - started:.1f} s, "
+          f"indexes + ANALYZE {time.perf_counter() - loaded:.1f} s, file {db_path.stat().st_size / 2**20:.0f} MB")
+
+
+# --- measuring --------------------------------------------------------------------
+
+def median_ms(fn, repeat: int) -> float:
+    fn()  # warm caches (and the page cache of the database file)
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def raw_connection(db_path: Path) -> sqlite3.Connection:
+    """A plain sqlite3 connection set up as the app sets up its own (app/database.py)."""
+    conn = sqlite3.connect(db_path)
+    conn.create_function("lower", 1, lambda v: v.lower() if isinstance(v, str) else v, deterministic=True)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+SELECT_PAGE = """
+SELECT requests.id, requests.number, requests.created_at, requests.status, categories.name,
+       subcategories.name, requests.client_full_name, requests.account, requests.street, requests.house,
+       requests.apartment, requests.contact_phone, executors.full_name, requests.description
+FROM requests
+LEFT OUTER JOIN categories ON categories.id = requests.category_id
+LEFT OUTER JOIN subcategories ON subcategories.id = requests.subcategory_id
+LEFT OUTER JOIN executors ON executors.id = requests.executor_id
+WHERE {where}
+ORDER BY requests.created_at DESC, requests.id DESC LIMIT 50 OFFSET 0"""
+SELECT_COUNT = "SELECT count(*) FROM requests WHERE {where}"
+
+
+def local_midnight_utc(day: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    local = datetime.fromisoformat(day).replace(tzinfo=ZoneInfo("Europe/Moscow"))
+    return fmt(local)
+
+
+def measure_pages(db_path: Path, repeat: int) -> None:
+    from app.extensions import db
+    from app.models import StaffUser
+
+    app = make_app(db_path)
+    client = app.test_client()
+    with app.app_context():
+        user_id = db.session.query(StaffUser.id).filter_by(login="bench").scalar()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+    raw = raw_connection(db_path)
+    category = raw.execute("SELECT category_id FROM requests GROUP BY 1 ORDER BY count(*) DESC").fetchone()[0]
+    last = raw.execute("SELECT max(created_at) FROM requests").fetchone()[0][:10]
+    first = (datetime.fromisoformat(last) - timedelta(days=365)).date().isoformat()
+    hx = {"HX-Request": "true", "HX-Target": "journal-body"}
+
+    cases = [
+        ("indexed: status + category + 1 year, newest first",
+         {"status": "closed", "category": category, "created_at_from": first, "created_at_to": last},
+         "requests.created_at >= ? AND requests.created_at < ? AND requests.status = ? AND requests.category_id = ?",
+         (local_midnight_utc(first), local_midnight_utc(
+             (datetime.fromisoformat(last) + timedelta(days=1)).date().isoformat()), "closed", category)),
+        ("indexed: status + category + 1 month, newest first",
+         {"status": "in_progress", "category": category,
+          "created_at_from": (datetime.fromisoformat(last) - timedelta(days=30)).date().isoformat(),
+          "created_at_to": last},
+         "requests.created_at >= ? AND requests.created_at < ? AND requests.status = ? AND requests.category_id = ?",
+         (local_midnight_utc((datetime.fromisoformat(last) - timedelta(days=30)).date().isoformat()),
+          local_midnight_utc((datetime.fromisoformat(last) + timedelta(days=1)).date().isoformat()),
+          "in_progress", category)),
+        ("text contains: client «иванова», newest first", {"client": "иванова"},
+         "lower(requests.client_full_name) LIKE '%' || ? || '%' ESCAPE '/'", ("иванова",)),
+        ("text contains: description «подвал» + status", {"description": "подвал", "status": "closed"},
+         "requests.status = ? AND lower(requests.description) LIKE '%' || ? || '%' ESCAPE '/'",
+         ("closed", "подвал")),
+        ("no filter, newest first", {}, "1 = 1", ()),
+    ]
+    print(f"\njournal page, median of {repeat} (ms); raw SQL = the same page query + count by hand")
+    print(f"{'case':52} {'rows':>9} {'raw SQL':>9} {'page':>9} {'ratio':>6} {'htmx rows':>10} {'ratio':>6}")
+    for title, params, where, args in cases:
+        url = "/?" + urlencode(params)
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+
+        def run_raw():
+            raw.execute(SELECT_PAGE.format(where=where), args).fetchall()
+            return raw.execute(SELECT_COUNT.format(where=where), args).fetchone()[0]
+
+        total = run_raw()
+        assert f"Найдено: <b>{total:,}".replace(",", "\u202f") in response.get_data(as_text=True) or total == 0
+        raw_ms = median_ms(run_raw, repeat)
+        page_ms = median_ms(lambda: client.get(url), repeat)
+        rows_ms = median_ms(lambda: client.get(url, headers=hx), repeat)
+        print(f"{title:52} {total:>9,} {raw_ms:>9.1f} {page_ms:>9.1f} {page_ms / raw_ms:>5.2f}x "
+              f"{rows_ms:>10.1f} {rows_ms / raw_ms:>5.2f}x")
+    raw.close()
+
+
+# --- export -----------------------------------------------------------------------
+
+def export_worker(db_path: Path, rows: int, mode: str) -> None:
+    """Run in a child process (so its peak RSS is its own); prints seconds and MB."""
+    from werkzeug.datastructures import MultiDict
+
+    from app.extensions import db
+    from app.journal import export
+    from app.journal.columns import visible_columns
+    from app.journal.query import load_choices, parse_state
+
+    app = make_app(db_path)
+    with app.app_context():
+        tz = app.config["TZ"]
+        # The newest `rows` requests: everything created on or after a day boundary
+        # near the rows-th newest (a date filter, as a dispatcher would set it).
+        nth = db.session.execute(db.text(
+            "SELECT created_at FROM requests ORDER BY created_at DESC LIMIT 1 OFFSET :n"), {"n": rows - 1}).scalar()
+        day = datetime.fromisoformat(nth).replace(tzinfo=timezone.utc).astimezone(tz).date() + timedelta(days=1)
+        state = parse_state(MultiDict({"created_at_from": day.isoformat()}), load_choices())
+        columns = visible_columns(None)
+        statement = state.rows_statement(columns, tz, with_id=False)
+        total = db.session.execute(state.count_statement(tz)).scalar_one()
+        db.session.remove()
+
+        if mode == "export":  # the real job: thread, streamed rows, progress file
+            started = time.perf_counter()
+            job = export.start(app, 0, statement, columns, total)
+            export.wait(job["id"], timeout=3600)
+            elapsed = time.perf_counter() - started
+            path = Path(app.instance_path) / "exports" / f"{job['id']}.xlsx"
+            assert path.exists(), "export failed"
+            size = path.stat().st_size
+        else:  # bare openpyxl write-only on the same values, already in memory
+            from openpyxl import Workbook
+
+            with db.engine.connect() as conn:
+                values = [[fmt_(v, tz) for fmt_, v in zip([c.export for c in columns], row)]
+                          for row in conn.execute(statement)]
+            started = time.perf_counter()
+            wb = Workbook(write_only=True)
+            ws = wb.create_sheet("Заявки")
+            ws.append([c.title for c in columns])
+            for row in values:
+                ws.append(row)
+            with tempfile.TemporaryDirectory() as tmp:
+                wb.save(Path(tmp) / "bare.xlsx")
+                size = (Path(tmp) / "bare.xlsx").stat().st_size
+            elapsed = time.perf_counter() - started
+    print(f"{total} {elapsed:.3f} {peak_rss_mb():.1f} {size}")
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process image. (getrusage's ru_maxrss would include what the
+    parent had at fork time: Linux keeps it across exec; VmHWM starts afresh.)"""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_worker(db_path: Path, rows: int, mode: str) -> tuple[int, float, float, int]:
+    out = subprocess.run([sys.executable, __file__, "--db", str(db_path), "--worker", mode,
+                          "--export-rows", str(rows)], capture_output=True, text=True, check=True)
+    total, seconds, rss, size = out.stdout.split()[-4:]
+    return int(total), float(seconds), float(rss), int(size)
+
+
+def measure_export(db_path: Path, rows: int) -> None:
+    print(f"\nexport (each in a fresh process; RSS = peak resident memory of that process)")
+    total, seconds, rss, size = run_worker(db_path, rows, "export")
+    b_total, b_seconds, b_rss, _ = run_worker(db_path, rows, "bare")
+    print(f"journal export job : {total:>9,} rows  {seconds:7.2f} s  peak RSS {rss:6.1f} MB  file {size / 2**20:.1f} MB")
+    print(f"bare openpyxl      : {b_total:>9,} rows  {b_seconds:7.2f} s  (rows prepared in memory first; "
+          f"RSS {b_rss:.0f} MB includes them)")
+    print(f"export / bare      : {seconds / b_seconds:.2f}x")
+    print("export RSS as rows grow:")
+    for n in (rows // 4, rows // 2, rows, rows * 2):
+        total, seconds, rss, _ = run_worker(db_path, n, "export")
+        print(f"  {total:>9,} rows  {seconds:7.2f} s  peak RSS {rss:6.1f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="requests to seed")
+    parser.add_argument("--clients", type=int, default=100_000, help="clients to seed")
+    parser.add_argument("--db", type=Path, default=OUT / "journal.db")
+    parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
+    parser.add_argument("--repeat", type=int, default=15, help="timed runs per case (median)")
+    parser.add_argument("--export-rows", type=int, default=100_000)
+    parser.add_argument("--skip-export", action="store_true")
+    parser.add_argument("--worker", choices=["export", "bare"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    os.environ.setdefault("TIMEZONE", "Europe/Moscow")
+    if args.worker:
+        export_worker(args.db, args.export_rows, args.worker)
+        return
+    args.db.parent.mkdir(parents=True, exist_ok=True)
+    if not (args.reuse and args.db.exists()):
+        seed(args.db, args.rows, args.clients)
+    measure_pages(args.db, args.repeat)
+    if not args.skip_export:
+        measure_export(args.db, args.export_rows)
+
+
+if __name__ == "__main__":
+    main()
