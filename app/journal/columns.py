@@ -15,6 +15,7 @@ from app.services.statuses import Status, label
 # Filter kinds (see query.py for how each is parsed and applied).
 TEXT = "text"        # contains, case-insensitive (Cyrillic too)
 PHONE = "phone"      # contains, on digits only: "8 912 345" finds +7912345…
+PREFIX = "prefix"    # digits the value starts with (ЛС: fast through its index)
 NUMBER = "number"    # exact integer
 DATE = "date"        # range of days, both ends optional
 CHOICE = "choice"    # one value from a list
@@ -43,7 +44,7 @@ class Column:
     key: str
     title: str
     expr: object                  # SQL expression selected for the table and the export
-    filter: str                   # TEXT / PHONE / NUMBER / DATE / CHOICE
+    filter: str                   # TEXT / PHONE / PREFIX / NUMBER / DATE / CHOICE
     filter_expr: object = None    # what the filter compares, when not `expr` (ids for choices)
     sort_expr: object = None      # what ORDER BY uses, when not `expr`
     sortable: bool = True
@@ -79,7 +80,7 @@ COLUMNS: list[Column] = [
     Column("subcategory", "Подкатегория", Subcategory.name, CHOICE, filter_expr=Request.subcategory_id,
            join=(Subcategory, Subcategory.id == Request.subcategory_id), nullable=True, width=22),
     Column("client", "ФИО клиента", Request.client_full_name, TEXT, width=30),
-    Column("account", "ЛС", Request.account, TEXT, width=12),
+    Column("account", "ЛС", Request.account, PREFIX, width=12),
     Column("city", "Город", Request.city, TEXT, default=False, width=14),
     Column("street", "Улица", Request.street, TEXT, width=24),
     Column("house", "Дом", Request.house, TEXT, width=7),

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.journal.columns import BY_KEY, CHOICE, COLUMNS, DATE, DEFAULT_SORT, NUMBER, PHONE, TEXT, Column
+from app.journal.columns import BY_KEY, CHOICE, COLUMNS, DATE, DEFAULT_SORT, NUMBER, PHONE, PREFIX, TEXT, Column
 from app.models import Category, Executor, Request, Subcategory
 from app.services import statuses
 
@@ -123,6 +123,10 @@ class JournalState:
                     out.append(target.contains(value, autoescape=True))
             elif column.filter == PHONE:
                 out.append(target.contains(value, autoescape=True))
+            elif column.filter == PREFIX:  # a range, so the column's index answers it
+                out.append(target >= value)
+                if (upper := _next_digits(value)) is not None:
+                    out.append(target < upper)
             elif column.filter == NUMBER:
                 out.append(target == value)
             elif column.filter == DATE:
@@ -212,6 +216,17 @@ class JournalState:
             return ""
 
 
+def _next_digits(prefix: str) -> str | None:
+    """The first digit string after every one starting with `prefix`: 1009 -> 1010, 99 -> None.
+
+    Digits sort alike in every collation, so the range works on PostgreSQL in any locale too.
+    """
+    digits = prefix.rstrip("9")
+    if not digits:
+        return None
+    return digits[:-1] + str(int(digits[-1]) + 1)
+
+
 def _param_names(column: Column) -> tuple[str, ...]:
     return (f"{column.key}_from", f"{column.key}_to") if column.filter == DATE else (column.key,)
 
@@ -285,6 +300,11 @@ def _parse_filter(state: JournalState, column: Column, args, choices: Choices) -
         if len(raw) > 40:
             raise FilterError("Слишком длинный номер телефона.")
         state.values[key] = digits_of_phone(raw)
+    elif column.filter == PREFIX:
+        digits = re.sub(r"\s", "", raw)
+        if not re.fullmatch(r"[0-9]{1,32}", digits):
+            raise FilterError("Лицевой счёт состоит из цифр: введите его или его начало.")
+        state.values[key] = digits
     elif column.filter == NUMBER:
         number = raw.removeprefix("№").strip()
         if not _NUMBER.fullmatch(number):

@@ -11,6 +11,7 @@ from app.journal import bp, export
 from app.journal.columns import BY_KEY, CHOICE, COLUMNS, DATE, NUMBER, visible_columns
 from app.journal.query import PAGE_SIZES, load_choices, parse_state
 from app.models import Category, Subcategory
+from app.web import parse_id
 
 JOURNAL_QUERY_KEY = "journal_query"  # the last journal view, for "back to the journal" links
 
@@ -120,13 +121,13 @@ def save_columns():
 @bp.route("/journal/subcategories")
 def subcategory_options():
     """The subcategory list of the chosen category (the new-request form asks on every change)."""
-    category_id = request.args.get("category", "")
+    category_id = parse_id(request.args.get("category"))
     options = []
-    if category_id.isdigit():
+    if category_id is not None:
         options = db.session.execute(
             select(Subcategory.id, Subcategory.name)
             .join(Category, Category.id == Subcategory.category_id)
-            .where(Subcategory.category_id == int(category_id), Subcategory.active, Category.active)
+            .where(Subcategory.category_id == category_id, Subcategory.active, Category.active)
             .order_by(Subcategory.sort_order, Subcategory.name)
         ).all()
     return render_template("journal/_subcategory_select.html", options=options, selected="")
