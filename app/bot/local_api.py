@@ -84,8 +84,10 @@ class BotMessage:
 
 @dataclass
 class _Chat:
+    cond: threading.Condition  # shares the server's lock; wakes only this chat's waiters
     messages: dict[int, BotMessage] = field(default_factory=dict)
     events: list[tuple[str, int]] = field(default_factory=list)  # ("message"|"edit", message_id)
+    answers: dict[str, dict] = field(default_factory=dict)  # callback_query_id -> answerCallbackQuery params
 
 
 class LocalBotApi:
@@ -94,13 +96,14 @@ class LocalBotApi:
         self.bot_user = {"id": int(token.split(":")[0]), "is_bot": True, "first_name": "Бот УК",
                          "username": "uk_local_bot", "can_join_groups": False,
                          "can_read_all_group_messages": False, "supports_inline_queries": False}
-        self.cond = threading.Condition()
+        self.lock = threading.Lock()
+        self.cond = threading.Condition(self.lock)  # updates and pollers
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(1)
         self.updates: list[dict] = []  # not yet confirmed by an offset
         self.redeliver: list[dict] = []  # confirmed, but delivered once more (at-least-once delivery)
         self.chats: dict[int, _Chat] = {}
-        self.answers: dict[str, dict] = {}  # callback_query_id -> answerCallbackQuery params
+        self.callback_chats: dict[str, int] = {}  # callback_query_id -> chat id
         self.files: dict[str, dict] = {}  # file_id -> {"content", "file_path", "unique_id"}
         self.faults: list[Fault] = []
         self.blocked: set[int] = set()
@@ -143,6 +146,9 @@ class LocalBotApi:
         """Queue an update ({"message": ...} or {"callback_query": ...}); `duplicate` delivers it twice."""
         with self.cond:
             update = {"update_id": next(self._update_ids), **payload}
+            call = payload.get("callback_query")
+            if call:
+                self.callback_chats[call["id"]] = call["message"]["chat"]["id"]
             if duplicate:
                 update["_duplicate"] = True
             self.updates.append(update)
@@ -159,7 +165,7 @@ class LocalBotApi:
         return info
 
     def messages(self, chat_id: int) -> list[BotMessage]:
-        with self.cond:
+        with self.lock:
             return list(self._chat(chat_id).messages.values())
 
     def wait_event(self, chat_id: int, index: int, timeout: float) -> tuple[str, BotMessage] | None:
@@ -171,34 +177,42 @@ class LocalBotApi:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return None
-                self.cond.wait(left)
+                chat.cond.wait(left)
             kind, message_id = chat.events[index]
             return kind, chat.messages[message_id]
 
-    def wait_answer(self, callback_id: str, timeout: float) -> dict | None:
+    def wait_answer(self, chat_id: int, callback_id: str, timeout: float) -> dict | None:
         deadline = time.monotonic() + timeout
         with self.cond:
-            while callback_id not in self.answers:
+            chat = self._chat(chat_id)
+            while callback_id not in chat.answers:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return None
-                self.cond.wait(left)
-            return self.answers[callback_id]
+                chat.cond.wait(left)
+            return chat.answers[callback_id]
 
-    def wait_until(self, predicate, timeout: float) -> bool:
-        """Wait until predicate() (called under the server lock) is true."""
+    def wait_until(self, predicate, timeout: float, check_every: float = 0.05) -> bool:
+        """Wait until predicate() is true; it is checked on every server event and every `check_every` s."""
+        deadline = time.monotonic() + timeout
+        while not predicate():  # called without the lock: it may be slow (a database query)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            with self.cond:
+                self.cond.wait(min(left, check_every))
+        return True
+
+    def wait_polling(self, timeout: float = 30) -> bool:
+        """Wait until the bot is long-polling with nothing left to fetch (it is idle and ready)."""
         deadline = time.monotonic() + timeout
         with self.cond:
-            while not predicate():
+            while not (self.pollers > 0 and not self.updates and not self.redeliver):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
                 self.cond.wait(left)
             return True
-
-    def wait_polling(self, timeout: float = 30) -> bool:
-        """Wait until the bot is long-polling with nothing left to fetch (it is idle and ready)."""
-        return self.wait_until(lambda: self.pollers > 0 and not self.updates and not self.redeliver, timeout)
 
     # --- faults ---
     def inject(self, method: str, kind: str, times: int = 1, **options) -> None:
@@ -225,7 +239,11 @@ class LocalBotApi:
 
     # --- the Bot API ---
     def _chat(self, chat_id: int) -> _Chat:
-        return self.chats.setdefault(int(chat_id), _Chat())
+        """The chat's record (call with the lock held)."""
+        chat = self.chats.get(int(chat_id))
+        if chat is None:
+            chat = self.chats[int(chat_id)] = _Chat(threading.Condition(self.lock))
+        return chat
 
     def call(self, method: str, params: dict):
         with self.cond:
@@ -288,7 +306,7 @@ class LocalBotApi:
             chat = self._chat(chat_id)
             chat.messages[message.message_id] = message
             chat.events.append(("message", message.message_id))
-            self.cond.notify_all()
+            chat.cond.notify_all()
             return message.to_api(self.bot_user)
 
     def _edit(self, params, text: str | None, markup: dict | None):
@@ -307,7 +325,7 @@ class LocalBotApi:
             message.text, message.reply_markup = new_text, markup
             message.edits += 1
             self._chat(chat_id).events.append(("edit", message_id))
-            self.cond.notify_all()
+            self._chat(chat_id).cond.notify_all()
             return message.to_api(self.bot_user)
 
     def api_editMessageText(self, params):
@@ -320,9 +338,11 @@ class LocalBotApi:
         return self._edit(params, None, _markup(params))
 
     def api_answerCallbackQuery(self, params):
+        callback_id = str(params["callback_query_id"])
         with self.cond:
-            self.answers[str(params["callback_query_id"])] = dict(params)
-            self.cond.notify_all()
+            chat = self._chat(self.callback_chats.pop(callback_id, 0))
+            chat.answers[callback_id] = dict(params)
+            chat.cond.notify_all()
         return True
 
     def api_getFile(self, params):
@@ -529,7 +549,7 @@ class Resident:
         }}, duplicate=duplicate)
         if not wait:
             return None
-        answer = self.api.wait_answer(callback_id, self.timeout)
+        answer = self.api.wait_answer(self.chat_id, callback_id, self.timeout)
         if answer is None:
             raise NoReply(f"the button {text!r} was not answered in {self.timeout} s\n" + self.dump())
         return answer

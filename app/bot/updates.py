@@ -5,23 +5,25 @@
   users are served in parallel.
 - Each update is one short transaction: the handler's writes, the dialog state and
   a ProcessedUpdate row commit together. Telegram delivers at least once; a replayed
-  update finds its ProcessedUpdate row and is skipped.
+  update collides with its ProcessedUpdate row at commit and is rolled back unsent.
 - Telegram calls are made after the commit (see dialog.Turn).
 - If the database is unavailable the update is retried with backoff until it is
   back, so it is not lost. Any other error rolls back, is logged, and the user gets
   an apology: nothing raises out of here and kills the worker.
 """
+import contextlib
 import logging
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor, wait
 
+from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from app.bot import dialog, texts
 from app.bot.sender import PERMANENT, call_with_retries, classify, describe
 from app.extensions import db
-from app.models import Notification, ProcessedUpdate
+from app.models import Notification, ProcessedUpdate, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +50,22 @@ class Dispatcher:
         self.app = app
         self.bot = bot
         self.stop = stop or threading.Event()
-        self.pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="update")
+        self.pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="update",
+                                       initializer=self._init_thread)
+        # SQLite has one writer at a time and makes a waiting writer sleep in steps of 1-100 ms;
+        # taking turns on a Python lock instead keeps the file busy. Servers lock rows: no need.
+        self.db_turn = threading.Lock() if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") \
+            else contextlib.nullcontext()
 
     def process_batch(self, updates) -> None:
         groups: OrderedDict[int, list] = OrderedDict()
         for update in updates:
             groups.setdefault(owner(update), []).append(update)
         wait([self.pool.submit(self._process_group, group) for group in groups.values()])
+
+    def _init_thread(self) -> None:
+        """Each pool thread keeps one app context (and so one session) for its whole life."""
+        self.app.app_context().push()
 
     def shutdown(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -88,11 +99,8 @@ class Dispatcher:
 
     def _handle(self, update):
         """Run the handlers inside one transaction; return the Turn to deliver, None if a replay."""
-        with self.app.app_context():
+        with self.db_turn:
             try:
-                if db.session.get(ProcessedUpdate, update.update_id) is not None:
-                    log.info("Update %s was already processed; skipped", update.update_id)
-                    return None
                 turn = self._new_turn(update)
                 dialog.begin(turn)
                 self.bot.current_states.begin_update()
@@ -104,16 +112,17 @@ class Dispatcher:
                     log.exception("Handler failed on update %s", update.update_id)
                     db.session.rollback()
                     turn = self._apology(update)
-                db.session.add(ProcessedUpdate(update_id=update.update_id))
                 try:
+                    self._mark_processed(update)
                     db.session.commit()
                 except IntegrityError:
                     db.session.rollback()
                     if db.session.get(ProcessedUpdate, update.update_id) is not None:
-                        return None  # the same update, handled meanwhile by another worker
+                        log.info("Update %s was already processed; skipped", update.update_id)
+                        return None  # a replay: whatever the handlers did is rolled back
                     log.exception("Update %s broke a constraint; rolled back", update.update_id)
                     turn = self._apology(update)
-                    db.session.add(ProcessedUpdate(update_id=update.update_id))
+                    self._mark_processed(update)
                     db.session.commit()
                 return turn
             except Exception:
@@ -121,6 +130,13 @@ class Dispatcher:
                 raise
             finally:
                 dialog.end()
+                db.session.close()
+
+    @staticmethod
+    def _mark_processed(update) -> None:
+        # The table, not the class: a plain INSERT skips the ORM bulk-insert machinery.
+        db.session.execute(insert(ProcessedUpdate.__table__).values(update_id=update.update_id,
+                                                                    processed_at=utcnow()))
 
     def _new_turn(self, update) -> dialog.Turn:
         if update.message is not None:

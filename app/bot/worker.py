@@ -16,10 +16,11 @@ import sys
 import threading
 from datetime import timedelta
 
+import requests
 from sqlalchemy import delete
 from telebot import apihelper, types
 
-from app.bot import photos
+from app.bot import photos, transport
 from app.bot.bot import create_bot
 from app.bot.outbox import OutboxSender
 from app.bot.sender import FLOOD, classify, describe, retry_after
@@ -38,13 +39,23 @@ COMMANDS = [("start", "Начать сначала"), ("help", "Справка")
 
 
 def configure_api(base_url: str) -> None:
-    """Point telebot at another Bot API server (a local one for tests and the sandbox)."""
+    """Point telebot at the Bot API server (Telegram's, or a local one for tests and the sandbox)."""
+    base = (base_url or "https://api.telegram.org").rstrip("/")
     if base_url:
-        base = base_url.rstrip("/")
         apihelper.API_URL = base + "/bot{0}/{1}"
         apihelper.FILE_URL = base + "/file/bot{0}/{1}"
     apihelper.CONNECT_TIMEOUT = 10
     apihelper.READ_TIMEOUT = 20
+    apihelper.proxy = proxies_for(base)
+    apihelper.CUSTOM_REQUEST_SENDER = transport.send
+
+
+def proxies_for(url: str) -> dict | None:
+    """TELEGRAM_PROXY, else the usual HTTPS_PROXY / NO_PROXY environment, decided once at start."""
+    explicit = os.environ.get("TELEGRAM_PROXY")
+    if explicit:
+        return {"http": explicit, "https": explicit}
+    return requests.utils.get_environ_proxies(url) or None
 
 
 class Worker:
@@ -151,9 +162,11 @@ def main() -> int:
     from app.config import Config
 
     # One connection per update thread, plus the outbox senders, maintenance and after-work.
-    threads = Config().BOT_THREADS
+    # A local SQLite file needs no liveness ping before each checkout; a database server does.
+    cfg = Config()
     app = create_app({"SQLALCHEMY_ENGINE_OPTIONS": {
-        "pool_pre_ping": True, "pool_size": threads + 8, "max_overflow": 8}})
+        "pool_pre_ping": not cfg.SQLALCHEMY_DATABASE_URI.startswith("sqlite"),
+        "pool_size": cfg.BOT_THREADS + 8, "max_overflow": 8}})
     if not app.config["TELEGRAM_BOT_TOKEN"]:
         log.error("TELEGRAM_BOT_TOKEN is not set (environment or .env): the bot cannot start")
         return 2
