@@ -1,0 +1,210 @@
+"""Fast tests of the bot's pure pieces: buttons, error handling, pacing, state storage, the local API."""
+import json
+import threading
+
+import pytest
+import requests
+from telebot.apihelper import ApiTelegramException
+from telebot.types import Message
+
+from app.bot import keyboards, sender, transport
+from app.bot.identify import contact_phone
+from app.bot.local_api import LocalBotApi, Resident
+from app.bot.outbox import Pacer, backoff_seconds
+from app.bot.storage import DatabaseStateStorage
+from app.extensions import db
+from app.models import Conversation
+
+
+def telegram_error(code: int, description: str = "x", retry_after: int | None = None):
+    body = {"ok": False, "error_code": code, "description": description}
+    if retry_after is not None:
+        body["parameters"] = {"retry_after": retry_after}
+    return ApiTelegramException("sendMessage", None, body)
+
+
+def test_button_data_round_trip():
+    data = keyboards.button_data("a1b2c3d4", "cat", 17)
+    assert data == "a1b2c3d4:cat:17"
+    assert keyboards.parse_button(data) == ("a1b2c3d4", "cat", "17")
+    assert keyboards.parse_button(keyboards.button_data("a1b2c3d4", "back")) == ("a1b2c3d4", "back", "")
+
+
+@pytest.mark.parametrize("data", [None, "", "cat", ":cat", "f::1", "a:b:c:d", "🙂"])
+def test_foreign_button_data_is_not_ours(data):
+    assert keyboards.parse_button(data) is None
+
+
+def test_button_data_respects_telegram_limit():
+    with pytest.raises(AssertionError):
+        keyboards.button_data("f" * 8, "x", "y" * 60)
+
+
+def test_text_is_ignores_case_and_spaces():
+    check = keyboards.text_is("Готово")
+    message = Message.de_json({"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"},
+                               "text": "  готово "})
+    assert check(message)
+    message.text = "Готово!"
+    assert not check(message)
+
+
+@pytest.mark.parametrize("exc, kind", [
+    (telegram_error(429, retry_after=3), sender.FLOOD),
+    (telegram_error(403, "Forbidden: bot was blocked by the user"), sender.PERMANENT),
+    (telegram_error(400, "Bad Request: chat not found"), sender.PERMANENT),
+    (telegram_error(500), sender.RETRY),
+    (telegram_error(502), sender.RETRY),
+    (requests.ConnectionError("refused"), sender.RETRY),
+    (requests.Timeout("slow"), sender.RETRY),
+    (ValueError("a bug"), sender.PERMANENT),
+])
+def test_classify(exc, kind):
+    assert sender.classify(exc) == kind
+
+
+def test_retry_after_reads_telegram_parameters():
+    assert sender.retry_after(telegram_error(429, retry_after=7)) == 7
+    assert sender.retry_after(telegram_error(429), default=2) == 2
+
+
+def test_call_with_retries_honours_flood_and_stops_on_permanent_errors():
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) < 3:
+            raise telegram_error(429, retry_after=0)
+        return "ok"
+
+    assert sender.call_with_retries(flaky) == "ok" and len(calls) == 3
+
+    def blocked():
+        calls.append(1)
+        raise telegram_error(403)
+
+    calls.clear()
+    with pytest.raises(ApiTelegramException):
+        sender.call_with_retries(blocked)
+    assert len(calls) == 1
+
+    stop = threading.Event()
+    stop.set()  # shutting down: no waiting between attempts
+    calls.clear()
+    with pytest.raises(requests.ConnectionError):
+        sender.call_with_retries(lambda: calls.append(1) or (_ for _ in ()).throw(requests.ConnectionError()),
+                                 stop=stop)
+    assert len(calls) == 1
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_pacer_spaces_sends_globally_and_per_chat():
+    clock = FakeClock()
+    pacer = Pacer(rate=25, per_chat=1.0, clock=clock)
+    waits = [pacer.reserve(chat) for chat in (1, 2, 3)]
+    assert waits == pytest.approx([0.0, 0.04, 0.08])  # 25 a second overall
+    assert pacer.reserve(1) == pytest.approx(1.0)  # chat 1 again: a second after its last
+    assert not pacer.chat_ready(1)
+    clock.now += 1.1
+    assert pacer.chat_ready(2)
+
+
+def test_pacer_pause_after_429_delays_everyone():
+    clock = FakeClock()
+    pacer = Pacer(rate=25, clock=clock)
+    pacer.pause(5)
+    assert pacer.pause_left() == pytest.approx(5)
+    assert pacer.reserve(42) == pytest.approx(5)
+
+
+def test_backoff_grows_and_is_capped():
+    assert [backoff_seconds(n) for n in (1, 2, 3)] == [2, 4, 8]
+    assert backoff_seconds(30) == 15 * 60
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("79123456789", "+79123456789"), ("+79123456789", "+79123456789"), (" 380501234567 ", "+380501234567"),
+])
+def test_contact_phone_gets_its_plus(raw, expected):
+    assert contact_phone(raw) == expected
+
+
+def test_state_storage_round_trip(app):
+    storage = DatabaseStateStorage()
+    with app.app_context():
+        storage.begin_update()
+        assert storage.get_state(7, 7) is None and storage.get_data(7, 7) == {}
+        storage.set_state(7, 7, "NewRequest:category")
+        storage.set_data(7, 7, "desc", "Течёт кран 💧")
+        db.session.commit()
+    with app.app_context():  # another update: read back from the database
+        storage.begin_update()
+        assert storage.get_state(7, 7) == "NewRequest:category"
+        with storage.get_interactive_data(7, 7) as data:
+            data["photos"] = [{"file_id": "F1"}]
+        db.session.commit()
+        row = db.session.get(Conversation, 7)
+        assert json.loads(row.data) == {"desc": "Течёт кран 💧", "photos": [{"file_id": "F1"}]}
+    with app.app_context():
+        storage.begin_update()
+        assert storage.delete_state(7, 7)
+        db.session.commit()
+        storage.begin_update()
+        assert storage.get_state(7, 7) is None and storage.get_data(7, 7) == {}
+
+
+# --- the local Bot API server and the transport talking to it ---
+
+@pytest.fixture
+def api():
+    with LocalBotApi() as server:
+        yield server
+
+
+def call(api, method, http_timeout=5.0, **params):
+    return transport.send("post", f"{api.url}/bot{api.token}/{method}", params=params,
+                          timeout=(http_timeout, http_timeout))
+
+
+def test_local_api_get_updates_confirms_by_offset_and_replays_duplicates(api):
+    resident = Resident(api, 77)
+    first = resident.send("раз")
+    second = resident.send("два", duplicate=True)
+    batch = call(api, "getUpdates").json()["result"]
+    assert [u["update_id"] for u in batch] == [first, second]
+    # both confirmed; the duplicate is delivered once more, as Telegram may do
+    assert call(api, "getUpdates", offset=second + 1).json()["result"] == [batch[1]]
+    assert call(api, "getUpdates", offset=second + 1, timeout=0).json()["result"] == []
+
+
+def test_local_api_records_messages_and_edits(api):
+    sent = call(api, "sendMessage", chat_id=5, text="Привет",
+                reply_markup=json.dumps({"inline_keyboard": [[{"text": "Да", "callback_data": "f:yes"}]]}))
+    message_id = sent.json()["result"]["message_id"]
+    again = call(api, "editMessageText", chat_id=5, message_id=message_id, text="Привет",
+                 reply_markup=json.dumps({"inline_keyboard": [[{"text": "Да", "callback_data": "f:yes"}]]}))
+    assert again.status_code == 400 and "not modified" in again.json()["description"]
+    call(api, "editMessageReplyMarkup", chat_id=5, message_id=message_id)
+    [message] = api.messages(5)
+    assert message.text == "Привет" and message.buttons == [] and message.edits == 1
+    assert transport.send("post", f"{api.url}/bot1:wrong/getMe", timeout=(5, 5)).status_code == 401
+
+
+def test_transport_maps_faults_to_requests_errors(api):
+    api.inject("getMe", "drop")
+    with pytest.raises(requests.ConnectionError):
+        call(api, "getMe")
+    api.inject("getMe", "delay", seconds=1.0)
+    with pytest.raises(requests.Timeout):
+        call(api, "getMe", http_timeout=0.2)
+    api.inject("getMe", "429", retry_after=3)
+    flood = call(api, "getMe")
+    assert flood.status_code == 429 and flood.json()["parameters"]["retry_after"] == 3
+    assert call(api, "getMe").json()["result"]["username"] == "uk_local_bot"
