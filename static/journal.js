@@ -7,7 +7,7 @@
     var row = evt.target.closest("#journal-body tr[data-href]");
     if (!row || evt.target.closest("a, button, input, select, label")) return;
     if (window.getSelection && String(window.getSelection())) return;  // the user is selecting text
-    if (evt.ctrlKey || evt.metaKey || evt.button === 1) {
+    if (evt.ctrlKey || evt.metaKey) {
       window.open(row.dataset.href, "_blank");
     } else {
       window.location.href = row.dataset.href;
