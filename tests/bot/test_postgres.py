@@ -1,0 +1,52 @@
+"""The worker on PostgreSQL: one end-to-end pass (everything else is covered on SQLite)."""
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Notification, Request, StaffUser, TelegramBinding
+from app.services import requests as request_service
+from tests.bot.conftest import BotWorld, seed
+from tests.conftest import PG_URL, truncate_postgres
+
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")]
+
+
+@pytest.fixture
+def pg_world(postgres_ready, tmp_path):
+    truncate_postgres(postgres_ready)
+    world = BotWorld(tmp_path, postgres_ready)
+    seed(world.app)
+    world.worker.start()
+    yield world
+    world.close()
+
+
+def test_identification_request_and_notification_on_postgresql(pg_world):
+    r = pg_world.identified("100001", "+79123456789")
+    r.send("Создать заявку")
+    r.expect("Выберите категорию")
+    r.press("Сантехника")
+    r.press("Протечка")
+    r.expect("Опишите проблему")
+    r.send_photo(b"\xff\xd8 leak", caption="Течёт под раковиной", duplicate=True)
+    r.expect("Фото добавлено (1 из 10)")
+    r.send("Готово")
+    r.expect("Проверьте заявку", "Фото: 1")
+    r.press("Да, это мой номер", duplicate=True)
+    r.expect("Заявка №")
+
+    with pg_world.app.app_context():
+        [request] = db.session.execute(select(Request)).scalars().all()
+        assert request.description == "Течёт под раковиной" and len(request.photos) == 1
+        assert db.session.execute(select(TelegramBinding)).scalars().one().phone == "+79123456789"
+        staff = StaffUser(login="pg-dispatcher", password_hash="x")
+        db.session.add(staff)
+        request_service.change_status(request, "closed", staff)
+        db.session.commit()
+        number = request.number
+    r.expect(f"Статус вашей заявки № {number} изменён: закрыта.")
+
+    def sent() -> bool:
+        with pg_world.app.app_context():
+            return db.session.execute(select(Notification.status)).scalar_one() == "sent"
+    assert pg_world.api.wait_until(sent, 10)
