@@ -1,4 +1,4 @@
-"""Flask CLI commands: `flask create-admin`, `flask import-clients`, `flask seed-demo`."""
+"""Flask CLI commands: `flask create-admin`, `flask import-clients`, `flask seed-demo`, `flask bot-sandbox`."""
 import os
 import secrets
 
@@ -84,6 +84,9 @@ def seed_demo(if_empty: bool, clients: int, requests: int, rng_seed: int) -> Non
 
 
 def init_app(app: Flask) -> None:
+    from app.bot.sandbox import bot_sandbox  # imports no telebot: the web app stays light
+
     app.cli.add_command(create_admin)
     app.cli.add_command(import_clients)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(bot_sandbox)

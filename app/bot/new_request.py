@@ -297,6 +297,7 @@ def on_done(message) -> None:
     if not data.get("desc") and not data.get("photos"):
         turn.send(texts.DESCRIPTION_EMPTY.format(done=texts.BTN_DONE))
         return
+    turn.send(texts.DESCRIPTION_DONE, keyboards.cancel_only())  # «Готово» has done its job
     show_summary(turn)
 
 
@@ -360,6 +361,7 @@ def _new_phone(turn, raw: str) -> None:
         file_request(turn, phone)
         return
     turn.goto(NewRequest.drop_old_phone, new_phone=phone)
+    turn.send(texts.NEW_PHONE_TAKEN.format(phone=display_phone(phone)), keyboards.cancel_only())
     ask_drop_old(turn)
 
 

@@ -31,6 +31,7 @@ def test_identification_request_and_notification_on_postgresql(pg_world):
     r.send_photo(b"\xff\xd8 leak", caption="Течёт под раковиной", duplicate=True)
     r.expect("Фото добавлено (1 из 10)")
     r.send("Готово")
+    r.expect("Описание принято")
     r.expect("Проверьте заявку", "Фото: 1")
     r.press("Да, это мой номер", duplicate=True)
     r.expect("Заявка №")

@@ -32,6 +32,8 @@ def to_summary(r, description="Течёт кран на кухне", **kwargs):
     r.send(description)
     r.expect("Записал")
     r.send("Готово")
+    r.expect("Описание принято")
+    assert r.keyboard == ["Отмена"]
     return r.expect("Проверьте заявку", "Ваш номер телефона")
 
 
@@ -90,6 +92,8 @@ def test_request_with_replaced_phone(bot_world):
     r.send("не помню")
     r.expect("не похоже на номер телефона")
     r.send("+7 912 000-00-02")
+    r.expect("Новый номер: +7 912 000-00-02")
+    assert r.keyboard == ["Отмена"]
     question = r.expect("Удалить старый номер +7 912 000-00-01?")
     r.press("Да, удалить старый")
     r.expect("Заявка №", "Телефон: +7 912 000-00-02")
@@ -109,6 +113,7 @@ def test_request_with_added_phone(bot_world):
     r.press("Нет, другой номер")
     r.expect("Укажите номер телефона")
     r.share_contact("79120000012")
+    r.expect("Новый номер: +7 912 000-00-12")
     r.expect("Удалить старый номер +7 912 000-00-11?")
     r.press("Нет, оставить оба")
     r.expect("Заявка №", "Телефон: +7 912 000-00-12")
@@ -152,6 +157,7 @@ def test_photos_are_stored_with_the_request(bot_world):
     r.send_photo(b"\xff\xd8 third photo", caption="Розетка в коридоре искрит и дымит")
     r.expect("Фото добавлено (3 из 10)")
     r.send("Готово")
+    r.expect("Описание принято")
     summary = r.expect("Проверьте заявку", "Фото: 3", "Розетка в коридоре")
     r.press("Да, это мой номер")
     r.expect("Заявка №")
@@ -175,6 +181,7 @@ def test_photo_only_request_and_photo_limit(bot_world):
     r.send_photo(b"one too many")
     r.expect("не больше 10 фото")
     r.send("Готово")
+    r.expect("Описание принято")
     r.expect("Категория: Благоустройство\n", "(без текста, см. фото)", "Фото: 10")
     r.press("Да, это мой номер")
     r.expect("Заявка №")
@@ -229,6 +236,7 @@ def test_text_or_sticker_where_a_button_is_expected(bot_world):
     r.send("Засор в раковине")
     r.expect("Записал")
     r.send("Готово")
+    r.expect("Описание принято")
     r.expect("Ваш номер телефона")
     r.send("может быть")
     r.expect("выберите вариант кнопкой")
@@ -278,6 +286,7 @@ def test_long_description_is_cut_with_a_warning(bot_world):
     r.send("ещё текст")
     r.expect("заполнено до предела")
     r.send("Готово")
+    r.expect("Описание принято")
     summary = r.expect("Проверьте заявку")
     assert len(summary.text) < 4096
     r.press("Да, это мой номер")
@@ -304,6 +313,7 @@ def test_description_bad_input(bot_world):
     r.send("Нет воды ❄️ уже два дня")
     r.expect("Записал")
     r.send("Готово")
+    r.expect("Описание принято")
     r.expect("Описание: Нет воды ❄️ уже два дня")
     r.send("/cancel")
     r.expect("Действие отменено")
@@ -350,6 +360,7 @@ def test_category_deleted_before_confirmation_keeps_the_description(bot_world):
     r.press("Благоустройство")
     r.expect("Опишите проблему")
     r.send("Готово")
+    r.expect("Описание принято")
     r.expect("Описание: Сломана скамейка у подъезда")
     r.press("Да, это мой номер")
     r.expect("Заявка №", "Категория: Благоустройство")

@@ -74,6 +74,7 @@ def test_kill_9_mid_dialog_continues_the_same_dialog(world):
     world.worker.start()
 
     r.send("Готово")  # the first reply after the restart answers this, nothing replayed
+    r.expect("Описание принято")
     summary = r.expect("Проверьте заявку", "Нет света в подъезде", "Темно на втором этаже", "Фото: 1")
     world.worker.kill()
     world.worker.start()
