@@ -24,6 +24,7 @@ def log_in(page, login="admin", password=ADMIN_PASSWORD):
     page.fill("#password", password)
     page.click("button[type=submit]")
     expect(page.locator("h1")).to_have_text("Журнал заявок")
+    page.wait_for_load_state("load")  # htmx has wired the filters up (it starts on DOMContentLoaded)
 
 
 def header_titles(page) -> list[str]:
