@@ -5,7 +5,8 @@ worker calls: getMe, getUpdates (offset confirms, limit, long-poll timeout),
 sendMessage, editMessageText, editMessageReplyMarkup, answerCallbackQuery,
 getFile and file download, deleteWebhook, setMyCommands, sendChatAction. It
 records what the bot sent to each chat and can inject faults: HTTP 500 or 502,
-429 with retry_after, a delay, a dropped connection, a chat that blocked the bot.
+429 with retry_after, a delay, a connection dropped before or after the method ran,
+a chat that blocked the bot.
 
 `Resident` plays one Telegram user against it: send text, share a contact, send
 a photo (hosted by the server), press an inline button by its text, and wait for
@@ -35,7 +36,7 @@ class ApiError(Exception):
 @dataclass
 class Fault:
     method: str  # a Bot API method name, "file" for downloads, or "*"
-    kind: str  # "500", "502", "429", "delay", "drop"
+    kind: str  # "500", "502", "429", "delay", "drop" (before the method runs), "drop_after" (after it)
     times: int = 1
     retry_after: int = 1
     seconds: float = 0.0
@@ -121,7 +122,8 @@ class LocalBotApi:
         return f"http://{host}:{port}"
 
     def start(self) -> "LocalBotApi":
-        self._thread = threading.Thread(target=self._server.serve_forever, name="local-bot-api", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="local-bot-api", daemon=True)
         self._thread.start()
         return self
 
@@ -409,7 +411,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
 
         fault = api._take_fault(method)
-        if fault is not None:
+        if fault is not None and fault.kind != "drop_after":
             if fault.kind == "drop":
                 self.close_connection = True
                 return
@@ -431,6 +433,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, content, "application/octet-stream")
         try:
             result = api.call(method, params)
+            if fault is not None and fault.kind == "drop_after":  # done, but the answer is lost
+                self.close_connection = True
+                return
         except ApiError as exc:
             body = {"ok": False, "error_code": exc.code, "description": exc.description}
             return self._json(exc.code, body)

@@ -208,3 +208,10 @@ def test_transport_maps_faults_to_requests_errors(api):
     flood = call(api, "getMe")
     assert flood.status_code == 429 and flood.json()["parameters"]["retry_after"] == 3
     assert call(api, "getMe").json()["result"]["username"] == "uk_local_bot"
+
+
+def test_connection_dropped_after_the_method_ran(api):
+    api.inject("sendMessage", "drop_after")
+    with pytest.raises(requests.ConnectionError):
+        call(api, "sendMessage", chat_id=9, text="дошло, но ответ потерян")
+    assert [m.text for m in api.messages(9)] == ["дошло, но ответ потерян"]
