@@ -103,7 +103,3 @@ def begin(turn: Turn) -> None:
 
 def end() -> None:
     _local.turn = None
-
-
-def state_name(state) -> str:
-    return getattr(state, "name", state)

@@ -520,6 +520,15 @@ class Resident:
         self._push(duplicate=duplicate, photo=sizes, **extra)
         return info
 
+    def send_document(self, content: bytes, file_name: str, mime_type: str, file_size: int | None = None,
+                      caption: str | None = None) -> dict:
+        """A file sent "as a document" (file_size may claim more than `content`, to test limits)."""
+        info = self.api.add_file(content, "." + file_name.rpartition(".")[2])
+        document = {"file_id": info["file_id"], "file_unique_id": info["file_unique_id"],
+                    "file_name": file_name, "mime_type": mime_type, "file_size": file_size or len(content)}
+        self._push(document=document, **({"caption": caption} if caption else {}))
+        return info
+
     def send_sticker(self) -> int:
         return self._push(sticker={"file_id": "S1", "file_unique_id": "S1u", "type": "regular",
                                    "width": 512, "height": 512, "is_animated": False, "is_video": False,

@@ -39,7 +39,8 @@ def fetch(bot, file_id: str) -> tuple[bytes, str]:
     """The file's bytes and extension, via getFile and the file URL."""
     info = call_with_retries(bot.get_file, file_id, attempts=3)
     ext = os.path.splitext(info.file_path or "")[1].lower()
-    response = requests.get(file_url(bot.token, info.file_path), timeout=(5, 60), stream=True)
+    response = requests.get(file_url(bot.token, info.file_path), timeout=(5, 60), stream=True,
+                            proxies=apihelper.proxy)
     try:
         if response.status_code != 200:
             raise DownloadError(f"HTTP {response.status_code}")

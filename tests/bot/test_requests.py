@@ -188,6 +188,25 @@ def test_photo_only_request_and_photo_limit(bot_world):
     assert len(wait_for_files(bot_world, r.user_id, 10)) == 10
 
 
+def test_images_sent_as_files(bot_world):
+    r = bot_world.identified("100001", "+79123450004")
+    start_request(r)
+    r.send_document(b"%PDF-1.4 act", "акт.pdf", "application/pdf")
+    r.expect("Такое сообщение не подойдёт")
+    r.send_document(b"huge", "IMG_0001.JPG", "image/jpeg", file_size=25 * 1024 * 1024)
+    r.expect("Файл больше 20 МБ")
+    r.send_document(b"\x89PNG leak", "leak.png", "image/png", caption="Мокрое пятно на потолке")
+    r.expect("Фото добавлено (1 из 10)")
+    r.send("Готово")
+    r.expect("Описание принято")
+    r.expect("Фото: 1", "Мокрое пятно на потолке")
+    r.press("Да, это мой номер")
+    r.expect("Заявка №")
+    [photo] = wait_for_files(bot_world, r.user_id, 1)
+    assert photo.file_path.endswith("/1.png")
+    assert (bot_world.storage / photo.file_path).read_bytes() == b"\x89PNG leak"
+
+
 def test_my_requests_lists_number_date_category_status(bot_world):
     r = bot_world.identified("100004", "+79123450003")
     r.send("Мои заявки")
