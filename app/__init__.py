@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
         configure_engine(db.engine)
 
     from app import cli, web
+    app.url_map.converters["int"] = web.IdConverter  # before any route is registered
     from app.auth import bp as auth_bp
     from app.admin import bp as admin_bp
     from app.journal import bp as journal_bp

@@ -5,6 +5,7 @@ from flask import Flask, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
+from werkzeug.routing import IntegerConverter
 
 from app.extensions import db, login
 from app.models import StaffUser
@@ -12,6 +13,7 @@ from app.services.phones import display_phone
 from app.services.statuses import label as status_label
 
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
+MAX_ID = 2**31 - 1  # primary keys are 32-bit integers in both databases
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -27,6 +29,25 @@ def load_user(user_id: str):
     except (TypeError, ValueError):
         return None
     return user if user is not None and user.active else None
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in routes: ASCII digits up to MAX_ID. A longer number is simply not found
+    (404); handed to the database it would overflow its integer type (a 500)."""
+
+    regex = r"[0-9]+"
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def parse_id(value) -> int | None:
+    """An id from a query string or form field: a whole number 1..MAX_ID, or None."""
+    text = str(value if value is not None else "").strip()
+    if len(text) <= 10 and text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID:
+        return int(text)
+    return None
 
 
 def init_app(app: Flask) -> None:

@@ -11,6 +11,7 @@ from app.admin.common import admin_required, contains, done, paginate, render_li
 from app.admin.forms import CategoryForm, QuickSubcategoryForm, SubcategoryForm
 from app.extensions import db
 from app.models import Category, Request, Subcategory
+from app.web import parse_id
 
 STATES = {"active": True, "inactive": False}
 
@@ -178,7 +179,7 @@ def _category_choices() -> list[tuple[int, str]]:
 def categories_subs():
     """All subcategories, filtered by category, with search and pagination."""
     term = search_term()
-    category_id = request.args.get("category", type=int)
+    category_id = parse_id(request.args.get("category"))
     stmt = (select(Subcategory).join(Subcategory.category).options(contains_eager(Subcategory.category))
             .order_by(Category.sort_order, Category.name, Subcategory.sort_order, Subcategory.name))
     if category_id:
