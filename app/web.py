@@ -1,7 +1,7 @@
 """App-wide web behaviour: the login wall, security headers, errors, template helpers."""
 from zoneinfo import ZoneInfo
 
-from flask import Flask, g, redirect, render_template, request, url_for
+from flask import Flask, abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -62,6 +62,14 @@ def init_app(app: Flask) -> None:
         if request.headers.get("HX-Request"):
             return "", 401, {"HX-Redirect": target}
         return redirect(target)
+
+    @app.before_request
+    def refuse_nul_characters():
+        """No keyboard types a NUL and PostgreSQL text cannot hold one: refuse it plainly, not with a 500."""
+        for values in (request.args, request.form):
+            if any("\x00" in key or "\x00" in value for key, value in values.items(multi=True)):
+                abort(400, "В запросе есть недопустимый символ (NUL). Уберите его и повторите.")
+        return None
 
     @app.after_request
     def security_headers(response):
