@@ -21,6 +21,8 @@ back to choose again; the description and photos are kept. The request's
 idempotency key is derived from the dialog run (`flow`), so filing twice is
 impossible even if the same press arrives twice.
 """
+import re
+
 from sqlalchemy import select
 from telebot.states import State, StatesGroup
 
@@ -227,9 +229,17 @@ def on_cancel_button(call) -> None:
     home(turn, texts.CANCELLED + " " + texts.MAIN_MENU)
 
 
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean(text: str | None) -> str:
+    """Text as a dispatcher should see it: no control characters (PostgreSQL refuses NUL)."""
+    return CONTROL_CHARS.sub("", text or "").strip()
+
+
 def on_description_text(message) -> None:
     turn = current()
-    text = (message.text or "").strip()
+    text = clean(message.text)
     if not any(ch.isalnum() for ch in text):  # emoji, punctuation: nothing a dispatcher can act on
         turn.send(texts.DESCRIPTION_NO_WORDS)
         return
@@ -270,7 +280,7 @@ def on_photo(message) -> None:
     shots.append({"file_id": file_id, "unique_id": unique_id})
     turn.update(photos=shots)
     reply = texts.PHOTO_SAVED.format(count=len(shots), max=MAX_PHOTOS, done=texts.BTN_DONE)
-    caption = (message.caption or "").strip()
+    caption = clean(message.caption)
     if caption and any(ch.isalnum() for ch in caption):
         cut = _add_description(turn, caption)
         if cut != texts.DESCRIPTION_SAVED.format(done=texts.BTN_DONE):

@@ -115,12 +115,15 @@ class Dispatcher:
                 try:
                     self._mark_processed(update)
                     db.session.commit()
-                except IntegrityError:
+                except Exception as exc:  # noqa: BLE001
+                    if is_unavailable(exc):
+                        raise
                     db.session.rollback()
-                    if db.session.get(ProcessedUpdate, update.update_id) is not None:
+                    if isinstance(exc, IntegrityError) and \
+                            db.session.get(ProcessedUpdate, update.update_id) is not None:
                         log.info("Update %s was already processed; skipped", update.update_id)
                         return None  # a replay: whatever the handlers did is rolled back
-                    log.exception("Update %s broke a constraint; rolled back", update.update_id)
+                    log.exception("Update %s could not be saved; rolled back", update.update_id)
                     turn = self._apology(update)
                     self._mark_processed(update)
                     db.session.commit()

@@ -329,7 +329,7 @@ def test_description_bad_input(bot_world):
     r.send("/help")
     r.expect("Что умеет бот")
     r.expect("Опишите проблему")
-    r.send("Нет воды ❄️ уже два дня")
+    r.send("Нет воды ❄️ уже\x00 два дня\x07")  # control characters (NUL breaks PostgreSQL) are dropped
     r.expect("Записал")
     r.send("Готово")
     r.expect("Описание принято")
