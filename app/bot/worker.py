@@ -15,6 +15,7 @@ import signal
 import sys
 import threading
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import requests
 from sqlalchemy import delete
@@ -55,6 +56,8 @@ def proxies_for(url: str) -> dict | None:
     explicit = os.environ.get("TELEGRAM_PROXY")
     if explicit:
         return {"http": explicit, "https": explicit}
+    if urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1"):  # a local Bot API server
+        return None
     return requests.utils.get_environ_proxies(url) or None
 
 
@@ -82,7 +85,8 @@ class Worker:
         me = self._connect()
         if me is None:
             return 0 if self.stop.is_set() else 2
-        log.info("Bot @%s is running (%s)", me.username, apihelper.API_URL or "api.telegram.org")
+        api = (apihelper.API_URL or "https://api.telegram.org").split("/bot{0}")[0]
+        log.info("Bot @%s is running (Bot API: %s)", me.username, api)
         self._best_effort(self.bot.delete_webhook)  # long polling and a webhook exclude each other
         self._best_effort(self.bot.set_my_commands, [types.BotCommand(c, d) for c, d in COMMANDS])
         threading.Thread(target=self._poll, name="poller", daemon=True).start()
@@ -158,9 +162,12 @@ class Worker:
 def main() -> int:
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from app import create_app
-    from app.config import Config
+    from dotenv import load_dotenv
 
+    from app import create_app
+    from app.config import BASE_DIR, Config
+
+    load_dotenv(BASE_DIR / ".env")  # as create_app does, so Config() below sees DATABASE_URL from it
     # One connection per update thread, plus the outbox senders, maintenance and after-work.
     # A local SQLite file needs no liveness ping before each checkout; a database server does.
     cfg = Config()
