@@ -1,0 +1,82 @@
+"""Fixtures of the security sweep: signed-in browsers, a small world of objects, URL-map helpers."""
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import RequestPhoto, StaffUser, TelegramBinding
+from tests import factories
+from tests.web.conftest import admin, operator  # noqa: F401  (signed-in browsers, re-exported)
+
+JPEG = b"\xff\xd8\xff\xe0" + b"0" * 64
+ARGUMENT = re.compile(r"<(?:([a-z]+)(?:\([^)]*\))?:)?([a-z_]+)>")
+
+
+@dataclass
+class World:
+    """Two of everything a URL can name, so a route can be given another object's id."""
+
+    ids: dict[str, int] = field(default_factory=dict)    # URL argument -> an object of client A's side
+    other: dict[str, int] = field(default_factory=dict)  # URL argument -> the same kind, on B's side
+
+    def url(self, rule, **values) -> str:
+        """The rule with these values, and the world's own objects for every other argument."""
+        def fill(match):
+            name = match.group(2)
+            return str(values[name] if name in values else self.ids.get(name, "x"))
+        return ARGUMENT.sub(fill, rule.rule)
+
+
+@pytest.fixture
+def world(app, tmp_path) -> World:
+    """Clients A and B with a Telegram binding each, a category with a subcategory, executors,
+    a spare staff user, and a request of each client with a photo on disk."""
+    storage = tmp_path / "storage" / "photos"
+    storage.mkdir(parents=True)
+    (storage / "a.jpg").write_bytes(JPEG)
+    with app.app_context():
+        client_a = factories.client("500001", "Клиент Альфа")
+        client_b = factories.client("500002", "Клиент Бета")
+        category = factories.category("Кровля", ("Протекает крыша", "Сосульки"))
+        factories.category("Лифт", ("Застрял",))
+        executor = factories.executor("Свободный Исполнитель", "Кровельщик")
+        spare = StaffUser(login="spare", role="operator", full_name="Запасной Сотрудник",
+                          password_hash="!")  # never matches a password: nobody signs in as them
+        db.session.add(spare)
+        bindings = [TelegramBinding(client_id=c.id, telegram_user_id=700 + i, chat_id=700 + i,
+                                    phone="+79120000000") for i, c in enumerate((client_a, client_b))]
+        db.session.add_all(bindings)
+        requests = [factories.request(c, category, description="Течёт") for c in (client_a, client_b)]
+        photos = [RequestPhoto(request_id=r.id, file_path="photos/a.jpg") for r in requests]
+        db.session.add_all(photos)
+        db.session.commit()
+        world = World(
+            ids={"client_id": client_a.id, "binding_id": bindings[0].id, "category_id": category.id,
+                 "sub_id": category.subcategories[0].id, "executor_id": executor.id, "user_id": spare.id,
+                 "request_id": requests[0].id, "photo_id": photos[0].id, "job_id": "0" * 16},
+            other={"client_id": client_b.id, "binding_id": bindings[1].id,
+                   "request_id": requests[1].id, "photo_id": photos[1].id},
+        )
+    return world
+
+
+def routes(app):
+    """(rule, method) for every rule of the URL map but static files."""
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def int_arguments(rule) -> list[str]:
+    return [name for kind, name in ARGUMENT.findall(rule.rule) if kind == "int"]
+
+
+def snapshot(app) -> dict:
+    """Every row of every table, to prove that a refused request changed nothing."""
+    with app.app_context():
+        return {table.name: sorted(map(repr, db.session.execute(select(table)).all()))
+                for table in db.metadata.sorted_tables}
