@@ -82,6 +82,7 @@ def test_status_moves_along_allowed_transitions_and_notifies(app, staff, filed):
     assert state["notes"][-1] == ("Статус вашей заявки № 1 изменён: в работе.\nКомментарий: Мастер придёт завтра")
     assert state["in_progress_at"] is not None
     assert "Мастер придёт завтра" in page and "Олег Оператор" in page
+    assert "<dt>Назначена</dt>" in page and "<dt>В работе с</dt>" in page and "<dt>Выполнена</dt>" not in page
 
 
 @pytest.mark.parametrize("target,message", [
