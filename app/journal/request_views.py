@@ -18,21 +18,15 @@ from app.models import Category, Client, Executor, Request, RequestEvent, Reques
 from app.services import requests as request_service
 from app.services.requests import RequestError
 from app.services.statuses import Status, allowed_targets
+from app.web import parse_id
 
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 CLIENT_RESULTS = 20
-MAX_ID = 2**31 - 1  # ids are 32-bit: a longer number in a URL is simply not found
-
-
-def _check_ids(*ids: int) -> None:
-    if any(i > MAX_ID for i in ids):
-        abort(404)
 
 
 def _load(request_id: int, lock: bool = False) -> Request:
     """The request or 404; `lock` holds its row until commit (PostgreSQL) so two dispatchers
     changing it at once are applied one after the other."""
-    _check_ids(request_id)
     stmt = select(Request).where(Request.id == request_id)
     if lock:
         stmt = stmt.with_for_update()
@@ -105,8 +99,8 @@ def assign_executor(request_id: int):
     form = ExecutorForm()
     if not form.validate_on_submit():
         return _render(req, executor_form=form, code=400)
-    value = form.executor.data or ""
-    executor = db.session.get(Executor, int(value)) if value.isdigit() and len(value) < 10 else None
+    executor_id = parse_id(form.executor.data)
+    executor = db.session.get(Executor, executor_id) if executor_id else None
     if executor is None:
         form.executor.errors.append("Такого исполнителя нет: выберите из списка.")
         return _render(req, executor_form=form, code=400)
@@ -145,7 +139,6 @@ def add_comment(request_id: int):
 @bp.route("/requests/<int:request_id>/photos/<int:photo_id>")
 def photo(request_id: int, photo_id: int):
     """A resident's photo from STORAGE_DIR (signed-in staff only; never a file outside it)."""
-    _check_ids(request_id, photo_id)
     item = db.session.get(RequestPhoto, photo_id)
     if item is None or item.request_id != request_id or not item.file_path:
         abort(404)
@@ -203,8 +196,8 @@ def new_request():
 
 
 def _client_or_none(value) -> Client | None:
-    value = (value or "").strip()
-    return db.session.get(Client, int(value)) if value.isdigit() and len(value) < 10 else None
+    client_id = parse_id(value)
+    return db.session.get(Client, client_id) if client_id else None
 
 
 @bp.route("/requests/new/clients")
@@ -228,7 +221,6 @@ def client_search():
 @bp.route("/requests/new/client/<int:client_id>")
 def client_pick(client_id: int | None):
     """The client part of the new-request form: a search box, or the chosen client."""
-    _check_ids(client_id or 0)
     client = db.session.get(Client, client_id) if client_id is not None else None
     if client_id is not None and client is None:
         abort(404)
