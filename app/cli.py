@@ -4,6 +4,7 @@ import secrets
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -12,6 +13,7 @@ from app.models.staff import ROLE_ADMIN
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.option("--login", "login_name", default=lambda: os.environ.get("ADMIN_LOGIN", "admin"),
               show_default="admin or $ADMIN_LOGIN")
 @click.option("--password", default=lambda: os.environ.get("ADMIN_PASSWORD", ""),
@@ -43,6 +45,7 @@ def create_admin(login_name: str, password: str, if_none: bool) -> None:
 
 
 @click.command("import-clients")
+@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check the file and print the report without saving.")
 def import_clients(path: str, dry_run: bool) -> None:
@@ -64,6 +67,7 @@ def import_clients(path: str, dry_run: bool) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing (successfully) when the database has data.")
 @click.option("--clients", default=300, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--requests", default=400, show_default=True, type=click.IntRange(0, 100_000))
