@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
 from app.extensions import db
 from app.journal import bp
@@ -30,6 +30,11 @@ def _load(request_id: int, lock: bool = False) -> Request:
     stmt = select(Request).where(Request.id == request_id)
     if lock:
         stmt = stmt.with_for_update()
+        if db.engine.dialect.name == "sqlite":
+            # SQLite ignores FOR UPDATE: a no-op write takes the database's write lock before the
+            # read, so a colleague's change in between cannot be overwritten (it is seen, and 409).
+            table = Request.__table__
+            db.session.execute(update(table).where(table.c.id == request_id).values(id=table.c.id))
     obj = db.session.execute(stmt).scalar_one_or_none()
     if obj is None:
         abort(404)
