@@ -30,7 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     login.init_app(app)
     csrf.init_app(app)
     with app.app_context():
-        configure_engine(db.engine)
+        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
     from app import cli, web
     app.url_map.converters["int"] = web.IdConverter  # before any route is registered

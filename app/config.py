@@ -27,9 +27,13 @@ class Config:
             os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'app.db'}"
         )
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # SQLite: how long a writer waits for another one before "database is locked".
+        self.SQLITE_BUSY_TIMEOUT_MS = _int("SQLITE_BUSY_TIMEOUT_MS", 15000)
         self.STORAGE_DIR = os.environ.get("STORAGE_DIR") or str(instance / "storage")
         self.TELEGRAM_BOT_TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN", "")
         self.TELEGRAM_API_URL = os.environ.get("TELEGRAM_API_URL", "")
+        # Seconds to wait for a Bot API answer (getUpdates: beyond its long poll, half of it).
+        self.TELEGRAM_TIMEOUT = _int("TELEGRAM_TIMEOUT", 20)
         self.BINDINGS_PER_ACCOUNT = _int("BINDINGS_PER_ACCOUNT", 10)
         # Identification throttle: at most N wrong attempts per window per Telegram user.
         self.IDENT_MAX_ATTEMPTS = _int("IDENT_MAX_ATTEMPTS", 5)

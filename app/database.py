@@ -16,7 +16,7 @@ def _py_lower(value):
     return value.lower() if isinstance(value, str) else value
 
 
-def configure_engine(engine: Engine) -> None:
+def configure_engine(engine: Engine, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
     if engine.dialect.name != "sqlite":
         return
 
@@ -24,7 +24,7 @@ def configure_engine(engine: Engine) -> None:
     def _sqlite_on_connect(dbapi_conn, _record):
         dbapi_conn.create_function("lower", 1, _py_lower, deterministic=True)
         cursor = dbapi_conn.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")

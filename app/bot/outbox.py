@@ -6,7 +6,8 @@
 - Network errors and 5xx are retried with exponential backoff (next_attempt_at);
   permanent errors (the user blocked the bot, chat not found) mark the row failed
   with last_error.
-- Rows wait in the database while the worker is down, so nothing is lost.
+- Rows wait in the database while the worker is down, so nothing is lost; while
+  the database is down, a send's outcome waits to be recorded, so nothing is sent twice.
 """
 import logging
 import threading
@@ -17,6 +18,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from app.bot.sender import FLOOD, PERMANENT, classify, describe, retry_after
+from app.bot.updates import is_stale_connection
 from app.extensions import db
 from app.models import Notification, utcnow
 
@@ -47,8 +49,12 @@ class Pacer:
         self.lock = threading.Lock()
 
     def chat_ready(self, chat_id: int) -> bool:
+        return self.chat_wait(chat_id) <= 0
+
+    def chat_wait(self, chat_id: int) -> float:
+        """Seconds until this chat may be written to again (0 or less: now)."""
         with self.lock:
-            return self.chat_free_at.get(chat_id, 0.0) <= self.clock()
+            return self.chat_free_at.get(chat_id, 0.0) - self.clock()
 
     def reserve(self, chat_id: int) -> float:
         """Book the next slot for this chat; return how long to wait before sending."""
@@ -78,18 +84,25 @@ class OutboxSender(threading.Thread):
         self.stop = stop
         self.interval = interval
         self.pacer = Pacer(rate)
+        self.chats_free_in: float | None = None  # set by due(): when a skipped chat may be written to
         self.pool = ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="outbox-send")
 
     def run(self) -> None:
+        failed = False
         while not self.stop.is_set():
             try:
                 sent = self.run_once()
+                failed = False
             except Exception as exc:  # noqa: BLE001 - e.g. the database is down: try again later
+                if is_stale_connection(exc) and not failed:  # the pool reconnects: try again at once
+                    failed = True
+                    continue
+                failed = True
                 log.error("Outbox: cannot read notifications (%s); retrying in 5 s", describe(exc))
                 self.stop.wait(5)
                 continue
-            if not sent:
-                self.stop.wait(self.interval)
+            if not sent:  # nothing due, or only chats written to a moment ago
+                self.stop.wait(min(self.interval, self.chats_free_in or self.interval))
         self.pool.shutdown(wait=True)
 
     def due(self) -> list:
@@ -102,18 +115,37 @@ class OutboxSender(threading.Thread):
                 .where(Notification.id.in_(oldest), Notification.next_attempt_at <= utcnow())
                 .order_by(Notification.id).limit(BATCH)
             ).all()
-        return [row for row in rows if self.pacer.chat_ready(row.chat_id)]
+        ready, self.chats_free_in = [], None
+        for row in rows:
+            wait_s = self.pacer.chat_wait(row.chat_id)
+            if wait_s <= 0:
+                ready.append(row)
+            else:
+                self.chats_free_in = min(self.chats_free_in or wait_s, wait_s)
+        return ready
 
     def run_once(self) -> int:
         """Send one round; return how many sends were started."""
         futures = []
         for row in self.due():
-            pause = max(self.pacer.reserve(row.chat_id), self.pacer.pause_left())
-            if pause > 0 and self.stop.wait(pause):
+            if not self._wait_turn(row.chat_id):
                 break
             futures.append(self.pool.submit(self.deliver, row))
         wait(futures)
         return len(futures)
+
+    def _wait_turn(self, chat_id: int) -> bool:
+        """Wait for this chat's send slot; False if the worker is stopping.
+
+        A 429 that comes back (on another send) while we wait voids the booked slot:
+        book again after the pause instead of sending into it.
+        """
+        while True:
+            pause = self.pacer.reserve(chat_id)
+            if pause > 0 and self.stop.wait(pause):
+                return False
+            if self.pacer.pause_left() <= 0:
+                return not self.stop.is_set()
 
     def deliver(self, row) -> None:
         try:
@@ -141,9 +173,26 @@ class OutboxSender(threading.Thread):
                        next_attempt_at=utcnow() + timedelta(seconds=delay))
 
     def _save(self, notification_id: int, **values) -> None:
-        try:
-            with self.app.app_context():
-                db.session.execute(update(Notification).where(Notification.id == notification_id).values(**values))
-                db.session.commit()
-        except Exception as exc:  # noqa: BLE001 - the row stays pending and is tried again
-            log.error("Outbox: cannot update notification %s (%s)", notification_id, describe(exc))
+        """Record a send's outcome, retrying while the database is unavailable.
+
+        A message already sent must be marked sent, or it would go out again: so this
+        waits for the database (run_once waits for it too, so nothing is picked twice).
+        Only a stopping worker gives up; the row is then sent again after the restart.
+        """
+        delay = 0.5
+        while True:
+            try:
+                with self.app.app_context():
+                    db.session.execute(update(Notification).where(Notification.id == notification_id)
+                                       .values(**values))
+                    db.session.commit()
+                return
+            except Exception as exc:  # noqa: BLE001
+                if self.stop.is_set():
+                    log.error("Outbox: notification %s not recorded (%s); it will be sent again after "
+                              "the restart", notification_id, describe(exc))
+                    return
+                log.error("Outbox: cannot record notification %s (%s); retrying in %.1f s",
+                          notification_id, describe(exc), delay)
+                self.stop.wait(delay)
+                delay = min(delay * 2, 30.0)

@@ -8,8 +8,10 @@
   update collides with its ProcessedUpdate row at commit and is rolled back unsent.
 - Telegram calls are made after the commit (see dialog.Turn).
 - If the database is unavailable the update is retried with backoff until it is
-  back, so it is not lost. Any other error rolls back, is logged, and the user gets
-  an apology: nothing raises out of here and kills the worker.
+  back, so it is not lost: the error is logged and the user told once. A pooled
+  connection the server had closed is retried at once on a fresh one. Any other
+  error rolls back, is logged, and the user gets an apology: nothing raises out
+  of here and kills the worker.
 """
 import contextlib
 import logging
@@ -33,6 +35,15 @@ def is_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, (OperationalError, InterfaceError)) or (
         isinstance(exc, DBAPIError) and exc.connection_invalidated
     )
+
+
+def is_stale_connection(exc: BaseException) -> bool:
+    """A pooled connection the server had dropped (restart, idle timeout, network blip).
+
+    The worker's pool does not ping before each checkout (a round trip per update);
+    SQLAlchemy invalidates the whole pool on such an error, so one retry reconnects.
+    """
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 def owner(update) -> int:
@@ -76,7 +87,7 @@ class Dispatcher:
 
     def process(self, update) -> None:
         """Handle one update to the end; never raises."""
-        delay, told = 1.0, False
+        delay, told, first = 1.0, False, True
         while True:
             try:
                 turn = self._handle(update)
@@ -85,6 +96,12 @@ class Dispatcher:
                 if not is_unavailable(exc):
                     log.exception("Update %s failed outside its handler", update.update_id)
                     return
+                if first and is_stale_connection(exc):
+                    first = False  # the pool has dropped its old connections: try a fresh one at once
+                    log.warning("Database connection lost while handling update %s (%s); reconnecting",
+                                update.update_id, describe(exc))
+                    continue
+                first = False
                 log.error("Database unavailable while handling update %s (%s); retrying in %.0f s",
                           update.update_id, describe(exc), delay)
                 if not told:
