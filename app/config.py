@@ -32,7 +32,7 @@ class Config:
         self.STORAGE_DIR = os.environ.get("STORAGE_DIR") or str(instance / "storage")
         self.TELEGRAM_BOT_TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN", "")
         self.TELEGRAM_API_URL = os.environ.get("TELEGRAM_API_URL", "")
-        # Seconds to wait for a Bot API answer (getUpdates: beyond its long poll, half of it).
+        # Seconds to wait for a Bot API answer (getUpdates: half of it, at least 5, beyond its long poll).
         self.TELEGRAM_TIMEOUT = _int("TELEGRAM_TIMEOUT", 20)
         self.BINDINGS_PER_ACCOUNT = _int("BINDINGS_PER_ACCOUNT", 10)
         # Identification throttle: at most N wrong attempts per window per Telegram user.

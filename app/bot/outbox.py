@@ -179,19 +179,22 @@ class OutboxSender(threading.Thread):
         waits for the database (run_once waits for it too, so nothing is picked twice).
         Only a stopping worker gives up; the row is then sent again after the restart.
         """
-        delay = 0.5
+        delay, failed = 0.5, False
         while True:
             try:
                 with self.app.app_context():
                     db.session.execute(update(Notification).where(Notification.id == notification_id)
                                        .values(**values))
                     db.session.commit()
+                if failed:
+                    log.warning("Outbox: database available again; notification %s recorded", notification_id)
                 return
             except Exception as exc:  # noqa: BLE001
                 if self.stop.is_set():
                     log.error("Outbox: notification %s not recorded (%s); it will be sent again after "
                               "the restart", notification_id, describe(exc))
                     return
+                failed = True
                 log.error("Outbox: cannot record notification %s (%s); retrying in %.1f s",
                           notification_id, describe(exc), delay)
                 self.stop.wait(delay)

@@ -8,6 +8,7 @@ import logging
 import threading
 
 import requests
+from sqlalchemy.exc import DBAPIError
 from telebot.apihelper import ApiException, ApiHTTPException, ApiTelegramException
 
 log = logging.getLogger(__name__)
@@ -46,9 +47,13 @@ def retry_after(exc: BaseException, default: float = 5.0) -> float:
 
 
 def describe(exc: BaseException) -> str:
+    """One line for the log: Telegram's code and text, or the driver's own database error."""
     if isinstance(exc, ApiTelegramException):
         return f"{exc.error_code}: {exc.description}"
-    return f"{type(exc).__name__}: {exc}"[:500]
+    if isinstance(exc, DBAPIError) and exc.orig is not None:  # not SQLAlchemy's statement dump
+        exc = exc.orig
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}"[:500]
 
 
 def call_with_retries(fn, *args, stop: threading.Event | None = None, attempts: int = 5,

@@ -87,7 +87,7 @@ class Dispatcher:
 
     def process(self, update) -> None:
         """Handle one update to the end; never raises."""
-        delay, told, first = 1.0, False, True
+        delay, told, failures = 1.0, False, 0
         while True:
             try:
                 turn = self._handle(update)
@@ -96,12 +96,11 @@ class Dispatcher:
                 if not is_unavailable(exc):
                     log.exception("Update %s failed outside its handler", update.update_id)
                     return
-                if first and is_stale_connection(exc):
-                    first = False  # the pool has dropped its old connections: try a fresh one at once
+                failures += 1
+                if failures == 1 and is_stale_connection(exc):  # the pool has dropped its connections
                     log.warning("Database connection lost while handling update %s (%s); reconnecting",
                                 update.update_id, describe(exc))
                     continue
-                first = False
                 log.error("Database unavailable while handling update %s (%s); retrying in %.0f s",
                           update.update_id, describe(exc), delay)
                 if not told:
@@ -111,6 +110,9 @@ class Dispatcher:
                     log.warning("Shutting down: update %s is left for redelivery", update.update_id)
                     return
                 delay = min(delay * 2, 30.0)
+        if told:
+            log.warning("Database available again: update %s handled after %d attempts",
+                        update.update_id, failures + 1)
         if turn is not None:
             self._deliver(turn)
 

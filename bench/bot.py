@@ -1,0 +1,439 @@
+"""Bot worker throughput: the real `python bot_worker.py` against the local Bot API server.
+
+    .venv/bin/python bench/bot.py                          # SQLite and PostgreSQL, 500 residents
+    .venv/bin/python bench/bot.py --backend sqlite --residents 200 --outbox 0
+    .venv/bin/python bench/bot.py --backend postgresql --pg-url postgresql://root@127.0.0.1:5432/test
+
+For each database backend (a fresh SQLite file; a private PostgreSQL database created
+on the --pg-url / TEST_DATABASE_URL server and dropped afterwards):
+
+1. Dialog: N simulated residents (default 500) at once go through identification and
+   request creation, 10 updates each: /start, «Идентификация», ЛС, phone, «Создать заявку»,
+   category, subcategory, description, «Готово», «Да, это мой номер». Prints updates
+   handled per second end to end (first update sent -> last reply received), p50/p95/max
+   reply latency, and the worker's CPU time. Checks every resident got a request number
+   and the database holds exactly N requests and N bindings.
+2. Outbox: queues --outbox notification rows (default 1000) over many chats as the web app
+   would, and prints the achieved send rate, the most sends in any 1-second window
+   (Telegram allows about 30 a second), and the shortest gap between two messages to one chat.
+3. 429: queues more rows and answers 429 (retry_after) to a few sends mid-run: prints how
+   long sending paused after each 429, whether anything was sent during the pause, and
+   that every row was still sent exactly once.
+
+Target (issue 4): >= 300 updates/s on SQLite on a 2-core machine; outbox under 30 msg/s.
+"""
+import argparse
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import create_engine, func, make_url, select, text  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.bot.local_api import LocalBotApi, NoReply, Resident  # noqa: E402
+from app.config import normalise_database_url  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.models import (Category, Client, Notification, ProcessedUpdate, Request,  # noqa: E402
+                        Subcategory, TelegramBinding)
+
+FIRST_USER_ID = 9_000_000
+FIRST_ACCOUNT = 700_000
+OUTBOX_CHAT_ID = 8_000_000
+UPDATES_PER_RESIDENT = 10
+BAD_REPLIES = ("Произошла ошибка", "Сервис временно недоступен")
+
+
+class TimedApi(LocalBotApi):
+    """The local Bot API, also noting when each sendMessage to an outbox chat succeeded or got 429."""
+
+    def __init__(self):
+        super().__init__()
+        self.sends: list[tuple[float, int]] = []  # (monotonic time, chat id)
+        self.floods: list[float] = []  # when a 429 was answered
+
+    def api_sendMessage(self, params):
+        result = super().api_sendMessage(params)
+        chat_id = int(params["chat_id"])
+        if chat_id >= OUTBOX_CHAT_ID and chat_id < FIRST_USER_ID:
+            with self.lock:
+                self.sends.append((time.monotonic(), chat_id))
+        return result
+
+    def _take_fault(self, method):
+        fault = super()._take_fault(method)
+        if fault is not None and fault.kind == "429":
+            with self.lock:
+                self.floods.append(time.monotonic())
+        return fault
+
+
+def cpu_seconds(pid: int | str) -> float:
+    """User + system CPU time of a process (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# --- databases ---
+
+class Database:
+    """A fresh, migrated database for one run; `drop()` removes it."""
+
+    def __init__(self, backend: str, root: Path, pg_url: str):
+        self.backend = backend
+        self.root = root
+        self._admin = None
+        if backend == "sqlite":
+            self.url = f"sqlite:///{root / 'bench.db'}"
+        else:
+            server = make_url(normalise_database_url(pg_url))
+            self.name = f"zhkh_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+            self._admin = create_engine(server, isolation_level="AUTOCOMMIT")
+            with self._admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{self.name}"'))
+            self.url = server.set(database=self.name).render_as_string(hide_password=False)
+        self.app = create_app({"SQLALCHEMY_DATABASE_URI": self.url, "INSTANCE_PATH": str(root / "instance"),
+                               "STORAGE_DIR": str(root / "storage"), "SECRET_KEY": "bench"})
+        with self.app.app_context():
+            upgrade()
+
+    def seed(self, residents: int) -> None:
+        with self.app.app_context():
+            db.session.execute(Client.__table__.insert(), [
+                {"account": str(FIRST_ACCOUNT + i), "full_name": f"Жилец {i}", "city": "Самара",
+                 "street": "ул. Ленина", "house": str(1 + i // 100), "house_letter": "",
+                 "apartment": str(1 + i % 100), "phone": "", "contract_number": ""}
+                for i in range(residents)
+            ])
+            plumbing = Category(name="Сантехника", sort_order=1)
+            db.session.add_all([plumbing, Category(name="Электрика", sort_order=2)])
+            db.session.flush()
+            for order, name in enumerate(["Протечка", "Засор", "Нет горячей воды"]):
+                db.session.add(Subcategory(category_id=plumbing.id, name=name, sort_order=order))
+            db.session.commit()
+
+    def server_cpu(self) -> float | None:
+        """CPU time of the PostgreSQL backends serving this database (their title names it)."""
+        if self.backend == "sqlite":
+            return None
+        total = 0.0
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                title = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if title.startswith(b"postgres:") and self.name.encode() in title:
+                total += cpu_seconds(pid)
+        return total
+
+    def count(self, model, *where) -> int:
+        with self.app.app_context():
+            return db.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+
+    def drop(self) -> None:
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        if self._admin is not None:
+            with self._admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+            self._admin.dispose()
+
+
+# --- the worker ---
+
+class Worker:
+    def __init__(self, database: Database, api: LocalBotApi, threads: int | None):
+        self.log_path = database.root / "worker.log"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "BOT_"))}
+        env.update({
+            "DATABASE_URL": database.url, "INSTANCE_PATH": str(database.root / "instance"),
+            "STORAGE_DIR": str(database.root / "storage"), "SECRET_KEY": "bench",
+            "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.url, "LOG_LEVEL": "INFO",
+        })
+        if threads:
+            env["BOT_THREADS"] = str(threads)
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen([sys.executable, "bot_worker.py"], cwd=ROOT, env=env,
+                                         stdout=log, stderr=subprocess.STDOUT)
+        if not api.wait_polling(60):
+            self.stop()
+            raise SystemExit("the worker did not start polling:\n" + self.log())
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.proc.pid)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def problems(self) -> list[str]:
+        """ERROR lines and tracebacks in the worker's log."""
+        return [line for line in self.log().splitlines() if " ERROR " in line or line.startswith("Traceback")]
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+# --- 1. the dialog ---
+
+def resident_run(api: LocalBotApi, i: int, latencies: list, errors: list, lock: threading.Lock) -> None:
+    r = Resident(api, FIRST_USER_ID + i, f"Жилец {i}", timeout=120)
+    mine: list[float] = []
+
+    def step(action, *expected: str, replies: int = 1, press: str | None = None):
+        started = time.monotonic()
+        if press:
+            r.press(press)  # returns once the bot answered the button (after its messages)
+            got = [r.next_message() for _ in range(replies)]
+        else:
+            action()
+            got = [r.next_message() for _ in range(replies)]
+        mine.append(time.monotonic() - started)
+        said = "\n".join(m.text for m in got)
+        if any(bad in said for bad in BAD_REPLIES) or not all(e in said for e in expected):
+            raise AssertionError(f"resident {i}: expected {expected!r}, got {said!r}")
+
+    try:
+        step(lambda: r.send("/start"), "идентификацию")
+        step(lambda: r.send("Идентификация"), "лицевого счёта")
+        step(lambda: r.send(str(FIRST_ACCOUNT + i)), "Лицевой счёт найден")
+        step(lambda: r.send(f"+7912{i:07d}"), "Готово! Вы привязаны")
+        step(lambda: r.send("Создать заявку"), "Выберите категорию")
+        step(None, replies=0, press="Сантехника")
+        step(None, "Опишите проблему", press="Протечка")
+        step(lambda: r.send("Течёт кран на кухне"), "Записал")
+        step(lambda: r.send("Готово"), "Описание принято", "Проверьте заявку", replies=2)
+        step(None, "Заявка №", press="Да, это мой номер")
+    except (AssertionError, NoReply) as exc:
+        with lock:
+            errors.append(str(exc)[:300])
+    with lock:
+        latencies.extend(mine)
+
+
+def bench_dialog(database: Database, api: LocalBotApi, worker: Worker, residents: int) -> dict:
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    threads = [threading.Thread(target=resident_run, args=(api, i, latencies, errors, lock), daemon=True)
+               for i in range(residents)]
+    cpu0, server0 = worker.cpu_seconds(), database.server_cpu()
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    cpu = worker.cpu_seconds() - cpu0
+    server = database.server_cpu()
+    latencies.sort()
+    handled = database.count(ProcessedUpdate)
+    result = {
+        "updates": len(latencies), "elapsed": elapsed, "rate": len(latencies) / elapsed,
+        "p50": statistics.median(latencies) if latencies else 0.0,
+        "p95": statistics.quantiles(latencies, n=20)[-1] if len(latencies) > 1 else 0.0,
+        "max": latencies[-1] if latencies else 0.0, "cpu": cpu, "errors": errors,
+        "requests": database.count(Request), "bindings": database.count(TelegramBinding),
+        "processed": handled,
+    }
+    print(f"  dialog: {residents} residents x {UPDATES_PER_RESIDENT} updates = {result['updates']} updates "
+          f"in {elapsed:.1f} s -> {result['rate']:.0f} updates/s")
+    print(f"          reply latency p50 {result['p50'] * 1000:.0f} ms, p95 {result['p95'] * 1000:.0f} ms, "
+          f"max {result['max'] * 1000:.0f} ms; worker CPU {cpu:.1f} s "
+          f"({cpu * 1000 / max(1, result['updates']):.2f} ms per update)"
+          + (f"; PostgreSQL backends CPU {server - server0:.1f} s" if server is not None else ""))
+    print(f"          requests {result['requests']}/{residents}, bindings {result['bindings']}/{residents}, "
+          f"updates recorded {handled}, residents with a failed step {len(errors)}")
+    for message in errors[:3]:
+        print("          !", message)
+    return result
+
+
+# --- 2. and 3. the outbox ---
+
+def queue_notifications(database: Database, count: int, chats: int, first_chat: int) -> list[int]:
+    """Rows as the web app writes them on a status change; returns the chat of each row."""
+    chat_of = [first_chat + k % chats for k in range(count)]
+    with database.app.app_context():
+        db.session.execute(Notification.__table__.insert(), [
+            {"chat_id": chat, "text": f"Статус вашей заявки № {k + 1} изменён: в работе.", "status": "pending",
+             "attempts": 0, "last_error": ""} for k, chat in enumerate(chat_of)
+        ])
+        db.session.commit()
+    return chat_of
+
+
+def wait_sent(database: Database, api: TimedApi, total: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(api.sends) >= total and not database.count(Notification, Notification.status == "pending"):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def max_in_window(times: list[float], window: float = 1.0) -> int:
+    best, start = 0, 0
+    for end, t in enumerate(times):
+        while t - times[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def min_chat_gap(sends: list[tuple[float, int]]) -> float:
+    last: dict[int, float] = {}
+    gap = float("inf")
+    for t, chat in sends:
+        if chat in last:
+            gap = min(gap, t - last[chat])
+        last[chat] = t
+    return gap
+
+
+def exactly_once(database: Database, api: TimedApi, chat_of: list[int]) -> tuple[bool, str]:
+    expected, got = Counter(chat_of), Counter(chat for _, chat in api.sends)
+    with database.app.app_context():
+        statuses = dict(db.session.execute(
+            select(Notification.status, func.count()).where(Notification.chat_id.in_(set(chat_of)))
+            .group_by(Notification.status)).all())
+    ok = expected == got and statuses == {"sent": len(chat_of)}
+    return ok, f"rows {len(chat_of)}, messages {sum(got.values())}, row statuses {statuses}"
+
+
+def bench_outbox(database: Database, api: TimedApi, count: int, rate: int) -> dict:
+    chats = max(1, count // 5)  # 5 messages per chat: per-chat pacing (1 a second) shows too
+    api.sends.clear()
+    chat_of = queue_notifications(database, count, chats, OUTBOX_CHAT_ID)
+    started = time.monotonic()
+    done = wait_sent(database, api, count, timeout=count / max(1, rate) * 3 + 30)
+    times = sorted(t for t, _ in api.sends)
+    span = (times[-1] - times[0]) if len(times) > 1 else 0.0
+    achieved = (len(times) - 1) / span if span else 0.0
+    ok, summary = exactly_once(database, api, chat_of)
+    result = {"rate": achieved, "peak": max_in_window(times), "gap": min_chat_gap(api.sends), "ok": ok and done}
+    print(f"  outbox: {count} notifications to {chats} chats sent in {time.monotonic() - started:.1f} s: "
+          f"{achieved:.1f} msg/s (NOTIFY_RATE {rate}); most in any 1 s window: {result['peak']} "
+          f"(Telegram: ~30); shortest gap in one chat: {result['gap']:.2f} s")
+    print(f"          every row sent exactly once: {'yes' if result['ok'] else 'NO'} ({summary})")
+    return result
+
+
+def bench_flood(database: Database, api: TimedApi, count: int, floods: int, retry_after: int) -> dict:
+    api.sends.clear()
+    api.floods.clear()
+    chat_of = queue_notifications(database, count, max(1, count // 2), OUTBOX_CHAT_ID + 500_000)
+    injected = 0
+    deadline = time.monotonic() + 120
+    while injected < floods and time.monotonic() < deadline:  # a 429 after every count/(floods+1) sends
+        if len(api.sends) >= (injected + 1) * count // (floods + 1):
+            api.inject("sendMessage", "429", retry_after=retry_after)
+            injected += 1
+        time.sleep(0.005)
+    done = wait_sent(database, api, count, timeout=count / 10 + floods * retry_after + 30)
+    pauses, during = [], 0
+    sends = sorted(t for t, _ in api.sends)
+    for flood in api.floods:
+        after = [t for t in sends if t > flood]
+        if after:
+            pauses.append(after[0] - flood)
+        during += sum(1 for t in sends if flood < t < flood + retry_after - 0.05)
+    ok, summary = exactly_once(database, api, chat_of)
+    result = {"pauses": pauses, "during": during, "ok": ok and done}
+    shown = ", ".join(f"{p:.2f} s" for p in pauses)
+    print(f"  429:    {len(api.floods)} x 429 (retry_after {retry_after} s) among {count} sends; "
+          f"sending paused after each for {shown}; sends inside a pause: {during}")
+    print(f"          every row sent exactly once: {'yes' if result['ok'] else 'NO'} ({summary})")
+    return result
+
+
+# --- main ---
+
+def run_backend(backend: str, args) -> dict:
+    root = Path(tempfile.mkdtemp(prefix=f"bench-bot-{backend}-"))
+    print(f"\n== {backend} ==", flush=True)
+    database = Database(backend, root, args.pg_url)
+    api = TimedApi().start()
+    worker = None
+    results = {}
+    try:
+        database.seed(args.residents)
+        worker = Worker(database, api, args.threads)
+        results["dialog"] = bench_dialog(database, api, worker, args.residents)
+        if args.outbox:
+            results["outbox"] = bench_outbox(database, api, args.outbox, database.app.config["NOTIFY_RATE"])
+            results["flood"] = bench_flood(database, api, args.outbox // 5, floods=2, retry_after=2)
+        worker.stop()
+        problems = worker.problems()
+        print(f"  worker log: {len(problems)} ERROR lines" + (f", first: {problems[0]}" if problems else ""))
+        results["problems"] = problems
+    finally:
+        if worker is not None and worker.proc.poll() is None:
+            worker.stop()
+        api.stop()
+        database.drop()
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+        else:
+            print(f"  kept {root}")
+    return results
+
+
+def postgres_reachable(url: str) -> bool:
+    try:
+        engine = create_engine(normalise_database_url(url))
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception as exc:  # noqa: BLE001
+        print(f"PostgreSQL at {url} is not reachable ({type(exc).__name__}); skipped")
+        return False
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--residents", type=int, default=500)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL")
+                        or "postgresql://root@127.0.0.1:5432/test")
+    parser.add_argument("--outbox", type=int, default=1000, help="notifications to queue (0: skip)")
+    parser.add_argument("--threads", type=int, help="BOT_THREADS for the worker (default: its own)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (worker log)")
+    args = parser.parse_args()
+    print(f"bench/bot.py: {args.residents} residents, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.2f}")
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    failed = False
+    for backend in backends:
+        if backend == "postgresql" and not postgres_reachable(args.pg_url):
+            continue
+        results = run_backend(backend, args)
+        dialog = results["dialog"]
+        failed |= bool(dialog["errors"]) or dialog["requests"] != args.residents or bool(results["problems"])
+        failed |= not results.get("outbox", {"ok": True})["ok"] or not results.get("flood", {"ok": True})["ok"]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
