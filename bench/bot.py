@@ -59,10 +59,16 @@ BAD_REPLIES = ("Произошла ошибка", "Сервис временно
 class TimedApi(LocalBotApi):
     """The local Bot API, also noting when each sendMessage to an outbox chat succeeded or got 429."""
 
-    def __init__(self):
+    def __init__(self, latency: float = 0.0):
         super().__init__()
+        self.latency = latency  # seconds added to every Bot API call, as Telegram's network would
         self.sends: list[tuple[float, int]] = []  # (monotonic time, chat id)
         self.floods: list[float] = []  # when a 429 was answered
+
+    def call(self, method, params):
+        if self.latency:
+            time.sleep(self.latency)
+        return super().call(method, params)
 
     def api_sendMessage(self, params):
         result = super().api_sendMessage(params)
@@ -237,7 +243,7 @@ def bench_dialog(database: Database, api: LocalBotApi, worker: Worker, residents
     lock = threading.Lock()
     threads = [threading.Thread(target=resident_run, args=(api, i, latencies, errors, lock), daemon=True)
                for i in range(residents)]
-    cpu0, server0 = worker.cpu_seconds(), database.server_cpu()
+    cpu0, server0, own0 = worker.cpu_seconds(), database.server_cpu(), sum(os.times()[:2])
     started = time.monotonic()
     for t in threads:
         t.start()
@@ -245,7 +251,7 @@ def bench_dialog(database: Database, api: LocalBotApi, worker: Worker, residents
         t.join()
     elapsed = time.monotonic() - started
     cpu = worker.cpu_seconds() - cpu0
-    server = database.server_cpu()
+    server, own = database.server_cpu(), sum(os.times()[:2]) - own0
     latencies.sort()
     handled = database.count(ProcessedUpdate)
     result = {
@@ -261,7 +267,8 @@ def bench_dialog(database: Database, api: LocalBotApi, worker: Worker, residents
     print(f"          reply latency p50 {result['p50'] * 1000:.0f} ms, p95 {result['p95'] * 1000:.0f} ms, "
           f"max {result['max'] * 1000:.0f} ms; worker CPU {cpu:.1f} s "
           f"({cpu * 1000 / max(1, result['updates']):.2f} ms per update)"
-          + (f"; PostgreSQL backends CPU {server - server0:.1f} s" if server is not None else ""))
+          + (f"; PostgreSQL backends CPU {server - server0:.1f} s" if server is not None else "")
+          + f"; this process (Bot API + residents) CPU {own:.1f} s")
     print(f"          requests {result['requests']}/{residents}, bindings {result['bindings']}/{residents}, "
           f"updates recorded {handled}, residents with a failed step {len(errors)}")
     for message in errors[:3]:
@@ -373,7 +380,7 @@ def run_backend(backend: str, args) -> dict:
     root = Path(tempfile.mkdtemp(prefix=f"bench-bot-{backend}-"))
     print(f"\n== {backend} ==", flush=True)
     database = Database(backend, root, args.pg_url)
-    api = TimedApi().start()
+    api = TimedApi(args.latency / 1000).start()
     worker = None
     results = {}
     try:
@@ -419,12 +426,14 @@ def main() -> int:
                         or "postgresql://root@127.0.0.1:5432/test")
     parser.add_argument("--outbox", type=int, default=1000, help="notifications to queue (0: skip)")
     parser.add_argument("--threads", type=int, help="BOT_THREADS for the worker (default: its own)")
+    parser.add_argument("--latency", type=float, default=0,
+                        help="milliseconds added to every Bot API call (Telegram is ~50-150 ms away)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (worker log)")
     args = parser.parse_args()
-    print(f"bench/bot.py: {args.residents} residents, {os.cpu_count()} CPUs, "
+    print(f"bench/bot.py: {args.residents} residents, Bot API latency {args.latency:.0f} ms, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.2f}")
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
-    failed = False
+    failed, summary = False, []
     for backend in backends:
         if backend == "postgresql" and not postgres_reachable(args.pg_url):
             continue
@@ -432,7 +441,26 @@ def main() -> int:
         dialog = results["dialog"]
         failed |= bool(dialog["errors"]) or dialog["requests"] != args.residents or bool(results["problems"])
         failed |= not results.get("outbox", {"ok": True})["ok"] or not results.get("flood", {"ok": True})["ok"]
+        summary.append((backend, results))
+    print_summary(summary, args)
     return 1 if failed else 0
+
+
+def print_summary(summary, args) -> None:
+    print(f"\n== summary: {args.residents} residents, load average now {os.getloadavg()[0]:.2f} ==")
+    print(f"{'backend':<11} {'updates/s':>9} {'p50 ms':>7} {'p95 ms':>7} {'outbox msg/s':>12} "
+          f"{'max in 1 s':>10} {'429 pauses':>12} {'exactly once':>12}")
+    for backend, results in summary:
+        dialog, outbox, flood = results["dialog"], results.get("outbox"), results.get("flood")
+        pauses = ", ".join(f"{p:.1f}" for p in flood["pauses"]) + " s" if flood else "-"
+        once = "-" if not outbox else ("yes" if outbox["ok"] and flood["ok"] else "NO")
+        print(f"{backend:<11} {dialog['rate']:>9.0f} {dialog['p50'] * 1000:>7.0f} {dialog['p95'] * 1000:>7.0f} "
+              + (f"{outbox['rate']:>12.1f} {outbox['peak']:>10}" if outbox else f"{'-':>12} {'-':>10}")
+              + f" {pauses:>12} {once:>12}")
+    for backend, results in summary:
+        if backend == "sqlite":
+            rate = results["dialog"]["rate"]
+            print(f"target >= 300 updates/s on SQLite: {'met' if rate >= 300 else 'NOT met'} ({rate:.0f})")
 
 
 if __name__ == "__main__":

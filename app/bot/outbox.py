@@ -18,7 +18,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from app.bot.sender import FLOOD, PERMANENT, classify, describe, retry_after
-from app.bot.updates import is_stale_connection
+from app.bot.updates import is_stale_connection, is_unavailable
 from app.extensions import db
 from app.models import Notification, utcnow
 
@@ -177,7 +177,7 @@ class OutboxSender(threading.Thread):
 
         A message already sent must be marked sent, or it would go out again: so this
         waits for the database (run_once waits for it too, so nothing is picked twice).
-        Only a stopping worker gives up; the row is then sent again after the restart.
+        Only a stopping worker (or an error that waiting cannot cure) gives up.
         """
         delay, failed = 0.5, False
         while True:
@@ -190,9 +190,9 @@ class OutboxSender(threading.Thread):
                     log.warning("Outbox: database available again; notification %s recorded", notification_id)
                 return
             except Exception as exc:  # noqa: BLE001
-                if self.stop.is_set():
-                    log.error("Outbox: notification %s not recorded (%s); it will be sent again after "
-                              "the restart", notification_id, describe(exc))
+                if self.stop.is_set() or not is_unavailable(exc):
+                    log.error("Outbox: notification %s not recorded (%s); it may be sent again",
+                              notification_id, describe(exc))
                     return
                 failed = True
                 log.error("Outbox: cannot record notification %s (%s); retrying in %.1f s",
