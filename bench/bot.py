@@ -406,6 +406,23 @@ def run_backend(backend: str, args) -> dict:
     return results
 
 
+def speed_check() -> float:
+    """Seconds for a fixed pure-Python workload (best of 3): this host's speed right now.
+
+    On a shared 2-core VM the same code runs up to ~40% slower when neighbours are busy;
+    compare updates/s between runs only together with this figure.
+    """
+    import json
+
+    def work():
+        started = time.perf_counter()
+        total = 0
+        for i in range(40_000):
+            total += len(json.dumps({"chat_id": i, "text": "Статус изменён", "ids": [i] * 4}))
+        return time.perf_counter() - started
+    return min(work() for _ in range(3))
+
+
 def postgres_reachable(url: str) -> bool:
     try:
         engine = create_engine(normalise_database_url(url))
@@ -431,7 +448,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (worker log)")
     args = parser.parse_args()
     print(f"bench/bot.py: {args.residents} residents, Bot API latency {args.latency:.0f} ms, {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.2f}")
+          f"load average {os.getloadavg()[0]:.2f}, speed check {speed_check() * 1000:.0f} ms (lower is faster)")
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     failed, summary = False, []
     for backend in backends:
@@ -447,7 +464,8 @@ def main() -> int:
 
 
 def print_summary(summary, args) -> None:
-    print(f"\n== summary: {args.residents} residents, load average now {os.getloadavg()[0]:.2f} ==")
+    print(f"\n== summary: {args.residents} residents, load average now {os.getloadavg()[0]:.2f}, "
+          f"speed check {speed_check() * 1000:.0f} ms ==")
     print(f"{'backend':<11} {'updates/s':>9} {'p50 ms':>7} {'p95 ms':>7} {'outbox msg/s':>12} "
           f"{'max in 1 s':>10} {'429 pauses':>12} {'exactly once':>12}")
     for backend, results in summary:
