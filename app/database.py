@@ -6,7 +6,7 @@ for the other instead of failing with "database is locked"). SQLite's own
 LOWER() folds ASCII only; we replace it with Python's str.lower so that
 case-insensitive search works for Cyrillic exactly as on PostgreSQL.
 """
-from sqlalchemy import event
+from sqlalchemy import event, func
 from sqlalchemy.engine import Engine
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
@@ -29,3 +29,13 @@ def configure_engine(engine: Engine, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
+
+
+def contains_ci(column, term: str):
+    """Case-insensitive substring match, literal % and _, on SQLite and PostgreSQL alike.
+
+    A term without letters has no case to fold, so lower() is not called on every row.
+    """
+    if term.lower() == term.upper():
+        return column.contains(term, autoescape=True)
+    return func.lower(column).contains(term.lower(), autoescape=True)

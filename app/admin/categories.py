@@ -7,7 +7,8 @@ from sqlalchemy.orm import contains_eager
 from wtforms.fields.choices import SelectChoice
 
 from app.admin import bp
-from app.admin.common import admin_required, contains, done, paginate, render_list, search_term
+from app.admin.common import admin_required, done, paginate, render_list, search_term
+from app.database import contains_ci
 from app.admin.forms import CategoryForm, QuickSubcategoryForm, SubcategoryForm
 from app.extensions import db
 from app.models import Category, Request, Subcategory
@@ -66,8 +67,8 @@ def categories():
     term = search_term()
     stmt = select(Category).order_by(Category.sort_order, Category.name)
     if term:
-        in_subs = select(Subcategory.category_id).where(contains(Subcategory.name, term))
-        stmt = stmt.where(or_(contains(Category.name, term), Category.id.in_(in_subs)))
+        in_subs = select(Subcategory.category_id).where(contains_ci(Subcategory.name, term))
+        stmt = stmt.where(or_(contains_ci(Category.name, term), Category.id.in_(in_subs)))
     page = paginate(_state_filter(stmt, Category))
     ids = [c.id for c in page.items]
     used = _count_requests(Request.category_id, ids)
@@ -185,7 +186,7 @@ def categories_subs():
     if category_id:
         stmt = stmt.where(Subcategory.category_id == category_id)
     if term:
-        stmt = stmt.where(contains(Subcategory.name, term))
+        stmt = stmt.where(contains_ci(Subcategory.name, term))
     page = paginate(_state_filter(stmt, Subcategory))
     used = _count_requests(Request.subcategory_id, [s.id for s in page.items])
     return render_list("admin/subcategories/index.html", "admin/subcategories/_table.html",

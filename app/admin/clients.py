@@ -5,7 +5,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.admin import bp
-from app.admin.common import admin_required, contains, done, paginate, render_list, search_term
+from app.admin.common import admin_required, done, paginate, render_list, search_term
+from app.database import contains_ci
 from app.admin.forms import ClientForm
 from app.extensions import db
 from app.models import Client, Request, TelegramBinding
@@ -19,9 +20,9 @@ def client_filter(term: str):
     """Every word must match somewhere: name, address, ЛС, contract or phone."""
     conditions = []
     for word in term.split():
-        options = [contains(Client.full_name, word), contains(Client.city, word),
-                   contains(Client.street, word), Client.account.contains(word, autoescape=True),
-                   contains(Client.contract_number, word), func.lower(Client.house) == word.lower(),
+        options = [contains_ci(Client.full_name, word), contains_ci(Client.city, word),
+                   contains_ci(Client.street, word), Client.account.contains(word, autoescape=True),
+                   contains_ci(Client.contract_number, word), func.lower(Client.house) == word.lower(),
                    Client.apartment == word]
         digits = "".join(ch for ch in word if ch.isdigit())
         if len(digits) >= 3 and len(digits) == len(word.lstrip("+")):

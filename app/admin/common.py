@@ -3,7 +3,6 @@ from functools import wraps
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func
 
 from app.admin import bp
 from app.extensions import db
@@ -30,11 +29,6 @@ def is_htmx() -> bool:
 
 def search_term() -> str:
     return " ".join((request.args.get("q") or "").split())[:MAX_QUERY]
-
-
-def contains(column, term: str):
-    """Case-insensitive substring match (Cyrillic too: see app.database)."""
-    return func.lower(column).contains(term.lower(), autoescape=True)
 
 
 def paginate(stmt, per_page: int = PER_PAGE):

@@ -3,7 +3,8 @@ from flask import render_template, request, url_for
 from sqlalchemy import func, or_, select
 
 from app.admin import bp
-from app.admin.common import admin_required, contains, done, paginate, render_list, search_term
+from app.admin.common import admin_required, done, paginate, render_list, search_term
+from app.database import contains_ci
 from app.admin.forms import ExecutorForm
 from app.extensions import db
 from app.models import Executor, Request
@@ -21,7 +22,7 @@ def executors():
     stmt = select(Executor).order_by(Executor.active.desc(), Executor.full_name, Executor.id)
     for word in term.split():
         digits = "".join(ch for ch in word if ch.isdigit())
-        options = [contains(Executor.full_name, word), contains(Executor.position, word)]
+        options = [contains_ci(Executor.full_name, word), contains_ci(Executor.position, word)]
         if len(digits) >= 3:
             options.append(Executor.phone.contains(digits, autoescape=True))
         stmt = stmt.where(or_(*options))

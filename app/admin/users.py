@@ -5,7 +5,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.admin import bp
-from app.admin.common import admin_required, contains, done, paginate, render_list, search_term
+from app.admin.common import admin_required, done, paginate, render_list, search_term
+from app.database import contains_ci
 from app.admin.forms import StaffUserForm
 from app.extensions import db
 from app.models import Request, RequestEvent, StaffUser
@@ -29,7 +30,7 @@ def users():
     term = search_term()
     stmt = select(StaffUser).order_by(StaffUser.active.desc(), StaffUser.login)
     if term:
-        stmt = stmt.where(or_(contains(StaffUser.login, term), contains(StaffUser.full_name, term)))
+        stmt = stmt.where(or_(contains_ci(StaffUser.login, term), contains_ci(StaffUser.full_name, term)))
     role = request.args.get("role", "")
     if role in dict(ROLE_CHOICES):
         stmt = stmt.where(StaffUser.role == role)

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 
+from app.database import contains_ci
 from app.extensions import db
 from app.journal.columns import BY_KEY, CHOICE, COLUMNS, DATE, DEFAULT_SORT, NUMBER, PHONE, PREFIX, TEXT, Column
 from app.models import Category, Executor, Request, Subcategory
@@ -117,10 +118,7 @@ class JournalState:
             column = BY_KEY[key]
             target = column.filter_target
             if column.filter == TEXT:
-                if value.lower() != value.upper():  # has letters: fold case on both sides
-                    out.append(func.lower(target).contains(value.lower(), autoescape=True))
-                else:  # digits and signs: no need to call lower() on every row
-                    out.append(target.contains(value, autoescape=True))
+                out.append(contains_ci(target, value))
             elif column.filter == PHONE:
                 out.append(target.contains(value, autoescape=True))
             elif column.filter == PREFIX:  # a range, so the column's index answers it

@@ -11,10 +11,11 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy import func, or_, select, update
 
+from app.database import contains_ci
 from app.extensions import db
 from app.journal import bp
 from app.journal.forms import CommentForm, ExecutorForm, NewRequestForm, StatusForm
-from app.models import Category, Client, Executor, Request, RequestEvent, RequestPhoto, Subcategory
+from app.models import Category, Client, Executor, Request, RequestEvent, RequestPhoto
 from app.services import requests as request_service
 from app.services.requests import RequestError
 from app.services.statuses import Status, allowed_targets
@@ -211,7 +212,7 @@ def client_search():
     q = request.args.get("q", "").strip()[:100]
     clients = []
     if len(q) >= 2 or (q.isdigit() and q):
-        conditions = [func.lower(Client.full_name).contains(q.lower(), autoescape=True)]
+        conditions = [contains_ci(Client.full_name, q)]
         if q.isdigit():
             conditions.append(Client.account.startswith(q, autoescape=True))
         clients = db.session.execute(
