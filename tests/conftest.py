@@ -179,3 +179,16 @@ def _logged_in(client) -> bool:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test that ran bot workers shows the tail of each worker's log."""
+    report = yield
+    if report.when == "call" and report.failed:
+        for value in item.funcargs.values():
+            for world in getattr(value, "worlds", [value]):
+                worker = getattr(world, "worker", None)
+                if hasattr(worker, "log_tail"):
+                    report.sections.append(("worker log", worker.log_tail(80)))
+    return report

@@ -159,13 +159,3 @@ def bot_world(tmp_path_factory, sqlite_template):
     world.worker.start()
     yield world
     world.close()
-
-
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item, call):
-    report = yield
-    if report.when == "call" and report.failed:
-        world = item.funcargs.get("bot_world") or item.funcargs.get("pg_world")
-        if world is not None:
-            report.sections.append(("worker log", world.worker.log_tail()))
-    return report

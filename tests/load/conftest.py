@@ -125,14 +125,3 @@ def worlds(tmp_path_factory, sqlite_template):
     yield made
     made.close()
 
-
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item, call):
-    report = yield
-    if report.when == "call" and report.failed:
-        for value in item.funcargs.values():
-            for world in getattr(value, "worlds", [value]):
-                if isinstance(world, BotWorld):
-                    report.sections.append(("worker log", world.worker.log_tail(80)))
-    return report
-
