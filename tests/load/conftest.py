@@ -5,6 +5,7 @@ import threading
 
 import pytest
 import requests
+from waitress import wasyncore
 from waitress.server import create_server
 from werkzeug.security import generate_password_hash
 
@@ -86,7 +87,11 @@ class WebServer:
         return s
 
     def close(self) -> None:
-        self.server.close()
+        # Close the sockets from the server's own loop thread: closing them from here while
+        # that thread sits in select() makes it fail with EBADF.
+        self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map))
+        self.thread.join(timeout=10)
+        self.server.task_dispatcher.shutdown()
         with self.app.app_context():
             db.session.remove()
             db.engine.dispose()
