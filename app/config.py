@@ -53,6 +53,8 @@ class Config:
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        # The journal asks this often whether requests matching its filters have arrived.
+        self.JOURNAL_NEWS_POLL_SECONDS = _int("JOURNAL_NEWS_POLL_SECONDS", 30)
         self.WTF_CSRF_TIME_LIMIT = None  # a dispatcher keeps a tab open all day
         self.TESTING = False
         for key, value in overrides.items():

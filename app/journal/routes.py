@@ -4,13 +4,13 @@ from urllib.parse import parse_qsl, urlencode
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.journal import bp, export
 from app.journal.columns import BY_KEY, CHOICE, COLUMNS, DATE, NUMBER, visible_columns
 from app.journal.query import PAGE_SIZES, load_choices, parse_state
-from app.models import Category, Subcategory
+from app.models import Category, Request, Subcategory
 from app.web import parse_id
 
 JOURNAL_QUERY_KEY = "journal_query"  # the last journal view, for "back to the journal" links
@@ -36,13 +36,17 @@ def index():
     state.page = min(state.page, pages)
     rows = db.session.execute(state.page_statement(columns, tz)).all()
 
+    # Requests that arrive later (from the bot, other dispatchers) have greater ids.
+    newest_id = db.session.execute(select(func.max(Request.id))).scalar() or 0
+    news_url = url_for("journal.news") + "?" + urlencode([*state.params(page=None), ("after", newest_id)])
+
     query = state.query_string()
     if session.get(JOURNAL_QUERY_KEY) != query:
         session[JOURNAL_QUERY_KEY] = query
     context = dict(
         state=state, columns=columns, all_columns=COLUMNS, rows=rows, total=total, pages=pages,
         choices=choices, page_sizes=PAGE_SIZES, hidden_filters=_hidden_filters(state, columns, choices),
-        query=query,
+        query=query, news_url=news_url, news_poll=current_app.config["JOURNAL_NEWS_POLL_SECONDS"],
     )
     if _wants_rows_fragment():
         context["subcategory_changed"] = request.headers.get("HX-Trigger-Name") == "category"
@@ -50,6 +54,23 @@ def index():
         response.headers["HX-Push-Url"] = url_for("journal.index") + (f"?{query}" if query else "")
         return response
     return render_template("journal/index.html", **context)
+
+
+@bp.route("/journal/news")
+def news():
+    """How many requests matching the journal's filters arrived after the page was drawn.
+
+    The open journal asks every JOURNAL_NEWS_POLL_SECONDS and shows a link to refresh, rather
+    than redrawing the table under a dispatcher who is reading it.
+    """
+    after = request.args.get("after", "")
+    if after != "0" and parse_id(after) is None:
+        abort(400)
+    tz = current_app.config["TZ"]
+    state = parse_state(request.args, load_choices())
+    arrived = db.session.execute(state.count_statement(tz).where(Request.id > int(after))).scalar_one()
+    href = url_for("journal.index") + "?" + state.query_string(page=None)
+    return render_template("journal/_news.html", arrived=arrived, href=href)
 
 
 def _hidden_filters(state, columns, choices) -> list[tuple]:

@@ -6,6 +6,9 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
+from app.extensions import db
+from app.models import Category
+from tests import factories
 from tests.conftest import ADMIN_PASSWORD
 from tests.journal.seed import seed_journal
 
@@ -145,3 +148,24 @@ def test_assign_executor_and_move_status_on_request_page(page, data):
     expect(history).to_contain_text("Мастер придёт завтра")
     expect(page.locator("#status-form button[value=done]")).to_be_visible()
     expect(page.locator("#status-form button[value=archived]")).to_have_count(0)
+
+
+def test_new_requests_are_announced_and_shown_on_click(page, data, app):
+    app.config["JOURNAL_NEWS_POLL_SECONDS"] = 1
+    log_in(page)
+    page.select_option("#f-status", "new")
+    expect(page.locator("#journal-total")).to_contain_text("Найдено: 11")
+    shown = column_texts(page, 1)
+
+    with app.app_context():  # a resident files a request through the bot meanwhile
+        category = db.session.execute(db.select(Category).filter_by(name="Электрика")).scalar_one()
+        number = factories.request(None, category, description="Не работает домофон").number
+
+    news = page.locator("#journal-news a")
+    expect(news).to_have_text("Новых заявок: 1 — показать", timeout=5_000)
+    assert column_texts(page, 1) == shown  # the poll never redraws the table by itself
+    news.click()
+    expect(page.locator("#journal-total")).to_contain_text("Найдено: 12")
+    assert column_texts(page, 1)[0] == str(number)
+    expect(page.locator("#journal-news a")).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"status=new"))
