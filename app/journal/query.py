@@ -57,7 +57,7 @@ def load_choices() -> Choices:
     ).all()
     return Choices(
         options={
-            "status": list(statuses.CHOICES),
+            "status": list(statuses.FILTER_CHOICES),
             "category": [(str(c.id), c.name if c.active else f"{c.name} (не используется)") for c in categories],
             "subcategory": [(str(s.id), s.name) for s in subs],
             "executor": [(NO_EXECUTOR, "— не назначен —")] + [
@@ -137,7 +137,8 @@ class JournalState:
                 if key == "executor" and value == NO_EXECUTOR:
                     out.append(target.is_(None))
                 elif key == "status":
-                    out.append(target == value)
+                    wanted = statuses.members(value)
+                    out.append(target == wanted[0] if len(wanted) == 1 else target.in_(wanted))
                 else:
                     out.append(target == int(value))
         return out

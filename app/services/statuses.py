@@ -48,6 +48,13 @@ TIMESTAMP_FIELD = {
 }
 
 
+# Groups the journal filters by besides single statuses: value -> (label, statuses).
+# "Open" is everything the company still owes the resident something on.
+GROUPS: dict[str, tuple[str, tuple[Status, ...]]] = {
+    "open": ("Все незакрытые", (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.DONE)),
+}
+
+
 def can_move(current: str, target: str) -> bool:
     return Status(target) in TRANSITIONS[Status(current)]
 
@@ -63,4 +70,13 @@ def label(value: str) -> str:
         return value
 
 
+def members(value: str) -> tuple[str, ...]:
+    """The statuses a filter value stands for: a group's, or just the one."""
+    if value in GROUPS:
+        return tuple(s.value for s in GROUPS[value][1])
+    return (value,)
+
+
 CHOICES = [(s.value, s.label) for s in Status]
+# The journal's status filter: the groups first, then every status.
+FILTER_CHOICES = [(value, text) for value, (text, _) in GROUPS.items()] + CHOICES

@@ -71,6 +71,7 @@ def test_account_filter_matches_the_start(staff, journal, value, indexes):
 @pytest.mark.parametrize("column,value,indexes", [
     ("status", "new", [0, 3, 7]),
     ("status", "archived", [6]),
+    ("status", "open", [0, 1, 2, 3, 4, 7, 8]),     # every status but closed and archived
     ("category", "category:electric", [2, 3, 5, 7]),
     ("executor", "executor:petrov", [1, 4, 6, 8]),
     ("executor", "none", [0, 3, 7]),
@@ -257,3 +258,12 @@ def test_filter_on_a_hidden_column_is_shown_and_kept(staff, journal):
     assert '<input type="hidden" name="city" value="Тольятти">' in page
     assert 'href="/?status=new"' in page  # the chip's ×
 
+
+
+def test_open_group_combines_with_other_filters_and_is_offered_first(staff, journal):
+    electric = journal.ids["category:electric"]
+    assert staff.numbers(f"/?status=open&category={electric}") == newest_first(journal, 2, 3, 7)
+    page = staff.page("/?status=open")
+    options = re.findall(r'<option value="([^"]*)"', page.split('id="f-status"')[1].split("</select>")[0])
+    assert options == ["", "open", "new", "assigned", "in_progress", "done", "closed", "archived"]
+    assert '<option value="open" selected>Все незакрытые</option>' in page
