@@ -1,6 +1,6 @@
 """How fast the client import reads, validates and writes files of thousands of rows.
 
-    .venv/bin/python -m bench.client_import [ROWS]
+    .venv/bin/python bench/client_import.py [ROWS]
 
 Builds an .xlsx and a cp1251 .csv with ROWS clients (default 20 000) from the demo
 name lists, imports each into a fresh SQLite database (first run: all created;
@@ -10,14 +10,17 @@ import random
 import sys
 import tempfile
 import time
+from pathlib import Path
 
-from flask_migrate import upgrade
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-from app import create_app
-from app.extensions import db
-from app.services import demo_data
-from app.services.client_import import import_clients
-from tests.services.files import HEADER, csv_bytes, xlsx
+from flask_migrate import upgrade  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.services import demo_data  # noqa: E402
+from app.services.client_import import import_clients  # noqa: E402
+from tests.services.files import HEADER, csv_bytes, xlsx  # noqa: E402
 
 
 def rows(count: int) -> list[list[str]]:
