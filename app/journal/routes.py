@@ -34,7 +34,7 @@ def index():
     total = db.session.execute(state.count_statement(tz)).scalar_one()
     pages = max(1, ceil(total / state.per_page))
     state.page = min(state.page, pages)
-    rows = db.session.execute(state.page_statement(columns, tz)).all()
+    rows = db.session.execute(state.page_statement(columns, tz, total)).all()
 
     query = state.query_string()
     if session.get(JOURNAL_QUERY_KEY) != query:
