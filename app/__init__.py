@@ -26,7 +26,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(app)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    from app.journal.search import include_in_autogenerate
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True,
+                     include_name=include_in_autogenerate)
     login.init_app(app)
     csrf.init_app(app)
     with app.app_context():

@@ -4,6 +4,7 @@ Every test that takes `app` runs on SQLite, and again on PostgreSQL when
 TEST_DATABASE_URL points at a server (`.ci/run` sets it when one answers).
 The schema is built by the real Alembic migrations, once per backend.
 """
+import contextlib
 import functools
 import os
 import re
@@ -55,9 +56,9 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="session")
-def postgres_ready(tmp_path_factory):
-    """A private database on the TEST_DATABASE_URL server, migrated once, dropped at the end.
+@contextlib.contextmanager
+def private_postgres_database():
+    """A new, empty database on the TEST_DATABASE_URL server, dropped afterwards; yields its URL.
 
     Private, so that concurrent test runs on one server never see each other's tables.
     """
@@ -66,12 +67,20 @@ def postgres_ready(tmp_path_factory):
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
-    migrate_database(tmp_path_factory.mktemp("pg"), url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_ready(tmp_path_factory):
+    """A private database on the TEST_DATABASE_URL server, migrated once, dropped at the end."""
+    with private_postgres_database() as url:
+        migrate_database(tmp_path_factory.mktemp("pg"), url)
+        yield url
 
 
 @functools.cache

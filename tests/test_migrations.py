@@ -1,14 +1,112 @@
 """The Alembic migrations build the schema the models describe, on every backend."""
+import uuid
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, make_url, select, text
 
+from app import create_app
+from app.config import normalise_database_url
 from app.extensions import db
+from app.journal.search import include_in_autogenerate, text_contains
+from app.models import Request
+from tests import factories
+from tests.conftest import BACKENDS, PG_URL, base_config, private_postgres_database
+
+SQLITE_SEARCH = {("table", "requests_search"), ("trigger", "requests_search_insert"),
+                 ("trigger", "requests_search_update"), ("trigger", "requests_search_delete")}
+POSTGRES_SEARCH = {("index", f"ix_requests_search_{c}") for c in ("client_full_name", "city", "street", "description")}
 
 
 def test_migrated_schema_matches_models(app):
     with app.app_context(), db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": include_in_autogenerate})
+        diff = compare_metadata(context, db.metadata)
         assert diff == []
         tables = set(inspect(conn).get_table_names())
     assert {"clients", "requests", "telegram_bindings", "notifications", "staff_users"} <= tables
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database(request, tmp_path):
+    """A database no migration has touched, on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+    else:
+        with private_postgres_database() as url:
+            yield url
+
+
+def search_objects() -> set[tuple[str, str]]:
+    """The search index's tables, triggers (SQLite) and indexes (PostgreSQL) in the database."""
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            rows = conn.execute(text("SELECT type, name FROM sqlite_master WHERE name LIKE 'requests_search%'"))
+        else:
+            rows = conn.execute(text("SELECT 'index', indexname FROM pg_indexes "
+                                     "WHERE tablename = 'requests' AND indexname LIKE 'ix_requests_search_%'"))
+        return {tuple(row) for row in rows}
+
+
+def found(term: str) -> list[int]:
+    return db.session.execute(select(Request.id).where(text_contains(Request.description, term))).scalars().all()
+
+
+def test_search_index_migration_goes_down_and_up(empty_database, tmp_path):
+    app = create_app(base_config(tmp_path, empty_database))
+    expected = SQLITE_SEARCH if empty_database.startswith("sqlite") else POSTGRES_SEARCH
+    with app.app_context():
+        upgrade(revision="0002")
+        assert search_objects() == set()
+        cellar = factories.request(description="Вода в ПОДВАЛЕ").id  # filed before the index exists
+        db.session.remove()  # no open transaction may hold a lock the migration waits for
+        upgrade()
+        assert expected <= search_objects()
+        assert found("подвал") == [cellar]  # indexed when the index was made
+        db.session.remove()
+
+        downgrade(revision="0002")
+        assert search_objects() == set()
+        attic = factories.request(description="Течёт на чердаке").id
+        db.session.remove()
+
+        upgrade()
+        assert expected <= search_objects()
+        assert (found("подвал"), found("ЧЕРДАК")) == ([cellar], [attic])
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
+def test_migration_without_pg_trgm_privilege_succeeds_unindexed(tmp_path, capsys):
+    """A database user who may not create extensions still migrates; search stays a scan."""
+    role = f"zhkh_noext_{uuid.uuid4().hex[:8]}"
+    server = create_engine(normalise_database_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+    try:
+        with private_postgres_database() as url:
+            owner = create_engine(url, isolation_level="AUTOCOMMIT")
+            with owner.connect() as conn:
+                conn.execute(text("DROP EXTENSION IF EXISTS pg_trgm"))  # not inherited from a template
+                conn.execute(text(f'GRANT CREATE ON SCHEMA public TO "{role}"'))  # tables, not extensions
+            app = create_app(base_config(tmp_path, make_url(url).set(username=role).render_as_string(hide_password=False)))
+            with app.app_context():
+                upgrade()
+                assert search_objects() == set()
+                cellar = factories.request(description="Вода в ПОДВАЛЕ").id
+                assert found("подвал") == [cellar]
+                db.session.remove()
+                db.engine.dispose()
+            with owner.connect() as conn:
+                assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+                assert conn.execute(text("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'")).scalar() == 0
+            owner.dispose()
+    finally:
+        with server.connect() as conn:
+            conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        server.dispose()
+    # Alembic's logging configuration (migrations/alembic.ini) writes warnings to stderr.
+    assert "WARNI [alembic.runtime.migration] pg_trgm could not be created" in capsys.readouterr().err

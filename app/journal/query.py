@@ -11,9 +11,9 @@ from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 
-from app.database import contains_ci
 from app.extensions import db
 from app.journal.columns import BY_KEY, CHOICE, COLUMNS, DATE, DEFAULT_SORT, NUMBER, PHONE, PREFIX, TEXT, Column
+from app.journal.search import text_contains
 from app.models import Category, Executor, Request, Subcategory
 from app.services import statuses
 
@@ -22,6 +22,9 @@ DEFAULT_PAGE_SIZE = 50
 MAX_TEXT = 100
 MAX_PAGE = 1_000_000
 NO_EXECUTOR = "none"
+# A text search with more matches than this finds its page faster by walking the sort's index and
+# testing each row against the search index than by reading and sorting every match (bench/journal.py).
+PROBE_ABOVE = 2000
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _RU_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
@@ -112,13 +115,13 @@ class JournalState:
     per_page: int = DEFAULT_PAGE_SIZE
 
     # --- SQL -----------------------------------------------------------------
-    def conditions(self, tz) -> list:
+    def conditions(self, tz, probe: bool = False) -> list:
         out = []
         for key, value in self.values.items():
             column = BY_KEY[key]
             target = column.filter_target
             if column.filter == TEXT:
-                out.append(contains_ci(target, value))
+                out.append(text_contains(target, value, probe))
             elif column.filter == PHONE:
                 out.append(target.contains(value, autoescape=True))
             elif column.filter == PREFIX:  # a range, so the column's index answers it
@@ -155,7 +158,7 @@ class JournalState:
     def count_statement(self, tz):
         return select(func.count()).select_from(Request).where(*self.conditions(tz))
 
-    def rows_statement(self, columns: list[Column], tz, with_id: bool = True):
+    def rows_statement(self, columns: list[Column], tz, with_id: bool = True, probe: bool = False):
         """Selected columns of the matching requests in order; joins only what is shown or sorted."""
         selected = [c.expr.label(c.key) for c in columns]
         stmt = select(*([Request.id] if with_id else []), *selected).select_from(Request)
@@ -163,10 +166,13 @@ class JournalState:
         for c in COLUMNS:
             if c.join and (c in columns or c is sort_column):
                 stmt = stmt.outerjoin(*c.join)
-        return stmt.where(*self.conditions(tz)).order_by(*self.order_by())
+        return stmt.where(*self.conditions(tz, probe)).order_by(*self.order_by())
 
-    def page_statement(self, columns: list[Column], tz):
-        return self.rows_statement(columns, tz).limit(self.per_page).offset((self.page - 1) * self.per_page)
+    def page_statement(self, columns: list[Column], tz, total: int | None = None):
+        """One page; `total` (the count) chooses how a text search is used, see PROBE_ABOVE."""
+        probe = total is not None and total > PROBE_ABOVE and BY_KEY[self.sort_key].sort_indexed
+        return (self.rows_statement(columns, tz, probe=probe)
+                .limit(self.per_page).offset((self.page - 1) * self.per_page))
 
     # --- URLs ------------------------------------------------------------------
     @property

@@ -34,7 +34,7 @@ def index():
     total = db.session.execute(state.count_statement(tz)).scalar_one()
     pages = max(1, ceil(total / state.per_page))
     state.page = min(state.page, pages)
-    rows = db.session.execute(state.page_statement(columns, tz)).all()
+    rows = db.session.execute(state.page_statement(columns, tz, total)).all()
 
     # Requests that arrive later (from the bot, other dispatchers) have greater ids.
     newest_id = db.session.execute(select(func.max(Request.id))).scalar() or 0
