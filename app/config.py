@@ -41,6 +41,7 @@ class Config:
         # Bot worker: long-poll timeout, handler threads, outbox pacing (Telegram allows ~30 msg/s).
         self.BOT_POLL_TIMEOUT = _int("BOT_POLL_TIMEOUT", 25)
         self.BOT_THREADS = _int("BOT_THREADS", 8)
+        self.BOT_HEARTBEAT_SECONDS = _int("BOT_HEARTBEAT_SECONDS", 30)
         self.NOTIFY_RATE = _int("NOTIFY_RATE", 25)
         self.NOTIFY_INTERVAL_MS = _int("NOTIFY_INTERVAL_MS", 1000)
         # Web login throttle: per login name and per client address.

@@ -9,6 +9,7 @@ from werkzeug.routing import IntegerConverter
 
 from app.extensions import db, login
 from app.models import StaffUser
+from app.services import bot_health
 from app.services.phones import display_phone
 from app.services.statuses import label as status_label
 
@@ -117,6 +118,13 @@ def init_app(app: Flask) -> None:
         if value is None:
             return ""
         return value.astimezone(tz).strftime(fmt)
+
+    @app.context_processor
+    def _bot_health():
+        def bot_problem():
+            """A warning for staff when residents cannot reach the bot (base.html, signed-in pages)."""
+            return bot_health.problem(bool(app.config.get("TELEGRAM_BOT_TOKEN")), format_datetime)
+        return {"bot_problem": bot_problem}
 
     app.jinja_env.filters["phone"] = display_phone
     app.jinja_env.filters["status_label"] = status_label

@@ -6,7 +6,8 @@ Threads:
   handled, so a crash loses nothing (replays are skipped by ProcessedUpdate);
 - update pool (app.bot.updates): handlers, concurrent across users, ordered per user;
 - outbox (app.bot.outbox): status notifications written by the web app;
-- maintenance: retries photo downloads, purges old dedupe and throttle rows.
+- maintenance: retries photo downloads, purges old dedupe and throttle rows;
+- heartbeat: tells the web app the worker is alive and Telegram answers (services.bot_health).
 SIGTERM / SIGINT stop it cleanly: the batch in progress is finished first.
 """
 import logging
@@ -28,7 +29,7 @@ from app.bot.sender import FLOOD, classify, describe, retry_after
 from app.bot.updates import Dispatcher
 from app.extensions import db
 from app.models import ProcessedUpdate, utcnow
-from app.services import throttle
+from app.services import bot_health, throttle
 
 log = logging.getLogger("app.bot")
 
@@ -74,6 +75,9 @@ class Worker:
         self.poll_grace = max(1, cfg["TELEGRAM_TIMEOUT"] // 2)  # how late a long poll's answer may be
         self.offset: int | None = None
         self.busy = threading.Lock()
+        self.heartbeat_seconds = max(1, cfg["BOT_HEARTBEAT_SECONDS"])
+        self.username = ""
+        self.telegram_ok_at = None  # when Telegram last answered: shown to staff when it goes stale
 
     def request_stop(self, signum=None, frame=None) -> None:
         if self.stop.is_set():
@@ -83,9 +87,12 @@ class Worker:
         self.stop.set()
 
     def run(self) -> int:
+        # Beating from the start: a worker that cannot reach Telegram is reported as such.
+        threading.Thread(target=self._heartbeat, name="heartbeat", daemon=True).start()
         me = self._connect()
         if me is None:
             return 0 if self.stop.is_set() else 2
+        self.username = me.username or ""
         api = (apihelper.API_URL or "https://api.telegram.org").split("/bot{0}")[0]
         log.info("Bot @%s is running (Bot API: %s)", me.username, api)
         self._best_effort(self.bot.delete_webhook)  # long polling and a webhook exclude each other
@@ -107,7 +114,9 @@ class Worker:
         delay = 1.0
         while not self.stop.is_set():
             try:
-                return self.bot.get_me()
+                me = self.bot.get_me()
+                self.telegram_ok_at = utcnow()
+                return me
             except Exception as exc:  # noqa: BLE001
                 if getattr(exc, "error_code", None) == 401:
                     log.error("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized)")
@@ -125,6 +134,7 @@ class Worker:
                     offset=self.offset, limit=100, timeout=self.poll_timeout + self.poll_grace,
                     long_polling_timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES,
                 )
+                self.telegram_ok_at = utcnow()
                 delay = 1.0
             except Exception as exc:  # noqa: BLE001 - network, 5xx, 429, 409: wait and poll again
                 wait_s = retry_after(exc) if classify(exc) == FLOOD else delay
@@ -139,6 +149,16 @@ class Worker:
                     return  # not confirmed to Telegram: delivered again after the restart
                 self.dispatcher.process_batch(updates)
                 self.offset = max(u.update_id for u in updates) + 1
+
+    def _heartbeat(self) -> None:
+        while True:
+            try:
+                with self.app.app_context():
+                    bot_health.beat(self.username, self.telegram_ok_at)
+            except Exception as exc:  # noqa: BLE001 - the database may be down; beat again later
+                log.warning("Heartbeat not written (%s)", describe(exc))
+            if self.stop.wait(self.heartbeat_seconds):
+                return
 
     def _maintain(self) -> None:
         while not self.stop.wait(MAINTENANCE_SECONDS):

@@ -3,6 +3,7 @@ from app.models.base import utcnow
 from app.models.staff import StaffUser
 from app.models.reference import Category, Client, Executor, Subcategory
 from app.models.telegram import (
+    BotStatus,
     Conversation,
     Notification,
     ProcessedUpdate,
@@ -12,7 +13,7 @@ from app.models.requests import Counter, Request, RequestEvent, RequestPhoto
 from app.models.throttle import Attempt
 
 __all__ = [
-    "Attempt", "Category", "Client", "Conversation", "Counter", "Executor",
+    "Attempt", "BotStatus", "Category", "Client", "Conversation", "Counter", "Executor",
     "Notification", "ProcessedUpdate", "Request", "RequestEvent", "RequestPhoto",
     "StaffUser", "Subcategory", "TelegramBinding", "utcnow",
 ]

@@ -64,3 +64,14 @@ class Notification(db.Model):
     sent_at: Mapped[object | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_notifications_status_next", "status", "next_attempt_at"),)
+
+
+class BotStatus(db.Model):
+    """The bot worker's heartbeat (one row), so staff see when residents cannot reach them."""
+
+    __tablename__ = "bot_status"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # always 1
+    username: Mapped[str] = mapped_column(String(64), default="")
+    beat_at: Mapped[object] = mapped_column(UTCDateTime)                          # the worker was alive
+    telegram_ok_at: Mapped[object | None] = mapped_column(UTCDateTime, nullable=True)  # Telegram last answered
