@@ -51,7 +51,7 @@ def index():
     if _wants_rows_fragment():
         context["subcategory_changed"] = request.headers.get("HX-Trigger-Name") == "category"
         response = make_response(render_template("journal/_results.html", **context))
-        response.headers["HX-Push-Url"] = url_for("journal.index") + (f"?{query}" if query else "")
+        response.headers["HX-Push-Url"] = journal_url(query)
         return response
     return render_template("journal/index.html", **context)
 
@@ -69,7 +69,7 @@ def news():
     tz = current_app.config["TZ"]
     state = parse_state(request.args, load_choices())
     arrived = db.session.execute(state.count_statement(tz).where(Request.id > int(after))).scalar_one()
-    href = url_for("journal.index") + "?" + state.query_string(page=None)
+    href = journal_url(state.query_string(page=None))
     return render_template("journal/_news.html", arrived=arrived, href=href)
 
 
@@ -94,10 +94,14 @@ def _hidden_filters(state, columns, choices) -> list[tuple]:
     return out
 
 
+def journal_url(query: str = "") -> str:
+    """The journal's address with this query string."""
+    return url_for("journal.index") + (f"?{query}" if query else "")
+
+
 def journal_back_url() -> str:
     """The journal as the user last saw it (filters, sort, page)."""
-    query = session.get(JOURNAL_QUERY_KEY, "")
-    return url_for("journal.index") + (f"?{query}" if query else "")
+    return journal_url(session.get(JOURNAL_QUERY_KEY, ""))
 
 
 def page_window(page: int, pages: int, around: int = 2) -> list[int | None]:
@@ -136,7 +140,7 @@ def save_columns():
     db.session.commit()
     # Only our own parameters go back into the URL: no open redirect through `query`.
     query = urlencode(parse_qsl(request.form.get("query", "").lstrip("?"))[:40])
-    return redirect(url_for("journal.index") + (f"?{query}" if query else ""), 303)
+    return redirect(journal_url(query), 303)
 
 
 @bp.route("/journal/subcategories")

@@ -4,7 +4,6 @@ Staff cannot see the bot, so when it stops (the worker crashed, the server reboo
 without it, Telegram is unreachable) residents' requests silently stop arriving.
 The web app shows a warning on every page instead.
 """
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -38,12 +37,7 @@ def beat(username: str, telegram_ok_at: datetime | None) -> None:
         db.session.rollback()
 
 
-@dataclass
-class Problem:
-    text: str
-
-
-def problem(token_configured: bool, format_time) -> Problem | None:
+def problem(token_configured: bool, format_time) -> str | None:
     """What staff should be told about the bot, or None when it serves residents.
 
     No heartbeat at all is only a problem where a bot is configured: a demo or a
@@ -51,12 +45,12 @@ def problem(token_configured: bool, format_time) -> Problem | None:
     """
     row = db.session.get(BotStatus, ROW_ID)
     if row is None:
-        return Problem(NEVER_STARTED) if token_configured else None
+        return NEVER_STARTED if token_configured else None
     now = utcnow()
     if now - row.beat_at > STALE_AFTER:
-        return Problem(WORKER_DOWN.format(since=format_time(row.beat_at)))
+        return WORKER_DOWN.format(since=format_time(row.beat_at))
     if row.telegram_ok_at is None:
-        return Problem(NO_TELEGRAM.format(since=""))
+        return NO_TELEGRAM.format(since="")
     if now - row.telegram_ok_at > STALE_AFTER:
-        return Problem(NO_TELEGRAM.format(since=f" с {format_time(row.telegram_ok_at)}"))
+        return NO_TELEGRAM.format(since=f" с {format_time(row.telegram_ok_at)}")
     return None
