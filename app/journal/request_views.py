@@ -18,7 +18,7 @@ from app.journal.forms import CommentForm, ExecutorForm, NewRequestForm, StatusF
 from app.models import Category, Client, Executor, Request, RequestEvent, RequestPhoto
 from app.services import requests as request_service
 from app.services.requests import RequestError
-from app.services.statuses import Status, allowed_targets
+from app.services.statuses import Status, allowed_targets, executor_locked
 from app.web import parse_id
 
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
@@ -64,7 +64,7 @@ def _render(req: Request, *, status_form=None, executor_form=None, comment_form=
     return render_template(
         "journal/request.html", req=req, events=events, photos=req.photos,
         targets=allowed_targets(req.status),
-        executor_locked=req.status in (Status.CLOSED, Status.ARCHIVED),
+        executor_locked=executor_locked(req.status),
         status_form=status_form or StatusForm(formdata=None), executor_form=executor_form,
         comment_form=comment_form or CommentForm(formdata=None), error=error,
     ), code

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.journal import bp, export
-from app.journal.columns import BY_KEY, CHOICE, COLUMNS, DATE, NUMBER, visible_columns
+from app.journal.columns import COLUMNS, visible_columns
 from app.journal.query import PAGE_SIZES, load_choices, parse_state
 from app.models import Category, Request, Subcategory
 from app.web import parse_id
@@ -45,7 +45,8 @@ def index():
         session[JOURNAL_QUERY_KEY] = query
     context = dict(
         state=state, columns=columns, all_columns=COLUMNS, rows=rows, total=total, pages=pages,
-        choices=choices, page_sizes=PAGE_SIZES, hidden_filters=_hidden_filters(state, columns, choices),
+        choices=choices, page_sizes=PAGE_SIZES,
+        hidden_filters=state.described([c for c in COLUMNS if c not in columns]),
         query=query, news_url=news_url, news_poll=current_app.config["JOURNAL_NEWS_POLL_SECONDS"],
     )
     if _wants_rows_fragment():
@@ -71,27 +72,6 @@ def news():
     arrived = db.session.execute(state.count_statement(tz).where(Request.id > int(after))).scalar_one()
     href = journal_url(state.query_string(page=None))
     return render_template("journal/_news.html", arrived=arrived, href=href)
-
-
-def _hidden_filters(state, columns, choices) -> list[tuple]:
-    """Filters that apply to columns the user has hidden: shown so nothing filters silently."""
-    out = []
-    for key, value in state.values.items():
-        column = BY_KEY[key]
-        if column in columns:
-            continue
-        if column.filter == DATE:
-            start, end = value
-            text = " ".join(part for part in (
-                f"с {start:%d.%m.%Y}" if start else "", f"по {end:%d.%m.%Y}" if end else "") if part)
-        elif column.filter == CHOICE:
-            text = dict(choices.options[key]).get(value, value)
-        elif column.filter == NUMBER:
-            text = f"№ {value}"
-        else:
-            text = f"«{state.raw[key]}»"
-        out.append((column, text, state.without(key)))
-    return out
 
 
 def journal_url(query: str = "") -> str:

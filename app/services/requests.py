@@ -99,8 +99,8 @@ def assign_executor(request: Request, executor, actor, comment: str = "") -> Non
         raise RequestError("Выберите исполнителя.")
     if not executor.active and request.executor_id != executor.id:
         raise RequestError("Этот исполнитель отключён.")
-    if Status(request.status) in (Status.CLOSED, Status.ARCHIVED):
-        raise RequestError("Заявка закрыта: исполнителя сменить нельзя.")
+    if statuses.executor_locked(request.status):
+        raise RequestError(f"Заявка {request.status_label}: исполнителя сменить нельзя.")
     if request.executor_id == executor.id:
         return
     now = utcnow()
