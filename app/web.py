@@ -5,6 +5,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.routing import IntegerConverter
 
+from app import htmx
 from app.extensions import db, login
 from app.models import StaffUser
 from app.services import bot_health
@@ -57,8 +58,8 @@ def init_app(app: Flask) -> None:
         if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
             return None
         target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
-        if request.headers.get("HX-Request"):
-            return "", 401, {"HX-Redirect": target}
+        if htmx.is_htmx():
+            return htmx.redirect(target, 401)
         return redirect(target)
 
     @app.before_request
