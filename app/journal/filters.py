@@ -281,9 +281,6 @@ def _next_digits(prefix: str) -> str | None:
     return digits[:-1] + str(int(digits[-1]) + 1)
 
 
-TEXT = TextFilter()
-PHONE = PhoneFilter()
-PREFIX = PrefixFilter()
-NUMBER = NumberFilter()
-DATE = DateFilter()
-STATUS = StatusFilter()
+# The kinds that need no settings, shared by the columns that use them.
+TEXT, PHONE, PREFIX, NUMBER, DATE, STATUS = (
+    TextFilter(), PhoneFilter(), PrefixFilter(), NumberFilter(), DateFilter(), StatusFilter())
