@@ -9,6 +9,7 @@ from flask import Flask
 from app.config import BASE_DIR, Config
 from app.database import configure_engine
 from app.extensions import csrf, db, login, migrate
+from app.timezone import zone
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -21,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(BASE_DIR / "static"),
     )
     app.config.from_object(cfg)
+    app.config["TZ"] = zone(app.config["TIMEZONE"])
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(app)

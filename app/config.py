@@ -55,6 +55,9 @@ class Config:
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         # The journal asks this often whether requests matching its filters have arrived.
+        # IANA time zone of the company: dates on screens, in the bot and in exports, and the
+        # day boundaries of the journal's date filters (app.timezone).
+        self.TIMEZONE = os.environ.get("TIMEZONE") or "Europe/Moscow"
         self.JOURNAL_NEWS_POLL_SECONDS = _int("JOURNAL_NEWS_POLL_SECONDS", 30)
         self.WTF_CSRF_TIME_LIMIT = None  # a dispatcher keeps a tab open all day
         self.TESTING = False

@@ -1,17 +1,17 @@
 """App-wide web behaviour: the login wall, security headers, errors, template helpers."""
-from zoneinfo import ZoneInfo
-
 from flask import Flask, abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.routing import IntegerConverter
 
+from app import htmx
 from app.extensions import db, login
 from app.models import StaffUser
 from app.services import bot_health
 from app.services.phones import display_phone
 from app.services.statuses import label as status_label
+from app.timezone import format_local
 
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
 MAX_ID = 2**31 - 1  # primary keys are 32-bit integers in both databases
@@ -52,16 +52,14 @@ def parse_id(value) -> int | None:
 
 
 def init_app(app: Flask) -> None:
-    tz = ZoneInfo(app.config.get("TIMEZONE", "Europe/Moscow"))
-
     @app.before_request
     def require_login():
         """Nothing but the login page and static files is reachable without a session."""
         if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
             return None
         target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
-        if request.headers.get("HX-Request"):
-            return "", 401, {"HX-Redirect": target}
+        if htmx.is_htmx():
+            return htmx.redirect(target, 401)
         return redirect(target)
 
     @app.before_request
@@ -113,19 +111,13 @@ def init_app(app: Flask) -> None:
             message="Не удалось обратиться к базе данных. Ваши данные не потеряны — "
                     "повторите действие через минуту."), 503, {"Retry-After": "30"}
 
-    @app.template_filter("dt")
-    def format_datetime(value, fmt: str = "%d.%m.%Y %H:%M"):
-        if value is None:
-            return ""
-        return value.astimezone(tz).strftime(fmt)
-
     @app.context_processor
     def _bot_health():
         def bot_problem():
             """A warning for staff when residents cannot reach the bot (base.html, signed-in pages)."""
-            return bot_health.problem(bool(app.config.get("TELEGRAM_BOT_TOKEN")), format_datetime)
+            return bot_health.problem(bool(app.config.get("TELEGRAM_BOT_TOKEN")), format_local)
         return {"bot_problem": bot_problem}
 
+    app.jinja_env.filters["dt"] = format_local
     app.jinja_env.filters["phone"] = display_phone
     app.jinja_env.filters["status_label"] = status_label
-    app.config["TZ"] = tz

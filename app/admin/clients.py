@@ -11,7 +11,7 @@ from app.admin.forms import ClientForm
 from app.extensions import db
 from app.models import Client, Request, TelegramBinding
 from app.services import bindings as binding_service
-from app.services.phones import InvalidPhone, normalise_phone
+from app.services.phones import InvalidPhone, normalise_phone, search_digits
 
 RECENT_REQUESTS = 10
 
@@ -24,8 +24,8 @@ def client_filter(term: str):
                    contains_ci(Client.street, word), Client.account.contains(word, autoescape=True),
                    contains_ci(Client.contract_number, word), func.lower(Client.house) == word.lower(),
                    Client.apartment == word]
-        digits = "".join(ch for ch in word if ch.isdigit())
-        if len(digits) >= 3 and len(digits) == len(word.lstrip("+")):
+        digits = search_digits(word)
+        if len(digits) >= 3 and len(digits) == len(word.lstrip("+")):  # a word that is a phone's part
             options.append(Client.phone.contains(digits, autoescape=True))
         conditions.append(or_(*options))
     condition = and_(*conditions)

@@ -4,6 +4,7 @@ from functools import wraps
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app import htmx
 from app.admin import bp
 from app.extensions import db
 
@@ -22,11 +23,6 @@ def admin_required(view):
     return wrapped
 
 
-def is_htmx() -> bool:
-    """An htmx swap wants a fragment; a history restore wants the full page."""
-    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
-
-
 def search_term() -> str:
     return " ".join((request.args.get("q") or "").split())[:MAX_QUERY]
 
@@ -43,15 +39,15 @@ def paginate(stmt, per_page: int = PER_PAGE):
 
 def render_list(page_template: str, fragment_template: str, **context):
     """The full page, or just the table fragment for an htmx swap (same URL, Vary: HX-Request)."""
-    return render_template(fragment_template if is_htmx() else page_template, **context)
+    return render_template(fragment_template if htmx.wants_fragment() else page_template, **context)
 
 
 def done(url: str, message: str | None = None, category: str = "success"):
     """Finish a POST: redirect (or HX-Redirect for htmx posts, e.g. deletes with hx-confirm)."""
     if message:
         flash(message, category)
-    if request.headers.get("HX-Request"):
-        return "", 204, {"HX-Redirect": url}
+    if htmx.is_htmx():
+        return htmx.redirect(url)
     return redirect(url)
 
 

@@ -8,9 +8,8 @@ from app.database import contains_ci
 from app.admin.forms import ExecutorForm
 from app.extensions import db
 from app.models import Executor, Request
-from app.services.statuses import Status
-
-OPEN_STATUSES = (Status.NEW.value, Status.ASSIGNED.value, Status.IN_PROGRESS.value)
+from app.services.phones import search_digits
+from app.services.statuses import OPEN
 STATES = {"active": True, "inactive": False}
 
 
@@ -21,7 +20,7 @@ def executors():
     term = search_term()
     stmt = select(Executor).order_by(Executor.active.desc(), Executor.full_name, Executor.id)
     for word in term.split():
-        digits = "".join(ch for ch in word if ch.isdigit())
+        digits = search_digits(word)
         options = [contains_ci(Executor.full_name, word), contains_ci(Executor.position, word)]
         if len(digits) >= 3:
             options.append(Executor.phone.contains(digits, autoescape=True))
@@ -33,7 +32,7 @@ def executors():
     ids = [e.id for e in page.items]
     open_counts = dict(db.session.execute(
         select(Request.executor_id, func.count())
-        .where(Request.executor_id.in_(ids), Request.status.in_(OPEN_STATUSES))
+        .where(Request.executor_id.in_(ids), Request.status.in_(OPEN))
         .group_by(Request.executor_id)
     ).all()) if ids else {}
     return render_list("admin/executors/index.html", "admin/executors/_table.html",

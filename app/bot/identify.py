@@ -13,7 +13,6 @@ State table:
 Telegram user (IDENT_MAX_ATTEMPTS per IDENT_WINDOW_SECONDS).
 """
 import math
-import re
 
 from flask import current_app
 from telebot.states import State, StatesGroup
@@ -22,12 +21,10 @@ from app.bot import keyboards, texts
 from app.bot.dialog import REPROMPTS, current
 from app.bot.menu import ANY_CONTENT
 from app.services import bindings, throttle
+from app.services.clients import InvalidAccount, max_length, normalise_account
 from app.services.phones import InvalidPhone, display_phone, normalise_phone
 
 THROTTLE_SCOPE = "bot_ident"
-ACCOUNT_MAX_DIGITS = 32  # Client.account column
-SEPARATORS = re.compile(r"[\s\-–—.]")
-DIGITS = re.compile(r"[0-9]+")
 
 
 class Ident(StatesGroup):
@@ -82,12 +79,11 @@ def on_account(message) -> None:
     if _throttled(turn):
         _refuse_throttled(turn)
         return
-    account = SEPARATORS.sub("", message.text or "")
-    if not DIGITS.fullmatch(account):
-        turn.send(texts.ACCOUNT_DIGITS_ONLY)
-        return
-    if len(account) > ACCOUNT_MAX_DIGITS:
-        turn.send(texts.ACCOUNT_TOO_LONG.format(max=ACCOUNT_MAX_DIGITS))
+    try:
+        account = normalise_account(message.text)
+    except InvalidAccount as error:
+        turn.send(texts.ACCOUNT_TOO_LONG.format(max=max_length("account")) if error.too_long
+                  else texts.ACCOUNT_DIGITS_ONLY)
         return
     if bindings.find_client(account) is None:
         throttle.record_failure(THROTTLE_SCOPE, str(turn.user_id))

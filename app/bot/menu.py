@@ -8,9 +8,6 @@ State table (handlers registered before the dialogs' own, so they win at every s
     none         anything else          -> none: main menu hint, or the identification welcome
     any state    a stale inline button  -> unchanged: «кнопка устарела», the current step asked again
 """
-from zoneinfo import ZoneInfo
-
-from flask import current_app
 from sqlalchemy import func, select
 from telebot import util
 
@@ -20,6 +17,7 @@ from app.extensions import db
 from app.models import Category, Request, Subcategory
 from app.services.bindings import current_binding
 from app.services.statuses import label as status_label
+from app.timezone import format_local
 
 ANY_CONTENT = util.content_type_media
 MY_REQUESTS_SHOWN = 10
@@ -85,11 +83,10 @@ def my_requests_text(telegram_user_id: int) -> str:
         .order_by(Request.created_at.desc(), Request.id.desc())
         .limit(MY_REQUESTS_SHOWN)
     ).all()
-    tz = ZoneInfo(current_app.config.get("TIMEZONE", "Europe/Moscow"))
     lines = [texts.MY_REQUESTS_HEADER.format(shown=len(rows), total=total)]
     for number, created_at, status, category, subcategory in rows:
         lines.append(texts.MY_REQUEST_LINE.format(
-            number=number, date=created_at.astimezone(tz).strftime("%d.%m.%Y"),
+            number=number, date=format_local(created_at, "%d.%m.%Y"),
             category=f"{category} / {subcategory}" if subcategory else category,
             status=status_label(status),
         ))

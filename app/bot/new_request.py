@@ -33,13 +33,11 @@ from app.bot.menu import ANY_CONTENT, home, needs_identification
 from app.extensions import db
 from app.models import Category, Request, RequestPhoto, Subcategory
 from app.services import bindings
+from app.services.categories import active_categories, active_subcategories
 from app.services.phones import InvalidPhone, display_phone, normalise_phone
-from app.services.requests import RequestError, create_request
+from app.services.requests import DESCRIPTION_MAX, PHOTO_MAX_BYTES, PHOTOS_MAX, RequestError, create_request
 
-DESCRIPTION_MAX = 4000  # a request is read by a dispatcher; Telegram itself caps a message at 4096
 SUMMARY_DESCRIPTION_MAX = 1500  # the summary must fit into one Telegram message
-MAX_PHOTOS = 10
-MAX_FILE_BYTES = 20 * 1024 * 1024  # the Bot API does not hand out bigger files
 YES_WORDS = {"да", "yes", "ок", "ok", "верно"}
 NO_WORDS = {"нет", "no"}
 
@@ -54,20 +52,6 @@ class NewRequest(StatesGroup):
 
 
 ALL_STATES = NewRequest.state_list()
-
-
-def active_categories() -> list[tuple[int, str]]:
-    return db.session.execute(
-        select(Category.id, Category.name).where(Category.active).order_by(Category.sort_order, Category.name)
-    ).all()
-
-
-def active_subcategories(category_id: int) -> list[tuple[int, str]]:
-    return db.session.execute(
-        select(Subcategory.id, Subcategory.name)
-        .where(Subcategory.category_id == category_id, Subcategory.active)
-        .order_by(Subcategory.sort_order, Subcategory.name)
-    ).all()
 
 
 def _active(model, item_id) -> object | None:
@@ -271,15 +255,15 @@ def on_photo(message) -> None:
         file_id, unique_id, size = doc.file_id, doc.file_unique_id, doc.file_size
     data = turn.data
     shots = data.get("photos", [])
-    if len(shots) >= MAX_PHOTOS:
-        turn.send(texts.PHOTO_LIMIT.format(max=MAX_PHOTOS, done=texts.BTN_DONE))
+    if len(shots) >= PHOTOS_MAX:
+        turn.send(texts.PHOTO_LIMIT.format(max=PHOTOS_MAX, done=texts.BTN_DONE))
         return
-    if size and size > MAX_FILE_BYTES:
-        turn.send(texts.PHOTO_TOO_BIG)
+    if size and size > PHOTO_MAX_BYTES:
+        turn.send(texts.PHOTO_TOO_BIG.format(mb=PHOTO_MAX_BYTES // 2**20))
         return
     shots.append({"file_id": file_id, "unique_id": unique_id})
     turn.update(photos=shots)
-    reply = texts.PHOTO_SAVED.format(count=len(shots), max=MAX_PHOTOS, done=texts.BTN_DONE)
+    reply = texts.PHOTO_SAVED.format(count=len(shots), max=PHOTOS_MAX, done=texts.BTN_DONE)
     caption = clean(message.caption)
     if caption and any(ch.isalnum() for ch in caption):
         cut = _add_description(turn, caption)

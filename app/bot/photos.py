@@ -18,11 +18,11 @@ from telebot import apihelper
 from app.bot.sender import PERMANENT, call_with_retries, classify, describe
 from app.extensions import db
 from app.models import RequestPhoto
+from app.services.requests import PHOTO_MAX_BYTES
 
 log = logging.getLogger(__name__)
 
 EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".heic", ".bmp"}
-MAX_BYTES = 20 * 1024 * 1024
 _given_up: set[int] = set()  # photos Telegram will never hand out (expired id, too big)
 
 
@@ -47,7 +47,7 @@ def fetch(bot, file_id: str) -> tuple[bytes, str]:
         chunks, size = [], 0
         for chunk in response.iter_content(64 * 1024):
             size += len(chunk)
-            if size > MAX_BYTES:
+            if size > PHOTO_MAX_BYTES:
                 raise DownloadError("file too large")
             chunks.append(chunk)
     finally:

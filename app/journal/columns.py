@@ -9,16 +9,9 @@ from typing import Callable
 
 from sqlalchemy import case
 
+from app.journal.filters import DATE, NUMBER, PHONE, PREFIX, STATUS, TEXT, FilterKind, ReferenceFilter
 from app.models import Category, Executor, Request, Subcategory
 from app.services.statuses import Status, label
-
-# Filter kinds (see query.py for how each is parsed and applied).
-TEXT = "text"        # contains, case-insensitive (Cyrillic too)
-PHONE = "phone"      # contains, on digits only: "8 912 345" finds +7912345…
-PREFIX = "prefix"    # digits the value starts with (ЛС: fast through its index)
-NUMBER = "number"    # exact integer
-DATE = "date"        # range of days, both ends optional
-CHOICE = "choice"    # one value from a list
 
 
 # Export formatters: database value -> plain Python value for a cell.
@@ -44,7 +37,7 @@ class Column:
     key: str
     title: str
     expr: object                  # SQL expression selected for the table and the export
-    filter: str                   # TEXT / PHONE / PREFIX / NUMBER / DATE / CHOICE
+    filter: FilterKind            # how the column is filtered (app/journal/filters.py)
     filter_expr: object = None    # what the filter compares, when not `expr` (ids for choices)
     sort_expr: object = None      # what ORDER BY uses, when not `expr`
     sortable: bool = True
@@ -74,11 +67,12 @@ COLUMNS: list[Column] = [
            export=as_int, width=10, sort_indexed=True),
     Column("created_at", "Создана", Request.created_at, DATE, display="datetime",
            export=as_datetime, width=17, sort_indexed=True),
-    Column("status", "Статус", Request.status, CHOICE, sort_expr=STATUS_ORDER, display="status",
+    Column("status", "Статус", Request.status, STATUS, sort_expr=STATUS_ORDER, display="status",
            export=as_status, width=22),
-    Column("category", "Категория", Category.name, CHOICE, filter_expr=Request.category_id,
+    Column("category", "Категория", Category.name, ReferenceFilter(), filter_expr=Request.category_id,
            join=(Category, Category.id == Request.category_id), width=20),
-    Column("subcategory", "Подкатегория", Subcategory.name, CHOICE, filter_expr=Request.subcategory_id,
+    Column("subcategory", "Подкатегория", Subcategory.name,
+           ReferenceFilter(template="journal/filters/subcategory.html"), filter_expr=Request.subcategory_id,
            join=(Subcategory, Subcategory.id == Request.subcategory_id), nullable=True, width=22),
     Column("client", "ФИО клиента", Request.client_full_name, TEXT, width=30),
     Column("account", "ЛС", Request.account, PREFIX, width=12),
@@ -88,7 +82,7 @@ COLUMNS: list[Column] = [
     Column("letter", "Литера", Request.house_letter, TEXT, default=False, width=7),
     Column("apartment", "Кв.", Request.apartment, TEXT, width=7),
     Column("phone", "Телефон", Request.contact_phone, PHONE, display="phone", width=16),
-    Column("executor", "Исполнитель", Executor.full_name, CHOICE, filter_expr=Request.executor_id,
+    Column("executor", "Исполнитель", Executor.full_name, ReferenceFilter("— не назначен —"), filter_expr=Request.executor_id,
            join=(Executor, Executor.id == Request.executor_id), nullable=True, width=24),
     Column("description", "Описание", Request.description, TEXT, sortable=False, display="long",
            width=60),

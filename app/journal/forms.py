@@ -4,6 +4,7 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.services.phones import InvalidPhone, normalise_phone
+from app.services.requests import DESCRIPTION_MAX
 
 
 class StatusForm(FlaskForm):
@@ -30,7 +31,7 @@ class NewRequestForm(FlaskForm):
     subcategory = SelectField("Подкатегория", choices=[], validate_choice=False, validators=[Optional()])
     description = TextAreaField("Описание проблемы", validators=[
         DataRequired("Опишите проблему со слов жителя."),
-        Length(max=4000, message="Не больше 4000 символов.")])
+        Length(max=DESCRIPTION_MAX, message=f"Не больше {DESCRIPTION_MAX} символов.")])
     contact_phone = StringField("Контактный телефон", validators=[Optional()])
 
     def validate_contact_phone(self, field):

@@ -15,10 +15,11 @@ from app.database import contains_ci
 from app.extensions import db
 from app.journal import bp
 from app.journal.forms import CommentForm, ExecutorForm, NewRequestForm, StatusForm
-from app.models import Category, Client, Executor, Request, RequestEvent, RequestPhoto
+from app.models import Category, Client, Executor, Request, RequestEvent, RequestPhoto, Subcategory
 from app.services import requests as request_service
+from app.services.categories import active_categories, active_subcategories
 from app.services.requests import RequestError
-from app.services.statuses import Status, allowed_targets
+from app.services.statuses import Status, allowed_targets, executor_locked
 from app.web import parse_id
 
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
@@ -64,7 +65,7 @@ def _render(req: Request, *, status_form=None, executor_form=None, comment_form=
     return render_template(
         "journal/request.html", req=req, events=events, photos=req.photos,
         targets=allowed_targets(req.status),
-        executor_locked=req.status in (Status.CLOSED, Status.ARCHIVED),
+        executor_locked=executor_locked(req.status),
         status_form=status_form or StatusForm(formdata=None), executor_form=executor_form,
         comment_form=comment_form or CommentForm(formdata=None), error=error,
     ), code
@@ -166,16 +167,17 @@ def photo(request_id: int, photo_id: int):
 def new_request():
     """File a request for a resident who phoned in."""
     form = NewRequestForm()
-    categories = db.session.execute(
-        select(Category).where(Category.active).order_by(Category.sort_order, Category.name)).scalars().all()
+    categories = active_categories()
     form.category.choices = [("", "— выберите —")] + [(str(c.id), c.name) for c in categories]
-    category = next((c for c in categories if str(c.id) == form.category.data), None)
-    subcategories = [s for s in category.subcategories if s.active] if category else []
+    category_id = next((c.id for c in categories if str(c.id) == form.category.data), None)
+    category = db.session.get(Category, category_id) if category_id is not None else None
+    subcategories = active_subcategories(category_id) if category_id is not None else []
     form.subcategory.choices = [("", "— без подкатегории —")] + [(str(s.id), s.name) for s in subcategories]
     client = _client_or_none(form.client_id.data)
 
     if form.validate_on_submit():
-        subcategory = next((s for s in subcategories if str(s.id) == form.subcategory.data), None)
+        subcategory_id = next((s.id for s in subcategories if str(s.id) == form.subcategory.data), None)
+        subcategory = db.session.get(Subcategory, subcategory_id) if subcategory_id is not None else None
         if client is None:
             form.client_id.errors.append("Клиент не найден: найдите его заново по ЛС или ФИО.")
         elif category is None:

@@ -6,21 +6,16 @@ from flask import abort, current_app, flash, make_response, redirect, render_tem
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from app import htmx
 from app.extensions import db
 from app.journal import bp, export
-from app.journal.columns import BY_KEY, CHOICE, COLUMNS, DATE, NUMBER, visible_columns
+from app.journal.columns import COLUMNS, visible_columns
 from app.journal.query import PAGE_SIZES, load_choices, parse_state
-from app.models import Category, Request, Subcategory
+from app.models import Request
+from app.services.categories import active_subcategories
 from app.web import parse_id
 
 JOURNAL_QUERY_KEY = "journal_query"  # the last journal view, for "back to the journal" links
-
-
-def _wants_rows_fragment() -> bool:
-    """An htmx request for the table body; a history restore (Back button) needs the full page."""
-    return (request.headers.get("HX-Request") == "true"
-            and not request.headers.get("HX-History-Restore-Request")
-            and request.headers.get("HX-Target") == "journal-body")
 
 
 @bp.route("/")
@@ -45,11 +40,12 @@ def index():
         session[JOURNAL_QUERY_KEY] = query
     context = dict(
         state=state, columns=columns, all_columns=COLUMNS, rows=rows, total=total, pages=pages,
-        choices=choices, page_sizes=PAGE_SIZES, hidden_filters=_hidden_filters(state, columns, choices),
+        choices=choices, page_sizes=PAGE_SIZES,
+        hidden_filters=state.described([c for c in COLUMNS if c not in columns]),
         query=query, news_url=news_url, news_poll=current_app.config["JOURNAL_NEWS_POLL_SECONDS"],
     )
-    if _wants_rows_fragment():
-        context["subcategory_changed"] = request.headers.get("HX-Trigger-Name") == "category"
+    if htmx.wants_fragment(target="journal-body"):
+        context["subcategory_changed"] = htmx.trigger_name() == "category"
         response = make_response(render_template("journal/_results.html", **context))
         response.headers["HX-Push-Url"] = journal_url(query)
         return response
@@ -71,27 +67,6 @@ def news():
     arrived = db.session.execute(state.count_statement(tz).where(Request.id > int(after))).scalar_one()
     href = journal_url(state.query_string(page=None))
     return render_template("journal/_news.html", arrived=arrived, href=href)
-
-
-def _hidden_filters(state, columns, choices) -> list[tuple]:
-    """Filters that apply to columns the user has hidden: shown so nothing filters silently."""
-    out = []
-    for key, value in state.values.items():
-        column = BY_KEY[key]
-        if column in columns:
-            continue
-        if column.filter == DATE:
-            start, end = value
-            text = " ".join(part for part in (
-                f"с {start:%d.%m.%Y}" if start else "", f"по {end:%d.%m.%Y}" if end else "") if part)
-        elif column.filter == CHOICE:
-            text = dict(choices.options[key]).get(value, value)
-        elif column.filter == NUMBER:
-            text = f"№ {value}"
-        else:
-            text = f"«{state.raw[key]}»"
-        out.append((column, text, state.without(key)))
-    return out
 
 
 def journal_url(query: str = "") -> str:
@@ -147,14 +122,7 @@ def save_columns():
 def subcategory_options():
     """The subcategory list of the chosen category (the new-request form asks on every change)."""
     category_id = parse_id(request.args.get("category"))
-    options = []
-    if category_id is not None:
-        options = db.session.execute(
-            select(Subcategory.id, Subcategory.name)
-            .join(Category, Category.id == Subcategory.category_id)
-            .where(Subcategory.category_id == category_id, Subcategory.active, Category.active)
-            .order_by(Subcategory.sort_order, Subcategory.name)
-        ).all()
+    options = active_subcategories(category_id) if category_id is not None else []
     return render_template("journal/_subcategory_select.html", options=options, selected="")
 
 

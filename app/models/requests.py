@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 from app.models.reference import format_address
-from app.services.statuses import Status, label
+from app.models.status import Status, label
 
 
 class Counter(db.Model):

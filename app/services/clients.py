@@ -1,4 +1,6 @@
-"""Rules for client records, shared by the client form and the file import."""
+"""Rules for client records, shared by the client form, the file import, the bot and the journal."""
+import re
+
 from app.models import Client
 
 # Field -> Russian name, in the order of the form and of the import template.
@@ -16,8 +18,14 @@ FIELDS = {
 REQUIRED = ("account", "full_name", "street", "house")
 
 
+# What people type between the digit groups of a personal account (ЛС), as bills print it.
+ACCOUNT_SEPARATORS = re.compile(r"[\s\-–—.]")
+
+
 class InvalidAccount(ValueError):
-    pass
+    def __init__(self, message: str, too_long: bool = False):
+        super().__init__(message)
+        self.too_long = too_long
 
 
 def max_length(field: str) -> int:
@@ -26,12 +34,22 @@ def max_length(field: str) -> int:
 
 
 def normalise_account(raw) -> str:
-    """A personal account (ЛС) is digits only; spaces people type between groups are dropped."""
-    text = "".join(str(raw if raw is not None else "").split())
+    """A personal account (ЛС) is digits only; spaces, dashes and dots between groups are dropped."""
+    text = ACCOUNT_SEPARATORS.sub("", str(raw if raw is not None else ""))
     if not text:
         raise InvalidAccount("Укажите лицевой счёт.")
     if not text.isdecimal() or not text.isascii():
         raise InvalidAccount("Лицевой счёт должен состоять только из цифр.")
     if len(text) > max_length("account"):
-        raise InvalidAccount(f"Лицевой счёт длиннее {max_length('account')} цифр.")
+        raise InvalidAccount(f"Лицевой счёт длиннее {max_length('account')} цифр.", too_long=True)
     return text
+
+
+def account_prefix(raw) -> str:
+    """The beginning of a ЛС typed to search by, in the same format."""
+    try:
+        return normalise_account(raw)
+    except InvalidAccount as error:
+        if error.too_long:
+            raise
+        raise InvalidAccount("Лицевой счёт состоит из цифр: введите его или его начало.") from None

@@ -32,6 +32,15 @@ def normalise_phone(raw: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def search_digits(raw: str) -> str:
+    """The digits of a phone number (or a part of one) typed to search by, as stored numbers hold
+    them: a whole Russian number typed with the trunk prefix, 8 912 345-67-89, is +7 912 345-67-89."""
+    digits = "".join(ch for ch in raw or "" if ch.isascii() and ch.isdigit())
+    if len(digits) == 11 and digits[0] == "8":
+        digits = "7" + digits[1:]
+    return digits
+
+
 @functools.lru_cache(maxsize=8192)  # the journal shows dozens per page; parsing one costs ~40 µs
 def display_phone(e164: str | None) -> str:
     """Human format for screens and messages: +7 912 345-67-89."""

@@ -12,6 +12,11 @@ from app.services.statuses import Status
 
 RESIDENT_LABEL = "Житель (Telegram)"
 
+# What a request may hold, from the bot and from the web alike.
+DESCRIPTION_MAX = 4000  # read by a dispatcher; Telegram itself caps a message at 4096
+PHOTOS_MAX = 10
+PHOTO_MAX_BYTES = 20 * 1024 * 1024  # the Bot API hands out no bigger file
+
 
 class RequestError(ValueError):
     """A change the rules forbid; the message is shown to the user as is."""
@@ -33,6 +38,8 @@ def create_request(
         raise RequestError("Выберите категорию заявки.")
     if subcategory is not None and subcategory.category_id != category.id:
         raise RequestError("Подкатегория не относится к выбранной категории.")
+    if len(description) > DESCRIPTION_MAX:
+        raise RequestError(f"Описание длиннее {DESCRIPTION_MAX} символов.")
     now = utcnow()
     request = Request(
         number=next_request_number(),
@@ -99,8 +106,8 @@ def assign_executor(request: Request, executor, actor, comment: str = "") -> Non
         raise RequestError("Выберите исполнителя.")
     if not executor.active and request.executor_id != executor.id:
         raise RequestError("Этот исполнитель отключён.")
-    if Status(request.status) in (Status.CLOSED, Status.ARCHIVED):
-        raise RequestError("Заявка закрыта: исполнителя сменить нельзя.")
+    if statuses.executor_locked(request.status):
+        raise RequestError(f"Заявка {request.status_label}: исполнителя сменить нельзя.")
     if request.executor_id == executor.id:
         return
     now = utcnow()

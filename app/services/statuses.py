@@ -1,28 +1,8 @@
-"""Request statuses: the one place that names them and says which moves are allowed."""
-from enum import StrEnum
+"""Request statuses: which moves are allowed, what each move needs, and the journal's status groups.
 
-
-class Status(StrEnum):
-    NEW = "new"
-    ASSIGNED = "assigned"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    CLOSED = "closed"
-    ARCHIVED = "archived"
-
-    @property
-    def label(self) -> str:
-        return LABELS[self]
-
-
-LABELS = {
-    Status.NEW: "новая",
-    Status.ASSIGNED: "назначена исполнителю",
-    Status.IN_PROGRESS: "в работе",
-    Status.DONE: "выполнена",
-    Status.CLOSED: "закрыта",
-    Status.ARCHIVED: "в архиве",
-}
+The enumeration and labels themselves are in app.models.status (the models need them too).
+"""
+from app.models.status import LABELS, OPEN, Status, label  # noqa: F401 - the statuses' public names
 
 # status -> statuses it may move to. Moving back is allowed where a dispatcher
 # needs it: an executor returns a job, a resident says the leak is still there.
@@ -48,10 +28,12 @@ TIMESTAMP_FIELD = {
 }
 
 
+# A closed or archived request keeps the executor who did the work.
+EXECUTOR_LOCKED = frozenset({Status.CLOSED, Status.ARCHIVED})
+
 # Groups the journal filters by besides single statuses: value -> (label, statuses).
-# "Open" is everything the company still owes the resident something on.
 GROUPS: dict[str, tuple[str, tuple[Status, ...]]] = {
-    "open": ("Все незакрытые", (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.DONE)),
+    "open": ("Все незакрытые", OPEN),
 }
 
 
@@ -63,11 +45,8 @@ def allowed_targets(current: str) -> tuple[Status, ...]:
     return TRANSITIONS[Status(current)]
 
 
-def label(value: str) -> str:
-    try:
-        return Status(value).label
-    except ValueError:
-        return value
+def executor_locked(current: str) -> bool:
+    return Status(current) in EXECUTOR_LOCKED
 
 
 def members(value: str) -> tuple[str, ...]:

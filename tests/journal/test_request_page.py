@@ -121,7 +121,7 @@ def test_archived_request_offers_no_moves_and_no_executor_change(app, staff, fil
     assert 'id="executor-form"' not in page
     response = staff.post(f"/requests/{filed}/executor", data={"executor": executor_id(app, "Петров Пётр")})
     assert response.status_code == 409
-    assert "Заявка закрыта: исполнителя сменить нельзя." in response.get_data(as_text=True)
+    assert "Заявка в архиве: исполнителя сменить нельзя." in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("value,message", [

@@ -92,14 +92,16 @@ def test_create_client_normalises_the_phone(admin, ctx):
     assert "+7 912 345-67-89" in admin.text(f"/admin/clients/{client.id}")
 
 
-def test_account_may_be_typed_with_spaces(admin, ctx):
-    admin.post("/admin/clients/new", {**GOOD, "account": " 555 0001 "})
+@pytest.mark.parametrize("typed", [" 555 0001 ", "555-0001", "55.500.01"])
+def test_account_may_be_typed_with_separators_as_bills_print_it(admin, ctx, typed):
+    """The same ЛС format as the bot and the journal filter (app.services.clients)."""
+    admin.post("/admin/clients/new", {**GOOD, "account": typed})
     assert _client("5550001") is not None
 
 
 @pytest.mark.parametrize("changes,message", [
     ({"account": "12А45"}, "только из цифр"),
-    ({"account": "12-45"}, "только из цифр"),
+    ({"account": "12#45"}, "только из цифр"),
     ({"account": ""}, "Укажите лицевой счёт"),
     ({"account": "1" * 40}, "длиннее 32"),
     ({"account": "100001"}, "уже принадлежит клиенту: Иванов Иван Иванович"),

@@ -113,3 +113,22 @@ def test_operator_cannot_delete(operator, ctx):
 
 def test_missing_executor_is_404(admin):
     assert admin.get("/admin/executors/999").status_code == 404
+
+
+def test_open_requests_count_as_the_journal_counts_them(operator, ctx):
+    """«Незакрытых заявок» uses the journal's «Все незакрытые»: a done request is still open
+    (it waits to be closed), a closed one is not; the figure opens the journal so filtered."""
+    executor = ctx.executor()
+    admin = ctx.staff("admin")
+    later = ["in_progress", "done", "closed"]
+    for moves in range(4):  # one request each: assigned, in progress, done, closed
+        request = ctx.request()
+        request_service.assign_executor(request, executor, admin)
+        for status in later[:moves]:
+            request_service.change_status(request, status, admin)
+    db.session.commit()
+    html = operator.text("/admin/executors")
+    link = f'<a href="/?executor={executor.id}&amp;status=open">3</a>'
+    assert link in html
+    journal = operator.text(f"/?executor={executor.id}&status=open")
+    assert "Найдено: <b>3</b>" in journal
