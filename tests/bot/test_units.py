@@ -9,11 +9,11 @@ from telebot.types import Message
 
 from app.bot import keyboards, sender, transport
 from app.bot.identify import contact_phone
-from app.bot.local_api import LocalBotApi, Resident
 from app.bot.outbox import Pacer, backoff_seconds
 from app.bot.storage import DatabaseStateStorage
 from app.extensions import db
 from app.models import Conversation
+from devtools.local_api import LocalBotApi, Resident
 
 
 def telegram_error(code: int, description: str = "x", retry_after: int | None = None):
