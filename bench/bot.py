@@ -7,7 +7,8 @@
 For each database backend (a fresh SQLite file; a private PostgreSQL database created
 on the --pg-url / TEST_DATABASE_URL server and dropped afterwards):
 
-1. Dialog: N simulated residents (default 500) at once go through identification and
+1. Dialog: N simulated residents (default 500; clients and categories made by the code of
+   `flask seed-demo`, app/services/demo_data.py) at once go through identification and
    request creation, 10 updates each: /start, «Идентификация», ЛС, phone, «Создать заявку»,
    category, subcategory, description, «Готово», «Да, это мой номер». Prints updates
    handled per second end to end (first update sent -> last reply received), p50/p95/max
@@ -24,6 +25,7 @@ Target (issue 4): >= 300 updates/s on SQLite on a 2-core machine; outbox under 3
 """
 import argparse
 import os
+import random
 import shutil
 import statistics
 import sys
@@ -43,13 +45,12 @@ from sqlalchemy import create_engine, func, make_url, select, text  # noqa: E402
 from app import create_app  # noqa: E402
 from app.config import normalise_database_url  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.models import (Category, Client, Notification, ProcessedUpdate, Request,  # noqa: E402
-                        Subcategory, TelegramBinding)
+from app.models import Client, Notification, ProcessedUpdate, Request, TelegramBinding  # noqa: E402
+from app.services import demo_data  # noqa: E402
 from devtools.local_api import LocalBotApi, NoReply, Resident  # noqa: E402
 from devtools.worker_process import NotPolling, WorkerProcess  # noqa: E402
 
 FIRST_USER_ID = 9_000_000
-FIRST_ACCOUNT = 700_000
 OUTBOX_CHAT_ID = 8_000_000
 UPDATES_PER_RESIDENT = 10
 BAD_REPLIES = ("Произошла ошибка", "Сервис временно недоступен")
@@ -118,22 +119,13 @@ class Database:
             upgrade()
 
     def seed(self, residents: int) -> list[str]:
-        """The residents' clients and two categories; returns the clients' ЛС."""
-        accounts = [str(FIRST_ACCOUNT + i) for i in range(residents)]
+        """Clients and categories as `flask seed-demo` makes them; returns the clients' ЛС."""
+        clients = demo_data.client_rows(random.Random(1), residents)
         with self.app.app_context():
-            db.session.execute(Client.__table__.insert(), [
-                {"account": account, "full_name": f"Жилец {i}", "city": "Самара",
-                 "street": "ул. Ленина", "house": str(1 + i // 100), "house_letter": "",
-                 "apartment": str(1 + i % 100), "phone": "", "contract_number": ""}
-                for i, account in enumerate(accounts)
-            ])
-            plumbing = Category(name="Сантехника", sort_order=1)
-            db.session.add_all([plumbing, Category(name="Электрика", sort_order=2)])
-            db.session.flush()
-            for order, name in enumerate(["Протечка", "Засор", "Нет горячей воды"]):
-                db.session.add(Subcategory(category_id=plumbing.id, name=name, sort_order=order))
+            db.session.execute(Client.__table__.insert(), clients)
+            demo_data.add_categories()
             db.session.commit()
-        return accounts
+        return [client["account"] for client in clients]
 
     def server_cpu(self) -> float | None:
         """CPU time of the PostgreSQL backends serving this database (their title names it)."""
