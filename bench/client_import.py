@@ -3,8 +3,9 @@
     .venv/bin/python bench/client_import.py [ROWS]
 
 Builds an .xlsx and a cp1251 .csv with ROWS clients (default 20 000) made as
-`flask seed-demo` makes them (app/services/demo_data.py), imports each into a fresh SQLite database (first run: all created;
-second run of the same file: all unchanged), and prints the timings.
+`flask seed-demo` makes them (app/services/demo_data.py), imports each into a fresh
+SQLite database (first run: all created; second run of the same file: all
+unchanged), and prints the timings.
 """
 import random
 import sys

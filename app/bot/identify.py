@@ -145,12 +145,10 @@ def _bind(turn, raw_phone: str) -> None:
                                       phone=display_phone(phone)), keyboards.main_menu())
 
 
-# Menu buttons that begin the dialog: tried at every step, before any dialog's own steps.
-STARTS = [
+STARTS = [  # the menu button that begins the dialog, at every step (see bot.handler_table)
     Step(ANY_STATE, label(texts.BTN_IDENTIFY), begin),
 ]
-# The steps, as in the state table above: at each state, the first row whose input matches.
-STEPS = [
+STEPS = [  # the state table above: at each state, the first row whose input matches handles it
     #    state          expected input  handler
     Step(Ident.account, TEXT,           on_account),
     Step(Ident.account, ANYTHING,       on_account_not_text),

@@ -442,13 +442,12 @@ def file_request(turn, phone: str, phone_change: str | None = None) -> None:
         turn.later(lambda: photos.download_for_request(bot, request_id))
 
 
-# Menu buttons that begin the dialog: tried at every step, before any dialog's own steps.
-STARTS = [
+STARTS = [  # the menu button that begins the dialog, at every step (see bot.handler_table)
     Step(ANY_STATE, label(texts.BTN_CREATE), begin),
 ]
 S = NewRequest
 BUTTON_STEPS = [S.category, S.subcategory, S.confirm_phone, S.drop_old_phone]  # they wait for an inline button
-# The steps, as in the state table above: at each state, the first row whose input matches.
+# The state table above: at each state, the first row whose input matches handles it.
 # (Inline buttons of another run or step match no row here: menu.on_stale_button answers them.)
 STEPS = [
     #    state             expected input                               handler
