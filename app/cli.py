@@ -3,7 +3,7 @@ import os
 import secrets
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
@@ -87,9 +87,20 @@ def seed_demo(if_empty: bool, clients: int, requests: int, rng_seed: int) -> Non
     click.echo("Demo data added: " + ", ".join(f"{count} {name}" for name, count in created.items()) + ".")
 
 
-def init_app(app: Flask) -> None:
-    from app.bot.sandbox import bot_sandbox  # imports no telebot: the web app stays light
+@click.command("bot-sandbox")
+@with_appcontext
+@click.option("--user-id", default=100000001, show_default=True, help="Your Telegram user id in the sandbox.")
+@click.option("--name", default="Жилец", show_default=True, help="Your first name in Telegram.")
+@click.option("--phone", default="+79001234567", show_default=True, help="The number !contact shares.")
+def bot_sandbox(user_id: int, name: str, phone: str) -> None:
+    """Chat with the bot in this terminal through a local Bot API server (no token needed)."""
+    # Imported here: the fake Bot API server is a development tool, not part of the web app.
+    from devtools import sandbox
 
+    sandbox.run(current_app._get_current_object(), user_id, name, phone)
+
+
+def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(import_clients)
     app.cli.add_command(seed_demo)

@@ -7,7 +7,8 @@
 For each database backend (a fresh SQLite file; a private PostgreSQL database created
 on the --pg-url / TEST_DATABASE_URL server and dropped afterwards):
 
-1. Dialog: N simulated residents (default 500) at once go through identification and
+1. Dialog: N simulated residents (default 500; clients and categories made by the code of
+   `flask seed-demo`, app/services/demo_data.py) at once go through identification and
    request creation, 10 updates each: /start, «Идентификация», ЛС, phone, «Создать заявку»,
    category, subcategory, description, «Готово», «Да, это мой номер». Prints updates
    handled per second end to end (first update sent -> last reply received), p50/p95/max
@@ -24,10 +25,9 @@ Target (issue 4): >= 300 updates/s on SQLite on a 2-core machine; outbox under 3
 """
 import argparse
 import os
+import random
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -43,14 +43,14 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import create_engine, func, make_url, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.bot.local_api import LocalBotApi, NoReply, Resident  # noqa: E402
 from app.config import normalise_database_url  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.models import (Category, Client, Notification, ProcessedUpdate, Request,  # noqa: E402
-                        Subcategory, TelegramBinding)
+from app.models import Client, Notification, ProcessedUpdate, Request, TelegramBinding  # noqa: E402
+from app.services import demo_data  # noqa: E402
+from devtools.local_api import LocalBotApi, NoReply, Resident  # noqa: E402
+from devtools.worker_process import NotPolling, WorkerProcess  # noqa: E402
 
 FIRST_USER_ID = 9_000_000
-FIRST_ACCOUNT = 700_000
 OUTBOX_CHAT_ID = 8_000_000
 UPDATES_PER_RESIDENT = 10
 BAD_REPLIES = ("Произошла ошибка", "Сервис временно недоступен")
@@ -118,20 +118,14 @@ class Database:
         with self.app.app_context():
             upgrade()
 
-    def seed(self, residents: int) -> None:
+    def seed(self, residents: int) -> list[str]:
+        """Clients and categories as `flask seed-demo` makes them; returns the clients' ЛС."""
+        clients = demo_data.client_rows(random.Random(1), residents)
         with self.app.app_context():
-            db.session.execute(Client.__table__.insert(), [
-                {"account": str(FIRST_ACCOUNT + i), "full_name": f"Жилец {i}", "city": "Самара",
-                 "street": "ул. Ленина", "house": str(1 + i // 100), "house_letter": "",
-                 "apartment": str(1 + i % 100), "phone": "", "contract_number": ""}
-                for i in range(residents)
-            ])
-            plumbing = Category(name="Сантехника", sort_order=1)
-            db.session.add_all([plumbing, Category(name="Электрика", sort_order=2)])
-            db.session.flush()
-            for order, name in enumerate(["Протечка", "Засор", "Нет горячей воды"]):
-                db.session.add(Subcategory(category_id=plumbing.id, name=name, sort_order=order))
+            db.session.execute(Client.__table__.insert(), clients)
+            demo_data.add_categories()
             db.session.commit()
+        return [client["account"] for client in clients]
 
     def server_cpu(self) -> float | None:
         """CPU time of the PostgreSQL backends serving this database (their title names it)."""
@@ -163,46 +157,20 @@ class Database:
 
 # --- the worker ---
 
-class Worker:
-    def __init__(self, database: Database, api: LocalBotApi, threads: int | None):
-        self.log_path = database.root / "worker.log"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "BOT_"))}
-        env.update({
-            "DATABASE_URL": database.url, "INSTANCE_PATH": str(database.root / "instance"),
-            "STORAGE_DIR": str(database.root / "storage"), "SECRET_KEY": "bench",
-            "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.url, "LOG_LEVEL": "INFO",
-        })
-        if threads:
-            env["BOT_THREADS"] = str(threads)
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen([sys.executable, "bot_worker.py"], cwd=ROOT, env=env,
-                                         stdout=log, stderr=subprocess.STDOUT)
-        if not api.wait_polling(60):
-            self.stop()
-            raise SystemExit("the worker did not start polling:\n" + self.log())
-
-    def cpu_seconds(self) -> float:
-        return cpu_seconds(self.proc.pid)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def problems(self) -> list[str]:
-        """ERROR lines and tracebacks in the worker's log."""
-        return [line for line in self.log().splitlines() if " ERROR " in line or line.startswith("Traceback")]
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+def start_worker(database: Database, api: LocalBotApi, threads: int | None) -> WorkerProcess:
+    worker = WorkerProcess(api, database.root / "worker.log", database.url, database.root / "instance",
+                           database.root / "storage", SECRET_KEY="bench", BOT_THREADS=threads)
+    try:
+        worker.start()
+    except NotPolling as exc:
+        raise SystemExit(str(exc)) from None
+    return worker
 
 
 # --- 1. the dialog ---
 
-def resident_run(api: LocalBotApi, i: int, latencies: list, errors: list, lock: threading.Lock) -> None:
+def resident_run(api: LocalBotApi, i: int, account: str, latencies: list, errors: list,
+                 lock: threading.Lock) -> None:
     r = Resident(api, FIRST_USER_ID + i, f"Жилец {i}", timeout=120)
     mine: list[float] = []
 
@@ -222,7 +190,7 @@ def resident_run(api: LocalBotApi, i: int, latencies: list, errors: list, lock: 
     try:
         step(lambda: r.send("/start"), "идентификацию")
         step(lambda: r.send("Идентификация"), "лицевого счёта")
-        step(lambda: r.send(str(FIRST_ACCOUNT + i)), "Лицевой счёт найден")
+        step(lambda: r.send(account), "Лицевой счёт найден")
         step(lambda: r.send(f"+7912{i:07d}"), "Готово! Вы привязаны")
         step(lambda: r.send("Создать заявку"), "Выберите категорию")
         step(None, replies=0, press="Сантехника")
@@ -237,20 +205,21 @@ def resident_run(api: LocalBotApi, i: int, latencies: list, errors: list, lock: 
         latencies.extend(mine)
 
 
-def bench_dialog(database: Database, api: LocalBotApi, worker: Worker, residents: int) -> dict:
+def bench_dialog(database: Database, api: LocalBotApi, worker: WorkerProcess, accounts: list[str]) -> dict:
+    residents = len(accounts)
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
-    threads = [threading.Thread(target=resident_run, args=(api, i, latencies, errors, lock), daemon=True)
-               for i in range(residents)]
-    cpu0, server0, own0 = worker.cpu_seconds(), database.server_cpu(), sum(os.times()[:2])
+    threads = [threading.Thread(target=resident_run, args=(api, i, account, latencies, errors, lock), daemon=True)
+               for i, account in enumerate(accounts)]
+    cpu0, server0, own0 = cpu_seconds(worker.proc.pid), database.server_cpu(), sum(os.times()[:2])
     started = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.monotonic() - started
-    cpu = worker.cpu_seconds() - cpu0
+    cpu = cpu_seconds(worker.proc.pid) - cpu0
     server, own = database.server_cpu(), sum(os.times()[:2]) - own0
     latencies.sort()
     handled = database.count(ProcessedUpdate)
@@ -384,9 +353,9 @@ def run_backend(backend: str, args) -> dict:
     worker = None
     results = {}
     try:
-        database.seed(args.residents)
-        worker = Worker(database, api, args.threads)
-        results["dialog"] = bench_dialog(database, api, worker, args.residents)
+        accounts = database.seed(args.residents)
+        worker = start_worker(database, api, args.threads)
+        results["dialog"] = bench_dialog(database, api, worker, accounts)
         if args.outbox:
             results["outbox"] = bench_outbox(database, api, args.outbox, database.app.config["NOTIFY_RATE"])
             results["flood"] = bench_flood(database, api, args.outbox // 5, floods=2, retry_after=2)
@@ -395,7 +364,7 @@ def run_backend(backend: str, args) -> dict:
         print(f"  worker log: {len(problems)} ERROR lines" + (f", first: {problems[0]}" if problems else ""))
         results["problems"] = problems
     finally:
-        if worker is not None and worker.proc.poll() is None:
+        if worker is not None and worker.running:
             worker.stop()
         api.stop()
         database.drop()

@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/client_import.py [ROWS]
 
-Builds an .xlsx and a cp1251 .csv with ROWS clients (default 20 000) from the demo
-name lists, imports each into a fresh SQLite database (first run: all created;
-second run of the same file: all unchanged), and prints the timings.
+Builds an .xlsx and a cp1251 .csv with ROWS clients (default 20 000) made as
+`flask seed-demo` makes them (app/services/demo_data.py), imports each into a fresh
+SQLite database (first run: all created; second run of the same file: all
+unchanged), and prints the timings.
 """
 import random
 import sys
@@ -20,14 +21,11 @@ from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.services import demo_data  # noqa: E402
 from app.services.client_import import import_clients  # noqa: E402
-from tests.services.files import HEADER, csv_bytes, xlsx  # noqa: E402
+from devtools.spreadsheets import HEADER, client_row, csv_bytes, xlsx  # noqa: E402
 
 
 def rows(count: int) -> list[list[str]]:
-    rng = random.Random(1)
-    return [[demo_data.person(rng), "Самара", rng.choice(demo_data.STREETS), str(rng.randint(1, 120)), "",
-             str(rng.randint(1, 200)), demo_data.mobile(rng), f"Д-{i}", str(10_000_000 + i)]
-            for i in range(count)]
+    return [client_row(client) for client in demo_data.client_rows(random.Random(1), count)]
 
 
 def main(count: int) -> None:

@@ -4,7 +4,9 @@
     .venv/bin/python bench/journal.py --rows 200000 --clients 20000
     .venv/bin/python bench/journal.py --reuse          # measure again without re-seeding
 
-Seeds a fresh database (bench/out/journal.db) with bulk inserts, then prints:
+Seeds a fresh database (bench/out/journal.db) with bulk inserts of clients, categories,
+executors and request texts made by the code of `flask seed-demo` (app/services/demo_data.py),
+then prints:
 - the median time of the journal page (status + category + date range, sorted, with the
   total count) through the Flask test client, beside the same SQL run by hand;
 - the same for text-contains filters, which the trigram index (migration 0003) answers; the raw
@@ -39,38 +41,11 @@ SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime in SQ
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
 YEARS = 3
 
-CATEGORIES = [  # name, weight, subcategories
-    ("Сантехника", 30, ["Протечка", "Засор канализации", "Нет горячей воды", "Нет холодной воды",
-                        "Течёт батарея"]),
-    ("Электрика", 18, ["Нет света в квартире", "Не горит свет в подъезде", "Искрит розетка"]),
-    ("Отопление", 14, ["Холодно в квартире", "Шумят трубы", "Завоздушен стояк"]),
-    ("Уборка", 12, ["Грязно в подъезде", "Не вывезен мусор"]),
-    ("Лифт", 8, ["Лифт не работает", "Застрял лифт"]),
-    ("Домофон", 7, ["Не работает домофон", "Потерян ключ"]),
-    ("Благоустройство", 7, ["Яма во дворе", "Не убран снег", "Сломана скамейка"]),
-    ("Кровля", 4, ["Протекает крыша", "Сосульки"]),
-]
-SURNAMES = ["Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов",
-            "Новиков", "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов", "Егоров",
-            "Павлов", "Козлов", "Степанов", "Николаев", "Орлов", "Андреев", "Макаров", "Никитин",
-            "Захаров", "Зайцев", "Соловьёв", "Борисов", "Яковлев", "Григорьев", "Романов", "Воробьёв"]
-MALE = ["Александр", "Сергей", "Дмитрий", "Андрей", "Алексей", "Максим", "Иван", "Михаил", "Николай",
-        "Владимир", "Евгений", "Павел", "Олег", "Юрий", "Игорь", "Пётр"]
-FEMALE = ["Елена", "Ольга", "Наталья", "Татьяна", "Анна", "Мария", "Ирина", "Светлана", "Екатерина",
-          "Юлия", "Людмила", "Галина", "Марина", "Нина", "Валентина", "Алёна"]
-PATRONYMIC = ["Александров", "Сергеев", "Дмитриев", "Андреев", "Алексеев", "Иванов", "Михайлов",
-              "Николаев", "Владимиров", "Петров", "Юрьев", "Викторов"]
-STREETS = [f"ул. {s}" for s in ("Ленина", "Гагарина", "Садовая", "Молодёжная", "Школьная", "Лесная",
-                                "Советская", "Новая", "Набережная", "Заводская", "Мира", "Победы",
-                                "Полевая", "Кирова", "Пушкина", "Чкалова", "Строителей", "Южная",
-                                "Ново-Садовая", "Революционная", "Московское шоссе", "Куйбышева")] + \
-          [f"пр. {s}" for s in ("Мира", "Ленина", "Кирова", "Металлургов", "Юных Пионеров")]
+# What residents add to a description (the texts themselves are demo_data's): variety for the search index.
 PHRASES = ["срочно", "с утра", "уже третий день", "соседи жалуются", "просьба прийти после 18:00",
            "в квартире маленький ребёнок", "пожилой жилец, позвонить заранее", "повторная заявка",
            "ключи у консьержа", "вход со двора", "код домофона 45К", "ждём мастера весь день",
            "звонить на сотовый", "мешает спать", "вода бежит на лестницу", "управляющая не отвечает"]
-WHERE = ["на кухне", "в ванной", "в туалете", "в коридоре", "в подъезде", "на 1 этаже", "на 5 этаже",
-         "на лестничной клетке", "в подвале", "на чердаке", "во дворе", "у лифта"]
 
 
 def age_status(rng: random.Random, age_days: float) -> str:
@@ -104,16 +79,23 @@ def seed(db_path: Path, rows: int, clients: int) -> None:
 
     from app.extensions import db
     from app.models import Request, StaffUser
+    from app.services import demo_data
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     app = make_app(db_path)
+    rng = random.Random(20250601)
     started = time.perf_counter()
     with app.app_context():
         upgrade()
         user = StaffUser(login="bench", full_name="Бенчмарк", role="operator")
         user.set_password("bench-password")
         db.session.add(user)
+        categories, executors = demo_data.add_categories(), demo_data.add_executors(rng)
+        db.session.flush()
+        category_ids = [c.id for c in categories]  # in CATEGORIES order, as CATEGORY_WEIGHTS
+        subs_of = {c.id: [(sub.id, sub.name) for sub in c.subcategories] for c in categories}
+        executor_ids = [e.id for e in executors]
         db.session.commit()
         indexes = list(Request.__table__.indexes)
         for index in indexes:  # bulk load first, index after: several times faster
@@ -125,45 +107,19 @@ def seed(db_path: Path, rows: int, clients: int) -> None:
                 c.exec_driver_sql(f'DROP TRIGGER "{name}"')
         db.engine.dispose()
 
-    rng = random.Random(20250601)
     conn = sqlite3.connect(db_path)
     conn.execute("PRAGMA synchronous = OFF")
     cur = conn.cursor()
-
-    cat_rows, sub_rows, sub_ids = [], [], []
-    for cat_id, (name, weight, subs) in enumerate(CATEGORIES, 1):
-        cat_rows.append((cat_id, name, 1, cat_id))
-        for sub in subs:
-            sub_rows.append((len(sub_rows) + 1, cat_id, sub, 1, 0))
-            sub_ids.append((cat_id, len(sub_rows), sub))
-    cur.executemany("INSERT INTO categories (id, name, active, sort_order) VALUES (?, ?, ?, ?)", cat_rows)
-    cur.executemany("INSERT INTO subcategories (id, category_id, name, active, sort_order) VALUES (?, ?, ?, ?, ?)",
-                    sub_rows)
-    executors = [(i, f"{rng.choice(SURNAMES)} {rng.choice(MALE)}", rng.choice(
-        ["Сантехник", "Электрик", "Слесарь", "Дворник", "Лифтёр", "Кровельщик"]), "", 1) for i in range(1, 41)]
-    cur.executemany("INSERT INTO executors (id, full_name, position, phone, active) VALUES (?, ?, ?, ?, ?)",
-                    executors)
-
-    client_rows = []
     created = fmt(NOW - timedelta(days=365 * YEARS + 30))
-    for i in range(1, clients + 1):
-        female = rng.random() < 0.55
-        surname = rng.choice(SURNAMES) + ("а" if female else "")
-        if surname.endswith("ийа"):
-            surname = surname[:-3] + "ая"
-        name = f"{surname} {rng.choice(FEMALE if female else MALE)} {rng.choice(PATRONYMIC)}{'на' if female else 'ич'}"
-        client_rows.append((
-            i, str(1000000 + i), name, "Тольятти" if rng.random() < 0.1 else "Самара", rng.choice(STREETS),
-            str(rng.randint(1, 150)), rng.choice("АБ") if rng.random() < 0.1 else "", str(rng.randint(1, 300)),
-            f"+79{rng.randint(0, 999999999):09d}", f"Д-{i}", created, created))
+    client_rows = [(i, c["account"], c["full_name"], c["city"], c["street"], c["house"], c["house_letter"],
+                    c["apartment"], c["phone"], c["contract_number"], created, created)
+                   for i, c in enumerate(demo_data.client_rows(rng, clients), 1)]
     cur.executemany("INSERT INTO clients (id, account, full_name, city, street, house, house_letter, apartment, "
                     "phone, contract_number, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     client_rows)
 
     # Requests: created times spread over YEARS, numbered in filing order.
     span = timedelta(days=365 * YEARS).total_seconds()
-    weights = [w for _, w, _ in CATEGORIES]
-    subs_of = {c: [(sid, name) for cid, sid, name in sub_ids if cid == c] for c in range(1, len(CATEGORIES) + 1)}
     insert = ("INSERT INTO requests (id, number, created_at, updated_at, client_id, account, client_full_name, "
               "city, street, house, house_letter, apartment, contact_phone, author_telegram_id, author_chat_id, "
               "created_by_id, source, idempotency_key, category_id, subcategory_id, description, status, "
@@ -177,7 +133,7 @@ def seed(db_path: Path, rows: int, clients: int) -> None:
         age = (NOW - created_at).total_seconds() / 86400
         status = age_status(rng, age)
         client = client_rows[rng.randrange(clients)]
-        cat = rng.choices(range(1, len(CATEGORIES) + 1), weights)[0]
+        cat = rng.choices(category_ids, demo_data.CATEGORY_WEIGHTS)[0]
         sub_id, sub_name = rng.choice(subs_of[cat])
         telegram = rng.random() < 0.8
         steps = ["new", "assigned", "in_progress", "done", "closed", "archived"].index(status)
@@ -188,13 +144,13 @@ def seed(db_path: Path, rows: int, clients: int) -> None:
             stamps.append(t)
         stamps = [fmt(s) if i < steps and s < NOW else None for i, s in enumerate(stamps)]
         updated = max([s for s in stamps if s] or [fmt(created_at)])
-        description = (f"{sub_name} {rng.choice(WHERE)}, {rng.choice(PHRASES)}. "
+        description = (f"{rng.choice(demo_data.DESCRIPTIONS[sub_name])} {rng.choice(PHRASES).capitalize()}. "
                        f"Кв. {client[7]}, подъезд {rng.randint(1, 8)}.")
         chunk.append((
             n, n, fmt(created_at), updated, client[0], client[1], client[2], client[3], client[4], client[5],
             client[6], client[7], client[8], 10**9 + client[0] if telegram else None,
             10**9 + client[0] if telegram else None, None if telegram else 1, "telegram" if telegram else "phone",
-            None, cat, sub_id, description, status, None if status == "new" else rng.randint(1, 40), *stamps))
+            None, cat, sub_id, description, status, None if status == "new" else rng.choice(executor_ids), *stamps))
         if len(chunk) == 50_000:
             cur.executemany(insert, chunk)
             chunk.clear()

@@ -1,6 +1,6 @@
-"""The Telegram bot: the resident dialog, the long-polling worker, the outbox sender,
-and a local Bot API server for tests, benchmarks and `flask bot-sandbox`.
+"""The Telegram bot: the resident dialog, the long-polling worker and the outbox sender.
 
-Entry point: `python bot_worker.py` (app.bot.worker.main). Importing this package
-loads nothing heavy; the web app imports only app.bot.sandbox for its CLI command.
+Entry point: `python bot_worker.py` (app.bot.worker.main). The web app imports
+nothing from here; a local Bot API server for tests, benches and `flask bot-sandbox`
+is in the top-level `devtools` package.
 """

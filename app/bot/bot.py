@@ -1,14 +1,20 @@
 """The TeleBot instance: state storage, filters, and the handlers in the order they are tried.
 
-Order matters (telebot runs the first handler whose filters match):
-commands and menu buttons that work at every step, then each dialog's state
-handlers, then the leftovers (no dialog waiting; stale inline buttons).
+telebot runs the first handler whose filters match, so handler_table() spells out
+the order: commands and menu buttons at every step, then the buttons that begin
+each dialog, then the dialogs' steps (each module's STEPS, its state table as
+handlers), then the leftovers (no dialog waiting; stale inline buttons).
+
+A new dialog: a module with STARTS and STEPS tables (app.bot.routing) and its
+prompts in dialog.REPROMPTS, listed in DIALOGS.
 """
 from telebot import TeleBot, custom_filters
 from telebot.custom_filters import AdvancedCustomFilter
 
-from app.bot import identify, keyboards, menu, new_request
+from app.bot import identify, keyboards, menu, new_request, routing
 from app.bot.storage import DatabaseStateStorage
+
+DIALOGS = [identify, new_request]
 
 
 class ButtonFilter(AdvancedCustomFilter):
@@ -27,13 +33,20 @@ class ButtonFilter(AdvancedCustomFilter):
         return parsed[0] == data.get("flow")
 
 
+def handler_table() -> list[routing.Step]:
+    """Every handler, in the order telebot tries them."""
+    return [
+        *menu.AT_EVERY_STEP,
+        *(step for dialog in DIALOGS for step in dialog.STARTS),
+        *(step for dialog in DIALOGS for step in dialog.STEPS),
+        *menu.FALLBACKS,
+    ]
+
+
 def create_bot(token: str) -> TeleBot:
     # threaded=False: the dispatcher (app.bot.updates) owns concurrency and per-user order.
     bot = TeleBot(token, threaded=False, state_storage=DatabaseStateStorage(), parse_mode=None)
     bot.add_custom_filter(custom_filters.StateFilter(bot))
     bot.add_custom_filter(ButtonFilter(bot))
-    menu.register_commands(bot)
-    identify.register(bot)
-    new_request.register(bot)
-    menu.register_fallbacks(bot)
+    routing.register(bot, handler_table())
     return bot

@@ -19,7 +19,7 @@ from telebot.states import State, StatesGroup
 
 from app.bot import keyboards, texts
 from app.bot.dialog import REPROMPTS, current
-from app.bot.menu import ANY_CONTENT
+from app.bot.routing import ANY_STATE, ANYTHING, CONTACT, TEXT, Step, label
 from app.services import bindings, throttle
 from app.services.clients import InvalidAccount, max_length, normalise_account
 from app.services.phones import InvalidPhone, display_phone, normalise_phone
@@ -141,10 +141,14 @@ def _bind(turn, raw_phone: str) -> None:
                                       phone=display_phone(phone)), keyboards.main_menu())
 
 
-def register(bot) -> None:
-    bot.register_message_handler(begin, func=keyboards.text_is(texts.BTN_IDENTIFY))
-    bot.register_message_handler(on_account, state=Ident.account, content_types=["text"])
-    bot.register_message_handler(on_account_not_text, state=Ident.account, content_types=ANY_CONTENT)
-    bot.register_message_handler(on_contact, state=Ident.phone, content_types=["contact"])
-    bot.register_message_handler(on_phone_text, state=Ident.phone, content_types=["text"])
-    bot.register_message_handler(on_phone_not_text, state=Ident.phone, content_types=ANY_CONTENT)
+STARTS = [  # the menu button that begins the dialog, at every step (see bot.handler_table)
+    Step(ANY_STATE, label(texts.BTN_IDENTIFY), begin),
+]
+STEPS = [  # the state table above: at each state, the first row whose input matches handles it
+    #    state          expected input  handler
+    Step(Ident.account, TEXT,           on_account),
+    Step(Ident.account, ANYTHING,       on_account_not_text),
+    Step(Ident.phone,   CONTACT,        on_contact),
+    Step(Ident.phone,   TEXT,           on_phone_text),
+    Step(Ident.phone,   ANYTHING,       on_phone_not_text),
+]

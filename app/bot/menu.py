@@ -9,17 +9,16 @@ State table (handlers registered before the dialogs' own, so they win at every s
     any state    a stale inline button  -> unchanged: «кнопка устарела», the current step asked again
 """
 from sqlalchemy import func, select
-from telebot import util
 
 from app.bot import keyboards, texts
 from app.bot.dialog import REPROMPTS, current
+from app.bot.routing import ANY_BUTTON, ANY_CONTENT, ANY_STATE, ANYTHING, Step, command, content, label
 from app.extensions import db
 from app.models import Category, Request, Subcategory
 from app.services.bindings import current_binding
 from app.services.statuses import label as status_label
 from app.timezone import format_local
 
-ANY_CONTENT = util.content_type_media
 MY_REQUESTS_SHOWN = 10
 
 
@@ -119,16 +118,23 @@ def ignore(update) -> None:
     """Groups and channels: the bot serves residents in private chats only."""
 
 
-def register_commands(bot) -> None:
-    bot.register_message_handler(ignore, func=lambda m: m.chat.type != "private", content_types=ANY_CONTENT)
-    bot.register_message_handler(on_start, commands=["start"])
-    bot.register_message_handler(on_cancel, commands=["cancel"])
-    bot.register_message_handler(on_cancel, func=keyboards.text_is(texts.BTN_CANCEL))
-    bot.register_message_handler(on_help, commands=["help"])
-    bot.register_message_handler(on_help, func=keyboards.text_is(texts.BTN_HELP))
-    bot.register_message_handler(on_my_requests, func=keyboards.text_is(texts.BTN_MY_REQUESTS))
+def in_group(message) -> bool:
+    return message.chat.type != "private"
 
 
-def register_fallbacks(bot) -> None:
-    bot.register_message_handler(on_leftover, content_types=ANY_CONTENT)
-    bot.register_callback_query_handler(on_stale_button, func=lambda call: True)
+# Tried first, at every step: a command or a main-menu button always does what it says.
+AT_EVERY_STEP = [
+    #    state      expected input                         handler
+    Step(ANY_STATE, content(*ANY_CONTENT, when=in_group), ignore),
+    Step(ANY_STATE, command("start"),                     on_start),
+    Step(ANY_STATE, command("cancel"),                    on_cancel),
+    Step(ANY_STATE, label(texts.BTN_CANCEL),              on_cancel),
+    Step(ANY_STATE, command("help"),                      on_help),
+    Step(ANY_STATE, label(texts.BTN_HELP),                on_help),
+    Step(ANY_STATE, label(texts.BTN_MY_REQUESTS),         on_my_requests),
+]
+# Tried last: what no dialog step took.
+FALLBACKS = [
+    Step(ANY_STATE, ANYTHING,                             on_leftover),  # no dialog is waiting for input
+    Step(ANY_STATE, ANY_BUTTON,                           on_stale_button),
+]

@@ -29,7 +29,8 @@ from telebot.states import State, StatesGroup
 from app.bot import keyboards, photos, texts
 from app.bot.dialog import REPROMPTS, current
 from app.bot.identify import contact_phone
-from app.bot.menu import ANY_CONTENT, home, needs_identification
+from app.bot.menu import home, needs_identification
+from app.bot.routing import ANY_STATE, ANYTHING, CONTACT, TEXT, Step, button, content, label
 from app.extensions import db
 from app.models import Category, Request, RequestPhoto, Subcategory
 from app.services import bindings
@@ -425,30 +426,31 @@ def file_request(turn, phone: str, phone_change: str | None = None) -> None:
         turn.later(lambda: photos.download_for_request(bot, request_id))
 
 
-def register(bot) -> None:
-    S = NewRequest
-    bot.register_message_handler(begin, func=keyboards.text_is(texts.BTN_CREATE))
-    # description
-    bot.register_message_handler(on_done, state=S.description, func=keyboards.text_is(texts.BTN_DONE))
-    bot.register_message_handler(on_description_text, state=S.description, content_types=["text"])
-    bot.register_message_handler(on_photo, state=S.description, content_types=["photo"])
-    bot.register_message_handler(on_photo, state=S.description, content_types=["document"],
-                                 func=is_image_document)
-    bot.register_message_handler(on_description_other, state=S.description, content_types=ANY_CONTENT)
-    # a new phone number
-    bot.register_message_handler(on_new_phone_contact, state=S.new_phone, content_types=["contact"])
-    bot.register_message_handler(on_new_phone_text, state=S.new_phone, content_types=["text"])
-    bot.register_message_handler(on_new_phone_other, state=S.new_phone, content_types=ANY_CONTENT)
-    # steps that wait for a button
-    button_steps = [S.category, S.subcategory, S.confirm_phone, S.drop_old_phone]
-    bot.register_message_handler(on_answer_typed, state=button_steps, content_types=["text"])
-    bot.register_message_handler(choose_button, state=button_steps, content_types=ANY_CONTENT)
-    # inline buttons of the current run (others fall through to menu.on_stale_button)
-    bot.register_callback_query_handler(on_category, func=None, state=S.category, button="cat")
-    bot.register_callback_query_handler(on_subcategory, func=None, state=S.subcategory, button="sub")
-    bot.register_callback_query_handler(on_back, func=None, state=S.subcategory, button="back")
-    bot.register_callback_query_handler(on_phone_yes, func=None, state=S.confirm_phone, button="yes")
-    bot.register_callback_query_handler(on_phone_no, func=None, state=S.confirm_phone, button="no")
-    bot.register_callback_query_handler(on_replace, func=None, state=S.drop_old_phone, button="replace")
-    bot.register_callback_query_handler(on_keep, func=None, state=S.drop_old_phone, button="keep")
-    bot.register_callback_query_handler(on_cancel_button, func=None, state=ALL_STATES, button="cancel")
+STARTS = [  # the menu button that begins the dialog, at every step (see bot.handler_table)
+    Step(ANY_STATE, label(texts.BTN_CREATE), begin),
+]
+S = NewRequest
+BUTTON_STEPS = [S.category, S.subcategory, S.confirm_phone, S.drop_old_phone]  # they wait for an inline button
+# The state table above: at each state, the first row whose input matches handles it.
+# (Inline buttons of another run or step match no row here: menu.on_stale_button answers them.)
+STEPS = [
+    #    state             expected input                               handler
+    Step(S.category,       button("cat"),                               on_category),
+    Step(S.subcategory,    button("sub"),                               on_subcategory),
+    Step(S.subcategory,    button("back"),                              on_back),
+    Step(S.description,    label(texts.BTN_DONE),                       on_done),
+    Step(S.description,    TEXT,                                        on_description_text),
+    Step(S.description,    content("photo"),                            on_photo),
+    Step(S.description,    content("document", when=is_image_document), on_photo),
+    Step(S.description,    ANYTHING,                                    on_description_other),
+    Step(S.confirm_phone,  button("yes"),                               on_phone_yes),
+    Step(S.confirm_phone,  button("no"),                                on_phone_no),
+    Step(S.new_phone,      CONTACT,                                     on_new_phone_contact),
+    Step(S.new_phone,      TEXT,                                        on_new_phone_text),
+    Step(S.new_phone,      ANYTHING,                                    on_new_phone_other),
+    Step(S.drop_old_phone, button("replace"),                           on_replace),
+    Step(S.drop_old_phone, button("keep"),                              on_keep),
+    Step(BUTTON_STEPS,     TEXT,                                        on_answer_typed),  # «да»/«нет» typed
+    Step(BUTTON_STEPS,     ANYTHING,                                    choose_button),
+    Step(ALL_STATES,       button("cancel"),                            on_cancel_button),
+]

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
+from app.bot.backoff import Backoff
 from app.bot.sender import FLOOD, PERMANENT, classify, describe, retry_after
 from app.bot.updates import is_stale_connection, is_unavailable
 from app.extensions import db
@@ -88,7 +89,7 @@ class OutboxSender(threading.Thread):
         self.pool = ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="outbox-send")
 
     def run(self) -> None:
-        failed = False
+        failed, backoff = False, Backoff(5.0, factor=1.0, cap=5.0)  # every 5 s: rows wait in the table
         while not self.stop.is_set():
             try:
                 sent = self.run_once()
@@ -98,8 +99,8 @@ class OutboxSender(threading.Thread):
                     failed = True
                     continue
                 failed = True
-                log.error("Outbox: cannot read notifications (%s); retrying in 5 s", describe(exc))
-                self.stop.wait(5)
+                log.error("Outbox: cannot read notifications (%s); retrying in %.0f s", describe(exc), backoff.delay)
+                backoff.wait(self.stop)
                 continue
             if not sent:  # nothing due, or only chats written to a moment ago
                 self.stop.wait(min(self.interval, self.chats_free_in or self.interval))
@@ -179,7 +180,7 @@ class OutboxSender(threading.Thread):
         waits for the database (run_once waits for it too, so nothing is picked twice).
         Only a stopping worker (or an error that waiting cannot cure) gives up.
         """
-        delay, failed = 0.5, False
+        backoff, failed = Backoff(0.5, cap=30.0), False
         while True:
             try:
                 with self.app.app_context():
@@ -196,6 +197,5 @@ class OutboxSender(threading.Thread):
                     return
                 failed = True
                 log.error("Outbox: cannot record notification %s (%s); retrying in %.1f s",
-                          notification_id, describe(exc), delay)
-                self.stop.wait(delay)
-                delay = min(delay * 2, 30.0)
+                          notification_id, describe(exc), backoff.delay)
+                backoff.wait(self.stop)  # stopping meanwhile: one last try all the same

@@ -11,6 +11,8 @@ import requests
 from sqlalchemy.exc import DBAPIError
 from telebot.apihelper import ApiException, ApiHTTPException, ApiTelegramException
 
+from app.bot.backoff import Backoff
+
 log = logging.getLogger(__name__)
 
 RETRY, FLOOD, PERMANENT = "retry", "flood", "permanent"
@@ -63,7 +65,7 @@ def call_with_retries(fn, *args, stop: threading.Event | None = None, attempts: 
     Raises the last error when it is permanent, when attempts run out, or when `stop` is set.
     """
     stop = stop or threading.Event()
-    delay = 0.5
+    backoff = Backoff(0.5, cap=10.0)
     for attempt in range(1, attempts + 1):
         try:
             return fn(*args, **kwargs)
@@ -71,9 +73,8 @@ def call_with_retries(fn, *args, stop: threading.Event | None = None, attempts: 
             kind = classify(exc)
             if kind == PERMANENT or attempt == attempts:
                 raise
-            wait = min(retry_after(exc), max_wait) if kind == FLOOD else delay
+            wait = min(retry_after(exc), max_wait) if kind == FLOOD else backoff.delay
             log.warning("Telegram %s failed (%s); retry %d in %.1fs",
                         getattr(fn, "__name__", "call"), describe(exc), attempt, wait)
-            if stop.wait(wait):
+            if not backoff.wait(stop, wait):
                 raise
-            delay = min(delay * 2, 10.0)

@@ -23,6 +23,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from app.bot import dialog, texts
+from app.bot.backoff import Backoff
 from app.bot.sender import PERMANENT, call_with_retries, classify, describe
 from app.extensions import db
 from app.models import Notification, ProcessedUpdate, utcnow
@@ -91,7 +92,7 @@ class Dispatcher:
 
     def process(self, update) -> None:
         """Handle one update to the end; never raises."""
-        delay, told, failures = 1.0, False, 0
+        backoff, told, failures = Backoff(1.0, cap=30.0), False, 0
         while True:
             try:
                 turn = self._handle(update)
@@ -106,14 +107,13 @@ class Dispatcher:
                                 update.update_id, describe(exc))
                     continue
                 log.error("Database unavailable while handling update %s (%s); retrying in %.0f s",
-                          update.update_id, describe(exc), delay)
+                          update.update_id, describe(exc), backoff.delay)
                 if not told:
                     self._tell(update, texts.DB_UNAVAILABLE)
                     told = True
-                if self.stop.wait(delay):
+                if not backoff.wait(self.stop):
                     log.warning("Shutting down: update %s is left for redelivery", update.update_id)
                     return
-                delay = min(delay * 2, 30.0)
         if told:
             log.warning("Database available again: update %s handled after %d attempts",
                         update.update_id, failures + 1)

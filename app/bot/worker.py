@@ -23,6 +23,7 @@ from sqlalchemy import delete
 from telebot import apihelper, types
 
 from app.bot import photos, transport
+from app.bot.backoff import Backoff
 from app.bot.bot import create_bot
 from app.bot.outbox import OutboxSender
 from app.bot.sender import FLOOD, classify, describe, retry_after
@@ -111,7 +112,7 @@ class Worker:
 
     def _connect(self):
         """getMe until it answers; a wrong token is fatal, a network problem is waited out."""
-        delay = 1.0
+        backoff = Backoff(1.0, cap=30.0)
         while not self.stop.is_set():
             try:
                 me = self.bot.get_me()
@@ -121,13 +122,12 @@ class Worker:
                 if getattr(exc, "error_code", None) == 401:
                     log.error("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized)")
                     return None
-                log.warning("Telegram is not reachable (%s); retrying in %.0f s", describe(exc), delay)
-                self.stop.wait(delay)
-                delay = min(delay * 2, 30.0)
+                log.warning("Telegram is not reachable (%s); retrying in %.0f s", describe(exc), backoff.delay)
+                backoff.wait(self.stop)
         return None
 
     def _poll(self) -> None:
-        delay = 1.0
+        backoff = Backoff(1.0, cap=30.0)
         while not self.stop.is_set():
             try:
                 updates = self.bot.get_updates(
@@ -135,12 +135,11 @@ class Worker:
                     long_polling_timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES,
                 )
                 self.telegram_ok_at = utcnow()
-                delay = 1.0
+                backoff.reset()
             except Exception as exc:  # noqa: BLE001 - network, 5xx, 429, 409: wait and poll again
-                wait_s = retry_after(exc) if classify(exc) == FLOOD else delay
+                wait_s = retry_after(exc) if classify(exc) == FLOOD else backoff.delay
                 log.warning("getUpdates failed (%s); retrying in %.0f s", describe(exc), wait_s)
-                self.stop.wait(wait_s)
-                delay = min(delay * 2, 30.0)
+                backoff.wait(self.stop, wait_s)
                 continue
             if not updates:
                 continue

@@ -4,9 +4,11 @@ Deterministic: the same seed gives the same people, addresses and requests
 (dates are relative to the day it runs). Requests go through the real request
 services, so numbers, history events and status timestamps are what the live
 system would write; their author_chat_id is None, so no Telegram message is
-queued for these invented residents. The name lists are public for other
-generators (e.g. benchmarks).
+queued for these invented residents. The benchmarks build their (much bigger)
+databases from the same pieces: client_rows(), add_categories(), add_executors(),
+CATEGORY_WEIGHTS and DESCRIPTIONS.
 """
+import math
 import random
 import secrets
 from datetime import timedelta
@@ -52,6 +54,7 @@ STREETS = [
     "пр. Кирова", "ул. Некрасова", "ул. Чкалова", "ул. Пушкина",
 ]
 HOUSE_LETTERS = ["", "", "", "", "А", "Б"]
+FLATS_PER_HOUSE = [36, 60, 80, 120]
 
 CATEGORIES = {
     "Сантехника": ["Протечка", "Засор канализации", "Нет горячей воды", "Нет холодной воды",
@@ -63,6 +66,7 @@ CATEGORIES = {
     "Уборка": ["Уборка подъезда", "Вывоз мусора", "Снег и наледь"],
     "Прочее": ["Домофон", "Двери и окна в подъезде", "Другое"],
 }
+CATEGORY_WEIGHTS = [30, 20, 12, 15, 13, 10]  # how often residents ask for each of CATEGORIES
 DESCRIPTIONS = {
     "Протечка": ["Течёт с потолка в ванной, соседи сверху не открывают.",
                  "Капает из-под раковины на кухне, подставили таз.",
@@ -151,11 +155,10 @@ def seed(*, clients: int = 300, requests: int = 400, days: int = 150, rng_seed: 
     """Fill the database (the caller commits); returns what was created."""
     rng = random.Random(rng_seed)
     now = utcnow()
-    client_objs = _clients(rng, clients)
-    categories = _categories()
-    executors = [Executor(full_name=name, position=position, phone=mobile(rng)) for name, position in EXECUTORS]
-    executors[-1].active = False  # someone who left: history keeps him, new requests cannot
-    db.session.add_all(executors)
+    client_objs = [Client(**row) for row in client_rows(rng, clients)]
+    db.session.add_all(client_objs)
+    categories = add_categories()
+    executors = add_executors(rng)
     dispatchers = _dispatchers()
     db.session.flush()
 
@@ -169,25 +172,29 @@ def seed(*, clients: int = 300, requests: int = 400, days: int = 150, rng_seed: 
             "requests": requests}
 
 
-def _clients(rng, count):
-    buildings = [(street, str(number), rng.choice(HOUSE_LETTERS), rng.choice([36, 60, 80, 120]))
-                 for street in STREETS for number in rng.sample(range(1, 121), 2)]
+def client_rows(rng: random.Random, count: int) -> list[dict]:
+    """`count` clients' fields (Client columns): people in the flats of houses on STREETS."""
+    # Two houses a street for a small company; a big one gets more, so that every client still
+    # has a flat (60 is below the mean of FLATS_PER_HOUSE).
+    per_street = max(2, math.ceil(count / (len(STREETS) * 60)))
+    buildings = [(street, str(number), rng.choice(HOUSE_LETTERS), rng.choice(FLATS_PER_HOUSE))
+                 for street in STREETS for number in rng.sample(range(1, max(121, per_street + 1)), per_street)]
     flats = [(b, flat) for b in buildings for flat in range(1, b[3] + 1)]
     # Several accounts in one flat happen (communal flats), but only once the houses are full.
     chosen = rng.sample(flats, count) if count <= len(flats) else [rng.choice(flats) for _ in range(count)]
     accounts = rng.sample(range(100_000_000, 1_000_000_000), count)
-    objs = []
+    rows = []
     for i, (((street, house, letter, _), flat), account) in enumerate(zip(chosen, accounts)):
-        objs.append(Client(
-            account=str(account), full_name=person(rng), city=CITY, street=street, house=house,
-            house_letter=letter, apartment=str(flat), phone=mobile(rng) if rng.random() < 0.9 else "",
-            contract_number=f"Д-{2015 + i % 9}/{i + 1:05d}",
-        ))
-    db.session.add_all(objs)
-    return objs
+        rows.append({
+            "account": str(account), "full_name": person(rng), "city": CITY, "street": street, "house": house,
+            "house_letter": letter, "apartment": str(flat), "phone": mobile(rng) if rng.random() < 0.9 else "",
+            "contract_number": f"Д-{2015 + i % 9}/{i + 1:05d}",
+        })
+    return rows
 
 
-def _categories():
+def add_categories() -> list[Category]:
+    """CATEGORIES with their subcategories, in that order."""
     result = []
     for order, (name, subs) in enumerate(CATEGORIES.items(), start=1):
         category = Category(name=name, sort_order=order)
@@ -195,6 +202,14 @@ def _categories():
         result.append(category)
     db.session.add_all(result)
     return result
+
+
+def add_executors(rng: random.Random) -> list[Executor]:
+    """EXECUTORS; the last has left (history keeps him, new requests cannot)."""
+    executors = [Executor(full_name=name, position=position, phone=mobile(rng)) for name, position in EXECUTORS]
+    executors[-1].active = False
+    db.session.add_all(executors)
+    return executors
 
 
 def _dispatchers():
@@ -231,7 +246,7 @@ def _status_plan(rng, count):
 
 def _request(rng, when, target, now, clients, categories, executors, dispatchers):
     client = rng.choice(clients)
-    category = rng.choices(categories, [30, 20, 12, 15, 13, 10])[0]
+    category = rng.choices(categories, CATEGORY_WEIGHTS)[0]
     sub = rng.choice(category.subcategories)
     by_phone = rng.random() < 0.3
     dispatcher = rng.choice(dispatchers)

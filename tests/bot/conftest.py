@@ -5,24 +5,22 @@ data, the local API, and the worker process; tests create residents with fresh
 Telegram ids, so they never share a dialog.
 """
 import itertools
-import os
 import shutil
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from app import create_app
-from app.bot.local_api import LocalBotApi, Resident
-from app.config import BASE_DIR
 from app.extensions import db
 from app.models import Category, Client, Executor, Subcategory
+from devtools.local_api import LocalBotApi, Resident
+from devtools.worker_process import WorkerProcess
 from tests.conftest import base_config
 
 _user_ids = itertools.count(5_000_001)
-WORKER_START_TIMEOUT = 60
+# Quick polls and notifications, few threads, and a low identification limit to reach in a test.
+WORKER_SETTINGS = {"SECRET_KEY": "test-secret", "BOT_POLL_TIMEOUT": 2, "BOT_THREADS": 4,
+                   "NOTIFY_INTERVAL_MS": 100, "IDENT_MAX_ATTEMPTS": 3}
 CLIENTS = [
     # account, full name, street, house, letter, apartment
     ("100001", "Иванов Иван Иванович", "ул. Ленина", "5", "А", "12"),
@@ -51,72 +49,14 @@ def seed(app) -> None:
         db.session.commit()
 
 
-class WorkerProcess:
-    """`python bot_worker.py` as production runs it, with its log in a file."""
-
-    def __init__(self, env: dict, log_path: Path, api: LocalBotApi):
-        self.env, self.log_path, self.api = env, log_path, api
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([sys.executable, "bot_worker.py"], cwd=BASE_DIR, env=self.env,
-                                     stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        if not self.api.wait_polling(WORKER_START_TIMEOUT):
-            raise AssertionError("the worker did not start polling\n" + self.log_tail())
-
-    def wait_idle(self) -> None:
-        """The worker has fetched everything queued and is long-polling again."""
-        assert self.api.wait_polling(30), "the worker is not polling\n" + self.log_tail()
-
-    def stop(self) -> int:
-        """SIGTERM, as a process manager stops it; returns the exit code."""
-        self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=60)
-        self.proc = None
-        return code
-
-    def kill(self) -> None:
-        self.proc.kill()  # SIGKILL: no cleanup at all
-        self.proc.wait(timeout=30)
-        self.proc = None
-
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def log_tail(self, lines: int = 60) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-        return "worker log:\n" + "\n".join(text.splitlines()[-lines:])
-
-
 class BotWorld:
     def __init__(self, root: Path, database_url: str, **env_overrides):
         self.root = root
         self.storage = root / "storage"
         self.app = create_app(base_config(root, database_url))
         self.api = LocalBotApi().start()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
-        env.update({
-            "DATABASE_URL": database_url,
-            "INSTANCE_PATH": str(root / "instance"),
-            "STORAGE_DIR": str(self.storage),
-            "SECRET_KEY": "test-secret",
-            "TELEGRAM_BOT_TOKEN": self.api.token,
-            "TELEGRAM_API_URL": self.api.url,
-            "BOT_POLL_TIMEOUT": "2",
-            "BOT_THREADS": "4",
-            "NOTIFY_INTERVAL_MS": "100",
-            "IDENT_MAX_ATTEMPTS": "3",
-            "LOG_LEVEL": "INFO",
-            "PYTHONUNBUFFERED": "1",
-        })
-        env.update({k: str(v) for k, v in env_overrides.items()})
-        self.worker = WorkerProcess(env, root / "worker.log", self.api)
+        self.worker = WorkerProcess(self.api, root / "worker.log", database_url, root / "instance", self.storage,
+                                    **{**WORKER_SETTINGS, **env_overrides})
 
     def resident(self, name: str = "Жилец") -> Resident:
         return Resident(self.api, next(_user_ids), name)

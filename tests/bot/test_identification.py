@@ -166,3 +166,21 @@ def test_cancel_and_help_during_identification(bot_world):
     r.send("/cancel")
     r.expect("Действие отменено")
     assert pairs(bot_world, telegram_user_id=r.user_id) == []
+
+
+def test_menu_buttons_work_during_identification(bot_world):
+    """«Создать заявку» and «Мои заявки» mid-identification: a hint, and the same step again."""
+    r = bot_world.resident()
+    r.send("Идентификация")
+    r.expect("Введите номер лицевого счёта")
+    r.send("Создать заявку")
+    r.expect("доступна после идентификации")
+    r.expect("Введите номер лицевого счёта")
+    r.send("100001")
+    r.expect("Лицевой счёт найден")
+    for button in ("Создать заявку", "Мои заявки"):
+        r.send(button)
+        r.expect("доступна после идентификации")
+        r.expect("Отправить мой номер")  # the phone step is asked again
+    r.send(PHONE)
+    r.expect("Готово! Вы привязаны к лицевому счёту № 100001")

@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import select, update
 from telebot import TeleBot, apihelper
 
-from app.bot.local_api import LocalBotApi
 from app.bot.outbox import MAX_ATTEMPTS, OutboxSender, Pacer
 from app.bot.worker import configure_api
 from app.extensions import db
 from app.models import Notification, utcnow
+from devtools.local_api import LocalBotApi
 
 
 @pytest.fixture

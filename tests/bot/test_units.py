@@ -1,4 +1,4 @@
-"""Fast tests of the bot's pure pieces: buttons, error handling, pacing, state storage, the local API."""
+"""Fast tests of the bot's pure pieces: buttons, error handling, retries, pacing, state storage, the local API."""
 import json
 import threading
 
@@ -8,12 +8,13 @@ from telebot.apihelper import ApiTelegramException
 from telebot.types import Message
 
 from app.bot import keyboards, sender, transport
+from app.bot.backoff import Backoff
 from app.bot.identify import contact_phone
-from app.bot.local_api import LocalBotApi, Resident
 from app.bot.outbox import Pacer, backoff_seconds
 from app.bot.storage import DatabaseStateStorage
 from app.extensions import db
 from app.models import Conversation
+from devtools.local_api import LocalBotApi, Resident
 
 
 def telegram_error(code: int, description: str = "x", retry_after: int | None = None):
@@ -95,6 +96,72 @@ def test_call_with_retries_honours_flood_and_stops_on_permanent_errors():
         sender.call_with_retries(lambda: calls.append(1) or (_ for _ in ()).throw(requests.ConnectionError()),
                                  stop=stop)
     assert len(calls) == 1
+
+
+class RecordingStop:
+    """A stop event that records how long each wait was asked to be instead of sleeping."""
+
+    def __init__(self, stop_at_wait: int | None = None):
+        self.waits: list[float] = []
+        self.stop_at_wait = stop_at_wait  # the wait during which "the worker is asked to stop"
+
+    def wait(self, seconds: float) -> bool:
+        self.waits.append(seconds)
+        return len(self.waits) == self.stop_at_wait
+
+    def is_set(self) -> bool:
+        return self.stop_at_wait is not None and len(self.waits) >= self.stop_at_wait
+
+
+def test_backoff_doubles_up_to_its_cap_and_starts_over_after_reset():
+    stop, backoff = RecordingStop(), Backoff(1.0, cap=30.0)
+    assert all(backoff.wait(stop) for _ in range(7))
+    assert stop.waits == [1, 2, 4, 8, 16, 30, 30]
+    backoff.reset()
+    backoff.wait(stop)
+    assert stop.waits[-1] == 1
+
+
+def test_backoff_waits_what_telegram_asks_and_still_lengthens_the_next_delay():
+    stop, backoff = RecordingStop(), Backoff(0.5, cap=10.0)
+    backoff.wait(stop, 7)  # a 429 with retry_after 7
+    backoff.wait(stop)
+    assert stop.waits == [7, 1.0]
+
+
+def test_backoff_with_factor_one_keeps_a_fixed_delay():
+    stop, backoff = RecordingStop(), Backoff(5.0, factor=1.0, cap=5.0)
+    for _ in range(3):
+        backoff.wait(stop)
+    assert stop.waits == [5, 5, 5]
+
+
+def test_backoff_wait_returns_false_when_stopping():
+    stop = threading.Event()
+    stop.set()
+    assert Backoff(60.0).wait(stop) is False  # returns at once: no 60 s sleep
+    recording, backoff = RecordingStop(stop_at_wait=2), Backoff(1.0)
+    assert [backoff.wait(recording), backoff.wait(recording)] == [True, False]
+
+
+def test_call_with_retries_backs_off_and_caps_flood_waits():
+    failures = [requests.ConnectionError("refused")] * 6 + [telegram_error(429, retry_after=120)] * 2
+
+    def flaky():
+        if failures:
+            raise failures.pop(0)
+        return "ok"
+
+    stop = RecordingStop()
+    assert sender.call_with_retries(flaky, stop=stop, attempts=9, max_wait=60.0) == "ok"
+    assert stop.waits == [0.5, 1, 2, 4, 8, 10, 60, 60]  # network: doubling up to 10 s; 429: retry_after, ≤ 60
+
+
+def test_call_with_retries_gives_up_when_stopping():
+    stop = RecordingStop(stop_at_wait=2)
+    with pytest.raises(requests.ConnectionError):
+        sender.call_with_retries(lambda: (_ for _ in ()).throw(requests.ConnectionError()), stop=stop)
+    assert stop.waits == [0.5, 1]
 
 
 class FakeClock:

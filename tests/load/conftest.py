@@ -10,9 +10,9 @@ from waitress.server import create_server
 from werkzeug.security import generate_password_hash
 
 from app import create_app
-from app.bot.local_api import BotMessage, Resident
 from app.extensions import db
 from app.models import Client, StaffUser
+from devtools.local_api import BotMessage, Resident
 from tests.bot.conftest import BotWorld, make_world
 from tests.conftest import base_config
 
@@ -59,9 +59,7 @@ def bad_replies(world: BotWorld, chat_ids) -> list[str]:
 
 
 def log_problems(world: BotWorld) -> list[str]:
-    text = world.worker.log_path.read_text(errors="replace")
-    return [line for line in text.splitlines()
-            if " ERROR " in line or "database is locked" in line or line.startswith("Traceback")]
+    return world.worker.problems("database is locked")
 
 
 class WebServer:

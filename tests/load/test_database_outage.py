@@ -58,7 +58,7 @@ class ProxyCut:
 
 
 def log_has(world, text: str) -> bool:
-    return text in world.worker.log_path.read_text(errors="replace")
+    return text in world.worker.log()
 
 
 def move_status(world, request_id: int) -> str:

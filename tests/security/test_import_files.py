@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Client
-from tests.services.files import ROWS, xlsx
+from devtools.spreadsheets import xlsx
+from tests.services.files import ROWS
 
 SHEET = "xl/worksheets/sheet1.xml"
 FIRST_NAME = "<t>Иванов".encode()

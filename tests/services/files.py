@@ -1,40 +1,13 @@
-"""Client files as people send them: xlsx workbooks and CSV in various encodings."""
+"""Client files for the import tests: a few known rows, and a zip bomb. Builders: devtools.spreadsheets."""
 import functools
 import io
 import zipfile
 
-from openpyxl import Workbook
-
-HEADER = ["ФИО", "Город", "Улица", "Дом", "Литера", "Квартира", "Телефон", "№ договора", "Лицевой счёт"]
 ROWS = [
     ["Иванов Иван Иванович", "Самара", "ул. Ленина", "5", "А", "12", "8 912 345-67-89", "Д-1", "100001"],
     ["Петрова Анна Сергеевна", "Самара", "пр. Мира", "7", "", "3", "+7 (917) 000-11-22", "Д-2", "100002"],
     ["Сидоров Пётр Ильич", "Самара", "ул. Гагарина", "11", "Б", "45", "", "", "100003"],
 ]
-
-
-def xlsx(rows, header=HEADER, title=None) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    if title:
-        sheet.append([title])
-        sheet.append([])
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def csv_bytes(rows, header=HEADER, delimiter=";", encoding="cp1251", bom=False) -> bytes:
-    def cell(value):
-        text = str(value)
-        return f'"{text}"' if delimiter in text or '"' in text else text
-
-    text = "\r\n".join(delimiter.join(cell(v) for v in row) for row in [header, *rows]) + "\r\n"
-    data = text.encode(encoding)
-    return ("\ufeff".encode(encoding) if bom else b"") + data
 
 
 @functools.cache

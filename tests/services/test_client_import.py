@@ -6,7 +6,8 @@ from app.extensions import db
 from app.models import Client
 from app.services import client_import
 from app.services.client_import import ImportFailed, import_clients, read_rows
-from tests.services.files import HEADER, ROWS, csv_bytes, xlsx, zip_bomb
+from devtools.spreadsheets import HEADER, csv_bytes, xlsx
+from tests.services.files import ROWS, zip_bomb
 
 
 def _accounts():

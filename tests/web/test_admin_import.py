@@ -8,7 +8,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Client
 from app.services import client_import
-from tests.services.files import HEADER, ROWS, csv_bytes, xlsx, zip_bomb
+from devtools.spreadsheets import HEADER, csv_bytes, xlsx
+from tests.services.files import ROWS, zip_bomb
 
 URL = "/admin/clients/import"
 

@@ -10,22 +10,21 @@ on the configured database, and plays a resident with what you type:
     !sticker  !voice     send a sticker or a voice message
     !quit                stop (Ctrl+D and Ctrl+C work too)
 
-The worker's log goes to <instance>/bot-sandbox.log.
+The worker's log goes to <instance>/bot-sandbox.log. The command and its options
+are declared in app/cli.py, which imports this module only when the command runs.
 """
-import os
-import signal
-import subprocess
 import sys
 import threading
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import Flask
 from sqlalchemy import func, select
 
-from app.bot.local_api import BotMessage, LocalBotApi, Resident
-from app.config import BASE_DIR
 from app.extensions import db
+from app.models import Category, Client
+from devtools.local_api import BotMessage, LocalBotApi, Resident
+from devtools.worker_process import NotPolling, WorkerProcess
 
 SHARE_PHONE_PREFIX = "📱"
 
@@ -76,19 +75,7 @@ class Chat:
             self.seen.wait_for(lambda: False, 0.3)  # a reply is often two messages
 
 
-def _worker_env(app, api: LocalBotApi) -> dict:
-    env = dict(os.environ)
-    env.update({
-        "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.url,
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "INSTANCE_PATH": app.instance_path,
-        "STORAGE_DIR": app.config["STORAGE_DIR"], "BOT_POLL_TIMEOUT": "5", "PYTHONUNBUFFERED": "1",
-    })
-    return env
-
-
 def _hint() -> str:
-    from app.models import Category, Client
-
     clients = db.session.execute(select(func.count()).select_from(Client)).scalar_one()
     categories = db.session.execute(select(func.count()).select_from(Category).where(Category.active)).scalar_one()
     if not clients or not categories:
@@ -97,24 +84,20 @@ def _hint() -> str:
     return f"Для идентификации подойдёт, например, ЛС {account} (клиентов в базе: {clients})."
 
 
-@click.command("bot-sandbox")
-@click.option("--user-id", default=100000001, show_default=True, help="Your Telegram user id in the sandbox.")
-@click.option("--name", default="Жилец", show_default=True, help="Your first name in Telegram.")
-@click.option("--phone", default="+79001234567", show_default=True, help="The number !contact shares.")
-def bot_sandbox(user_id: int, name: str, phone: str) -> None:
-    """Chat with the bot in this terminal through a local Bot API server (no token needed)."""
-    app = current_app._get_current_object()
+def run(app: Flask, user_id: int, name: str, phone: str) -> None:
+    """Chat with the bot in this terminal as Telegram user `user_id` until !quit or end of input."""
     out = click.echo
     log_path = Path(app.instance_path) / "bot-sandbox.log"
     api = LocalBotApi().start()
-    with open(log_path, "ab") as log:
-        worker = subprocess.Popen([sys.executable, str(BASE_DIR / "bot_worker.py")], cwd=BASE_DIR,
-                                  env=_worker_env(app, api), stdout=log, stderr=subprocess.STDOUT)
+    worker = WorkerProcess(api, log_path, app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path,
+                           app.config["STORAGE_DIR"], BOT_POLL_TIMEOUT=5)
     stop = threading.Event()
     try:
         out("Запускаю бота…")
-        if not api.wait_polling(60):
-            raise click.ClickException(f"Бот не запустился, см. {log_path}")
+        try:
+            worker.start()
+        except NotPolling:
+            raise click.ClickException(f"Бот не запустился, см. {log_path}") from None
         out(f"Песочница бота: вы — {name} (Telegram id {user_id}). {_hint()}")
         out("Пишите сообщения; #N — нажать кнопку N; !contact, !photo ФАЙЛ, !sticker, !voice; !quit — выход.")
         resident = Resident(api, user_id, name)
@@ -123,12 +106,8 @@ def bot_sandbox(user_id: int, name: str, phone: str) -> None:
         _repl(chat, resident, phone)
     finally:
         stop.set()
-        if worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+        if worker.running:
+            worker.stop(timeout=30)
         api.stop()
         out("Песочница остановлена.")
 
