@@ -103,6 +103,7 @@ class OutboxSender(threading.Thread):
         self.wakeup = threading.Event()
         self.storage = Path(app.config["STORAGE_DIR"]).resolve()
         self.file_ids: dict[str, str] = {}  # photo path -> Telegram's file id, once uploaded
+        self.upload_lock = threading.Lock()
 
     def wake(self) -> None:
         """Rows were just committed (a bot reply): look now rather than at the next interval."""
@@ -188,10 +189,17 @@ class OutboxSender(threading.Thread):
         markup = row.buttons or None  # Bot API JSON: telebot passes a string as it is
         if not row.photo:
             return self.bot.send_message(row.chat_id, row.text[:TELEGRAM_TEXT_MAX], reply_markup=markup)
-        photo = self.file_ids.get(row.photo) or self._photo_bytes(row.photo)
-        message = self.bot.send_photo(row.chat_id, photo, caption=row.text or None, reply_markup=markup)
-        if message.photo:
-            self.file_ids[row.photo] = message.photo[-1].file_id
+        if row.photo in self.file_ids:
+            return self.bot.send_photo(row.chat_id, self.file_ids[row.photo], caption=row.text or None,
+                                       reply_markup=markup)
+        with self.upload_lock:  # the first send uploads the file; sends beside it wait for its file id
+            if row.photo in self.file_ids:
+                photo = self.file_ids[row.photo]
+            else:
+                photo = self._photo_bytes(row.photo)
+            message = self.bot.send_photo(row.chat_id, photo, caption=row.text or None, reply_markup=markup)
+            if message.photo:
+                self.file_ids[row.photo] = message.photo[-1].file_id
         return message
 
     def _photo_bytes(self, relative: str) -> bytes:

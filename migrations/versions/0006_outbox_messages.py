@@ -8,30 +8,31 @@ not delivered (the resident blocked the bot, the chat is gone); the Telegram
 message id is kept. New columns only (SQLite ADD COLUMN): `requests` is untouched.
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0004
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-COLUMNS = [
-    sa.Column("kind", sa.String(length=24), nullable=False, server_default="status"),
-    sa.Column("priority", sa.SmallInteger(), nullable=False, server_default="0"),
-    sa.Column("photo", sa.String(length=512), nullable=False, server_default=""),
-    sa.Column("buttons", sa.Text(), nullable=False, server_default=""),
-    sa.Column("failure", sa.String(length=16), nullable=False, server_default=""),
-    sa.Column("telegram_message_id", sa.BigInteger(), nullable=True),
-]
+def columns():
+    return [
+        sa.Column("kind", sa.String(length=24), nullable=False, server_default="status"),
+        sa.Column("priority", sa.SmallInteger(), nullable=False, server_default="0"),
+        sa.Column("photo", sa.String(length=512), nullable=False, server_default=""),
+        sa.Column("buttons", sa.Text(), nullable=False, server_default=""),
+        sa.Column("failure", sa.String(length=16), nullable=False, server_default=""),
+        sa.Column("telegram_message_id", sa.BigInteger(), nullable=True),
+    ]
 
 
 def upgrade():
     with op.batch_alter_table("notifications", schema=None) as batch_op:
-        for column in COLUMNS:
-            batch_op.add_column(column.copy())
+        for column in columns():
+            batch_op.add_column(column)
         batch_op.drop_index("ix_notifications_status_next")
         batch_op.create_index("ix_notifications_status_priority", ["status", "priority", "id"], unique=False)
         batch_op.create_index("ix_notifications_chat_status", ["chat_id", "status", "priority", "id"],
@@ -48,5 +49,5 @@ def downgrade():
         batch_op.drop_index("ix_notifications_chat_status")
         batch_op.drop_index("ix_notifications_status_priority")
         batch_op.create_index("ix_notifications_status_next", ["status", "next_attempt_at"], unique=False)
-        for column in reversed(COLUMNS):
+        for column in reversed(columns()):
             batch_op.drop_column(column.name)
