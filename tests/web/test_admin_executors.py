@@ -35,7 +35,7 @@ def test_search_and_filter(admin, ctx, query, expected):
     other.phone, other.active = "+79120001122", False
     db.session.commit()
     args = query if "=" in query else f"q={query}"
-    html = admin.text(f"/admin/executors?{args}", headers=HTMX)
+    html = admin.page(f"/admin/executors?{args}", headers=HTMX)
     assert {n for n in ("Петров Пётр", "Сидоров Иван") if n in html} == expected
 
 
@@ -77,7 +77,7 @@ def test_switch_off_and_on(operator, ctx):
     operator.post(f"/admin/executors/{executor.id}/toggle")
     db.session.expire_all()
     assert executor.active is False
-    assert "на новые заявки его не назначить" in operator.text("/admin/executors")
+    assert "на новые заявки его не назначить" in operator.page("/admin/executors")
     operator.post(f"/admin/executors/{executor.id}/toggle")
     db.session.expire_all()
     assert executor.active is True
@@ -90,14 +90,14 @@ def test_executor_on_requests_cannot_be_deleted(admin, ctx):
     db.session.commit()
     response = admin.post(f"/admin/executors/{executor.id}/delete")
     assert response.headers["Location"] == f"/admin/executors/{executor.id}"
-    html = admin.text(f"/admin/executors/{executor.id}")
+    html = admin.page(f"/admin/executors/{executor.id}")
     assert "нельзя удалить: он указан в заявках (1)" in html and "Отключите его" in html
     assert _names() == ["Петров Пётр"]
 
 
 def test_unused_executor_is_deleted_by_admin_only(admin, operator, ctx):
     executor = ctx.executor()
-    html = admin.text(f"/admin/executors/{executor.id}")
+    html = admin.page(f"/admin/executors/{executor.id}")
     assert 'hx-confirm="Удалить исполнителя «Петров Пётр»?"' in html
     response = admin.post(f"/admin/executors/{executor.id}/delete", headers=HTMX)
     assert response.status_code == 204 and response.headers["HX-Redirect"] == "/admin/executors"
@@ -106,7 +106,7 @@ def test_unused_executor_is_deleted_by_admin_only(admin, operator, ctx):
 
 def test_operator_cannot_delete(operator, ctx):
     executor = ctx.executor()
-    assert "Удалить" not in operator.text(f"/admin/executors/{executor.id}")
+    assert "Удалить" not in operator.page(f"/admin/executors/{executor.id}")
     assert operator.post(f"/admin/executors/{executor.id}/delete").status_code == 403
     assert _names() == ["Петров Пётр"]
 
