@@ -6,20 +6,24 @@ from app.extensions import db
 from app.models import Category, Subcategory
 
 HTMX = {"HX-Request": "true"}
+HISTORY_RESTORE = {**HTMX, "HX-History-Restore-Request": "true"}
 
 
 def _category(name):
     return db.session.execute(select(Category).where(Category.name == name)).scalar_one_or_none()
 
 
-@pytest.mark.parametrize("headers,full", [({}, True), (HTMX, False)])
+@pytest.mark.parametrize("headers,full", [({}, True), (HTMX, False), (HISTORY_RESTORE, True)])
 def test_list_page_or_fragment(admin, ctx, headers, full):
+    """htmx swaps only the results (rows and pager) into the page; Back restores the whole page."""
     ctx.category("Сантехника")
     response = admin.get("/admin/categories", headers=headers)
     html = response.get_data(as_text=True)
     assert "Сантехника" in html
+    assert "Найдено: 1" in html
     assert ("<html" in html) is full
-    assert "HX-Request" in response.headers["Vary"]
+    assert ('role="search"' in html) is full  # the search form stays while its results change
+    assert ('id="results"' in html) is full  # the fragment goes inside that element
 
 
 @pytest.mark.parametrize("query,expected", [

@@ -7,6 +7,7 @@ from app.models import Executor
 from app.services import requests as request_service
 
 HTMX = {"HX-Request": "true"}
+HISTORY_RESTORE = {**HTMX, "HX-History-Restore-Request": "true"}
 GOOD = {"full_name": "Кузнецов Виктор Петрович", "position": "Сантехник", "phone": "8 (912) 000-11-22",
         "active": "y"}
 
@@ -15,14 +16,17 @@ def _names():
     return db.session.execute(select(Executor.full_name).order_by(Executor.id)).scalars().all()
 
 
-@pytest.mark.parametrize("headers,full", [({}, True), (HTMX, False)])
+@pytest.mark.parametrize("headers,full", [({}, True), (HTMX, False), (HISTORY_RESTORE, True)])
 def test_list_page_or_fragment(operator, ctx, headers, full):
+    """htmx swaps only the results (rows and pager) into the page; Back restores the whole page."""
     ctx.executor()
     response = operator.get("/admin/executors", headers=headers)
     html = response.get_data(as_text=True)
     assert "Петров Пётр" in html and "Сантехник" in html
+    assert "Найдено: 1" in html
     assert ("<html" in html) is full
-    assert "HX-Request" in response.headers["Vary"]
+    assert ('role="search"' in html) is full  # the search form stays while its results change
+    assert ('id="results"' in html) is full  # the fragment goes inside that element
 
 
 @pytest.mark.parametrize("query,expected", [
