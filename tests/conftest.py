@@ -117,8 +117,10 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
-    app = create_app(base_config(tmp_path, database_url))
+def app(request, database_url, tmp_path):
+    """The app on the test's database; `@pytest.mark.app_config(NAME=value)` adds settings."""
+    marker = request.node.get_closest_marker("app_config")
+    app = create_app({**base_config(tmp_path, database_url), **(marker.kwargs if marker else {})})
     with app.app_context():
         db.session.add(_staff("admin", ADMIN_PASSWORD, "admin", "Анна Администратор"))
         db.session.add(_staff("operator", OPERATOR_PASSWORD, "operator", "Олег Оператор"))
