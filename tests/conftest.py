@@ -216,6 +216,13 @@ class StaffClient:
         assert response.status_code == 200, (url, response.status_code)
         return response.get_data(as_text=True)
 
+    def is_signed_in(self) -> bool:
+        return self.get("/").status_code == 200
+
+    def close(self) -> None:
+        """Drop the session cookie, as closing the browser does: only a remember-me cookie is left."""
+        self.client.delete_cookie(self.app.config["SESSION_COOKIE_NAME"])
+
 
 @pytest.fixture
 def browser(app):

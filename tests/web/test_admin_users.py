@@ -55,6 +55,7 @@ def test_create_user_with_hashed_password_who_can_log_in(app, admin):
 
 @pytest.mark.parametrize("changes,message", [
     ({"password": "short", "password2": "short"}, "не короче 8 символов"),
+    ({"password": "aaaa1111", "password2": "aaaa1111"}, "Пароль слишком простой"),  # the profile page's rule too
     ({"password": "", "password2": ""}, "Укажите пароль"),
     ({"password2": "different-1"}, "Пароли не совпадают"),
     ({"login": "OPERATOR"}, "Такой логин уже есть"),
