@@ -29,7 +29,7 @@ def load_user(session_id: str):
     account, or one whose password changed (a new token), loses its open sessions at once."""
     try:
         user = db.session.get(StaffUser, int(session_id.split(":", 1)[0]))
-    except (AttributeError, ValueError):
+    except ValueError:
         return None
     if user is None or not user.active or not hmac.compare_digest(user.get_id().encode(), session_id.encode()):
         return None

@@ -49,8 +49,7 @@ def test_create_user_with_hashed_password_who_can_log_in(app, admin):
     user = _user("dispatcher2")
     assert user.role == "operator" and user.active
     assert "long-enough-1" not in user.password_hash and user.check_password("long-enough-1")
-    with app.app_context():
-        assert StaffClient(app).login("dispatcher2", "long-enough-1").status_code == 302
+    assert StaffClient(app).login("dispatcher2", "long-enough-1").status_code == 302
 
 
 @pytest.mark.parametrize("changes,message", [

@@ -83,6 +83,7 @@ def test_x_forwarded_for_is_ignored_without_trusted_proxies(app):
 
 @pytest.mark.sqlite_only
 def test_a_mistyped_trusted_proxy_stops_the_app_with_the_settings_name(tmp_path):
-    config = {**base_config(tmp_path, f"sqlite:///{tmp_path / 'app.db'}"), "TRUSTED_PROXIES": "10.0.0.1, 10.0.0.300"}
+    config = base_config(tmp_path, f"sqlite:///{tmp_path / 'app.db'}")
+    config["TRUSTED_PROXIES"] = "10.0.0.1, 10.0.0.300"
     with pytest.raises(ValueError, match="TRUSTED_PROXIES: '10.0.0.300' is not an IP address or network"):
         create_app(config)
