@@ -131,8 +131,8 @@ def test_open_requests_count_as_the_journal_counts_them(operator, ctx):
         for status in later[:moves]:
             request_service.change_status(request, status, admin)
     db.session.commit()
-    html = operator.text("/admin/executors")
+    html = operator.page("/admin/executors")
     link = f'<a href="/?executor={executor.id}&amp;status=open">3</a>'
     assert link in html
-    journal = operator.text(f"/?executor={executor.id}&status=open")
+    journal = operator.page(f"/?executor={executor.id}&status=open")
     assert "Найдено: <b>3</b>" in journal
