@@ -9,6 +9,7 @@ from flask import Flask
 from app.config import BASE_DIR, Config
 from app.database import configure_engine
 from app.extensions import csrf, db, login, migrate
+from app.proxy import TrustedProxyFix, trusted_networks
 from app.timezone import zone
 
 
@@ -26,6 +27,9 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(app)
+    proxies = trusted_networks(app.config["TRUSTED_PROXIES"])
+    if proxies:
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, proxies)
 
     db.init_app(app)
     from app.journal.search import include_in_autogenerate

@@ -44,9 +44,15 @@ class Config:
         self.BOT_HEARTBEAT_SECONDS = _int("BOT_HEARTBEAT_SECONDS", 30)
         self.NOTIFY_RATE = _int("NOTIFY_RATE", 25)
         self.NOTIFY_INTERVAL_MS = _int("NOTIFY_INTERVAL_MS", 1000)
-        # Web login throttle: per login name and per client address.
+        # Web login throttle, failed attempts per window: per (login, address) pair, so one person's
+        # typos lock out only themselves; much higher per address and per login name, so neither
+        # one address trying many logins nor many addresses trying one login go unchecked.
         self.LOGIN_MAX_ATTEMPTS = _int("LOGIN_MAX_ATTEMPTS", 5)
+        self.LOGIN_MAX_ATTEMPTS_PER_ADDRESS = _int("LOGIN_MAX_ATTEMPTS_PER_ADDRESS", 50)
+        self.LOGIN_MAX_ATTEMPTS_PER_LOGIN = _int("LOGIN_MAX_ATTEMPTS_PER_LOGIN", 20)
         self.LOGIN_WINDOW_SECONDS = _int("LOGIN_WINDOW_SECONDS", 15 * 60)
+        # Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed.
+        self.TRUSTED_PROXIES = os.environ.get("TRUSTED_PROXIES", "")
         self.MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

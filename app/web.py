@@ -1,4 +1,6 @@
 """App-wide web behaviour: the login wall, security headers, errors, template helpers."""
+import hmac
+
 from flask import Flask, abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -23,13 +25,16 @@ CSP = (
 
 
 @login.user_loader
-def load_user(user_id: str):
-    """A deactivated account loses its open sessions at once, not at its next login."""
+def load_user(session_id: str):
+    """The session or remember-me cookie holds StaffUser.get_id(): "<id>:<session token>". A deactivated
+    account, or one whose password changed (a new token), loses its open sessions at once."""
     try:
-        user = db.session.get(StaffUser, int(user_id))
-    except (TypeError, ValueError):
+        user = db.session.get(StaffUser, int(session_id.split(":", 1)[0]))
+    except ValueError:
         return None
-    return user if user is not None and user.active else None
+    if user is None or not user.active or not hmac.compare_digest(user.get_id().encode(), session_id.encode()):
+        return None
+    return user
 
 
 class IdConverter(IntegerConverter):

@@ -234,9 +234,9 @@ def measure_pages(db_path: Path, repeat: int) -> None:
     app = make_app(db_path)
     client = app.test_client()
     with app.app_context():
-        user_id = db.session.query(StaffUser.id).filter_by(login="bench").scalar()
+        session_id = db.session.query(StaffUser).filter_by(login="bench").one().get_id()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = session_id
         session["_fresh"] = True
     raw = raw_connection(db_path)
     category = raw.execute("SELECT category_id FROM requests GROUP BY 1 ORDER BY count(*) DESC").fetchone()[0]

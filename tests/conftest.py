@@ -7,15 +7,17 @@ The schema is built by the real Alembic migrations, once per backend.
 import contextlib
 import functools
 import os
-import re
 import shutil
 import uuid
 
 import pytest
+from flask.ctx import RequestContext
 from flask_migrate import upgrade
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 from werkzeug.security import generate_password_hash
+from werkzeug.test import create_environ
 
 from app import create_app
 from app.config import normalise_database_url
@@ -115,8 +117,10 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
-    app = create_app(base_config(tmp_path, database_url))
+def app(request, database_url, tmp_path):
+    """The app on the test's database; `@pytest.mark.app_config(NAME=value)` adds settings."""
+    marker = request.node.get_closest_marker("app_config")
+    app = create_app({**base_config(tmp_path, database_url), **(marker.kwargs if marker else {})})
     with app.app_context():
         db.session.add(_staff("admin", ADMIN_PASSWORD, "admin", "Анна Администратор"))
         db.session.add(_staff("operator", OPERATOR_PASSWORD, "operator", "Олег Оператор"))
@@ -156,38 +160,92 @@ def ctx(app):
         yield factories
 
 
-class AuthActions:
-    def __init__(self, client):
-        self._client = client
+PASSWORDS = {"admin": ADMIN_PASSWORD, "operator": OPERATOR_PASSWORD}
 
-    def login(self, login="admin", password=None):
-        password = password or {"admin": ADMIN_PASSWORD, "operator": OPERATOR_PASSWORD}[login]
-        self._client.get("/login")
-        return self._client.post("/login", data={
-            "login": login, "password": password, "csrf_token": csrf_token(self._client),
-        })
+
+class StaffClient:
+    """One browser of a staff member: `login` and `logout` go through the real forms, `post` sends the
+    session's CSRF token as the pages' forms do (use `client` directly to post without one).
+
+    Each request runs in its own app context, as in production: otherwise the test's context (the
+    `ctx` fixture) would share `g`, the signed-in user and the session across requests and hide bugs.
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self.client = app.test_client()
+
+    @classmethod
+    def signed_in(cls, app, login: str, password: str | None = None, remember: bool = False):
+        browser = cls(app)
+        response = browser.login(login, password, remember)
+        assert response.status_code == 302, f"{login} could not sign in"
+        return browser
+
+    def login(self, login="admin", password=None, remember=False, **kwargs):
+        data = {"login": login, "password": password or PASSWORDS[login]}
+        if remember:
+            data["remember"] = "y"
+        return self.post("/login", data, **kwargs)
 
     def logout(self):
-        return self._client.post("/logout", data={"csrf_token": csrf_token(self._client)})
+        return self.post("/logout")
 
+    def csrf_token(self) -> str:
+        """The CSRF token of this browser's session (made now if it has none), as its forms carry it.
+        Its own app context: Flask-WTF caches the token in `g`, which the test's context would share."""
+        with self.app.app_context(), self.client.session_transaction() as session:
+            with RequestContext(self.app, create_environ(), session=session):
+                return generate_csrf()
 
-def csrf_token(client) -> str:
-    """The CSRF token of the client's session, as a real form would carry it."""
-    page = client.get("/login" if not _logged_in(client) else "/").get_data(as_text=True)
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or \
-        re.search(r'"X-CSRFToken": "([^"]+)"', page)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
+    def open(self, *args, **kwargs):
+        with self.app.app_context():
+            return self.client.open(*args, **kwargs)
 
+    def get(self, url, **kwargs):
+        return self.open(url, method="GET", **kwargs)
 
-def _logged_in(client) -> bool:
-    with client.session_transaction() as sess:
-        return "_user_id" in sess
+    def post(self, url, data=None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        return self.open(url, method="POST", data=data, **kwargs)
+
+    def page(self, url, **kwargs) -> str:
+        """The HTML of a page that must answer 200."""
+        response = self.get(url, **kwargs)
+        assert response.status_code == 200, (url, response.status_code)
+        return response.get_data(as_text=True)
+
+    def is_signed_in(self) -> bool:
+        return self.get("/").status_code == 200
+
+    def close(self) -> None:
+        """Drop the session cookie, as closing the browser does: only a remember-me cookie is left."""
+        self.client.delete_cookie(self.app.config["SESSION_COOKIE_NAME"])
 
 
 @pytest.fixture
-def auth(client):
-    return AuthActions(client)
+def browser(app):
+    """A browser nobody has signed in with yet."""
+    return StaffClient(app)
+
+
+@pytest.fixture
+def staff_client(app):
+    """`staff_client("operator", remember=True)`: a new browser signed in as that user (one per call)."""
+    return functools.partial(StaffClient.signed_in, app)
+
+
+@pytest.fixture
+def admin(staff_client, ctx):
+    """Signed in as the administrator; the test itself holds an app context (`ctx`)."""
+    return staff_client("admin")
+
+
+@pytest.fixture
+def operator(staff_client, ctx):
+    """Signed in as the operator (dispatcher); the test itself holds an app context (`ctx`)."""
+    return staff_client("operator")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

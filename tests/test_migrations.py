@@ -6,13 +6,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, make_url, select, text
+from sqlalchemy import create_engine, func, inspect, make_url, select, text
 
 from app import create_app
 from app.config import BASE_DIR, normalise_database_url
 from app.extensions import db
 from app.journal.search import include_in_autogenerate, text_contains
-from app.models import Request
+from app.models import Request, StaffUser, utcnow
 from tests import factories
 from tests.conftest import BACKENDS, PG_URL, base_config, private_postgres_database
 
@@ -112,3 +112,27 @@ def test_migration_without_pg_trgm_privilege_succeeds_unindexed(tmp_path, capsys
         server.dispose()
     # Alembic's logging configuration (migrations/alembic.ini) writes warnings to stderr.
     assert "WARNI [alembic.runtime.migration] pg_trgm could not be created" in capsys.readouterr().err
+
+
+def test_session_token_migration_fills_existing_users_and_goes_down_and_up(empty_database, tmp_path):
+    app = create_app(base_config(tmp_path, empty_database))
+    with app.app_context():
+        upgrade(revision="0004")
+        with db.engine.begin() as conn:  # users from before the token existed
+            conn.execute(text(
+                "INSERT INTO staff_users (login, full_name, password_hash, role, active, created_at) "
+                "VALUES ('anna', '', 'x', 'admin', true, :now), ('oleg', '', 'x', 'operator', true, :now)"
+            ), {"now": utcnow()})
+        upgrade()
+        tokens = db.session.execute(select(StaffUser.login, StaffUser.session_token)).all()
+        assert len(tokens) == 2 and all(len(token) == 32 for _, token in tokens)
+        assert tokens[0].session_token != tokens[1].session_token
+        db.session.remove()
+
+        downgrade(revision="0004")
+        with db.engine.connect() as conn:
+            assert "session_token" not in {c["name"] for c in inspect(conn).get_columns("staff_users")}
+        upgrade()
+        assert db.session.execute(select(func.count()).where(StaffUser.session_token.is_not(None))).scalar() == 2
+        db.session.remove()
+        db.engine.dispose()

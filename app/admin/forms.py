@@ -1,18 +1,17 @@
 """Forms of the reference-data pages (Russian labels and messages)."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.meta import DefaultMeta
 from wtforms.validators import (
-    DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError,
+    DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError,
 )
 
+from app.auth.passwords import confirmation_field, new_password_field
 from app.models.staff import ROLE_CHOICES
 from app.services.clients import FIELDS, InvalidAccount, max_length, normalise_account
 from app.services.phones import InvalidPhone, normalise_phone
-
-MIN_PASSWORD_LENGTH = 8
 
 
 class Form(FlaskForm):
@@ -128,13 +127,8 @@ class StaffUserForm(Form):
                             validators=[_required("ФИО"), Length(max=200, message="Не длиннее 200 символов.")])
     role = SelectField("Роль", choices=[SelectChoice(value, label) for value, label in ROLE_CHOICES])
     active = BooleanField("Активен (может входить)", default=True)
-    password = PasswordField("Пароль", validators=[
-        Length(min=MIN_PASSWORD_LENGTH, max=200,
-               message=f"Пароль — не короче {MIN_PASSWORD_LENGTH} символов."),
-    ], render_kw={"autocomplete": "new-password"})
-    password2 = PasswordField("Пароль ещё раз", validators=[
-        EqualTo("password", message="Пароли не совпадают."),
-    ], render_kw={"autocomplete": "new-password"})
+    password = new_password_field("Пароль")
+    password2 = confirmation_field("Пароль ещё раз")
 
     def __init__(self, *args, new_user: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -142,7 +136,7 @@ class StaffUserForm(Form):
             self.password.validators = [_required("пароль"), *self.password.validators]
         else:
             self.password.validators = [Optional(), *self.password.validators]
-            self.password.description = "Оставьте пустым, чтобы не менять."
+            self.password.description = f"Оставьте пустым, чтобы не менять. {self.password.description}"
 
 
 class ImportForm(Form):

@@ -8,6 +8,7 @@ from app.admin import bp
 from app.admin.common import admin_required, done, paginate, render_list, search_term
 from app.database import contains_ci
 from app.admin.forms import StaffUserForm
+from app.auth.sessions import keep_signed_in
 from app.extensions import db
 from app.models import Request, RequestEvent, StaffUser
 from app.models.staff import ROLE_ADMIN, ROLE_CHOICES
@@ -73,6 +74,8 @@ def _apply(form: StaffUserForm, user: StaffUser) -> bool:
         db.session.rollback()
         form.login.errors.append("Такой логин уже есть.")
         return False
+    if form.password.data and user.id == current_user.id:
+        keep_signed_in(user)  # their other sessions end, this one stays
     return True
 
 

@@ -1,4 +1,5 @@
 import json
+import secrets
 
 from flask_login import UserMixin
 from sqlalchemy import String, Text
@@ -13,6 +14,10 @@ ROLE_OPERATOR = "operator"
 ROLE_CHOICES = [(ROLE_ADMIN, "Администратор"), (ROLE_OPERATOR, "Оператор (диспетчер)")]
 
 
+def new_session_token() -> str:
+    return secrets.token_hex(16)
+
+
 class StaffUser(UserMixin, db.Model):
     __tablename__ = "staff_users"
 
@@ -24,13 +29,21 @@ class StaffUser(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Journal columns this user chose to see (JSON list of column keys); NULL = defaults.
     journal_columns: Mapped[str | None] = mapped_column(Text)
+    # Part of every session and remember-me cookie (get_id); a new one signs all of them out.
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
 
     def set_password(self, password: str) -> None:
+        """A new password also ends every open session and remember-me cookie of the user."""
         self.password_hash = generate_password_hash(password)
+        self.session_token = new_session_token()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember-me cookie (web.load_user checks it)."""
+        return f"{self.id}:{self.session_token}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

@@ -19,7 +19,7 @@ def test_defaults(staff, journal):
     assert re.search(r'value="city"\s*>', page)  # offered, unchecked
 
 
-def test_choice_is_saved_per_user_and_survives_a_new_login(app, client, auth, staff, journal):
+def test_choice_is_saved_per_user_and_survives_a_new_login(app, staff, journal):
     response = staff.post("/journal/columns", data={
         "columns": ["status", "client", "letter", "bogus"], "query": "status=new&page=2"})
     assert response.status_code == 303
@@ -29,12 +29,12 @@ def test_choice_is_saved_per_user_and_survives_a_new_login(app, client, auth, st
         assert factories.staff("operator").get_journal_columns() == ["number", "status", "client", "letter"]
         assert factories.staff("admin").get_journal_columns() is None  # other users keep theirs
 
-    auth.logout()
-    auth.login("operator")
-    assert titles(client.get("/").get_data(as_text=True)) == ["Номер", "Статус", "ФИО клиента", "Литера"]
-    auth.logout()
-    auth.login("admin")
-    assert len(titles(client.get("/").get_data(as_text=True))) == 13
+    staff.logout()
+    staff.login("operator")
+    assert titles(staff.page("/")) == ["Номер", "Статус", "ФИО клиента", "Литера"]
+    staff.logout()
+    staff.login("admin")
+    assert len(titles(staff.page("/"))) == 13
 
 
 def test_reset_to_defaults(app, staff, journal):
@@ -66,9 +66,8 @@ def test_the_return_address_stays_on_the_journal(staff, journal, query, location
     assert response.headers["Location"] == location
 
 
-def test_saving_needs_csrf(client, auth, journal):
-    auth.login("operator")
-    assert client.post("/journal/columns", data={"columns": ["status"]}).status_code == 400
+def test_saving_needs_csrf(staff, journal):
+    assert staff.client.post("/journal/columns", data={"columns": ["status"]}).status_code == 400
 
 
 def test_unreadable_saved_value_falls_back_to_defaults(app, staff, journal):

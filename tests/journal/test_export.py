@@ -120,18 +120,15 @@ def test_empty_result_still_exports_a_header(staff, journal):
     assert sheet.max_row == 1 and sheet.cell(1, 1).value == "Номер"
 
 
-def test_jobs_belong_to_their_user(app, client, auth, journal):
-    from tests.journal.conftest import Staff
-
-    auth.login("operator")
-    job_id = run_export(Staff(client))
-    assert client.get(f"/journal/export/{job_id}/file").status_code == 200
-    auth.logout()
-    auth.login("admin")
-    assert client.get(f"/journal/export/{job_id}").status_code == 404
-    assert client.get(f"/journal/export/{job_id}/file").status_code == 404
-    auth.logout()
-    assert client.get(f"/journal/export/{job_id}/file").status_code == 302  # to the login page
+def test_jobs_belong_to_their_user(staff, journal):
+    job_id = run_export(staff)
+    assert staff.get(f"/journal/export/{job_id}/file").status_code == 200
+    staff.logout()
+    staff.login("admin")
+    assert staff.get(f"/journal/export/{job_id}").status_code == 404
+    assert staff.get(f"/journal/export/{job_id}/file").status_code == 404
+    staff.logout()
+    assert staff.get(f"/journal/export/{job_id}/file").status_code == 302  # to the login page
 
 
 @pytest.mark.parametrize("job_id", ["..%2F..%2Fsecret_key", "x" * 16, "short", "a" * 200])
@@ -140,9 +137,8 @@ def test_unknown_or_malformed_job_ids_are_404(staff, journal, job_id):
     assert staff.get(f"/journal/export/{job_id}/file").status_code == 404
 
 
-def test_export_needs_csrf(client, auth, journal):
-    auth.login("operator")
-    assert client.post("/journal/export", data={}).status_code == 400
+def test_export_needs_csrf(staff, journal):
+    assert staff.client.post("/journal/export", data={}).status_code == 400
 
 
 def test_too_many_rows_for_a_sheet_is_refused_with_a_message(staff, journal, monkeypatch):

@@ -150,9 +150,8 @@ def test_comments(app, staff, filed):
 
 
 @pytest.mark.parametrize("path", ["status", "executor", "comment"])
-def test_actions_need_csrf(client, auth, filed, path):
-    auth.login("operator")
-    response = client.post(f"/requests/{filed}/{path}", data={"status": "closed", "text": "x"})
+def test_actions_need_csrf(staff, filed, path):
+    response = staff.client.post(f"/requests/{filed}/{path}", data={"status": "closed", "text": "x"})
     assert response.status_code == 400 and "Форма устарела" in response.get_data(as_text=True)
 
 

@@ -1,4 +1,4 @@
-"""Fixtures of the security sweep: signed-in browsers, a small world of objects, URL-map helpers."""
+"""Fixtures of the security sweep: a small world of objects, URL-map helpers."""
 import re
 from dataclasses import dataclass, field
 
@@ -8,7 +8,6 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import RequestPhoto, StaffUser, TelegramBinding
 from tests import factories
-from tests.web.conftest import admin, operator  # noqa: F401  (signed-in browsers, re-exported)
 
 JPEG = b"\xff\xd8\xff\xe0" + b"0" * 64
 ARGUMENT = re.compile(r"<(?:([a-z]+)(?:\([^)]*\))?:)?([a-z_]+)>")

@@ -16,7 +16,7 @@ def test_get_requests_change_nothing(app, world, admin):
 
 def test_a_token_from_another_session_is_refused(app, world, admin, operator):
     before = snapshot(app)
-    foreign = admin.token()
+    foreign = admin.csrf_token()
     wrong = []
     for rule, method in routes(app):
         if method != "POST":

@@ -35,6 +35,7 @@ ADMIN_ONLY = {
 # fixing a client's phone, keeping the executor list current.
 STAFF = {
     ("auth.logout", "POST"),
+    ("auth.profile", "GET"), ("auth.profile", "POST"),
     ("journal.index", "GET"),
     ("journal.news", "GET"),
     ("journal.save_columns", "POST"),

@@ -56,7 +56,7 @@ def test_journal_filters_match_only_literal_text(app, operator):
     before = table_counts()
 
     def shown(name: str, value: str) -> set[int]:
-        html = operator.text("/", query_string={name: value, "per_page": "200"},
+        html = operator.page("/", query_string={name: value, "per_page": "200"},
                              headers={"HX-Request": "true", "HX-Target": "journal-body"})
         return {int(n) for n in ROW_ID.findall(html)}
 
@@ -114,7 +114,7 @@ def test_search_boxes_match_only_literal_text(app, admin):
                 expected = set()  # the picker starts searching from two characters
             else:
                 expected = {literal for literal in LITERALS if matches(typed, literal)}
-            html = admin.text(url, query_string={"q": query})
+            html = admin.page(url, query_string={"q": query})
             got = {literal for literal in LITERALS if str(escape(prefix + literal)) in html}
             if got != expected:
                 wrong.append((url, query[:20], sorted(got), sorted(expected)))

@@ -33,21 +33,18 @@ def test_every_url_without_session_goes_to_login(app, client):
     assert seen >= 5
 
 
-def test_every_form_post_without_csrf_token_is_rejected(app, client, auth):
-    auth.login("admin")
+def test_every_form_post_without_csrf_token_is_rejected(app, admin):
     posts = [(e, u) for e, m, u in concrete_urls(app, {"POST", "PUT", "PATCH", "DELETE"})]
     assert posts, "the app has forms"
     for endpoint, url in posts:
-        response = client.post(url, data={"name": "x"})
+        response = admin.client.post(url, data={"name": "x"})
         assert response.status_code == 400, (endpoint, url, response.status_code)
-    assert client.get("/").status_code == 200  # still signed in: nothing was changed
+    assert admin.get("/").status_code == 200  # still signed in: nothing was changed
 
 
-def test_htmx_post_with_header_token_is_accepted_by_csrf(app, client, auth):
-    auth.login("admin")
-    page = client.get("/").get_data(as_text=True)
-    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
-    response = client.post("/logout", headers={"X-CSRFToken": token, "HX-Request": "true"})
+def test_htmx_post_with_header_token_is_accepted_by_csrf(admin):
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', admin.page("/")).group(1)  # what base.html gives htmx
+    response = admin.client.post("/logout", headers={"X-CSRFToken": token, "HX-Request": "true"})
     assert response.status_code == 302
 
 
@@ -65,10 +62,9 @@ def test_session_cookie_flags(database_url, tmp_path, secure):
     assert token
 
 
-def test_security_headers_on_every_page(app, client, auth):
-    auth.login("admin")
+def test_security_headers_on_every_page(app, admin):
     for endpoint, method, url in concrete_urls(app, {"GET"}):
-        response = client.get(url)
+        response = admin.get(url)
         csp = response.headers["Content-Security-Policy"]
         assert "default-src 'self'" in csp and "script-src 'self'" in csp, endpoint
         assert "unsafe-inline" not in csp

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.journal.columns import COLUMNS
 from app.models import Category, Client, Executor, Request, RequestPhoto
 from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import StaffClient
 
 HTMX = {"HX-Request": "true"}
 ROWS_FRAGMENT = {"HX-Request": "true", "HX-Target": "journal-body"}
@@ -41,7 +41,7 @@ def assert_escaped(html: str, *tags: str, short=()) -> None:
 def followed(browser, response) -> str:
     """The page a redirect leads to, with its flash message."""
     assert response.status_code in (302, 303), response.status_code
-    return browser.text(response.headers["Location"])
+    return browser.page(response.headers["Location"])
 
 
 @pytest.fixture
@@ -114,9 +114,9 @@ def test_reference_data_pages_fragments_and_flashes(admin, hostile):
         (f"/admin/users/{ids['user']}", ("staff",), ()),
     ]
     for url, tags, short in pages:
-        assert_escaped(admin.text(url), *tags, short=short)
+        assert_escaped(admin.page(url), *tags, short=short)
         if "/" not in url.removeprefix("/admin/"):  # a list: its htmx fragment too
-            fragment = admin.text(url, headers=HTMX)
+            fragment = admin.page(url, headers=HTMX)
             assert "<html" not in fragment
             assert_escaped(fragment, *tags[:1])
 
@@ -125,38 +125,38 @@ def test_request_page_journal_and_new_request_fragments(operator, hostile):
     ids = hostile["ids"]
     request_tags = ("name", "city", "street", "cat", "sub", "exe", "pos", "desc", "cap", "comm", "ecomm",
                     "scomm", "staff")
-    assert_escaped(operator.text(f"/requests/{ids['request']}"), *request_tags,
+    assert_escaped(operator.page(f"/requests/{ids['request']}"), *request_tags,
                    short=("house", "house_letter", "apartment"))
 
     operator.post("/journal/columns", {"columns": [c.key for c in COLUMNS]})  # every column visible
-    journal = operator.text("/")
+    journal = operator.page("/")
     assert 'class="h-city' in journal and 'class="h-updated_at' in journal
     row_tags = ("name", "city", "street", "cat", "sub", "exe", "desc")
     assert_escaped(journal, *row_tags, short=("house", "house_letter", "apartment"))
-    rows = operator.text("/", headers=ROWS_FRAGMENT)
+    rows = operator.page("/", headers=ROWS_FRAGMENT)
     assert "<html" not in rows
     assert_escaped(rows, *row_tags)
 
-    assert_escaped(operator.text("/requests/new"), "cat")
-    assert_escaped(operator.text(f"/journal/subcategories?category={ids['category']}"), "sub")
-    assert_escaped(operator.text("/requests/new/clients?q=script"), "name", "city", "street")
-    assert_escaped(operator.text(f"/requests/new/client/{ids['client']}"), "name", "city", "street")
+    assert_escaped(operator.page("/requests/new"), "cat")
+    assert_escaped(operator.page(f"/journal/subcategories?category={ids['category']}"), "sub")
+    assert_escaped(operator.page("/requests/new/clients?q=script"), "name", "city", "street")
+    assert_escaped(operator.page(f"/requests/new/client/{ids['client']}"), "name", "city", "street")
 
 
 def test_typed_search_and_filter_values_are_echoed_escaped(admin, operator):
     for url in ("/admin/clients", "/admin/categories", "/admin/subcategories", "/admin/executors", "/admin/users"):
-        assert_escaped(admin.text(f"{url}?q={payload('q')}"), "q")
-        assert_escaped(admin.text(f"{url}?q={payload('q')}", headers=HTMX))
+        assert_escaped(admin.page(f"{url}?q={payload('q')}"), "q")
+        assert_escaped(admin.page(f"{url}?q={payload('q')}", headers=HTMX))
 
     # city is hidden by default: its filter shows as a chip and a hidden input
     query = (f"client={payload('fc')}&description={payload('fd')}&city={payload('fcity')}"
              f"&created_at_from={payload('fdate')}&page={payload('fpage')}&sort={payload('fsort')}")
     for headers in ({}, ROWS_FRAGMENT):
-        html = operator.text(f"/?{query}", headers=headers)
+        html = operator.page(f"/?{query}", headers=headers)
         assert_escaped(html, "fcity")
         assert "Неверная дата" in html and "Неверный номер страницы" in html
-    assert_escaped(operator.text(f"/?{query}"), "fc", "fd", "fcity")
-    assert_escaped(operator.text(f"/requests/new/clients?q={payload('cq')}"), "cq")
+    assert_escaped(operator.page(f"/?{query}"), "fc", "fd", "fcity")
+    assert_escaped(operator.page(f"/requests/new/clients?q={payload('cq')}"), "cq")
 
 
 def test_form_errors_redisplay_input_escaped(app, admin, operator):
@@ -172,12 +172,8 @@ def test_form_errors_redisplay_input_escaped(app, admin, operator):
     assert response.status_code == 400
     assert_escaped(response.get_data(as_text=True), "nd", "np")
 
-    with app.app_context():
-        anonymous = app.test_client()
-        anonymous.get("/login")
-        response = anonymous.post("/login", data={"login": payload("lg"), "password": "wrong",
-                                                  "csrf_token": csrf_token(anonymous)})
-        assert_escaped(response.get_data(as_text=True), "lg")
+    response = StaffClient(app).login(payload("lg"), "wrong")
+    assert_escaped(response.get_data(as_text=True), "lg")
 
 
 def test_import_report_escapes_file_name_headers_and_cells(admin):

@@ -6,20 +6,24 @@ from app.extensions import db
 from app.models import Category, Subcategory
 
 HTMX = {"HX-Request": "true"}
+HISTORY_RESTORE = {**HTMX, "HX-History-Restore-Request": "true"}
 
 
 def _category(name):
     return db.session.execute(select(Category).where(Category.name == name)).scalar_one_or_none()
 
 
-@pytest.mark.parametrize("headers,full", [({}, True), (HTMX, False)])
+@pytest.mark.parametrize("headers,full", [({}, True), (HTMX, False), (HISTORY_RESTORE, True)])
 def test_list_page_or_fragment(admin, ctx, headers, full):
+    """htmx swaps only the results (rows and pager) into the page; Back restores the whole page."""
     ctx.category("Сантехника")
     response = admin.get("/admin/categories", headers=headers)
     html = response.get_data(as_text=True)
     assert "Сантехника" in html
+    assert "Найдено: 1" in html
     assert ("<html" in html) is full
-    assert "HX-Request" in response.headers["Vary"]
+    assert ('role="search"' in html) is full  # the search form stays while its results change
+    assert ('id="results"' in html) is full  # the fragment goes inside that element
 
 
 @pytest.mark.parametrize("query,expected", [
@@ -31,7 +35,7 @@ def test_list_page_or_fragment(admin, ctx, headers, full):
 def test_search(admin, ctx, query, expected):
     ctx.category("Сантехника", ("Протечка", "Засор"))
     ctx.category("Лифт", ("Не работает",))
-    html = admin.text(f"/admin/categories?q={query}", headers=HTMX)
+    html = admin.page(f"/admin/categories?q={query}", headers=HTMX)
     assert {name for name in ("Сантехника", "Лифт") if name in html} == expected
 
 
@@ -41,7 +45,7 @@ def test_state_filter(admin, ctx, state, expected):
     ctx.category("Сантехника")
     ctx.category("Лифт", ()).active = False
     db.session.commit()
-    html = admin.text(f"/admin/categories?state={state}", headers=HTMX)
+    html = admin.page(f"/admin/categories?state={state}", headers=HTMX)
     assert {name for name in ("Сантехника", "Лифт") if name in html} == expected
 
 
@@ -51,7 +55,7 @@ def test_create_category_then_add_subcategories(admin, ctx):
     assert response.headers["Location"] == f"/admin/categories/{category.id}"
     for name in ("Нет света", "Искрит розетка"):
         assert admin.post(f"/admin/categories/{category.id}/subcategories", {"name": name}).status_code == 302
-    html = admin.text(f"/admin/categories/{category.id}")
+    html = admin.page(f"/admin/categories/{category.id}")
     assert "Нет света" in html and "Искрит розетка" in html
     db.session.expire_all()
     assert [s.name for s in category.subcategories] == ["Нет света", "Искрит розетка"]
@@ -100,7 +104,7 @@ def test_category_in_use_cannot_be_deleted(admin, ctx):
     ctx.request(category_obj=category)
     response = admin.post(f"/admin/categories/{category.id}/delete", headers=HTMX)
     assert response.headers["HX-Redirect"] == f"/admin/categories/{category.id}"
-    html = admin.text(f"/admin/categories/{category.id}")
+    html = admin.page(f"/admin/categories/{category.id}")
     assert "нельзя удалить: она указана в заявках (1)" in html
     assert "Отключите её" in html
     assert _category("Сантехника") is not None
@@ -119,7 +123,7 @@ def test_deactivate_and_reactivate_category(admin, ctx):
     admin.post(f"/admin/categories/{category.id}/toggle")
     db.session.expire_all()
     assert category.active is False
-    assert "жители её больше не увидят" in admin.text(f"/admin/categories/{category.id}")
+    assert "жители её больше не увидят" in admin.page(f"/admin/categories/{category.id}")
     admin.post(f"/admin/categories/{category.id}/toggle")
     db.session.expire_all()
     assert category.active is True
@@ -130,7 +134,7 @@ def test_subcategory_in_use_cannot_be_deleted_but_can_be_switched_off(admin, ctx
     ctx.request(category_obj=category)
     sub = category.subcategories[0]
     admin.post(f"/admin/subcategories/{sub.id}/delete")
-    assert "нельзя удалить" in admin.text(f"/admin/categories/{category.id}")
+    assert "нельзя удалить" in admin.page(f"/admin/categories/{category.id}")
     admin.post(f"/admin/subcategories/{sub.id}/toggle")
     db.session.expire_all()
     assert sub.active is False
@@ -170,7 +174,7 @@ def test_unused_subcategory_moves(admin, ctx):
 
 def test_new_subcategory_page_preselects_the_category(admin, ctx):
     category = ctx.category("Лифт", ())
-    html = admin.text(f"/admin/subcategories/new?category={category.id}")
+    html = admin.page(f"/admin/subcategories/new?category={category.id}")
     assert f'<option selected value="{category.id}">Лифт</option>' in html
     response = admin.post("/admin/subcategories/new", {"category_id": "999", "name": "X"})
     assert "Неверный вариант" in response.get_data(as_text=True)
@@ -186,16 +190,16 @@ def test_new_subcategory_page_preselects_the_category(admin, ctx):
 def test_subcategory_list_filters(admin, ctx, query, expected):
     plumbing = ctx.category("Сантехника", ("Протечка",))
     ctx.category("Лифт", ("Застрял",))
-    html = admin.text("/admin/subcategories?" + query.format(plumbing=plumbing.id), headers=HTMX)
+    html = admin.page("/admin/subcategories?" + query.format(plumbing=plumbing.id), headers=HTMX)
     assert {name for name in ("Протечка", "Застрял") if name in html} == expected
 
 
 def test_operator_views_but_cannot_change_categories(operator, ctx):
     category = ctx.category("Сантехника", ("Протечка",))
     sub = category.subcategories[0]
-    html = operator.text(f"/admin/categories/{category.id}")
+    html = operator.page(f"/admin/categories/{category.id}")
     assert "Протечка" in html and "Сохранить" not in html and "Удалить" not in html
-    assert operator.text("/admin/subcategories").count("Протечка") == 1
+    assert operator.page("/admin/subcategories").count("Протечка") == 1
     for url, data in [
         ("/admin/categories/new", {"name": "X"}),
         (f"/admin/categories/{category.id}", {"name": "X"}),

@@ -7,6 +7,7 @@ from app.models import Executor
 from app.services import requests as request_service
 
 HTMX = {"HX-Request": "true"}
+HISTORY_RESTORE = {**HTMX, "HX-History-Restore-Request": "true"}
 GOOD = {"full_name": "Кузнецов Виктор Петрович", "position": "Сантехник", "phone": "8 (912) 000-11-22",
         "active": "y"}
 
@@ -15,14 +16,17 @@ def _names():
     return db.session.execute(select(Executor.full_name).order_by(Executor.id)).scalars().all()
 
 
-@pytest.mark.parametrize("headers,full", [({}, True), (HTMX, False)])
+@pytest.mark.parametrize("headers,full", [({}, True), (HTMX, False), (HISTORY_RESTORE, True)])
 def test_list_page_or_fragment(operator, ctx, headers, full):
+    """htmx swaps only the results (rows and pager) into the page; Back restores the whole page."""
     ctx.executor()
     response = operator.get("/admin/executors", headers=headers)
     html = response.get_data(as_text=True)
     assert "Петров Пётр" in html and "Сантехник" in html
+    assert "Найдено: 1" in html
     assert ("<html" in html) is full
-    assert "HX-Request" in response.headers["Vary"]
+    assert ('role="search"' in html) is full  # the search form stays while its results change
+    assert ('id="results"' in html) is full  # the fragment goes inside that element
 
 
 @pytest.mark.parametrize("query,expected", [
@@ -35,7 +39,7 @@ def test_search_and_filter(admin, ctx, query, expected):
     other.phone, other.active = "+79120001122", False
     db.session.commit()
     args = query if "=" in query else f"q={query}"
-    html = admin.text(f"/admin/executors?{args}", headers=HTMX)
+    html = admin.page(f"/admin/executors?{args}", headers=HTMX)
     assert {n for n in ("Петров Пётр", "Сидоров Иван") if n in html} == expected
 
 
@@ -77,7 +81,7 @@ def test_switch_off_and_on(operator, ctx):
     operator.post(f"/admin/executors/{executor.id}/toggle")
     db.session.expire_all()
     assert executor.active is False
-    assert "на новые заявки его не назначить" in operator.text("/admin/executors")
+    assert "на новые заявки его не назначить" in operator.page("/admin/executors")
     operator.post(f"/admin/executors/{executor.id}/toggle")
     db.session.expire_all()
     assert executor.active is True
@@ -90,14 +94,14 @@ def test_executor_on_requests_cannot_be_deleted(admin, ctx):
     db.session.commit()
     response = admin.post(f"/admin/executors/{executor.id}/delete")
     assert response.headers["Location"] == f"/admin/executors/{executor.id}"
-    html = admin.text(f"/admin/executors/{executor.id}")
+    html = admin.page(f"/admin/executors/{executor.id}")
     assert "нельзя удалить: он указан в заявках (1)" in html and "Отключите его" in html
     assert _names() == ["Петров Пётр"]
 
 
 def test_unused_executor_is_deleted_by_admin_only(admin, operator, ctx):
     executor = ctx.executor()
-    html = admin.text(f"/admin/executors/{executor.id}")
+    html = admin.page(f"/admin/executors/{executor.id}")
     assert 'hx-confirm="Удалить исполнителя «Петров Пётр»?"' in html
     response = admin.post(f"/admin/executors/{executor.id}/delete", headers=HTMX)
     assert response.status_code == 204 and response.headers["HX-Redirect"] == "/admin/executors"
@@ -106,7 +110,7 @@ def test_unused_executor_is_deleted_by_admin_only(admin, operator, ctx):
 
 def test_operator_cannot_delete(operator, ctx):
     executor = ctx.executor()
-    assert "Удалить" not in operator.text(f"/admin/executors/{executor.id}")
+    assert "Удалить" not in operator.page(f"/admin/executors/{executor.id}")
     assert operator.post(f"/admin/executors/{executor.id}/delete").status_code == 403
     assert _names() == ["Петров Пётр"]
 
@@ -127,8 +131,8 @@ def test_open_requests_count_as_the_journal_counts_them(operator, ctx):
         for status in later[:moves]:
             request_service.change_status(request, status, admin)
     db.session.commit()
-    html = operator.text("/admin/executors")
+    html = operator.page("/admin/executors")
     link = f'<a href="/?executor={executor.id}&amp;status=open">3</a>'
     assert link in html
-    journal = operator.text(f"/?executor={executor.id}&status=open")
+    journal = operator.page(f"/?executor={executor.id}&status=open")
     assert "Найдено: <b>3</b>" in journal

@@ -94,7 +94,7 @@ def test_upload_needs_csrf(admin):
 
 
 def test_template_download(admin):
-    assert "/admin/clients/import/template.xlsx" in admin.text(URL)
+    assert "/admin/clients/import/template.xlsx" in admin.page(URL)
     response = admin.get("/admin/clients/import/template.xlsx")
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import StaffUser
-from tests.conftest import AuthActions
+from tests.conftest import StaffClient
 
 HTMX = {"HX-Request": "true"}
 NEW = {"login": "dispatcher2", "full_name": "Орлова Ирина", "role": "operator", "active": "y",
@@ -26,7 +26,7 @@ def test_operators_get_403(operator, method, url):
 
 
 def test_operator_has_no_users_link(operator):
-    assert "/admin/users" not in operator.text("/admin/clients")
+    assert "/admin/users" not in operator.page("/admin/clients")
 
 
 @pytest.mark.parametrize("headers,full", [({}, True), (HTMX, False)])
@@ -39,7 +39,7 @@ def test_list_page_or_fragment(admin, ctx, headers, full):
 
 
 def test_role_filter(admin):
-    html = admin.text("/admin/users?role=admin", headers=HTMX)
+    html = admin.page("/admin/users?role=admin", headers=HTMX)
     assert "Анна Администратор" in html and "Олег Оператор" not in html
 
 
@@ -49,12 +49,12 @@ def test_create_user_with_hashed_password_who_can_log_in(app, admin):
     user = _user("dispatcher2")
     assert user.role == "operator" and user.active
     assert "long-enough-1" not in user.password_hash and user.check_password("long-enough-1")
-    with app.app_context():
-        assert AuthActions(app.test_client()).login("dispatcher2", "long-enough-1").status_code == 302
+    assert StaffClient(app).login("dispatcher2", "long-enough-1").status_code == 302
 
 
 @pytest.mark.parametrize("changes,message", [
     ({"password": "short", "password2": "short"}, "не короче 8 символов"),
+    ({"password": "aaaa1111", "password2": "aaaa1111"}, "Пароль слишком простой"),  # the profile page's rule too
     ({"password": "", "password2": ""}, "Укажите пароль"),
     ({"password2": "different-1"}, "Пароли не совпадают"),
     ({"login": "OPERATOR"}, "Такой логин уже есть"),
@@ -70,7 +70,7 @@ def test_create_rejects_bad_input(admin, changes, message):
         "admin", "operator"]
 
 
-def test_edit_without_password_keeps_it(admin, ctx, auth):
+def test_edit_without_password_keeps_it(admin, ctx):
     user = ctx.staff("operator")
     old_hash = user.password_hash
     response = admin.post(f"/admin/users/{user.id}", {
@@ -136,7 +136,7 @@ def test_last_active_admin_cannot_be_demoted_by_another_route(admin, ctx):
 
 def test_cannot_delete_yourself(admin, ctx):
     me = ctx.staff("admin")
-    assert "Удалить" not in admin.text(f"/admin/users/{me.id}")
+    assert "Удалить" not in admin.page(f"/admin/users/{me.id}")
     admin.post(f"/admin/users/{me.id}/delete")
     assert _user("admin") is not None
 
@@ -145,7 +145,7 @@ def test_user_with_history_cannot_be_deleted(admin, ctx):
     user = ctx.staff("operator")
     ctx.request(actor=user, source="phone")
     admin.post(f"/admin/users/{user.id}/delete")
-    assert "удалить его нельзя" in admin.text(f"/admin/users/{user.id}")
+    assert "удалить его нельзя" in admin.page(f"/admin/users/{user.id}")
     assert _user("operator") is not None
 
 

@@ -1,8 +1,6 @@
 """Login, logout, the login wall and CSRF."""
 import pytest
 
-from tests.conftest import csrf_token
-
 
 def test_login_page_is_public(client):
     response = client.get("/login")
@@ -10,36 +8,36 @@ def test_login_page_is_public(client):
     assert "Вход для сотрудников" in response.get_data(as_text=True)
 
 
-def test_login_and_logout(client, auth):
-    response = auth.login()
+def test_login_and_logout(browser):
+    response = browser.login()
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
-    assert client.get("/").status_code == 200
-    auth.logout()
-    assert client.get("/").status_code == 302
+    assert browser.get("/").status_code == 200
+    browser.logout()
+    assert browser.get("/").status_code == 302
 
 
-def test_wrong_password_is_refused(client, auth):
-    response = auth.login(password="wrong")
+def test_wrong_password_is_refused(browser):
+    response = browser.login(password="wrong")
     assert response.status_code == 200
     assert "Неверный логин или пароль" in response.get_data(as_text=True)
-    assert client.get("/").status_code == 302
+    assert browser.get("/").status_code == 302
 
 
-def test_failed_logins_are_throttled(client, auth):
+def test_failed_logins_are_throttled(browser):
     for _ in range(5):
-        auth.login(password="wrong")
-    response = auth.login()  # even the right password waits now
+        browser.login(password="wrong")
+    response = browser.login()  # even the right password waits now
     assert response.status_code == 429
     assert "Слишком много неудачных попыток" in response.get_data(as_text=True)
 
 
-def test_inactive_user_cannot_log_in(app, client, auth, ctx):
+def test_inactive_user_cannot_log_in(browser, ctx):
     from app.extensions import db
 
     ctx.staff("operator").active = False
     db.session.commit()
-    response = auth.login("operator")
+    response = browser.login("operator")
     assert "Неверный логин или пароль" in response.get_data(as_text=True)
 
 
@@ -49,10 +47,9 @@ def test_login_without_csrf_token_is_rejected(client):
     assert "Форма устарела" in response.get_data(as_text=True)
 
 
-def test_logout_requires_post_with_csrf(client, auth):
-    auth.login()
-    assert client.post("/logout").status_code == 400
-    assert client.get("/").status_code == 200  # still signed in
+def test_logout_requires_post_with_csrf(admin):
+    assert admin.client.post("/logout").status_code == 400
+    assert admin.get("/").status_code == 200  # still signed in
 
 
 @pytest.mark.parametrize("target,expected", [
@@ -60,11 +57,8 @@ def test_logout_requires_post_with_csrf(client, auth):
     ("https://evil.example/", "/"),
     ("//evil.example/", "/"),
 ])
-def test_next_parameter_stays_on_site(client, target, expected):
-    client.get("/login")
-    token = csrf_token(client)
-    response = client.post(f"/login?next={target}", data={
-        "login": "admin", "password": "admin-secret-1", "csrf_token": token})
+def test_next_parameter_stays_on_site(browser, target, expected):
+    response = browser.login(query_string={"next": target})
     assert response.headers["Location"] == expected
 
 

@@ -29,12 +29,6 @@ def alert_of(client, url="/") -> str | None:
     return page.split(ALERT, 1)[1].split(">", 1)[1].split("</div>", 1)[0]
 
 
-@pytest.fixture
-def operator(client, auth):
-    auth.login("operator")
-    return client
-
-
 def test_no_warning_without_a_configured_bot(app, operator):
     app.config["TELEGRAM_BOT_TOKEN"] = ""
     assert alert_of(operator) is None

@@ -1,0 +1,36 @@
+"""The client's address behind a reverse proxy: X-Forwarded-For is believed only from TRUSTED_PROXIES."""
+import ipaddress
+
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+
+def trusted_networks(setting: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """`127.0.0.1, 10.0.0.0/8, ::1` -> networks; a typo stops the app with the setting's name."""
+    networks = []
+    for item in filter(None, (part.strip() for part in setting.split(","))):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(f"TRUSTED_PROXIES: {item!r} is not an IP address or network") from None
+    return networks
+
+
+class TrustedProxyFix:
+    """werkzeug's ProxyFix (one proxy hop) for requests that come from a trusted proxy. Anyone else's
+    X-Forwarded-For is ignored: a client cannot choose the address its failed logins are counted on."""
+
+    def __init__(self, wsgi_app, networks):
+        self.wsgi_app = wsgi_app
+        self.behind_proxy = ProxyFix(wsgi_app, x_for=1)
+        self.networks = networks
+
+    def __call__(self, environ, start_response):
+        app = self.behind_proxy if self._trusted(environ.get("REMOTE_ADDR")) else self.wsgi_app
+        return app(environ, start_response)
+
+    def _trusted(self, address: str | None) -> bool:
+        try:
+            peer = ipaddress.ip_address(address or "")
+        except ValueError:
+            return False
+        return any(peer in network for network in self.networks)
