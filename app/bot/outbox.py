@@ -30,7 +30,7 @@ from app.bot.sender import FLOOD, PERMANENT, classify, describe, failure, retry_
 from app.bot.updates import is_stale_connection, is_unavailable
 from app.extensions import db
 from app.models import Notification, utcnow
-from app.services.outbox import FAILED, PENDING, SENT
+from app.services.outbox import FAILED, PENDING, REPLY, SENT
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +69,16 @@ class Pacer:
         with self.lock:
             return self.chat_free_at.get(chat_id, 0.0) - self.clock()
 
-    def reserve(self, chat_id: int) -> float:
-        """Book the next slot for this chat; return how long to wait before sending."""
+    def reserve(self, chat_id: int, paced: bool = True) -> float:
+        """Book the next slot for this chat; return how long to wait before sending.
+
+        Not `paced`: a reply to a resident who just wrote goes out as soon as no 429 holds
+        everything, as the bot's direct replies do; it does not use up the rate's slots.
+        """
         with self.lock:
             now = self.clock()
+            if not paced:
+                return max(0.0, self.paused_until - now)
             start = max(now, self.next_slot, self.paused_until, self.chat_free_at.get(chat_id, 0.0))
             self.next_slot = start + self.interval
             self.chat_free_at[chat_id] = start + self.per_chat
@@ -137,7 +143,7 @@ class OutboxSender(threading.Thread):
             or_(earlier.priority < row.priority, and_(earlier.priority == row.priority, earlier.id < row.id)))
         with self.app.app_context():
             rows = db.session.execute(
-                select(row.id, row.chat_id, row.text, row.attempts, row.photo, row.buttons)
+                select(row.id, row.chat_id, row.text, row.attempts, row.photo, row.buttons, row.priority)
                 .where(row.status == PENDING, row.next_attempt_at <= utcnow(), ~before)
                 .order_by(row.priority, row.id).limit(self.round_size)
             ).all()
@@ -154,20 +160,20 @@ class OutboxSender(threading.Thread):
         """Send one round; return how many sends were started."""
         futures = []
         for row in self.due():
-            if not self._wait_turn(row.chat_id):
+            if not self._wait_turn(row.chat_id, paced=row.priority > REPLY):
                 break
             futures.append(self.pool.submit(self.deliver, row))
         wait(futures)
         return len(futures)
 
-    def _wait_turn(self, chat_id: int) -> bool:
+    def _wait_turn(self, chat_id: int, paced: bool = True) -> bool:
         """Wait for this chat's send slot; False if the worker is stopping.
 
         A 429 that comes back (on another send) while we wait voids the booked slot:
         book again after the pause instead of sending into it.
         """
         while True:
-            pause = self.pacer.reserve(chat_id)
+            pause = self.pacer.reserve(chat_id, paced)
             if pause > 0 and self.stop.wait(pause):
                 return False
             if self.pacer.pause_left() <= 0:

@@ -13,7 +13,8 @@ from app.extensions import db
 from app.models import Notification
 
 # Priorities: a lower value is sent first; a big announcement never delays a request's messages.
-URGENT = 0   # replies, status notifications, staff messages to a resident
+REPLY = -1   # the bot's answer to a resident who just wrote: not held to the overall rate
+URGENT = 0   # status notifications, staff messages to a resident
 ALERT = 5    # messages to the staff chat
 BULK = 9     # announcements
 
@@ -32,7 +33,7 @@ FAILURES = {
 STATES = {PENDING: "в очереди", SENT: "доставлено", FAILED: "не доставлено", CANCELLED: "отменено"}
 
 
-def queue(chat_id: int, text: str, *, kind: str = "status", priority: int = URGENT,
+def queue(chat_id: int, text: str, *, kind: str = "status", priority: int | None = None,
           request_id: int | None = None, photo: str = "", buttons=None) -> list[Notification]:
     """Queue a message (the caller commits). Text longer than Telegram allows is split into
     several messages at line or word breaks; a photo takes the text as its caption when it
@@ -50,6 +51,8 @@ def queue(chat_id: int, text: str, *, kind: str = "status", priority: int = URGE
     else:
         parts = [("", chunk) for chunk in split_text(text)]
     markup = _markup_json(buttons)
+    if priority is None:
+        priority = REPLY if kind == "reply" else URGENT
     rows = [Notification(chat_id=chat_id, text=part_text, kind=kind, priority=priority,
                          request_id=request_id, photo=part_photo,
                          buttons=markup if i == len(parts) - 1 else "")

@@ -8,13 +8,13 @@ not delivered (the resident blocked the bot, the chat is gone); the Telegram
 message id is kept. New columns only (SQLite ADD COLUMN): `requests` is untouched.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -215,3 +215,13 @@ def test_why_a_message_failed(description, failure):
 def test_nothing_empty_is_queued(app):
     with app.app_context(), pytest.raises(ValueError):
         outbox_service.queue(1, "  ")
+
+
+def test_replies_to_residents_are_not_held_to_the_overall_rate(app, telegram, outbox):
+    outbox.pacer = Pacer(rate=1)  # one paced message a second
+    put(app, 31, "Статус изменён")  # paced
+    for chat_id in (32, 33, 34):
+        put(app, chat_id, "Заявка № 1 принята", kind="reply")
+    assert outbox.run_once() == 4
+    assert [len(telegram.messages(c)) for c in (31, 32, 33, 34)] == [1, 1, 1, 1]
+    assert outbox.pacer.reserve(35) > 0.5  # the one paced send used the second's only slot
