@@ -2,7 +2,8 @@
 
 `LocalBotApi` is a small threaded HTTP server speaking the Bot API methods the
 worker calls: getMe, getUpdates (offset confirms, limit, long-poll timeout),
-sendMessage, editMessageText, editMessageReplyMarkup, answerCallbackQuery,
+sendMessage, sendPhoto (an upload or a known file id), editMessageText,
+editMessageReplyMarkup, answerCallbackQuery,
 getFile and file download, deleteWebhook, setMyCommands, sendChatAction. It
 records what the bot sent to each chat and can inject faults: HTTP 500 or 502,
 429 with retry_after, a delay, a connection dropped before or after the method ran,
@@ -21,10 +22,13 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 TEXT_MAX = 4096
+CAPTION_MAX = 1024
 
 
 class ApiError(Exception):
@@ -48,9 +52,10 @@ class BotMessage:
 
     chat_id: int
     message_id: int
-    text: str
+    text: str  # a photo's caption
     reply_markup: dict | None = None
     edits: int = 0
+    photo: str | None = None  # the file id of a photo message (its bytes: LocalBotApi.file_bytes)
 
     @property
     def buttons(self) -> list[str]:
@@ -78,6 +83,12 @@ class BotMessage:
     def to_api(self, bot_user: dict) -> dict:
         result = {"message_id": self.message_id, "from": bot_user, "date": int(time.time()),
                   "chat": {"id": self.chat_id, "type": "private"}, "text": self.text}
+        if self.photo is not None:
+            del result["text"]
+            result["photo"] = [{"file_id": self.photo, "file_unique_id": "U" + self.photo,
+                                "width": 1280, "height": 960}]
+            if self.text:
+                result["caption"] = self.text
         if self.reply_markup and "inline_keyboard" in self.reply_markup:
             result["reply_markup"] = self.reply_markup
         return result
@@ -311,6 +322,37 @@ class LocalBotApi:
             chat.cond.notify_all()
             return message.to_api(self.bot_user)
 
+    def api_sendPhoto(self, params):
+        chat_id = int(params["chat_id"])
+        caption = params.get("caption") or ""
+        if len(caption) > CAPTION_MAX:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        photo = params.get("photo")
+        if isinstance(photo, dict):  # uploaded: hosted from now on under a new file id
+            if not photo["content"]:
+                raise ApiError(400, "Bad Request: file must be non-empty")
+            file_id = self.add_file(photo["content"], ".jpg")["file_id"]
+        else:
+            with self.cond:
+                known = photo in self.files
+            if not known:
+                raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+            file_id = photo
+        with self.cond:
+            if chat_id in self.blocked:
+                raise ApiError(403, "Forbidden: bot was blocked by the user")
+            message = BotMessage(chat_id, self.next_message_id(), caption, _markup(params), photo=file_id)
+            chat = self._chat(chat_id)
+            chat.messages[message.message_id] = message
+            chat.events.append(("message", message.message_id))
+            chat.cond.notify_all()
+            return message.to_api(self.bot_user)
+
+    def file_bytes(self, file_id: str) -> bytes | None:
+        with self.cond:
+            info = self.files.get(file_id)
+        return info["content"] if info else None
+
     def _edit(self, params, text: str | None, markup: dict | None):
         chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
         with self.cond:
@@ -360,6 +402,20 @@ class LocalBotApi:
                 if info["file_path"] == file_path:
                     return info["content"]
         return None
+
+
+def _multipart(raw: bytes, content_type: str) -> dict:
+    """Fields of a multipart/form-data body (an uploaded file: {"filename", "content"})."""
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw)
+    fields = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        content = part.get_payload(decode=True) or b""
+        if part.get_filename() is not None:
+            fields[name] = {"filename": part.get_filename(), "content": content}
+        else:
+            fields[name] = content.decode()
+    return fields
 
 
 def _markup(params: dict) -> dict | None:
@@ -454,6 +510,8 @@ class _Handler(BaseHTTPRequestHandler):
             return value if isinstance(value, dict) else {}
         if kind.startswith("application/x-www-form-urlencoded"):
             return {k: v[-1] for k, v in parse_qs(raw.decode(), keep_blank_values=True).items()}
+        if kind.startswith("multipart/form-data"):
+            return _multipart(raw, kind)
         return {}
 
     def _json(self, status: int, body: dict):

@@ -4,11 +4,18 @@ Handlers never call Telegram themselves. They queue calls on the current Turn;
 the dispatcher commits the update's transaction and only then makes the calls.
 So the database write lock is never held across the network, and the bot never
 says "saved" about something a rolled-back transaction did not save.
+
+A reply that must not be lost (the number of a filed request) is sent `durable`:
+it is written to the outbox in the update's own transaction, so a worker killed
+between the commit and the send still delivers it after the restart. The turn's
+other messages, before and after it, go the same way, so they keep their order.
 """
 import secrets
 import threading
 from dataclasses import dataclass, field
 from typing import Callable
+
+from app.services import outbox
 
 _local = threading.local()
 
@@ -31,10 +38,22 @@ class Turn:
     calls: list[Call] = field(default_factory=list)
     callback_text: str | None = None
     after: list[Callable[[], None]] = field(default_factory=list)
+    queued: int = 0  # messages written to the outbox (durable): the sender is woken after the commit
 
     # --- what to say ---
-    def send(self, text: str, markup=None) -> None:
-        self.calls.append(Call("send_message", {"chat_id": self.chat_id, "text": text, "reply_markup": markup}))
+    def send(self, text: str, markup=None, durable: bool = False) -> None:
+        if durable and not self.queued:  # the messages said so far go first, through the outbox too
+            earlier = [c for c in self.calls if c.method == "send_message"]
+            self.calls = [c for c in self.calls if c.method != "send_message"]
+            for call in earlier:
+                self._queue(call.kwargs["text"], call.kwargs["reply_markup"])
+        if durable or self.queued:
+            self._queue(text, markup)
+        else:
+            self.calls.append(Call("send_message", {"chat_id": self.chat_id, "text": text, "reply_markup": markup}))
+
+    def _queue(self, text: str, markup) -> None:
+        self.queued += len(outbox.queue(self.chat_id, text, kind="reply", buttons=markup))
 
     def edit(self, message_id: int, text: str, markup=None) -> None:
         self.calls.append(Call("edit_message_text", {

@@ -22,13 +22,13 @@ from app.timezone import format_local
 MY_REQUESTS_SHOWN = 10
 
 
-def home(turn, text: str | None = None) -> None:
+def home(turn, text: str | None = None, durable: bool = False) -> None:
     """End any dialog: the main menu for a known user, the identification welcome otherwise."""
     turn.finish()
     if current_binding(turn.user_id) is not None:
-        turn.send(text or texts.MAIN_MENU, keyboards.main_menu())
+        turn.send(text or texts.MAIN_MENU, keyboards.main_menu(), durable=durable)
     else:
-        turn.send(text or texts.WELCOME_UNKNOWN, keyboards.identify_only())
+        turn.send(text or texts.WELCOME_UNKNOWN, keyboards.identify_only(), durable=durable)
 
 
 def needs_identification(turn) -> None:

@@ -1,11 +1,17 @@
-"""The outbox sender: delivers the Notification rows the web app writes, within Telegram's limits.
+"""The outbox sender: delivers the Notification rows (app.services.outbox) within Telegram's limits.
 
 - Paced: at most NOTIFY_RATE messages a second overall (Telegram allows about 30)
   and one a second per chat; a 429 pauses all sending for its retry_after.
-- In order per chat: only a chat's oldest pending row is ever sent.
+- By priority: each round takes the due rows with the lowest priority values first, and a
+  round lasts about a second, so a request's message queued during a big announcement
+  goes out in the next round.
+- In order per chat: a chat's row is sent only when no earlier row of that chat (by
+  priority, then age) is pending.
+- Text, or a photo from STORAGE_DIR with the text as caption (its Telegram file id is
+  remembered, so an announcement's photo is uploaded once), with the row's buttons.
 - Network errors and 5xx are retried with exponential backoff (next_attempt_at);
-  permanent errors (the user blocked the bot, chat not found) mark the row failed
-  with last_error.
+  permanent errors mark the row failed with why (the resident blocked the bot, the
+  chat is gone) and last_error.
 - Rows wait in the database while the worker is down, so nothing is lost; while
   the database is down, a send's outcome waits to be recorded, so nothing is sent twice.
 """
@@ -14,23 +20,29 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import timedelta
+from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.orm import aliased
 
 from app.bot.backoff import Backoff
-from app.bot.sender import FLOOD, PERMANENT, classify, describe, retry_after
+from app.bot.sender import FLOOD, PERMANENT, classify, describe, failure, retry_after
 from app.bot.updates import is_stale_connection, is_unavailable
 from app.extensions import db
 from app.models import Notification, utcnow
+from app.services.outbox import FAILED, PENDING, REPLY, SENT
 
 log = logging.getLogger(__name__)
 
 PER_CHAT_INTERVAL = 1.0
 MAX_ATTEMPTS = 20  # with the backoff below: about three hours of an unreachable Telegram
 MAX_BACKOFF = 15 * 60
-BATCH = 100
 SEND_THREADS = 4  # overlap Telegram's latency; the pacer still decides when each send starts
 TELEGRAM_TEXT_MAX = 4096
+
+
+class PhotoMissing(Exception):
+    """The row's photo is not in STORAGE_DIR (deleted, or a path outside it)."""
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -57,10 +69,16 @@ class Pacer:
         with self.lock:
             return self.chat_free_at.get(chat_id, 0.0) - self.clock()
 
-    def reserve(self, chat_id: int) -> float:
-        """Book the next slot for this chat; return how long to wait before sending."""
+    def reserve(self, chat_id: int, paced: bool = True) -> float:
+        """Book the next slot for this chat; return how long to wait before sending.
+
+        Not `paced`: a reply to a resident who just wrote goes out as soon as no 429 holds
+        everything, as the bot's direct replies do; it does not use up the rate's slots.
+        """
         with self.lock:
             now = self.clock()
+            if not paced:
+                return max(0.0, self.paused_until - now)
             start = max(now, self.next_slot, self.paused_until, self.chat_free_at.get(chat_id, 0.0))
             self.next_slot = start + self.interval
             self.chat_free_at[chat_id] = start + self.per_chat
@@ -85,8 +103,17 @@ class OutboxSender(threading.Thread):
         self.stop = stop
         self.interval = interval
         self.pacer = Pacer(rate)
+        self.round_size = max(5, int(rate))  # about a second of sending: then urgent rows are looked for
         self.chats_free_in: float | None = None  # set by due(): when a skipped chat may be written to
         self.pool = ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="outbox-send")
+        self.wakeup = threading.Event()
+        self.storage = Path(app.config["STORAGE_DIR"]).resolve()
+        self.file_ids: dict[str, str] = {}  # photo path -> Telegram's file id, once uploaded
+        self.upload_lock = threading.Lock()
+
+    def wake(self) -> None:
+        """Rows were just committed (a bot reply): look now rather than at the next interval."""
+        self.wakeup.set()
 
     def run(self) -> None:
         failed, backoff = False, Backoff(5.0, factor=1.0, cap=5.0)  # every 5 s: rows wait in the table
@@ -103,18 +130,22 @@ class OutboxSender(threading.Thread):
                 backoff.wait(self.stop)
                 continue
             if not sent:  # nothing due, or only chats written to a moment ago
-                self.stop.wait(min(self.interval, self.chats_free_in or self.interval))
+                self.wakeup.wait(min(self.interval, self.chats_free_in or self.interval))
+                self.wakeup.clear()
         self.pool.shutdown(wait=True)
 
     def due(self) -> list:
-        """The oldest pending row of each chat, if it is due and the chat may be written to now."""
+        """Each chat's next pending row, if it is due and the chat may be written to now;
+        lower priority values first, then the oldest."""
+        row, earlier = Notification, aliased(Notification)
+        before = exists().where(  # an earlier row of the same chat still waits: this one waits too
+            earlier.chat_id == row.chat_id, earlier.status == PENDING,
+            or_(earlier.priority < row.priority, and_(earlier.priority == row.priority, earlier.id < row.id)))
         with self.app.app_context():
-            oldest = (select(func.min(Notification.id)).where(Notification.status == "pending")
-                      .group_by(Notification.chat_id))
             rows = db.session.execute(
-                select(Notification.id, Notification.chat_id, Notification.text, Notification.attempts)
-                .where(Notification.id.in_(oldest), Notification.next_attempt_at <= utcnow())
-                .order_by(Notification.id).limit(BATCH)
+                select(row.id, row.chat_id, row.text, row.attempts, row.photo, row.buttons, row.priority)
+                .where(row.status == PENDING, row.next_attempt_at <= utcnow(), ~before)
+                .order_by(row.priority, row.id).limit(self.round_size)
             ).all()
         ready, self.chats_free_in = [], None
         for row in rows:
@@ -129,20 +160,20 @@ class OutboxSender(threading.Thread):
         """Send one round; return how many sends were started."""
         futures = []
         for row in self.due():
-            if not self._wait_turn(row.chat_id):
+            if not self._wait_turn(row.chat_id, paced=row.priority > REPLY):
                 break
             futures.append(self.pool.submit(self.deliver, row))
         wait(futures)
         return len(futures)
 
-    def _wait_turn(self, chat_id: int) -> bool:
+    def _wait_turn(self, chat_id: int, paced: bool = True) -> bool:
         """Wait for this chat's send slot; False if the worker is stopping.
 
         A 429 that comes back (on another send) while we wait voids the booked slot:
         book again after the pause instead of sending into it.
         """
         while True:
-            pause = self.pacer.reserve(chat_id)
+            pause = self.pacer.reserve(chat_id, paced)
             if pause > 0 and self.stop.wait(pause):
                 return False
             if self.pacer.pause_left() <= 0:
@@ -150,11 +181,38 @@ class OutboxSender(threading.Thread):
 
     def deliver(self, row) -> None:
         try:
-            self.bot.send_message(row.chat_id, row.text[:TELEGRAM_TEXT_MAX])
+            message = self._send(row)
+        except PhotoMissing as exc:
+            log.error("Outbox: notification %s: %s", row.id, exc)
+            self._save(row.id, status=FAILED, failure="rejected", attempts=row.attempts + 1, last_error=str(exc))
         except Exception as exc:  # noqa: BLE001 - classified below
             self._failed(row, exc)
         else:
-            self._save(row.id, status="sent", sent_at=utcnow(), attempts=row.attempts + 1, last_error="")
+            self._save(row.id, status=SENT, sent_at=utcnow(), attempts=row.attempts + 1, last_error="",
+                       telegram_message_id=message.message_id)
+
+    def _send(self, row):
+        markup = row.buttons or None  # Bot API JSON: telebot passes a string as it is
+        if not row.photo:
+            return self.bot.send_message(row.chat_id, row.text[:TELEGRAM_TEXT_MAX], reply_markup=markup)
+        if row.photo in self.file_ids:
+            return self.bot.send_photo(row.chat_id, self.file_ids[row.photo], caption=row.text or None,
+                                       reply_markup=markup)
+        with self.upload_lock:  # the first send uploads the file; sends beside it wait for its file id
+            if row.photo in self.file_ids:
+                photo = self.file_ids[row.photo]
+            else:
+                photo = self._photo_bytes(row.photo)
+            message = self.bot.send_photo(row.chat_id, photo, caption=row.text or None, reply_markup=markup)
+            if message.photo:
+                self.file_ids[row.photo] = message.photo[-1].file_id
+        return message
+
+    def _photo_bytes(self, relative: str) -> bytes:
+        path = (self.storage / relative).resolve()
+        if not path.is_relative_to(self.storage) or not path.is_file():
+            raise PhotoMissing(f"photo {relative!r} is not in STORAGE_DIR")
+        return path.read_bytes()
 
     def _failed(self, row, exc: BaseException) -> None:
         kind, error = classify(exc), describe(exc)
@@ -166,7 +224,8 @@ class OutboxSender(threading.Thread):
             self._save(row.id, next_attempt_at=utcnow() + timedelta(seconds=wait_s), last_error=error)
         elif kind == PERMANENT or attempts >= MAX_ATTEMPTS:
             log.warning("Outbox: notification %s to chat %s failed for good: %s", row.id, row.chat_id, error)
-            self._save(row.id, status="failed", attempts=attempts, last_error=error)
+            self._save(row.id, status=FAILED, attempts=attempts, last_error=error,
+                       failure=failure(exc) if kind == PERMANENT else "gave_up")
         else:
             delay = backoff_seconds(attempts)
             log.info("Outbox: notification %s not sent (%s); retry in %.0f s", row.id, error, delay)

@@ -35,6 +35,16 @@ def classify(exc: BaseException) -> str:
     return PERMANENT
 
 
+def failure(exc: BaseException) -> str:
+    """Why a permanent error will never deliver the message (app.services.outbox.FAILURES)."""
+    text = str(getattr(exc, "description", None) or exc).lower()
+    if "blocked" in text:
+        return "blocked"
+    if any(sign in text for sign in ("chat not found", "user is deactivated", "kicked", "user not found")):
+        return "chat_gone"
+    return "rejected"
+
+
 def retry_after(exc: BaseException, default: float = 5.0) -> float:
     """Seconds Telegram asked us to wait (429), or `default`."""
     result_json = getattr(exc, "result_json", None) or {}

@@ -26,7 +26,8 @@ from app.bot import dialog, texts
 from app.bot.backoff import Backoff
 from app.bot.sender import PERMANENT, call_with_retries, classify, describe
 from app.extensions import db
-from app.models import Notification, ProcessedUpdate, utcnow
+from app.models import ProcessedUpdate, utcnow
+from app.services import outbox
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +63,11 @@ def owner(update) -> int:
 
 
 class Dispatcher:
-    def __init__(self, app, bot, threads: int = 8, stop: threading.Event | None = None):
+    def __init__(self, app, bot, threads: int = 8, stop: threading.Event | None = None, on_queued=None):
         self.app = app
         self.bot = bot
         self.stop = stop or threading.Event()
+        self.on_queued = on_queued  # called once a turn's outbox rows are committed (wakes the sender)
         self.pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="update",
                                        initializer=self._init_thread)
         # SQLite has one writer at a time and makes a waiting writer sleep in steps of 1-100 ms;
@@ -181,12 +183,14 @@ class Dispatcher:
 
     def _deliver(self, turn: dialog.Turn) -> None:
         """Make the queued Telegram calls, then the slow after-work (photo downloads)."""
+        if turn.queued and self.on_queued is not None:
+            self.on_queued()
         for call in turn.calls:
             try:
                 call_with_retries(getattr(self.bot, call.method), stop=self.stop, **call.kwargs)
             except Exception as exc:  # noqa: BLE001
                 if call.method == "send_message" and classify(exc) != PERMANENT:
-                    self._to_outbox(call.kwargs["chat_id"], call.kwargs["text"])
+                    self._to_outbox(call.kwargs["chat_id"], call.kwargs["text"], call.kwargs.get("reply_markup"))
                 else:
                     log.info("Telegram %s to chat %s not done: %s", call.method, turn.chat_id, describe(exc))
         if turn.callback_id is not None:
@@ -202,12 +206,14 @@ class Dispatcher:
                 except Exception:  # noqa: BLE001
                     log.exception("After-work of a turn failed (it is retried by maintenance)")
 
-    def _to_outbox(self, chat_id: int, text: str) -> None:
-        """Telegram kept failing: the outbox sender delivers the reply later (without its keyboard)."""
+    def _to_outbox(self, chat_id: int, text: str, markup) -> None:
+        """Telegram kept failing: the outbox sender delivers the reply later."""
         try:
             with self.app.app_context():
-                db.session.add(Notification(chat_id=chat_id, text=text))
+                outbox.queue(chat_id, text, kind="reply", buttons=markup)
                 db.session.commit()
+            if self.on_queued is not None:
+                self.on_queued()
             log.warning("Reply to chat %s queued in the outbox after repeated failures", chat_id)
         except Exception:  # noqa: BLE001
             log.exception("Reply to chat %s lost: Telegram and the database both failed", chat_id)

@@ -5,8 +5,8 @@ Threads:
   getUpdates (which confirms the batch to Telegram) is only made once the batch is
   handled, so a crash loses nothing (replays are skipped by ProcessedUpdate);
 - update pool (app.bot.updates): handlers, concurrent across users, ordered per user;
-- outbox (app.bot.outbox): status notifications written by the web app;
-- maintenance: retries photo downloads, purges old dedupe and throttle rows;
+- outbox (app.bot.outbox): messages written by the web app and the handlers;
+- jobs (app.bot.jobs): timed work: photo downloads to retry, purging old rows, ...;
 - heartbeat: tells the web app the worker is alive and Telegram answers (services.bot_health).
 SIGTERM / SIGINT stop it cleanly: the batch in progress is finished first.
 """
@@ -15,29 +15,24 @@ import os
 import signal
 import sys
 import threading
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 import requests
-from sqlalchemy import delete
 from telebot import apihelper, types
 
-from app.bot import photos, transport
+from app.bot import transport
 from app.bot.backoff import Backoff
 from app.bot.bot import create_bot
+from app.bot.jobs import JobRunner
 from app.bot.outbox import OutboxSender
 from app.bot.sender import FLOOD, classify, describe, retry_after
 from app.bot.updates import Dispatcher
-from app.extensions import db
-from app.models import ProcessedUpdate, utcnow
-from app.services import bot_health, throttle
+from app.models import utcnow
+from app.services import bot_health
 
 log = logging.getLogger("app.bot")
 
 ALLOWED_UPDATES = ["message", "callback_query"]
-MAINTENANCE_SECONDS = 60
-KEEP_PROCESSED = timedelta(days=7)  # Telegram keeps undelivered updates for 24 hours
-KEEP_ATTEMPTS_SECONDS = 24 * 3600
 COMMANDS = [("start", "Начать сначала"), ("help", "Справка"), ("cancel", "Отменить действие")]
 
 
@@ -69,9 +64,9 @@ class Worker:
         cfg = app.config
         self.stop = threading.Event()
         self.bot = create_bot(cfg["TELEGRAM_BOT_TOKEN"])
-        self.dispatcher = Dispatcher(app, self.bot, cfg["BOT_THREADS"], self.stop)
         self.outbox = OutboxSender(app, self.bot, self.stop, rate=cfg["NOTIFY_RATE"],
                                    interval=cfg["NOTIFY_INTERVAL_MS"] / 1000)
+        self.dispatcher = Dispatcher(app, self.bot, cfg["BOT_THREADS"], self.stop, on_queued=self.outbox.wake)
         self.poll_timeout = max(0, cfg["BOT_POLL_TIMEOUT"])
         self.poll_grace = max(1, cfg["TELEGRAM_TIMEOUT"] // 2)  # how late a long poll's answer may be
         self.offset: int | None = None
@@ -99,7 +94,7 @@ class Worker:
         self._best_effort(self.bot.delete_webhook)  # long polling and a webhook exclude each other
         self._best_effort(self.bot.set_my_commands, [types.BotCommand(c, d) for c, d in COMMANDS])
         threading.Thread(target=self._poll, name="poller", daemon=True).start()
-        threading.Thread(target=self._maintain, name="maintenance", daemon=True).start()
+        threading.Thread(target=self._run_jobs, name="jobs", daemon=True).start()
         self.outbox.start()
         while not self.stop.wait(1):
             pass
@@ -159,17 +154,10 @@ class Worker:
             if self.stop.wait(self.heartbeat_seconds):
                 return
 
-    def _maintain(self) -> None:
-        while not self.stop.wait(MAINTENANCE_SECONDS):
-            try:
-                with self.app.app_context():
-                    photos.download_pending(self.bot)
-                    db.session.execute(delete(ProcessedUpdate).where(
-                        ProcessedUpdate.processed_at < utcnow() - KEEP_PROCESSED))
-                    throttle.purge_older_than(KEEP_ATTEMPTS_SECONDS)
-                    db.session.commit()
-            except Exception as exc:  # noqa: BLE001
-                log.error("Maintenance failed (%s); next run in %d s", describe(exc), MAINTENANCE_SECONDS)
+    def _run_jobs(self) -> None:
+        runner = JobRunner(self.app, self.bot, after_each=self.outbox.wake)
+        while not self.stop.wait(min(runner.run_due(), 1.0)):
+            pass
 
     @staticmethod
     def _best_effort(fn, *args) -> None:

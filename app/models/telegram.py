@@ -1,5 +1,5 @@
 """What the bot keeps: bindings, dialog state, processed updates and the outbox."""
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -48,7 +48,10 @@ class ProcessedUpdate(db.Model):
 
 
 class Notification(db.Model):
-    """Outbox: messages for residents written by the web app, sent by the bot worker."""
+    """The outbox: every message the system sends to Telegram on its own initiative (status
+    notifications, staff messages, replies that must not be lost, alerts, announcements).
+    Written with the change that causes it, sent by the bot worker (app/bot/outbox.py);
+    app.services.outbox writes the rows and names their states."""
 
     __tablename__ = "notifications"
 
@@ -56,14 +59,25 @@ class Notification(db.Model):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     text: Mapped[str] = mapped_column(Text)
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending / sent / failed
+    kind: Mapped[str] = mapped_column(String(24), default="status")  # what it is: status, reply, message...
+    priority: Mapped[int] = mapped_column(SmallInteger, default=0)  # lower first: services.outbox.URGENT...
+    photo: Mapped[str] = mapped_column(String(512), default="")    # a file under STORAGE_DIR, sent with text as caption
+    buttons: Mapped[str] = mapped_column(Text, default="")         # reply_markup as Bot API JSON
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending / sent / failed / cancelled
+    failure: Mapped[str] = mapped_column(String(16), default="")   # why it failed: services.outbox.FAILURES
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[object | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_notifications_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        # The sender's round: pending rows by priority; and "is there an earlier one for this chat".
+        Index("ix_notifications_status_priority", "status", "priority", "id"),
+        Index("ix_notifications_chat_status", "chat_id", "status", "priority", "id"),
+        Index("ix_notifications_request", "request_id"),
+    )
 
 
 class BotStatus(db.Model):

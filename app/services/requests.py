@@ -5,8 +5,8 @@ change writes a history event; every status change also queues a Telegram
 message for the resident in the outbox (the worker sends it).
 """
 from app.extensions import db
-from app.models import Notification, Request, RequestEvent, utcnow
-from app.services import statuses
+from app.models import Request, RequestEvent, utcnow
+from app.services import outbox, statuses
 from app.services.numbering import next_request_number
 from app.services.statuses import Status
 
@@ -143,8 +143,8 @@ def status_message(request: Request, comment: str = "") -> str:
     return text
 
 
-def notify_resident(request: Request, text: str) -> None:
-    """Queue a Telegram message for the resident who filed the request (if any)."""
+def notify_resident(request: Request, text: str, kind: str = "status", **message) -> list:
+    """Queue a Telegram message for the resident who filed the request (if any); the outbox rows."""
     if request.author_chat_id is None:
-        return
-    db.session.add(Notification(chat_id=request.author_chat_id, text=text, request_id=request.id))
+        return []
+    return outbox.queue(request.author_chat_id, text, kind=kind, request_id=request.id, **message)

@@ -1,15 +1,18 @@
 """The outbox sender against the local Bot API, in-process, on every database backend."""
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
 from telebot import TeleBot, apihelper
 
 from app.bot.outbox import MAX_ATTEMPTS, OutboxSender, Pacer
+from app.bot.sender import failure as sender_failure
 from app.bot.worker import configure_api
 from app.extensions import db
 from app.models import Notification, utcnow
+from app.services import outbox as outbox_service
 from devtools.local_api import LocalBotApi
 
 
@@ -70,8 +73,9 @@ def test_blocked_chat_is_failed_with_the_reason(app, telegram, outbox):
     row_id = queue(app, 3, "Статус изменён")
     outbox.run_once()
     row = rows(app)[row_id]
-    assert row.status == "failed" and row.attempts == 1
+    assert row.status == "failed" and row.attempts == 1 and row.failure == "blocked"
     assert "403" in row.last_error and "blocked" in row.last_error
+    assert outbox_service.state_text(row) == "не доставлено: житель заблокировал бота"
 
 
 def test_network_error_is_retried_later_with_backoff(app, telegram, outbox):
@@ -121,6 +125,7 @@ def test_gives_up_after_many_attempts(app, telegram, outbox):
     outbox.run_once()
     row = rows(app)[row_id]
     assert row.status == "failed" and row.attempts == MAX_ATTEMPTS and "502" in row.last_error
+    assert row.failure == "gave_up"
 
 
 def test_overlong_text_is_cut_to_telegram_limit(app, telegram, outbox):
@@ -128,3 +133,95 @@ def test_overlong_text_is_cut_to_telegram_limit(app, telegram, outbox):
     outbox.run_once()
     [message] = telegram.messages(8)
     assert len(message.text) == 4096
+
+
+def put(app, chat_id: int, text: str, **options) -> list[int]:
+    """Rows queued as the app queues them (app.services.outbox.queue)."""
+    with app.app_context():
+        queued = outbox_service.queue(chat_id, text, **options)
+        db.session.commit()
+        return [row.id for row in queued]
+
+
+def test_a_big_announcement_never_delays_a_request_message(app, telegram, outbox):
+    for chat_id in range(100, 160):  # 60 chats: more than one round
+        put(app, chat_id, "Отключение воды", kind="announcement", priority=outbox_service.BULK)
+    [urgent] = put(app, 150, "Статус вашей заявки № 7 изменён: в работе.")  # queued last, same chat too
+    outbox.round_size = 10
+    assert outbox.run_once() == 10
+    sent = rows(app)
+    assert sent[urgent].status == "sent"  # first in the first round, before chat 150's announcement
+    assert telegram.messages(150)[0].text.startswith("Статус вашей заявки")
+    assert sum(r.status == "sent" for r in sent.values()) == 10
+
+
+def test_long_text_is_split_and_buttons_go_under_the_last_part(app, telegram, outbox):
+    text = ("Первая строка ответа.\n" + "слово " * 900).strip()  # ~5 400 characters
+    markup = {"inline_keyboard": [[{"text": "Ответить", "callback_data": "reply:1"}]]}
+    ids = put(app, 9, text, kind="message", buttons=markup)
+    assert len(ids) == 2
+    outbox.run_once()
+    outbox.pacer = Pacer(rate=1000, per_chat=0)
+    outbox.run_once()
+    first, second = telegram.messages(9)
+    assert len(first.text) <= 4096 and first.buttons == [] and second.buttons == ["Ответить"]
+    assert (first.text + " " + second.text).split() == text.split()  # nothing lost at the cut
+    assert all(r.telegram_message_id for r in rows(app).values())
+
+
+def test_a_photo_is_uploaded_once_then_sent_by_its_file_id(app, telegram, outbox):
+    storage = Path(app.config["STORAGE_DIR"])
+    (storage / "notices").mkdir(parents=True)
+    (storage / "notices" / "water.jpg").write_bytes(b"\xff\xd8jpeg-bytes")
+    for chat_id in (21, 22):
+        put(app, chat_id, "Плановое отключение воды", photo="notices/water.jpg", priority=outbox_service.BULK)
+    outbox.run_once()
+    [a], [b] = telegram.messages(21), telegram.messages(22)
+    assert a.text == b.text == "Плановое отключение воды"
+    assert a.photo == b.photo and telegram.file_bytes(a.photo) == b"\xff\xd8jpeg-bytes"
+
+
+def test_a_caption_too_long_for_a_photo_follows_it(app, telegram, outbox):
+    storage = Path(app.config["STORAGE_DIR"])
+    storage.mkdir(parents=True, exist_ok=True)
+    (storage / "p.jpg").write_bytes(b"img")
+    ids = put(app, 23, "Подробности: " + "х" * 1500, photo="p.jpg")
+    assert len(ids) == 2
+    outbox.run_once()
+    outbox.pacer = Pacer(rate=1000, per_chat=0)
+    outbox.run_once()
+    photo, text = telegram.messages(23)
+    assert photo.photo and photo.text == "" and text.text.startswith("Подробности:")
+
+
+def test_a_missing_photo_fails_the_row_without_sending(app, telegram, outbox):
+    [row_id] = put(app, 24, "Фото", photo="../outside.jpg")
+    outbox.run_once()
+    row = rows(app)[row_id]
+    assert row.status == "failed" and row.failure == "rejected" and telegram.messages(24) == []
+
+
+@pytest.mark.parametrize("description,failure", [
+    ("Forbidden: bot was blocked by the user", "blocked"),
+    ("Bad Request: chat not found", "chat_gone"),
+    ("Forbidden: user is deactivated", "chat_gone"),
+    ("Bad Request: message is too long", "rejected"),
+])
+def test_why_a_message_failed(description, failure):
+    error = apihelper.ApiTelegramException("sendMessage", None, {"error_code": 400, "description": description})
+    assert sender_failure(error) == failure
+
+
+def test_nothing_empty_is_queued(app):
+    with app.app_context(), pytest.raises(ValueError):
+        outbox_service.queue(1, "  ")
+
+
+def test_replies_to_residents_are_not_held_to_the_overall_rate(app, telegram, outbox):
+    outbox.pacer = Pacer(rate=1)  # one paced message a second
+    put(app, 31, "Статус изменён")  # paced
+    for chat_id in (32, 33, 34):
+        put(app, chat_id, "Заявка № 1 принята", kind="reply")
+    assert outbox.run_once() == 4
+    assert [len(telegram.messages(c)) for c in (31, 32, 33, 34)] == [1, 1, 1, 1]
+    assert outbox.pacer.reserve(35) > 0.5  # the one paced send used the second's only slot

@@ -49,5 +49,6 @@ def test_identification_request_and_notification_on_postgresql(pg_world):
 
     def sent() -> bool:
         with pg_world.app.app_context():
-            return db.session.execute(select(Notification.status)).scalar_one() == "sent"
+            return db.session.execute(select(Notification.status).where(Notification.kind == "status")
+                                      ).scalar_one() == "sent"
     assert pg_world.api.wait_until(sent, 10)

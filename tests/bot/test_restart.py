@@ -30,9 +30,11 @@ def dispatcher(world) -> StaffUser:
 
 
 def notifications_of(world, chat_id) -> list[Notification]:
+    """The chat's status notifications (the outbox also carries the bot's durable replies)."""
     with world.app.app_context():
         rows = db.session.execute(
-            select(Notification).where(Notification.chat_id == chat_id).order_by(Notification.id)
+            select(Notification).where(Notification.chat_id == chat_id, Notification.kind == "status")
+            .order_by(Notification.id)
         ).scalars().all()
         db.session.expunge_all()
         return rows

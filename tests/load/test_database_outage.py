@@ -74,8 +74,9 @@ def move_status(world, request_id: int) -> str:
 
 
 def notifications(world) -> list[Notification]:
+    """Status notifications (the outbox also carries the bot's durable replies)."""
     with world.app.app_context():
-        rows = db.session.execute(select(Notification)).scalars().all()
+        rows = db.session.execute(select(Notification).where(Notification.kind == "status")).scalars().all()
         db.session.expunge_all()
         return rows
 
