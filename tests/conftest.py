@@ -225,8 +225,8 @@ class StaffClient:
 
 
 @pytest.fixture
-def browser(app):
-    """A browser nobody has signed in with yet."""
+def visitor(app):
+    """A browser nobody has signed in with yet (`browser` is the headless Chromium of tests/browser)."""
     return StaffClient(app)
 
 

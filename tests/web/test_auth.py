@@ -8,36 +8,36 @@ def test_login_page_is_public(client):
     assert "Вход для сотрудников" in response.get_data(as_text=True)
 
 
-def test_login_and_logout(browser):
-    response = browser.login()
+def test_login_and_logout(visitor):
+    response = visitor.login()
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
-    assert browser.get("/").status_code == 200
-    browser.logout()
-    assert browser.get("/").status_code == 302
+    assert visitor.get("/").status_code == 200
+    visitor.logout()
+    assert visitor.get("/").status_code == 302
 
 
-def test_wrong_password_is_refused(browser):
-    response = browser.login(password="wrong")
+def test_wrong_password_is_refused(visitor):
+    response = visitor.login(password="wrong")
     assert response.status_code == 200
     assert "Неверный логин или пароль" in response.get_data(as_text=True)
-    assert browser.get("/").status_code == 302
+    assert visitor.get("/").status_code == 302
 
 
-def test_failed_logins_are_throttled(browser):
+def test_failed_logins_are_throttled(visitor):
     for _ in range(5):
-        browser.login(password="wrong")
-    response = browser.login()  # even the right password waits now
+        visitor.login(password="wrong")
+    response = visitor.login()  # even the right password waits now
     assert response.status_code == 429
     assert "Слишком много неудачных попыток" in response.get_data(as_text=True)
 
 
-def test_inactive_user_cannot_log_in(browser, ctx):
+def test_inactive_user_cannot_log_in(visitor, ctx):
     from app.extensions import db
 
     ctx.staff("operator").active = False
     db.session.commit()
-    response = browser.login("operator")
+    response = visitor.login("operator")
     assert "Неверный логин или пароль" in response.get_data(as_text=True)
 
 
@@ -57,8 +57,8 @@ def test_logout_requires_post_with_csrf(admin):
     ("https://evil.example/", "/"),
     ("//evil.example/", "/"),
 ])
-def test_next_parameter_stays_on_site(browser, target, expected):
-    response = browser.login(query_string={"next": target})
+def test_next_parameter_stays_on_site(visitor, target, expected):
+    response = visitor.login(query_string={"next": target})
     assert response.headers["Location"] == expected
 
 
