@@ -117,7 +117,7 @@ def transfer_db(target_url: str) -> None:
 def _echo_counts(counts) -> None:
     click.echo("Rows per table (source -> target):")
     for c in counts:
-        click.echo(f"  {c.table:<20} {c.source:>10} -> {c.target:<10}{'' if c.source == c.target else '  DIFFERS'}")
+        click.echo(f"  {c.table:<20} {c.source:>10} -> {c.target}{'' if c.source == c.target else '  DIFFERS'}")
 
 
 def init_app(app: Flask) -> None:

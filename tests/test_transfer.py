@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy import create_engine, func, inspect, select, text, update
 from sqlalchemy.pool import NullPool
 
 from app import create_app
@@ -368,3 +368,18 @@ def test_counts_that_differ_fail_loudly_and_write_nothing(small, target, tmp_pat
     assert re.search(r"^  executors +1 -> 0 +DIFFERS$", result.output, re.M), result.output
     assert "Nothing written: row counts differ in executors; the copy was rolled back" in result.output
     assert {name: n for name, n in counts(target).items() if n} == {"counters": 1}  # as migrated
+
+
+@pytest.mark.sqlite_only
+def test_a_row_pointing_nowhere_fails_the_copy(small, target):
+    """Foreign keys are added back after the load: they still check every row."""
+    with small.app_context():
+        db.session.execute(text("PRAGMA foreign_keys = OFF"))  # as an old or hand-edited file may have been
+        db.session.execute(update(Request).where(Request.id == 2).values(executor_id=99))
+        db.session.commit()
+    result = transfer(small, target)
+    assert result.exit_code == 1
+    assert 'Nothing written: insert or update on table "requests" violates foreign key constraint ' \
+           '"fk_requests_executor_id_executors"' in result.output
+    assert "Key (executor_id)=(99) is not present" in result.output
+    assert table_names(target) == []
