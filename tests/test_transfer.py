@@ -42,6 +42,15 @@ def contents(url: str) -> dict[str, list[tuple]]:
         eng.dispose()
 
 
+def scalar(url: str, statement):
+    eng = engine(url)
+    try:
+        with eng.connect() as conn:
+            return conn.execute(statement).scalar_one()
+    finally:
+        eng.dispose()
+
+
 def counts(url: str) -> dict[str, int]:
     return {name: len(rows) for name, rows in contents(url).items()}
 
@@ -82,16 +91,17 @@ def source(tmp_path_factory, sqlite_template):
         pytest.skip("TEST_DATABASE_URL is not set")
     root = tmp_path_factory.mktemp("transfer-source")
     shutil.copy(sqlite_template, root / "app.db")
-    world = BotWorld(root, f"sqlite:///{root / 'app.db'}")
-    src = Source(world, f"sqlite:///{root / 'app.db'}")
-    runner = world.app.test_cli_runner()
-    for args in (["seed-demo", "--clients", "40", "--requests", "60"],
-                 ["create-admin", "--login", ADMIN, "--password", ADMIN_PASSWORD]):
-        result = runner.invoke(args=args)
-        assert result.exit_code == 0, result.output
-    with world.app.app_context():
-        accounts = db.session.execute(select(Client.account).order_by(Client.id).limit(2)).scalars().all()
+    url = f"sqlite:///{root / 'app.db'}"
+    world = BotWorld(root, url)
+    src = Source(world, url)
     try:
+        runner = world.app.test_cli_runner()
+        for args in (["seed-demo", "--clients", "40", "--requests", "60"],
+                     ["create-admin", "--login", ADMIN, "--password", ADMIN_PASSWORD]):
+            result = runner.invoke(args=args)
+            assert result.exit_code == 0, result.output
+        with world.app.app_context():
+            accounts = db.session.execute(select(Client.account).order_by(Client.id).limit(2)).scalars().all()
         world.worker.start()
         src.bound = world.identified(accounts[0], "+79123450001")
         src.bound.send("Создать заявку")
@@ -162,11 +172,8 @@ def test_a_request_keeps_its_history_and_photos(source, copied):
         eng = engine(db_url)
         try:
             with eng.connect() as conn:
-                events = conn.execute(select(RequestEvent.__table__).where(RequestEvent.request_id == source.request_id)
-                                      .order_by(RequestEvent.id)).all()
-                photos = conn.execute(select(RequestPhoto.__table__).where(RequestPhoto.request_id == source.request_id)
-                                      ).all()
-                return events, photos
+                return tuple(conn.execute(select(model.__table__).where(model.request_id == source.request_id)
+                                          .order_by(model.id)).all() for model in (RequestEvent, RequestPhoto))
         finally:
             eng.dispose()
 
@@ -218,7 +225,7 @@ def test_the_bot_worker_runs_on_the_copy(source, copied, tmp_path):
     bound.send("Мои заявки")
     bound.expect(f"№ {source.number} от", "назначена исполнителю")
 
-    last_number = max(row[1] for row in contents(url)["requests"])
+    last_number = scalar(url, select(func.max(Request.number)))
     midway = source.midway
     midway.send("Готово")  # the dialog goes on where it stopped on SQLite
     midway.expect("Описание принято")
@@ -279,11 +286,8 @@ def test_a_target_at_another_revision_is_refused(small, target, tmp_path):
     result = transfer(small, target)
     assert result.exit_code == 1
     assert "the target stands at revision 0002" in result.output
-    eng = engine(target)
-    with eng.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
-        assert conn.execute(text("SELECT count(*) FROM requests")).scalar_one() == 0
-    eng.dispose()
+    assert scalar(target, text("SELECT version_num FROM alembic_version")) == "0002"
+    assert scalar(target, text("SELECT count(*) FROM requests")) == 0
 
 
 @pytest.mark.sqlite_only
