@@ -246,12 +246,19 @@ def target():
 
 @pytest.fixture
 def small(app):
-    """A little data in the (SQLite) source."""
+    """A little data in the source (SQLite, and PostgreSQL where a test is not sqlite_only)."""
     with app.app_context():
         factories.request()
         factories.request(description="Нет света")
         factories.executor()
     return app
+
+
+def test_either_backend_is_copied(small, target):
+    """From SQLite, and from PostgreSQL (e.g. to a new server)."""
+    result = transfer(small, target)
+    assert result.exit_code == 0, result.output
+    assert contents(target) == contents(small.config["SQLALCHEMY_DATABASE_URI"])
 
 
 @pytest.mark.sqlite_only
