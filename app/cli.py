@@ -1,6 +1,8 @@
-"""Flask CLI commands: `flask create-admin`, `flask import-clients`, `flask seed-demo`, `flask bot-sandbox`."""
+"""Flask CLI commands: `flask create-admin`, `flask import-clients`, `flask seed-demo`, `flask transfer-db`,
+`flask bot-sandbox`."""
 import os
 import secrets
+import time
 
 import click
 from flask import Flask, current_app
@@ -87,6 +89,37 @@ def seed_demo(if_empty: bool, clients: int, requests: int, rng_seed: int) -> Non
     click.echo("Demo data added: " + ", ".join(f"{count} {name}" for name, count in created.items()) + ".")
 
 
+@click.command("transfer-db")
+@with_appcontext
+@click.option("--to", "target_url", required=True, metavar="URL",
+              help="An empty PostgreSQL database: postgresql://user:password@host:5432/name")
+def transfer_db(target_url: str) -> None:
+    """Copy every table of the current database (DATABASE_URL) into an empty PostgreSQL database."""
+    from app.services import transfer
+
+    started = time.monotonic()
+    try:
+        counts = transfer.transfer(
+            target_url, echo=click.echo,
+            progress=lambda label, length: click.progressbar(length=length, label=f"{label:<20}"))
+    except transfer.CountMismatch as exc:
+        _echo_counts(exc.counts)
+        raise click.ClickException(f"Nothing written: {exc}.") from None
+    except transfer.TransferError as exc:
+        raise click.ClickException(f"Nothing written: {exc}.") from None
+    _echo_counts(counts)
+    rows = sum(c.target for c in counts)
+    seconds = time.monotonic() - started
+    click.echo(f"Done: {rows} rows in {seconds:.1f} s ({rows / seconds:.0f} rows/s). "
+               "Point DATABASE_URL at the new database and restart the web app and the bot.")
+
+
+def _echo_counts(counts) -> None:
+    click.echo("Rows per table (source -> target):")
+    for c in counts:
+        click.echo(f"  {c.table:<20} {c.source:>10} -> {c.target}{'' if c.source == c.target else '  DIFFERS'}")
+
+
 @click.command("bot-sandbox")
 @with_appcontext
 @click.option("--user-id", default=100000001, show_default=True, help="Your Telegram user id in the sandbox.")
@@ -104,4 +137,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(import_clients)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(transfer_db)
     app.cli.add_command(bot_sandbox)

@@ -9,9 +9,13 @@ from alembic import context
 # access to the values within the .ini file in use.
 config = context.config
 
+# A caller that passes its own connection (flask transfer-db) also keeps its own logging.
+external_connection = config.attributes.get('connection')
+
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+if external_connection is None:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 
@@ -85,9 +89,7 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
-    connectable = get_engine()
-
-    with connectable.connect() as connection:
+    def run(connection):
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -96,6 +98,13 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+
+    if external_connection is not None:
+        # Inside the caller's transaction: its commit or rollback covers the migrations too.
+        run(external_connection)
+        return
+    with get_engine().connect() as connection:
+        run(connection)
 
 
 if context.is_offline_mode():
