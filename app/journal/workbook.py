@@ -27,6 +27,10 @@ class TooManyRows(Exception):
     """More rows arrived than a sheet holds (requests were added after they were counted)."""
 
 
+class FormulaLike(str):
+    """Text that Excel would run as a formula; each sheet writes it with a quote prefix."""
+
+
 def write_workbook(path, columns, rows, tz, on_progress=None, filters=()) -> int:
     """Write a header of Russian titles and the rows (database values in `columns` order).
 
@@ -43,15 +47,21 @@ def write_workbook(path, columns, rows, tz, on_progress=None, filters=()) -> int
         conditions = book.add_worksheet(CONDITIONS_SHEET) if filters else None
         bold = book.add_format({"bold": True})
         quoted = book.add_format({"quote_prefix": True})  # Excel keeps it text even when the cell is edited
+
+        def write_quoted(ws, row, col, text, *_):
+            return ws.write_string(row, col, text, quoted)
+
+        for each in book.worksheets():
+            each.add_write_handler(FormulaLike, write_quoted)
         try:
             for i, column in enumerate(columns):
                 sheet.set_column(i, i, column.width)
             sheet.write_row(0, 0, [column.title for column in columns], bold)
             sheet.freeze_panes(1, 0)
-            count = _write_rows(sheet, columns, rows, tz, on_progress, quoted)
+            count = _write_rows(sheet, columns, rows, tz, on_progress)
             sheet.autofilter(0, 0, count, max(len(columns), 1) - 1)
             if conditions is not None:
-                _write_conditions(conditions, filters, started, count, bold, quoted)
+                _write_conditions(conditions, filters, started, count, bold)
             book.close()
         except BaseException:
             for each in book.worksheets():  # only close() shuts their row files, and it would
@@ -60,44 +70,41 @@ def write_workbook(path, columns, rows, tz, on_progress=None, filters=()) -> int
     return count
 
 
-def _write_rows(sheet, columns, rows, tz, on_progress, quoted) -> int:
+def _write_rows(sheet, columns, rows, tz, on_progress) -> int:
     formatters = [column.export for column in columns]
     count = 0
     for row in rows:
         if count == EXCEL_MAX_ROWS:
             raise TooManyRows
         count += 1
-        _write_values(sheet, count, [fmt(value, tz) for fmt, value in zip(formatters, row)], quoted)
+        _write_values(sheet, count, [fmt(value, tz) for fmt, value in zip(formatters, row)])
         if on_progress is not None and count % PROGRESS_EVERY == 0:
             on_progress(count)
     return count
 
 
-def _write_values(sheet, row: int, values: list, quoted) -> None:
+def _write_values(sheet, row: int, values: list) -> None:
     """One row of plain values: control characters are dropped, formula-like text is quoted."""
-    formula_like = []
     for i, value in enumerate(values):
         if type(value) is str:
             if ILLEGAL_XML.search(value):
                 value = values[i] = ILLEGAL_XML.sub("", value)
             if value.startswith(FORMULA_START):
-                formula_like.append(i)
+                values[i] = FormulaLike(value)
     if sheet.write_row(row, 0, values):
         # write_row() stops at a cell it had to change (text over Excel's 32 767 characters
         # is cut): write the cells one by one so that the rest of the row is not lost.
         for i, value in enumerate(values):
             sheet.write(row, i, value)
-    for i in formula_like:  # the row stays in memory until the next one starts: restyle the cell
-        sheet.write_string(row, i, values[i], quoted)
 
 
-def _write_conditions(sheet, filters, started: datetime, count: int, bold, quoted) -> None:
+def _write_conditions(sheet, filters, started: datetime, count: int, bold) -> None:
     sheet.set_column(0, 0, 28)
     sheet.set_column(1, 1, 60)
     sheet.write_row(0, 0, ["Условие", "Значение"], bold)
     row = 0
     for title, description in filters:
         row += 1
-        _write_values(sheet, row, [title, description], quoted)
-    _write_values(sheet, row + 1, ["Время выгрузки", started], quoted)
-    _write_values(sheet, row + 2, ["Строк в выгрузке", count], quoted)
+        _write_values(sheet, row, [title, description])
+    _write_values(sheet, row + 1, ["Время выгрузки", started])
+    _write_values(sheet, row + 2, ["Строк в выгрузке", count])

@@ -1,5 +1,6 @@
 """The workbook writer on its own: what each cell becomes, the conditions sheet, the row
 limit, progress, and nothing left on disk when the writing stops half-way."""
+import os
 import re
 import tempfile
 from datetime import datetime, timezone
@@ -33,6 +34,17 @@ def excel_text(value: str) -> str:
     """A cell's text as Excel reads it: _xHHHH_ stands for a control character (CR here),
     which openpyxl leaves as it is."""
     return re.sub(r"_x([0-9A-F]{4})_", lambda m: chr(int(m.group(1), 16)), value)
+
+
+def open_files_under(path) -> list[str]:
+    """Files this process still holds open below `path` (deleted ones too)."""
+    links = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            links.append(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:  # the descriptor listdir itself used
+            continue
+    return [link for link in links if link.startswith(str(path))]
 
 
 def write(tmp_path, rows, **kwargs):
@@ -115,7 +127,7 @@ def test_rows_beyond_the_sheet_limit_stop_the_writing(tmp_path, temp, monkeypatc
     with pytest.raises(workbook.TooManyRows):
         workbook.write_workbook(tmp_path / "over.xlsx", COLUMNS, [row(n) for n in range(1, 5)], TZ)
     assert not (tmp_path / "over.xlsx").exists()
-    assert not list(temp.iterdir())
+    assert not list(temp.iterdir()) and not open_files_under(temp)
 
 
 def test_a_stop_half_way_leaves_no_file(tmp_path, temp, monkeypatch):
@@ -129,5 +141,5 @@ def test_a_stop_half_way_leaves_no_file(tmp_path, temp, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         workbook.write_workbook(tmp_path / "out.xlsx", COLUMNS, [row(n) for n in range(1, 6)], TZ, cancel)
     assert seen_temp  # rows were on disk in a temporary file...
-    assert not list(temp.iterdir())  # ...which is gone
+    assert not list(temp.iterdir()) and not open_files_under(temp)  # ...which is gone, and closed
     assert not (tmp_path / "out.xlsx").exists()
