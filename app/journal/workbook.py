@@ -19,8 +19,9 @@ CONDITIONS_SHEET = "Условия выгрузки"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ILLEGAL_XML = re.compile(r"[\000-\010\013\014\016-\037]")  # control characters XML cannot hold
 # Text stays text: nothing becomes a formula, a number ("00123" keeps its zeros) or a link.
+# ZIP64 is used only by a sheet over 2 GB (long descriptions on a full sheet), which it lets through.
 OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
-           "strings_to_urls": False, "default_date_format": DATE_FORMAT}
+           "strings_to_urls": False, "default_date_format": DATE_FORMAT, "use_zip64": True}
 
 
 class TooManyRows(Exception):
