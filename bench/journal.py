@@ -3,6 +3,7 @@
     .venv/bin/python bench/journal.py                  # 1 000 000 requests over 100 000 clients
     .venv/bin/python bench/journal.py --rows 200000 --clients 20000
     .venv/bin/python bench/journal.py --reuse          # measure again without re-seeding
+    .venv/bin/python bench/journal.py --reuse --skip-pages --export-rows 50000   # the export only
 
 Seeds a fresh database (bench/out/journal.db) with bulk inserts of clients, categories,
 executors and request texts made by the code of `flask seed-demo` (app/services/demo_data.py),
@@ -12,9 +13,10 @@ then prints:
 - the same for text-contains filters, which the trigram index (migration 0003) answers; the raw
   SQL is the indexed query the app runs, and the full scan the app ran before is timed beside it;
 - the time and peak RSS of exporting ~100 000 rows through the real export job, beside
-  bare openpyxl write-only writing the same rows, and the export's RSS as rows grow.
-Targets (issue 5): page < 150 ms and <= 1.5x raw SQL; text filter <= 1.5x raw SQL;
-export <= 1.3x bare openpyxl; RSS < 150 MB and flat.
+  bare XlsxWriter (the export's writer, same settings) and bare openpyxl write-only writing
+  the same rows, and reading them alone; then the export's RSS as rows grow.
+Targets: page < 150 ms and <= 1.5x raw SQL; text filter <= 1.5x raw SQL;
+export <= 1.25x bare XlsxWriter; RSS < 150 MB and flat.
 """
 import argparse
 import os
@@ -308,11 +310,17 @@ def measure_pages(db_path: Path, repeat: int) -> None:
 # --- export -----------------------------------------------------------------------
 
 def export_worker(db_path: Path, rows: int, mode: str) -> None:
-    """Run in a child process (so its peak RSS is its own); prints seconds and MB."""
+    """Run in a child process (so its peak RSS is its own); prints rows, wall and CPU seconds,
+    MB and file size.
+
+    export: the real job (thread, rows streamed from the database, progress file);
+    read: the same rows streamed and formatted, nothing written (the database's share);
+    openpyxl / xlsxwriter: a bare writer on the same formatted values, already in memory.
+    """
     from werkzeug.datastructures import MultiDict
 
     from app.extensions import db
-    from app.journal import export
+    from app.journal import export, workbook
     from app.journal.columns import visible_columns
     from app.journal.query import load_choices, parse_state
 
@@ -329,32 +337,60 @@ def export_worker(db_path: Path, rows: int, mode: str) -> None:
         statement = state.rows_statement(columns, tz, with_id=False)
         total = db.session.execute(state.count_statement(tz)).scalar_one()
         db.session.remove()
+        formatters = [c.export for c in columns]
+        size = 0
 
-        if mode == "export":  # the real job: thread, streamed rows, progress file
-            started = time.perf_counter()
+        if mode == "export":
+            started = clock()
             job = export.start(app, 0, statement, columns, total)
             export.wait(job["id"], timeout=3600)
-            elapsed = time.perf_counter() - started
+            wall, cpu = since(started)
             path = Path(app.instance_path) / "exports" / f"{job['id']}.xlsx"
             assert path.exists(), "export failed"
             size = path.stat().st_size
-        else:  # bare openpyxl write-only on the same values, already in memory
-            from openpyxl import Workbook
-
+        elif mode == "read":
+            started = clock()
             with db.engine.connect() as conn:
-                values = [[fmt_(v, tz) for fmt_, v in zip([c.export for c in columns], row)]
-                          for row in conn.execute(statement)]
-            started = time.perf_counter()
-            wb = Workbook(write_only=True)
-            ws = wb.create_sheet("Заявки")
-            ws.append([c.title for c in columns])
-            for row in values:
-                ws.append(row)
+                for row in conn.execution_options(yield_per=1000).execute(statement):
+                    [fmt_(v, tz) for fmt_, v in zip(formatters, row)]
+            wall, cpu = since(started)
+        else:
+            with db.engine.connect() as conn:
+                values = [[fmt_(v, tz) for fmt_, v in zip(formatters, row)] for row in conn.execute(statement)]
             with tempfile.TemporaryDirectory() as tmp:
-                wb.save(Path(tmp) / "bare.xlsx")
-                size = (Path(tmp) / "bare.xlsx").stat().st_size
-            elapsed = time.perf_counter() - started
-    print(f"{total} {elapsed:.3f} {peak_rss_mb():.1f} {size}")
+                path = Path(tmp) / "bare.xlsx"
+                started = clock()
+                if mode == "openpyxl":
+                    from openpyxl import Workbook
+
+                    wb = Workbook(write_only=True)
+                    ws = wb.create_sheet("Заявки")
+                    ws.append([c.title for c in columns])
+                    for row in values:
+                        ws.append(row)
+                    wb.save(path)
+                else:  # XlsxWriter with the export's own settings
+                    import xlsxwriter
+
+                    wb = xlsxwriter.Workbook(str(path), workbook.OPTIONS)
+                    ws = wb.add_worksheet("Заявки")
+                    ws.write_row(0, 0, [c.title for c in columns])
+                    for n, row in enumerate(values, 1):
+                        ws.write_row(n, 0, row)
+                    wb.close()
+                wall, cpu = since(started)
+                size = path.stat().st_size
+    print(f"{total} {wall:.3f} {cpu:.3f} {peak_rss_mb():.1f} {size}")
+
+
+def clock() -> tuple[float, float]:
+    """Wall and CPU seconds; CPU time is the whole process's (the export job's thread too), and
+    a machine busy with other work stretches it far less than the wall time."""
+    return time.perf_counter(), time.process_time()
+
+
+def since(started: tuple[float, float]) -> tuple[float, float]:
+    return tuple(end - start for start, end in zip(started, clock()))
 
 
 def peak_rss_mb() -> float:
@@ -366,31 +402,46 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_worker(db_path: Path, rows: int, mode: str) -> tuple[int, float, float, int]:
+def run_worker(db_path: Path, rows: int, mode: str) -> tuple[int, float, float, float, int]:
     out = subprocess.run([sys.executable, __file__, "--db", str(db_path), "--worker", mode,
                           "--export-rows", str(rows)], capture_output=True, text=True, check=True)
-    total, seconds, rss, size = out.stdout.split()[-4:]
-    return int(total), float(seconds), float(rss), int(size)
+    total, wall, cpu, rss, size = out.stdout.split()[-5:]
+    return int(total), float(wall), float(cpu), float(rss), int(size)
+
+
+WORKERS = {  # mode: what the line says
+    "export": "journal export job",
+    "xlsxwriter": "bare XlsxWriter",
+    "openpyxl": "bare openpyxl",
+    "read": "database read only",
+}
 
 
 def measure_export(db_path: Path, rows: int, tries: int) -> None:
-    print(f"\nexport (each run in a fresh process, export and bare in turns, best of {tries}; "
-          "RSS = peak resident memory of that process)")
-    runs = {"export": [], "bare": []}
+    print(f"\nexport (each run in a fresh process, all modes in turns, best of {tries} for wall and for "
+          "CPU seconds; RSS = peak resident memory of that process; the bare writers get the rows "
+          "prepared in memory first, and their RSS includes them)")
+    runs = {mode: [] for mode in WORKERS}
     for _ in range(tries):
         for mode in runs:
             runs[mode].append(run_worker(db_path, rows, mode))
-    total, seconds, rss, size = min(runs["export"], key=lambda r: r[1])
-    b_total, b_seconds, b_rss, _ = min(runs["bare"], key=lambda r: r[1])
-    print(f"journal export job : {total:>9,} rows  {seconds:7.2f} s  peak RSS {rss:6.1f} MB  file {size / 2**20:.1f} MB"
-          f"  (all runs: {', '.join(f'{r[1]:.1f}' for r in runs['export'])} s)")
-    print(f"bare openpyxl      : {b_total:>9,} rows  {b_seconds:7.2f} s  (rows prepared in memory first; "
-          f"RSS {b_rss:.0f} MB includes them; all runs: {', '.join(f'{r[1]:.1f}' for r in runs['bare'])} s)")
-    print(f"export / bare      : {seconds / b_seconds:.2f}x")
+    wall = {mode: min(r[1] for r in results) for mode, results in runs.items()}
+    cpu = {mode: min(r[2] for r in results) for mode, results in runs.items()}
+    for mode, results in runs.items():
+        total, _, _, rss, size = results[0]
+        file = f"  file {size / 2**20:5.1f} MB" if size else " " * 16
+        print(f"{WORKERS[mode]:19}: {total:>9,} rows  {wall[mode]:7.2f} s  CPU {cpu[mode]:7.2f} s  "
+              f"peak RSS {max(r[3] for r in results):6.1f} MB{file}  "
+              f"(wall of all runs: {', '.join(f'{r[1]:.1f}' for r in results)} s)")
+    for title, best in (("wall", wall), ("CPU", cpu)):
+        print(f"{title:>4}: export / bare XlsxWriter {best['export'] / best['xlsxwriter']:.2f}x, "
+              f"export / bare openpyxl {best['export'] / best['openpyxl']:.2f}x, "
+              f"(export - database read) / bare XlsxWriter "
+              f"{(best['export'] - best['read']) / best['xlsxwriter']:.2f}x")
     print("export RSS as rows grow:")
-    for n in (rows // 4, rows // 2, rows, rows * 2):
-        total, seconds, rss, _ = run_worker(db_path, n, "export")
-        print(f"  {total:>9,} rows  {seconds:7.2f} s  peak RSS {rss:6.1f} MB")
+    for n in (rows // 4, rows // 2, rows, rows * 2, rows * 4):
+        total, seconds, cpu_seconds, rss, _ = run_worker(db_path, n, "export")
+        print(f"  {total:>9,} rows  {seconds:7.2f} s  CPU {cpu_seconds:7.2f} s  peak RSS {rss:6.1f} MB")
 
 
 def main() -> None:
@@ -401,9 +452,11 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
     parser.add_argument("--repeat", type=int, default=15, help="timed runs per case (median)")
     parser.add_argument("--export-rows", type=int, default=100_000)
-    parser.add_argument("--export-tries", type=int, default=3, help="export and bare runs (best counts)")
+    parser.add_argument("--export-tries", type=int, default=3, help="runs of the export and each bare writer "
+                                                                    "(best counts)")
+    parser.add_argument("--skip-pages", action="store_true")
     parser.add_argument("--skip-export", action="store_true")
-    parser.add_argument("--worker", choices=["export", "bare"], help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=list(WORKERS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("TIMEZONE", "Europe/Moscow")
     if args.worker:
@@ -412,7 +465,8 @@ def main() -> None:
     args.db.parent.mkdir(parents=True, exist_ok=True)
     if not (args.reuse and args.db.exists()):
         seed(args.db, args.rows, args.clients)
-    measure_pages(args.db, args.repeat)
+    if not args.skip_pages:
+        measure_pages(args.db, args.repeat)
     if not args.skip_export:
         measure_export(args.db, args.export_rows, args.export_tries)
 

@@ -1,7 +1,7 @@
-"""Excel export of the journal.
+"""Excel export of the journal as background jobs.
 
 Starting an export runs a background job (a thread) that streams the rows from
-the database into an openpyxl write-only workbook, so memory stays flat however
+the database into the workbook writer (workbook.py), so memory stays flat however
 many rows there are. The job records its progress in a small JSON file beside
 the file it writes in instance/exports (any web process can answer the page's
 polling); when done, the page downloads the file. One running export per user:
@@ -19,23 +19,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 from flask import current_app, send_file
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from app.extensions import db
-from app.journal.columns import as_datetime
+from app.journal.workbook import EXCEL_MAX_ROWS, TooManyRows, write_workbook  # noqa: F401 (routes)
 
-EXCEL_MAX_ROWS = 1_048_575  # a sheet holds 1 048 576 rows, one is the header
-PROGRESS_EVERY = 2000
 KEEP_SECONDS = 3600
 STALE_SECONDS = 120  # a running job that has not reported for this long died with its process
-DATE_FORMAT = "DD.MM.YYYY HH:MM"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Excel and LibreOffice read a cell starting with one of these as a formula: write such text as text.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-ILLEGAL_XML = re.compile(r"[\000-\010\013\014\016-\037]")  # control characters XML cannot hold
 JOB_ID = re.compile(r"[A-Za-z0-9_-]{16}")
 
 log = logging.getLogger(__name__)
@@ -44,91 +34,6 @@ log = logging.getLogger(__name__)
 class Cancelled(Exception):
     pass
 
-
-def write_workbook(path, columns, rows, tz, on_progress=None) -> int:
-    """Write a header of Russian titles and the rows (database values in `columns` order).
-
-    Dates become real date cells; text that Excel would run as a formula is
-    stored as text. Returns the number of rows written.
-    """
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Заявки")
-    ws.freeze_panes = "A2"
-    for i, column in enumerate(columns, 1):
-        ws.column_dimensions[get_column_letter(i)].width = column.width
-    bold = Font(bold=True)
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(ws, column.title)
-        cell.font = bold
-        header.append(cell)
-    ws.append(header)
-
-    # One styled cell per column, refilled for every row: openpyxl writes a row
-    # as soon as it is appended, so reusing them is safe and saves allocations.
-    date_cells, text_cells = {}, {}
-    for i, column in enumerate(columns):
-        if column.export is as_datetime:
-            date_cells[i] = WriteOnlyCell(ws)
-            date_cells[i].number_format = DATE_FORMAT
-        text_cells[i] = WriteOnlyCell(ws)
-        text_cells[i].quotePrefix = True  # Excel keeps it text even when the cell is edited
-    try:
-        count = _write_rows(ws, columns, rows, tz, on_progress, date_cells, text_cells)
-    except BaseException:
-        _discard(ws)
-        raise
-    ws.auto_filter.ref = f"A1:{get_column_letter(max(len(columns), 1))}{count + 1}"
-    wb.save(path)
-    return count
-
-
-def _write_rows(ws, columns, rows, tz, on_progress, date_cells, text_cells) -> int:
-    formatters = [column.export for column in columns]
-    indexes = range(len(columns))
-    count = 0
-    for row in rows:
-        values = [fmt(value, tz) for fmt, value in zip(formatters, row)]
-        for i in indexes:
-            value = values[i]
-            if value is None:
-                continue
-            if type(value) is str:
-                if ILLEGAL_XML.search(value):
-                    value = values[i] = ILLEGAL_XML.sub("", value)
-                if value.startswith(FORMULA_START):
-                    cell = text_cells[i]
-                    cell.value = value
-                    cell.data_type = "s"
-                    values[i] = cell
-            elif i in date_cells:
-                cell = date_cells[i]
-                cell.value = value
-                values[i] = cell
-        ws.append(values)
-        count += 1
-        if on_progress is not None and count % PROGRESS_EVERY == 0:
-            on_progress(count)
-    return count
-
-
-def _discard(ws) -> None:
-    """Stop a half-written sheet and delete openpyxl's temporary file (a cancelled or failed export)."""
-    writer = ws._writer
-    try:
-        if ws._rows is not None:
-            ws._rows.close()
-    except Exception:  # the sheet is thrown away; its closing complaints do not matter
-        pass
-    if writer is not None:
-        try:
-            writer.close()
-            writer.cleanup()
-        except Exception:
-            pass
-
-
-# --- background jobs -----------------------------------------------------------
 
 _lock = threading.Lock()
 _running: dict[int, tuple[str, threading.Event, threading.Thread]] = {}  # user id -> job
@@ -167,8 +72,11 @@ def _cleanup(directory: Path, user_id: int) -> None:
                 (directory / f"{meta.stem}{suffix}").unlink(missing_ok=True)
 
 
-def start(app, user_id: int, statement, columns, total: int) -> dict:
-    """Start exporting `statement`'s rows for the user; a running export of theirs is stopped."""
+def start(app, user_id: int, statement, columns, total: int, filters=()) -> dict:
+    """Start exporting `statement`'s rows for the user; a running export of theirs is stopped.
+
+    `filters`: the applied filters as (title, description) pairs, written on a sheet of their own.
+    """
     directory = _directory(app)
     with _lock:
         previous = _running.pop(user_id, None)
@@ -183,7 +91,7 @@ def start(app, user_id: int, statement, columns, total: int) -> dict:
     }
     _save(directory, job)
     cancel = threading.Event()
-    thread = threading.Thread(target=_run, args=(app, directory, job, statement, columns, cancel),
+    thread = threading.Thread(target=_run, args=(app, directory, job, statement, columns, filters, cancel),
                               name=f"export-{job['id']}", daemon=True)
     with _lock:
         _running[user_id] = (job["id"], cancel, thread)
@@ -191,7 +99,7 @@ def start(app, user_id: int, statement, columns, total: int) -> dict:
     return job
 
 
-def _run(app, directory: Path, job: dict, statement, columns, cancel: threading.Event) -> None:
+def _run(app, directory: Path, job: dict, statement, columns, filters, cancel: threading.Event) -> None:
     part = directory / f"{job['id']}.part"
 
     def progress(done: int) -> None:
@@ -204,11 +112,14 @@ def _run(app, directory: Path, job: dict, statement, columns, cancel: threading.
         with app.app_context():
             with db.engine.connect() as conn:
                 rows = conn.execution_options(yield_per=1000).execute(statement)
-                count = write_workbook(part, columns, rows, app.config["TZ"], progress)
+                count = write_workbook(part, columns, rows, app.config["TZ"], progress, filters)
         os.replace(part, directory / f"{job['id']}.xlsx")
         job.update(state="done", done=count, total=count)
     except Cancelled:
         job.update(state="cancelled", message="Выгрузка отменена.")
+    except TooManyRows:
+        job.update(state="error", message="Пока шла выгрузка, строк стало больше, чем помещается "
+                                          "в лист Excel. Уточните фильтры.")
     except Exception:
         log.exception("Export %s failed", job["id"])
         job.update(state="error", message="Не удалось сформировать файл. Попробуйте ещё раз "

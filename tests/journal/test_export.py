@@ -3,6 +3,7 @@ columns, real dates, formulas kept as text, per-user jobs."""
 import io
 import os
 import re
+import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -10,10 +11,12 @@ from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from app.extensions import db
-from app.journal import export
-from app.models import Request
+from app.journal import export, workbook
+from app.journal.columns import BY_KEY
+from app.models import Request, StaffUser
 from tests.journal.seed import SPECS
 
 JOB = re.compile(r'/journal/export/([A-Za-z0-9_-]{16})')
@@ -147,17 +150,23 @@ def test_too_many_rows_for_a_sheet_is_refused_with_a_message(staff, journal, mon
     assert "в лист Excel помещается не больше 5" in text and "Уточните фильтры" in text
 
 
-def test_progress_is_polled_until_done_and_can_be_cancelled(app, staff, journal, monkeypatch):
-    """A running job answers with a progress bar that polls itself; cancelling stops it."""
-    monkeypatch.setattr(export, "PROGRESS_EVERY", 2)
+def test_progress_is_polled_until_done_and_can_be_cancelled(app, staff, journal, monkeypatch, tmp_path):
+    """A running job answers with a progress bar that polls itself; cancelling stops it and
+    leaves no file behind, neither the export's nor the writer's temporary ones."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    monkeypatch.setattr(workbook, "PROGRESS_EVERY", 2)
     real = export.write_workbook
+    temp_files_while_writing = []
 
-    def slow(path, columns, rows, tz, on_progress=None):
+    def slow(path, columns, rows, tz, on_progress=None, filters=()):
         def progress(done):  # a big export: keeps reporting until it is cancelled
+            temp_files_while_writing.extend(p for p in temp.rglob("*") if p.is_file())
             for _ in range(1000):
                 on_progress(done)
                 time.sleep(0.01)
-        return real(path, columns, rows, tz, progress)
+        return real(path, columns, rows, tz, progress, filters)
 
     monkeypatch.setattr(export, "write_workbook", slow)
     response = staff.post("/journal/export", data={})
@@ -170,7 +179,34 @@ def test_progress_is_polled_until_done_and_can_be_cancelled(app, staff, journal,
     export.wait(job_id)
     assert "Выгрузка отменена" in cancelled
     assert staff.get(f"/journal/export/{job_id}/file").status_code == 404
-    assert not list((Path(app.instance_path) / "exports").glob("*.part"))
+    exports = Path(app.instance_path) / "exports"
+    assert [p.suffix for p in exports.iterdir()] == [".json"]  # no .part, no .xlsx
+    assert temp_files_while_writing  # the rows went to a temporary file...
+    assert not list(temp.iterdir())  # ...which is gone with its directory
+
+
+def test_rows_added_beyond_a_sheet_while_exporting_end_the_job_with_a_message(staff, journal, monkeypatch):
+    """The route counts the rows first; if more arrive than a sheet holds, the job says so."""
+    monkeypatch.setattr(workbook, "EXCEL_MAX_ROWS", 3)
+    job_id = run_export(staff)
+    status = staff.page(f"/journal/export/{job_id}")
+    assert "строк стало больше, чем помещается в лист Excel" in status
+    assert staff.get(f"/journal/export/{job_id}/file").status_code == 404
+
+
+def test_a_job_writes_the_filters_it_is_given_on_a_second_sheet(app, journal):
+    with app.app_context():
+        user_id = db.session.execute(select(StaffUser.id).filter_by(login="operator")).scalar_one()
+        job = export.start(app, user_id, select(Request.number).order_by(Request.number),
+                           [BY_KEY["number"]], len(SPECS), filters=[("Статус", "новая")])
+        export.wait(job["id"])
+        book = load_workbook(Path(app.instance_path) / "exports" / f"{job['id']}.xlsx")
+    assert book.sheetnames == ["Заявки", "Условия выгрузки"]
+    assert [row[0] for row in book["Заявки"].iter_rows(min_row=2, values_only=True)] == sorted(
+        journal.number(i) for i in range(len(SPECS)))
+    conditions = list(book["Условия выгрузки"].iter_rows(values_only=True))
+    assert conditions[1] == ("Статус", "новая")
+    assert conditions[3] == ("Строк в выгрузке", len(SPECS))
 
 
 def test_old_files_and_the_users_previous_export_are_removed(app, staff, journal):

@@ -4,8 +4,9 @@ from sqlalchemy import event, select
 
 from app.extensions import db
 from app.models import Client
-from app.services import client_import
-from app.services.client_import import ImportFailed, import_clients, read_rows
+from app.services import client_file, client_import
+from app.services.client_file import ImportFailed, read_rows
+from app.services.client_import import import_clients
 from devtools.spreadsheets import HEADER, csv_bytes, xlsx
 from tests.services.files import ROWS, zip_bomb
 
@@ -95,14 +96,14 @@ def test_zip_with_other_content_is_not_a_workbook():
 
 
 def test_zip_bomb_is_refused_before_unpacking():
-    bomb = zip_bomb(client_import.MAX_XLSX_UNPACKED + (8 << 20))
+    bomb = zip_bomb(client_file.MAX_XLSX_UNPACKED + (8 << 20))
     assert len(bomb) < 2 * 1024 * 1024
     with pytest.raises(ImportFailed, match="слишком большой объём"):
         read_rows(bomb, "clients.xlsx")
 
 
 def test_too_many_rows(monkeypatch):
-    monkeypatch.setattr(client_import, "MAX_ROWS", 2)
+    monkeypatch.setattr(client_file, "MAX_ROWS", 2)
     with pytest.raises(ImportFailed, match="больше 2 строк"):
         read_rows(csv_bytes(ROWS), "x.csv")
 

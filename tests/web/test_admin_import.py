@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Client
-from app.services import client_import
+from app.services import client_file
 from devtools.spreadsheets import HEADER, csv_bytes, xlsx
 from tests.services.files import ROWS, zip_bomb
 
@@ -62,7 +62,7 @@ def test_fatal_error_imports_nothing_and_says_why(admin, ctx, data, name, messag
 
 
 def test_zip_bomb_is_refused(admin):
-    html = _upload(admin, zip_bomb(client_import.MAX_XLSX_UNPACKED + (8 << 20)), "bomb.xlsx").get_data(as_text=True)
+    html = _upload(admin, zip_bomb(client_file.MAX_XLSX_UNPACKED + (8 << 20)), "bomb.xlsx").get_data(as_text=True)
     assert "слишком большой объём данных" in html
     assert _accounts() == []
 
