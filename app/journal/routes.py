@@ -138,8 +138,11 @@ def export_start():
             f"Найдено {total:,} строк, а в лист Excel помещается не больше {export.EXCEL_MAX_ROWS:,}. "
             "Уточните фильтры.").replace(",", " ")}
     else:
+        # The file says what it holds: the filters in words and the order, on a sheet of their own.
+        conditions = [(column.title, text) for column, text in state.described()] or [("Фильтры", "нет")]
         job = export.start(current_app._get_current_object(), current_user.id,
-                           state.rows_statement(columns, tz, with_id=False), columns, total)
+                           state.rows_statement(columns, tz, with_id=False), columns, total,
+                           filters=[*conditions, ("Сортировка", state.sort_description)])
     return render_template("journal/_export.html", job=job)
 
 

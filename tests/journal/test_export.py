@@ -222,3 +222,22 @@ def test_old_files_and_the_users_previous_export_are_removed(app, staff, journal
     assert not (directory / f"{first}.xlsx").exists()   # replaced by the new export
     assert not stale.exists()
     assert (directory / f"{second}.xlsx").exists()
+
+
+def test_the_export_says_which_filters_and_order_it_holds(staff, journal):
+    """The file travels alone (mailed to a manager): its second sheet names what it is."""
+    job_id = run_export(staff, status="open", executor=str(journal.ids["executor:petrov"]),
+                        created_at_from="2024-03-02", sort="-number")
+    response = staff.get(f"/journal/export/{job_id}/file")
+    conditions = load_workbook(io.BytesIO(response.data))["Условия выгрузки"]
+    rows = {r[0]: r[1] for r in conditions.iter_rows(min_row=2, values_only=True)}
+    assert rows["Статус"] == "Все незакрытые"
+    assert rows["Исполнитель"] == "Петров Пётр"
+    assert rows["Создана"] == "с 02.03.2024"
+    assert rows["Сортировка"] == "Номер, по убыванию"
+    assert rows["Строк в выгрузке"] == 3  # Петров's assigned, done and assigned requests of 2-9 March
+
+    plain = staff.get(f"/journal/export/{run_export(staff)}/file")
+    rows = {r[0]: r[1] for r in load_workbook(io.BytesIO(plain.data))["Условия выгрузки"].iter_rows(
+        min_row=2, values_only=True)}
+    assert rows["Фильтры"] == "нет" and rows["Сортировка"] == "Создана, по убыванию"
