@@ -20,6 +20,7 @@ from app.services.statuses import Status
 from tests import factories
 from devtools.worker_process import WorkerProcess
 from tests.bot.conftest import WORKER_SETTINGS, BotWorld
+from tests.bot.test_requests import start_request
 from tests.conftest import PG_URL, StaffClient, base_config, migrate_database, private_postgres_database
 
 needs_postgres = pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
@@ -105,11 +106,7 @@ def source(tmp_path_factory, sqlite_template):
             accounts = db.session.execute(select(Client.account).order_by(Client.id).limit(2)).scalars().all()
         world.worker.start()
         src.bound = world.identified(accounts[0], "+79123450001")
-        src.bound.send("Создать заявку")
-        src.bound.expect("Выберите категорию")
-        src.bound.press("Сантехника")
-        src.bound.press("Протечка")
-        src.bound.expect("Опишите проблему")
+        start_request(src.bound, "Сантехника", "Протечка")
         src.bound.send_photo(b"\xff\xd8 leak under the sink", caption="Течёт под раковиной")
         src.bound.expect("Фото добавлено (1 из 10)")
         src.bound.send("Готово")
@@ -131,11 +128,7 @@ def source(tmp_path_factory, sqlite_template):
         assert world.api.wait_until(photo_stored, 15)
 
         src.midway = world.identified(accounts[1], "+79123450002")
-        src.midway.send("Создать заявку")
-        src.midway.expect("Выберите категорию")
-        src.midway.press("Электрика")
-        src.midway.press("Не горит свет в подъезде")
-        src.midway.expect("Опишите проблему")
+        start_request(src.midway, "Электрика", "Не горит свет в подъезде")
         src.midway.send("Темно на третьем этаже")
         src.midway.expect("Записал")
         world.worker.stop()
