@@ -9,9 +9,9 @@ from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 
-from app.database import contains_ci
+from app.database import contains_ci, locked
 from app.extensions import db
 from app.journal import bp
 from app.journal.forms import CommentForm, ExecutorForm, NewRequestForm, StatusForm
@@ -27,17 +27,10 @@ CLIENT_RESULTS = 20
 
 
 def _load(request_id: int, lock: bool = False) -> Request:
-    """The request or 404; `lock` holds its row until commit (PostgreSQL) so two dispatchers
-    changing it at once are applied one after the other."""
-    stmt = select(Request).where(Request.id == request_id)
-    if lock:
-        stmt = stmt.with_for_update()
-        if db.engine.dialect.name == "sqlite":
-            # SQLite ignores FOR UPDATE: a no-op write takes the database's write lock before the
-            # read, so a colleague's change in between cannot be overwritten (it is seen, and 409).
-            table = Request.__table__
-            db.session.execute(update(table).where(table.c.id == request_id).values(id=table.c.id))
-    obj = db.session.execute(stmt).scalar_one_or_none()
+    """The request or 404; `lock` holds its row until commit, so two dispatchers (or a dispatcher
+    and the resident in the bot) changing it at once are applied one after the other: a change
+    made in between is seen, never overwritten."""
+    obj = locked(Request, request_id) if lock else db.session.get(Request, request_id)
     if obj is None:
         abort(404)
     return obj
