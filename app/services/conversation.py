@@ -76,6 +76,11 @@ def parse_button(data: str | None) -> tuple[str, int, str] | None:
     return parts[1], int(number), parts[3] if len(parts) == 4 else ""
 
 
+def stars(rating: int) -> str:
+    """«★★★★☆ (4)»."""
+    return "★" * rating + "☆" * (max(RATINGS) - rating) + f" ({rating})"
+
+
 def _markup(*rows: list[tuple[str, str]]) -> dict:
     return {"inline_keyboard": [[{"text": text, "callback_data": data} for text, data in row] for row in rows]}
 
