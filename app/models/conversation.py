@@ -23,6 +23,15 @@ class Kind(StrEnum):
     FEEDBACK = "feedback"   # a comment on the rating
 
 
+KIND_LABELS = {  # how the request page marks a message that is not an ordinary one
+    Kind.QUESTION: "вопрос жителю",
+    Kind.SOLVED: "ответ: проблема решена",
+    Kind.UNSOLVED: "ответ: проблема не решена",
+    Kind.REASON: "что не так",
+    Kind.FEEDBACK: "комментарий к оценке",
+}
+
+
 class Verdict(StrEnum):
     """`requests.verdict`: the resident's word on finished work ("" = none asked or given)."""
 
@@ -66,6 +75,7 @@ class RequestMessage(db.Model):
     read_at: Mapped[object | None] = mapped_column(UTCDateTime)  # a resident's message: when staff saw it
 
     staff = relationship("StaffUser")
-    photos: Mapped[list["RequestPhoto"]] = relationship(order_by="RequestPhoto.id")  # noqa: F821
+    photos: Mapped[list["RequestPhoto"]] = relationship(  # noqa: F821
+        back_populates="message", order_by="RequestPhoto.id")
 
     __table_args__ = (Index("ix_request_messages_request", "request_id", "id"),)

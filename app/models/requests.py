@@ -117,6 +117,7 @@ class RequestPhoto(db.Model):
     message_id: Mapped[int | None] = mapped_column(ForeignKey("request_messages.id", ondelete="SET NULL"))
 
     request: Mapped[Request] = relationship(back_populates="photos")
+    message = relationship("RequestMessage", back_populates="photos")
 
 
 class RequestEvent(db.Model):

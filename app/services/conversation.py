@@ -44,6 +44,10 @@ class ConversationError(ValueError):
     """What staff cannot send; the message is shown as is."""
 
 
+class BadPhoto(ConversationError):
+    """The photo cannot be sent (not a JPEG or PNG, too big)."""
+
+
 class NotYours(LookupError):
     """No such request among the resident's own."""
 
@@ -155,13 +159,21 @@ def last_messages(request: Request, count: int = 3) -> list[RequestMessage]:
 
 # --- the staff's side ---------------------------------------------------------------------
 
+def staff_cannot_write(request: Request) -> str | None:
+    """Why staff cannot write to the request's resident at all, or None."""
+    if request.author_chat_id is None:
+        return "Заявка принята по телефону: написать жителю в Telegram нельзя."
+    if request.status == Status.ARCHIVED:
+        return "Заявка в архиве: переписка по ней закрыта."
+    return None
+
+
 def add_staff_message(request: Request, staff, text: str, photo: bytes | None = None) -> RequestMessage:
     """Write to the resident who filed the request, through the outbox; ConversationError if it cannot go."""
     text = (text or "").replace("\r\n", "\n").strip()
-    if request.author_chat_id is None:
-        raise ConversationError("Заявка принята по телефону: написать жителю в Telegram нельзя.")
-    if request.status == Status.ARCHIVED:
-        raise ConversationError("Заявка в архиве: переписка по ней закрыта.")
+    refusal = staff_cannot_write(request)
+    if refusal:
+        raise ConversationError(refusal)
     if not text and not photo:
         raise ConversationError("Напишите сообщение или приложите фото.")
     if len(text) > STAFF_TEXT_MAX:
@@ -169,7 +181,7 @@ def add_staff_message(request: Request, staff, text: str, photo: bytes | None = 
     try:
         extension = storage.photo_extension(photo) if photo else ""
     except storage.BadImage as error:
-        raise ConversationError(str(error)) from None
+        raise BadPhoto(str(error)) from None
     now = utcnow()
     message = RequestMessage(request_id=request.id, created_at=now, sender=STAFF, kind=Kind.MESSAGE.value,
                              text=text, staff_id=staff.id)

@@ -225,6 +225,13 @@ def rate(request: Request, stars: int) -> None:
                                 **_actor_fields(None)))
 
 
+def confirmation_deadline(request: Request, days: int):
+    """When an unanswered «Проблема решена?» closes the request (None: no question is open)."""
+    if request.verdict != Verdict.ASKED or request.confirmation_asked_at is None:
+        return None
+    return request.confirmation_asked_at + timedelta(days=days)
+
+
 def close_unconfirmed(days: int, limit: int = 100) -> int:
     """Close done requests whose resident has not answered «Проблема решена?» for `days`; returns
     how many. Safe to run again at any time: each is re-read under lock and closed once."""

@@ -2,13 +2,15 @@
 buttons and cards, the resident writing to the dispatcher, staff messages and their delivery,
 «Проблема решена?» with the rating, the automatic close, forged and old buttons, restarts.
 
-The staff side is played through the services the web app calls (its HTTP side: tests/web)."""
+Staff mostly act through the services the web views call; the first test goes through the
+request page over HTTP (the page's own tests: tests/journal/test_conversation.py)."""
 import copy
 import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
+from werkzeug.security import generate_password_hash
 
 from app.bot.jobs import JOBS, JobRunner
 from app.extensions import db
@@ -17,6 +19,7 @@ from app.models import (Executor, Notification, Request, RequestMessage, Request
 from app.services import conversation
 from app.services import requests as request_service
 from tests.bot.test_requests import MENU, number_in, to_summary
+from tests.conftest import StaffClient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
@@ -38,6 +41,49 @@ def file(world, r, **kwargs) -> int:
     number = number_in(r.expect("Заявка №").text)
     with world.app.app_context():
         return db.session.execute(select(Request.id).where(Request.number == number)).scalar_one()
+
+
+def test_resident_and_staff_write_through_the_bot_and_the_request_page(world):
+    r = world.identified()
+    request_id = file(world, r)
+    page_url = f"/requests/{request_id}"
+    with world.app.app_context():
+        if db.session.execute(select(StaffUser).where(StaffUser.login == "web-dispatcher")).first() is None:
+            user = StaffUser(login="web-dispatcher", full_name="Вера Диспетчер")
+            user.password_hash = generate_password_hash("web-secret-1", method="pbkdf2:sha256:1000")
+            db.session.add(user)
+            db.session.commit()
+    browser = StaffClient.signed_in(world.app, "web-dispatcher", "web-secret-1")
+
+    r.send("Мои заявки")
+    r.press(r.expect("Ваши заявки").buttons[0])
+    r.press("Написать по заявке", message=r.expect("Заявка №"))
+    r.expect("Напишите сообщение")
+    r.send("Кран капает и ночью")
+    r.expect("Передано диспетчеру")
+    r.send_photo(b"\xff\xd8 night leak")
+    r.expect("Фото передано")
+    assert world.api.wait_until(lambda: all(path for _, path in load(world, request_id)["photos"]), 15)
+    page = browser.page(page_url)
+    thread = page[page.index('id="thread"'):page.index('id="message-form"')]
+    assert "Кран капает и ночью" in thread and thread.count(">новое<") == 2
+    photo = re.search(r'<img src="(/requests/\d+/photos/\d+)" alt="Фото к сообщению"', thread).group(1)
+    assert browser.get(photo).data == b"\xff\xd8 night leak"
+    assert load(world, request_id)["unread"] == 0  # seen
+
+    response = browser.post(f"{page_url}/messages", {"text": "Мастер придёт в 19:00"})
+    assert response.status_code == 303
+    reply = r.expect("Сообщение по заявке №", "Мастер придёт в 19:00")
+    assert reply.buttons == ["Ответить"]
+    assert world.api.wait_until(lambda: ">доставлено<" in browser.page(f"{page_url}/thread"), 10)
+
+    world.api.block(r.chat_id)
+    try:
+        browser.post(f"{page_url}/messages", {"text": "Вы заблокировали бота?"})
+        assert world.api.wait_until(
+            lambda: ">не доставлено: житель заблокировал бота<" in browser.page(f"{page_url}/thread"), 10)
+    finally:
+        world.api.block(r.chat_id, False)
 
 
 def staff(world) -> StaffUser:
