@@ -90,6 +90,9 @@ VERDICT = FixedChoiceFilter({v.value: (v.label, lambda c, v=v: c == v.value) for
 COLUMNS: list[Column] = [
     Column("number", "Номер", Request.number, NUMBER, required=True, display="number",
            export=as_int, width=10, sort_indexed=True),
+    # Resident messages nobody has read: beside the number, where a dispatcher looks first.
+    Column("unread", "Новые сообщения", Request.unread_messages, UNREAD, display="unread", export=as_count,
+           width=11, sort_indexed=True),
     Column("created_at", "Создана", Request.created_at, DATE, display="datetime",
            export=as_datetime, width=17, sort_indexed=True),
     Column("status", "Статус", Request.status, STATUS, sort_expr=STATUS_ORDER, display="status",
@@ -113,8 +116,6 @@ COLUMNS: list[Column] = [
            width=60),
     Column("updated_at", "Изменена", Request.updated_at, DATE, default=False, display="datetime",
            export=as_datetime, width=17, sort_indexed=True),
-    Column("unread", "Новые сообщения", Request.unread_messages, UNREAD, display="unread", export=as_count,
-           width=11, sort_indexed=True),
     Column("rating", "Оценка", Request.rating, RATING, default=False, display="rating", export=as_int,
            width=8, nullable=True),
     Column("verdict", "Ответ жителя", Request.verdict, VERDICT, sort_expr=VERDICT_ORDER, default=False,

@@ -117,7 +117,7 @@ def test_the_export_carries_unread_rating_and_verdict(staff, talk):
     staff.post("/journal/columns", {"columns": ["unread", "rating", "verdict"]})
     _, sheet = download(staff, run_export(staff, sort="number"))
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("Номер", "Новые сообщения", "Оценка", "Ответ жителя")
+    assert rows[0] == ("Номер", "Новые сообщения", "Оценка", "Ответ жителя")  # in the journal's order
     by_number = {row[0]: row[1:] for row in rows[1:]}
     assert by_number[talk.number(0)] == (2, None, None)
     assert by_number[talk.number(5)] == (None, 5, "подтвердил")
