@@ -50,9 +50,12 @@ def locked(model, row_id: int):
     PostgreSQL: SELECT ... FOR UPDATE. SQLite ignores FOR UPDATE, so a no-op write first takes the
     database's write lock; the read after it then sees the latest committed row, and nobody can
     change it before our commit. The row is read afresh even if the session holds it already.
+    The no-op write sets the model's `lock_column` (outside every index and trigger) to itself:
+    setting `id` would make SQLite move the row in every index and fire the search triggers.
     """
     table = model.__table__
     if db.engine.dialect.name == "sqlite":
-        db.session.execute(update(table).where(table.c.id == row_id).values(id=table.c.id))
+        column = table.c[model.lock_column]
+        db.session.execute(update(table).where(table.c.id == row_id).values({column: column}))
     stmt = select(model).where(table.c.id == row_id).with_for_update().execution_options(populate_existing=True)
     return db.session.execute(stmt).scalar_one_or_none()
