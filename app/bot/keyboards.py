@@ -114,11 +114,15 @@ def request_list(items, page: int, more: bool) -> types.InlineKeyboardMarkup:
     return kb
 
 
-def request_card(request_id: int, writable: bool, asked: bool) -> types.InlineKeyboardMarkup:
+def request_card(request_id: int, writable: bool, asked: bool, ratable: bool) -> types.InlineKeyboardMarkup:
+    """The card's buttons: the open question «Проблема решена?» and the rating are answerable here
+    too (the message that asked may be long gone), then writing and the way back to the list."""
     kb = types.InlineKeyboardMarkup()
-    if asked:  # the open question «Проблема решена?», answerable from the card too
+    if asked:
         kb.row(types.InlineKeyboardButton(BTN_YES, callback_data=lasting("yes", request_id)),
                types.InlineKeyboardButton(BTN_NO, callback_data=lasting("no", request_id)))
+    if ratable:
+        kb.row(*_rating_buttons(request_id))
     if writable:
         kb.row(types.InlineKeyboardButton(texts.BTN_WRITE, callback_data=lasting("write", request_id)))
     kb.row(types.InlineKeyboardButton(texts.BTN_TO_LIST, callback_data=lasting("list", 0)))
@@ -127,5 +131,9 @@ def request_card(request_id: int, writable: bool, asked: bool) -> types.InlineKe
 
 def rating(request_id: int) -> types.InlineKeyboardMarkup:
     kb = types.InlineKeyboardMarkup()
-    kb.row(*(types.InlineKeyboardButton(str(n), callback_data=lasting("rate", request_id, n)) for n in RATINGS))
+    kb.row(*_rating_buttons(request_id))
     return kb
+
+
+def _rating_buttons(request_id: int) -> list[types.InlineKeyboardButton]:
+    return [types.InlineKeyboardButton(str(n), callback_data=lasting("rate", request_id, n)) for n in RATINGS]

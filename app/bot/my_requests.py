@@ -7,7 +7,7 @@ State table (none of it changes the dialog state: it works in the middle of any 
     any state    «К списку» under a card               -> the list's first page, in the card's message
 The card shows the number, date, category, address, status and since when, the executor
 (name and position only), the rating, the last messages, and buttons to answer the open
-question «Проблема решена?» and to write about the request (request_chat).
+question «Проблема решена?», to rate confirmed work, and to write about the request (request_chat).
 
 The buttons are lasting (app.services.conversation): yesterday's list still works, and a
 request the resident can no longer reach is refused with the reason.
@@ -74,8 +74,11 @@ def card(request: Request) -> tuple[str, object]:
     if request.rating:
         lines.append(texts.CARD_RATING.format(stars=conversation.stars(request.rating)))
     asked = request.verdict == Verdict.ASKED
+    ratable = request.verdict == Verdict.CONFIRMED and request.rating is None
     if asked:
         lines += ["", texts.CARD_ASKED]
+    elif ratable:
+        lines += ["", texts.CARD_RATE]
     messages = conversation.last_messages(request, CARD_MESSAGES)
     if messages:
         lines += ["", texts.CARD_MESSAGES]
@@ -86,7 +89,7 @@ def card(request: Request) -> tuple[str, object]:
             lines.append(texts.CARD_MESSAGE.format(
                 time=format_local(message.created_at, "%d.%m %H:%M"), text=text,
                 who=texts.CARD_YOU if message.sender == RESIDENT else texts.CARD_STAFF))
-    markup = keyboards.request_card(request.id, conversation.resident_can_write(request), asked)
+    markup = keyboards.request_card(request.id, conversation.resident_can_write(request), asked, ratable)
     return "\n".join(lines), markup
 
 

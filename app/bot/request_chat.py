@@ -59,10 +59,10 @@ REPROMPTS[Writing.message.name] = ask_to_write
 
 
 def _writable_request(turn):
-    """The request being written about, locked; None (the mode is over, the resident told why) if it
-    no longer takes the resident's messages."""
+    """The request being written about; None (the mode is over, the resident told why) if it no
+    longer takes the resident's messages. Not locked: a message changes only the unread count, in SQL."""
     try:
-        request = conversation.resident_request(turn.data.get("request", 0), turn.user_id, lock=True)
+        request = conversation.resident_request(turn.data.get("request", 0), turn.user_id)
     except NotYours:
         home(turn, texts.NOT_YOURS)
         return None

@@ -150,6 +150,7 @@ CARD = (
 CARD_NO_EXECUTOR = "ещё не назначен"
 CARD_RATING = "Ваша оценка: {stars}"
 CARD_ASKED = "Заявка выполнена. Проблема решена? Ответьте кнопкой ниже."
+CARD_RATE = "Оцените, пожалуйста, работу от 1 до 5 кнопкой ниже."
 CARD_MESSAGES = "Последние сообщения:"
 CARD_MESSAGE = "{time} {who}: {text}"
 CARD_YOU = "Вы"

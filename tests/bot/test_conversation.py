@@ -352,6 +352,32 @@ def test_no_answer_past_the_deadline_closes_the_request_automatically(world):
     assert r.message(question.message_id).buttons == []
 
 
+def test_the_card_answers_the_question_and_takes_the_rating(world):
+    """The message that asked may be long gone: the card offers the same answers."""
+    r = world.identified("100003")
+    request_id = file(world, r)
+    as_staff(world, request_id, "assign", "in_progress", "done")
+    r.wait_for("Проблема решена?")
+
+    def open_card():
+        r.send("Мои заявки")
+        r.press(r.expect("Ваши заявки").buttons[0])
+        return r.expect("Заявка №")
+    card = open_card()
+    assert "Проблема решена? Ответьте кнопкой ниже." in card.text
+    assert card.buttons == ["Да", "Нет", "Написать по заявке", "« К списку"]
+    r.press("Да", message=card)
+    r.expect("Спасибо! Заявка №")
+    card = open_card()  # the rating skipped for now: the card asks for it
+    assert "Оцените, пожалуйста, работу" in card.text
+    assert card.buttons == ["1", "2", "3", "4", "5", "Написать по заявке", "« К списку"]
+    r.press("4", message=card)
+    r.expect("напишите комментарий")
+    assert load(world, request_id)["rating"] == 4
+    card = open_card()
+    assert "Ваша оценка: ★★★★☆ (4)" in card.text and card.buttons == ["Написать по заявке", "« К списку"]
+
+
 def test_a_request_filed_by_phone_is_not_asked(world):
     r = world.identified()
     with world.app.app_context():
