@@ -114,13 +114,16 @@ def request_list(items, page: int, more: bool) -> types.InlineKeyboardMarkup:
     return kb
 
 
+ON_CARD = "card"  # the arg of the card's answers: the card is redrawn, not stripped of its buttons
+
+
 def request_card(request_id: int, writable: bool, asked: bool, ratable: bool) -> types.InlineKeyboardMarkup:
     """The card's buttons: the open question «Проблема решена?» and the rating are answerable here
     too (the message that asked may be long gone), then writing and the way back to the list."""
     kb = types.InlineKeyboardMarkup()
     if asked:
-        kb.row(types.InlineKeyboardButton(BTN_YES, callback_data=lasting("yes", request_id)),
-               types.InlineKeyboardButton(BTN_NO, callback_data=lasting("no", request_id)))
+        kb.row(types.InlineKeyboardButton(BTN_YES, callback_data=lasting("yes", request_id, ON_CARD)),
+               types.InlineKeyboardButton(BTN_NO, callback_data=lasting("no", request_id, ON_CARD)))
     if ratable:
         kb.row(*_rating_buttons(request_id))
     if writable:

@@ -25,7 +25,7 @@ from app.bot import keyboards, photos, texts
 from app.bot.dialog import REPROMPTS, current
 from app.bot.incoming import clean, is_image_document, photo_of
 from app.bot.menu import home
-from app.bot.my_requests import refuse
+from app.bot.my_requests import card, refuse
 from app.bot.routing import ANY_STATE, ANYTHING, TEXT, Step, content, label, lasting
 from app.models.conversation import Kind
 from app.services import conversation
@@ -124,20 +124,21 @@ def on_done(message) -> None:
 
 # --- lasting buttons ---
 
-def _pressed_request(call, lock: bool = True):
-    """(request, arg) of a lasting button, if the presser may act on it; else refused and None."""
+def _pressed(call, lock: bool = True):
+    """(request, action, arg) of a lasting button; the request is None (and the press refused) if
+    the presser may not act on it."""
     turn = current()
-    _, request_id, arg = conversation.parse_button(call.data)
+    action, request_id, arg = conversation.parse_button(call.data)
     try:
-        return conversation.resident_request(request_id, turn.user_id, lock=lock), arg
+        return conversation.resident_request(request_id, turn.user_id, lock=lock), action, arg
     except (NotYours, NotBound) as error:
         refuse(turn, error)
-        return None, arg
+        return None, action, arg
 
 
 def on_write(call) -> None:
     turn = current()
-    request, _ = _pressed_request(call, lock=False)
+    request, _, _ = _pressed(call, lock=False)
     if request is None:
         return
     if not conversation.resident_can_write(request):
@@ -151,10 +152,10 @@ def on_write(call) -> None:
 def on_answer(call) -> None:
     """«Да» or «Нет» under «Проблема решена?» (the question's message, or the request's card)."""
     turn = current()
-    request, _ = _pressed_request(call)
+    request, action, arg = _pressed(call)
     if request is None:
         return
-    solved = conversation.parse_button(call.data)[0] == "yes"
+    solved = action == "yes"
     try:
         request_service.answer_confirmation(request, turn.user_id, solved)
     except RequestError as error:  # answered already, closed automatically, moved by staff
@@ -168,13 +169,17 @@ def on_answer(call) -> None:
         else:
             start_writing(turn, request, Kind.REASON, durable=True,
                           prompt=texts.RETURNED.format(number=request.number, done=texts.BTN_DONE))
-    if call.message is not None:
+    if call.message is None:
+        return
+    if arg == keyboards.ON_CARD:  # the card stays, as it is now
+        turn.edit(call.message.message_id, *card(request))
+    else:
         turn.remove_buttons(call.message.message_id)
 
 
 def on_rate(call) -> None:
     turn = current()
-    request, arg = _pressed_request(call)
+    request, _, arg = _pressed(call)
     if request is None:
         return
     stars = int(arg) if arg.isascii() and arg.isdigit() and len(arg) == 1 else 0

@@ -368,6 +368,8 @@ def test_the_card_answers_the_question_and_takes_the_rating(world):
     assert card.buttons == ["Да", "Нет", "Написать по заявке", "« К списку"]
     r.press("Да", message=card)
     r.expect("Спасибо! Заявка №")
+    redrawn = r.message(card.message_id)  # the card shows the request as it is now
+    assert "Статус: закрыта с " in redrawn.text and redrawn.buttons[:5] == ["1", "2", "3", "4", "5"]
     card = open_card()  # the rating skipped for now: the card asks for it
     assert "Оцените, пожалуйста, работу" in card.text
     assert card.buttons == ["1", "2", "3", "4", "5", "Написать по заявке", "« К списку"]
