@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from app.database import locked
 from app.extensions import db
 from app.models import Notification, Request, RequestEvent, RequestMessage, RequestPhoto, TelegramBinding, utcnow
+from app.models.base import MAX_ID
 from app.models.conversation import BOT, RESIDENT, STAFF, Kind
 from app.services import outbox, storage
 from app.services.statuses import Status
@@ -75,8 +76,8 @@ def parse_button(data: str | None) -> tuple[str, int, str] | None:
     if len(parts) not in (3, 4) or parts[0] != BUTTON_PREFIX or not parts[1]:
         return None
     number = parts[2]
-    if not (number.isascii() and number.isdigit() and len(number) <= 10):
-        return None
+    if not (number.isascii() and number.isdigit() and len(number) <= 10 and int(number) <= MAX_ID):
+        return None  # (a bigger number would overflow the database's integer)
     return parts[1], int(number), parts[3] if len(parts) == 4 else ""
 
 

@@ -274,7 +274,7 @@ def test_lasting_button_data_round_trip():
 
 
 @pytest.mark.parametrize("data", [None, "", "rq", "rq:card", "rq::12", "rq:card:-1", "rq:card:1e3", "rq:card:１２",
-                                  "rq:card:99999999999", "xx:card:12", "rq:card:12:1:2", "a1b2c3d4:cat:12"])
+                                  "rq:card:99999999999", "rq:card:2147483648", "xx:card:12", "rq:card:12:1:2", "a1b2c3d4:cat:12"])
 def test_forged_or_foreign_button_data_is_not_a_lasting_button(data):
     assert conversation.parse_button(data) is None
 
