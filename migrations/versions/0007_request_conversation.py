@@ -22,8 +22,8 @@ depends_on = None
 
 REQUEST_INDEXES = {
     "ix_requests_unread": ["unread_messages", "id"],
-    "ix_requests_verdict": ["verdict", "created_at"],
-    "ix_requests_rating": ["rating", "created_at"],
+    "ix_requests_verdict": ["verdict", "category_id", "created_at"],
+    "ix_requests_rating": ["rating", "category_id", "created_at"],
 }
 
 
