@@ -116,10 +116,8 @@ def resident_request(request_id: int, telegram_user_id: int, lock: bool = False)
     request = locked(Request, request_id) if lock else db.session.get(Request, request_id)
     if request is None or request.author_telegram_id != telegram_user_id:
         raise NotYours(request_id)
-    bound = db.session.execute(
-        select(TelegramBinding.id).where(TelegramBinding.telegram_user_id == telegram_user_id,
-                                         TelegramBinding.client_id == request.client_id).limit(1)).first()
-    if bound is None:
+    bound = bound_accounts(telegram_user_id).where(TelegramBinding.client_id == request.client_id).exists()
+    if not db.session.execute(select(bound)).scalar():
         raise NotBound(request)
     return request
 
