@@ -59,7 +59,6 @@ from devtools.worker_process import NotPolling, WorkerProcess  # noqa: E402
 FIRST_USER_ID = 9_000_000
 OUTBOX_CHAT_ID = 8_000_000
 UPDATES_PER_RESIDENT = 15
-CONFIRM_UPDATES = 2
 BAD_REPLIES = ("Произошла ошибка", "Сервис временно недоступен")
 
 
@@ -203,9 +202,9 @@ class Steps:
     def run(self, steps) -> None:
         try:
             steps(self)
-        except (AssertionError, NoReply) as exc:
+        except (AssertionError, NoReply, threading.BrokenBarrierError) as exc:
             with self.lock:
-                self.errors.append(str(exc)[:300])
+                self.errors.append(str(exc)[:300] or type(exc).__name__)
 
 
 def dialog_steps(i: int, account: str):
