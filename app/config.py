@@ -65,6 +65,8 @@ class Config:
         # day boundaries of the journal's date filters (app.timezone).
         self.TIMEZONE = os.environ.get("TIMEZONE") or "Europe/Moscow"
         self.JOURNAL_NEWS_POLL_SECONDS = _int("JOURNAL_NEWS_POLL_SECONDS", 30)
+        # Days a resident has to answer «Проблема решена?» before a done request closes by itself.
+        self.CONFIRM_DAYS = _int("CONFIRM_DAYS", 3)
         self.WTF_CSRF_TIME_LIMIT = None  # a dispatcher keeps a tab open all day
         self.TESTING = False
         for key, value in overrides.items():

@@ -6,8 +6,10 @@ for the other instead of failing with "database is locked"). SQLite's own
 LOWER() folds ASCII only; we replace it with Python's str.lower so that
 case-insensitive search works for Cyrillic exactly as on PostgreSQL.
 """
-from sqlalchemy import event, func
+from sqlalchemy import event, func, select, update
 from sqlalchemy.engine import Engine
+
+from app.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
 
@@ -39,3 +41,21 @@ def contains_ci(column, term: str):
     if term.lower() == term.upper():
         return column.contains(term, autoescape=True)
     return func.lower(column).contains(term.lower(), autoescape=True)
+
+
+def locked(model, row_id: int):
+    """The row (or None), held until the transaction ends, so changes to it from the web app and
+    the bot worker apply one after the other instead of one overwriting the other.
+
+    PostgreSQL: SELECT ... FOR UPDATE. SQLite ignores FOR UPDATE, so a no-op write first takes the
+    database's write lock; the read after it then sees the latest committed row, and nobody can
+    change it before our commit. The row is read afresh even if the session holds it already.
+    The no-op write sets the model's `lock_column` (outside every index and trigger) to itself:
+    setting `id` would make SQLite move the row in every index and fire the search triggers.
+    """
+    table = model.__table__
+    if db.engine.dialect.name == "sqlite":
+        column = table.c[model.lock_column]
+        db.session.execute(update(table).where(table.c.id == row_id).values({column: column}))
+    stmt = select(model).where(table.c.id == row_id).with_for_update().execution_options(populate_existing=True)
+    return db.session.execute(stmt).scalar_one_or_none()

@@ -10,13 +10,13 @@ from werkzeug.routing import IntegerConverter
 from app import htmx
 from app.extensions import db, login
 from app.models import StaffUser
+from app.models.base import MAX_ID
 from app.services import bot_health
 from app.services.phones import display_phone
 from app.services.statuses import label as status_label
 from app.timezone import format_local
 
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
-MAX_ID = 2**31 - 1  # primary keys are 32-bit integers in both databases
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

@@ -8,12 +8,17 @@ For each database backend (a fresh SQLite file; a private PostgreSQL database cr
 on the --pg-url / TEST_DATABASE_URL server and dropped afterwards):
 
 1. Dialog: N simulated residents (default 500; clients and categories made by the code of
-   `flask seed-demo`, app/services/demo_data.py) at once go through identification and
-   request creation, 10 updates each: /start, «Идентификация», ЛС, phone, «Создать заявку»,
-   category, subcategory, description, «Готово», «Да, это мой номер». Prints updates
-   handled per second end to end (first update sent -> last reply received), p50/p95/max
-   reply latency, and the worker's CPU time. Checks every resident got a request number
-   and the database holds exactly N requests and N bindings.
+   `flask seed-demo`, app/services/demo_data.py) at once go through identification, request
+   creation and a message about it, 15 updates each: /start, «Идентификация», ЛС, phone,
+   «Создать заявку», category, subcategory, description, «Готово», «Да, это мой номер»,
+   then «Мои заявки», the request's card, «Написать по заявке», a message, «Готово».
+   Prints updates handled per second end to end (first update sent -> last reply received),
+   p50/p95/max reply latency, and the worker's CPU time. Checks every resident got a request
+   number and the database holds exactly N requests, N bindings and N unread messages.
+1b. Confirmation: staff mark every request «выполнена» (through the request service, as the
+   web app does); once every resident has «Проблема решена?» (the outbox sends the questions at
+   its pace), all answer at once: «Да», then a rating (2 updates each). Prints those updates
+   per second and checks every request is closed with its rating.
 2. Outbox: queues --outbox notification rows (default 1000) over many chats as the web app
    would, and prints the achieved send rate, the most sends in any 1-second window
    (Telegram allows about 30 a second), and the shortest gap between two messages to one chat.
@@ -45,14 +50,15 @@ from sqlalchemy import create_engine, func, make_url, select, text  # noqa: E402
 from app import create_app  # noqa: E402
 from app.config import normalise_database_url  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.models import Client, Notification, ProcessedUpdate, Request, TelegramBinding  # noqa: E402
+from app.models import Client, Executor, Notification, ProcessedUpdate, Request, StaffUser, TelegramBinding  # noqa: E402
 from app.services import demo_data  # noqa: E402
+from app.services import requests as request_service  # noqa: E402
 from devtools.local_api import LocalBotApi, NoReply, Resident  # noqa: E402
 from devtools.worker_process import NotPolling, WorkerProcess  # noqa: E402
 
 FIRST_USER_ID = 9_000_000
 OUTBOX_CHAT_ID = 8_000_000
-UPDATES_PER_RESIDENT = 10
+UPDATES_PER_RESIDENT = 15
 BAD_REPLIES = ("Произошла ошибка", "Сервис временно недоступен")
 
 
@@ -141,6 +147,10 @@ class Database:
                 total += cpu_seconds(pid)
         return total
 
+    def sum(self, column) -> int:
+        with self.app.app_context():
+            return db.session.execute(select(func.coalesce(func.sum(column), 0))).scalar_one()
+
     def count(self, model, *where) -> int:
         with self.app.app_context():
             return db.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
@@ -169,49 +179,77 @@ def start_worker(database: Database, api: LocalBotApi, threads: int | None) -> W
 
 # --- 1. the dialog ---
 
-def resident_run(api: LocalBotApi, i: int, account: str, latencies: list, errors: list,
-                 lock: threading.Lock) -> None:
-    r = Resident(api, FIRST_USER_ID + i, f"Жилец {i}", timeout=120)
-    mine: list[float] = []
+class Steps:
+    """One resident's steps: each sends an update (or presses a button) and checks the bot's replies."""
 
-    def step(action, *expected: str, replies: int = 1, press: str | None = None):
+    def __init__(self, r: Resident, latencies: list, errors: list, lock: threading.Lock):
+        self.r, self.latencies, self.errors, self.lock = r, latencies, errors, lock
+
+    def step(self, action, *expected: str, replies: int = 1, press: str | None = None):
+        r = self.r
         started = time.monotonic()
         if press:
             r.press(press)  # returns once the bot answered the button (after its messages)
-            got = [r.next_message() for _ in range(replies)]
         else:
             action()
-            got = [r.next_message() for _ in range(replies)]
-        mine.append(time.monotonic() - started)
+        got = [r.next_message() for _ in range(replies)]
+        self.latencies.append(time.monotonic() - started)
         said = "\n".join(m.text for m in got)
         if any(bad in said for bad in BAD_REPLIES) or not all(e in said for e in expected):
-            raise AssertionError(f"resident {i}: expected {expected!r}, got {said!r}")
+            raise AssertionError(f"resident {r.user_id}: expected {expected!r}, got {said!r}")
+        return got
 
-    try:
-        step(lambda: r.send("/start"), "идентификацию")
-        step(lambda: r.send("Идентификация"), "лицевого счёта")
-        step(lambda: r.send(account), "Лицевой счёт найден")
-        step(lambda: r.send(f"+7912{i:07d}"), "Готово! Вы привязаны")
-        step(lambda: r.send("Создать заявку"), "Выберите категорию")
-        step(None, replies=0, press="Сантехника")
-        step(None, "Опишите проблему", press="Протечка")
-        step(lambda: r.send("Течёт кран на кухне"), "Записал")
-        step(lambda: r.send("Готово"), "Описание принято", "Проверьте заявку", replies=2)
-        step(None, "Заявка №", press="Да, это мой номер")
-    except (AssertionError, NoReply) as exc:
-        with lock:
-            errors.append(str(exc)[:300])
-    with lock:
-        latencies.extend(mine)
+    def run(self, steps) -> None:
+        try:
+            steps(self)
+        except (AssertionError, NoReply, threading.BrokenBarrierError) as exc:
+            with self.lock:
+                self.errors.append(str(exc)[:300] or type(exc).__name__)
 
 
-def bench_dialog(database: Database, api: LocalBotApi, worker: WorkerProcess, accounts: list[str]) -> dict:
+def dialog_steps(i: int, account: str):
+    def steps(s: Steps) -> None:
+        r = s.r
+        s.step(lambda: r.send("/start"), "идентификацию")
+        s.step(lambda: r.send("Идентификация"), "лицевого счёта")
+        s.step(lambda: r.send(account), "Лицевой счёт найден")
+        s.step(lambda: r.send(f"+7912{i:07d}"), "Готово! Вы привязаны")
+        s.step(lambda: r.send("Создать заявку"), "Выберите категорию")
+        s.step(None, replies=0, press="Сантехника")
+        s.step(None, "Опишите проблему", press="Протечка")
+        s.step(lambda: r.send("Течёт кран на кухне"), "Записал")
+        s.step(lambda: r.send("Готово"), "Описание принято", "Проверьте заявку", replies=2)
+        s.step(None, "Заявка №", press="Да, это мой номер")
+        # The conversation: the list, the card, a message to the dispatcher.
+        [listing] = s.step(lambda: r.send("Мои заявки"), "Ваши заявки")
+        s.step(None, "Заявка №", press=listing.buttons[0])
+        s.step(None, "Напишите сообщение", press="Написать по заявке")
+        s.step(lambda: r.send("Доступ в квартиру после 18:00"), "Передано диспетчеру")
+        s.step(lambda: r.send("Готово"), "передано диспетчеру — 1")
+    return steps
+
+
+def confirm_steps(ready: threading.Barrier):
+    def steps(s: Steps) -> None:
+        s.r.wait_for("Проблема решена?")
+        ready.wait()  # everyone has the question: all answer at once
+        s.step(None, "Оцените", press="Да")
+        s.step(None, "комментарий", press="5")
+    return steps
+
+
+def bench_dialog(database: Database, api: LocalBotApi, worker: WorkerProcess, accounts: list[str],
+                 residents_out: list) -> dict:
     residents = len(accounts)
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
-    threads = [threading.Thread(target=resident_run, args=(api, i, account, latencies, errors, lock), daemon=True)
-               for i, account in enumerate(accounts)]
+    runs = []
+    for i, account in enumerate(accounts):
+        steps = Steps(Resident(api, FIRST_USER_ID + i, f"Жилец {i}", timeout=120), latencies, errors, lock)
+        residents_out.append(steps.r)
+        runs.append((steps, dialog_steps(i, account)))
+    threads = [threading.Thread(target=steps.run, args=(plan,), daemon=True) for steps, plan in runs]
     cpu0, server0, own0 = cpu_seconds(worker.proc.pid), database.server_cpu(), sum(os.times()[:2])
     started = time.monotonic()
     for t in threads:
@@ -229,7 +267,7 @@ def bench_dialog(database: Database, api: LocalBotApi, worker: WorkerProcess, ac
         "p95": statistics.quantiles(latencies, n=20)[-1] if len(latencies) > 1 else 0.0,
         "max": latencies[-1] if latencies else 0.0, "cpu": cpu, "errors": errors,
         "requests": database.count(Request), "bindings": database.count(TelegramBinding),
-        "processed": handled,
+        "unread": database.sum(Request.unread_messages), "processed": handled,
     }
     print(f"  dialog: {residents} residents x {UPDATES_PER_RESIDENT} updates = {result['updates']} updates "
           f"in {elapsed:.1f} s -> {result['rate']:.0f} updates/s")
@@ -239,7 +277,57 @@ def bench_dialog(database: Database, api: LocalBotApi, worker: WorkerProcess, ac
           + (f"; PostgreSQL backends CPU {server - server0:.1f} s" if server is not None else "")
           + f"; this process (Bot API + residents) CPU {own:.1f} s")
     print(f"          requests {result['requests']}/{residents}, bindings {result['bindings']}/{residents}, "
-          f"updates recorded {handled}, residents with a failed step {len(errors)}")
+          f"unread messages {result['unread']}/{residents}, updates recorded {handled}, "
+          f"residents with a failed step {len(errors)}")
+    for message in errors[:3]:
+        print("          !", message)
+    return result
+
+
+# --- 1b. «Проблема решена?» ---
+
+def finish_all(database: Database) -> None:
+    """Staff report every request done, through the request service as the web app does (the
+    executor and «в работе» are set directly: only the question is measured)."""
+    with database.app.app_context():
+        staff = StaffUser(login="bench-dispatcher", full_name="Диспетчер", password_hash="x")
+        db.session.add(staff)
+        executor = Executor(full_name="Петров Пётр", position="Сантехник")
+        db.session.add(executor)
+        db.session.flush()
+        db.session.execute(Request.__table__.update().values(executor_id=executor.id, status="in_progress"))
+        for request in db.session.execute(select(Request)).scalars():
+            request_service.change_status(request, "done", staff)
+        db.session.commit()
+
+
+def bench_confirm(database: Database, api: LocalBotApi, residents: list[Resident]) -> dict:
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    ready = threading.Barrier(len(residents) + 1)
+    threads = [threading.Thread(target=Steps(r, latencies, errors, lock).run, args=(confirm_steps(ready),),
+                                daemon=True) for r in residents]
+    for t in threads:
+        t.start()
+    queued = time.monotonic()
+    finish_all(database)
+    try:
+        ready.wait(timeout=len(residents) / 5 + 60)  # the questions go out at the outbox's pace
+    except threading.BrokenBarrierError:
+        errors.append("not every resident got «Проблема решена?» in time")
+    started = time.monotonic()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    latencies.sort()
+    closed = database.count(Request, Request.status == "closed", Request.rating == 5)
+    result = {"updates": len(latencies), "elapsed": elapsed, "rate": len(latencies) / elapsed if elapsed else 0.0,
+              "p50": statistics.median(latencies) if latencies else 0.0, "errors": errors, "closed": closed}
+    print(f"  confirm: questions to {len(residents)} residents delivered in {started - queued:.1f} s (outbox pace); "
+          f"then {result['updates']} answers («Да», rating) in {elapsed:.1f} s -> {result['rate']:.0f} updates/s, "
+          f"p50 {result['p50'] * 1000:.0f} ms")
+    print(f"          closed with the rating {closed}/{len(residents)}, residents with a failed step {len(errors)}")
     for message in errors[:3]:
         print("          !", message)
     return result
@@ -355,7 +443,10 @@ def run_backend(backend: str, args) -> dict:
     try:
         accounts = database.seed(args.residents)
         worker = start_worker(database, api, args.threads)
-        results["dialog"] = bench_dialog(database, api, worker, accounts)
+        residents: list[Resident] = []
+        results["dialog"] = bench_dialog(database, api, worker, accounts, residents)
+        if args.confirm:
+            results["confirm"] = bench_confirm(database, api, residents)
         if args.outbox:
             results["outbox"] = bench_outbox(database, api, args.outbox, database.app.config["NOTIFY_RATE"])
             results["flood"] = bench_flood(database, api, args.outbox // 5, floods=2, retry_after=2)
@@ -411,6 +502,8 @@ def main() -> int:
     parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL")
                         or "postgresql://root@127.0.0.1:5432/test")
     parser.add_argument("--outbox", type=int, default=1000, help="notifications to queue (0: skip)")
+    parser.add_argument("--no-confirm", dest="confirm", action="store_false",
+                        help="skip the «Проблема решена?» phase")
     parser.add_argument("--threads", type=int, help="BOT_THREADS for the worker (default: its own)")
     parser.add_argument("--latency", type=float, default=0,
                         help="milliseconds added to every Bot API call (Telegram is ~50-150 ms away)")
@@ -426,6 +519,9 @@ def main() -> int:
         results = run_backend(backend, args)
         dialog = results["dialog"]
         failed |= bool(dialog["errors"]) or dialog["requests"] != args.residents or bool(results["problems"])
+        failed |= dialog["unread"] != args.residents
+        if "confirm" in results:
+            failed |= bool(results["confirm"]["errors"]) or results["confirm"]["closed"] != args.residents
         failed |= not results.get("outbox", {"ok": True})["ok"] or not results.get("flood", {"ok": True})["ok"]
         summary.append((backend, results))
     print_summary(summary, args)
@@ -435,13 +531,14 @@ def main() -> int:
 def print_summary(summary, args) -> None:
     print(f"\n== summary: {args.residents} residents, load average now {os.getloadavg()[0]:.2f}, "
           f"speed check {speed_check() * 1000:.0f} ms ==")
-    print(f"{'backend':<11} {'updates/s':>9} {'p50 ms':>7} {'p95 ms':>7} {'outbox msg/s':>12} "
+    print(f"{'backend':<11} {'updates/s':>9} {'p50 ms':>7} {'p95 ms':>7} {'answers/s':>9} {'outbox msg/s':>12} "
           f"{'max in 1 s':>10} {'429 pauses':>12} {'exactly once':>12}")
     for backend, results in summary:
         dialog, outbox, flood = results["dialog"], results.get("outbox"), results.get("flood")
         pauses = ", ".join(f"{p:.1f}" for p in flood["pauses"]) + " s" if flood else "-"
         once = "-" if not outbox else ("yes" if outbox["ok"] and flood["ok"] else "NO")
-        print(f"{backend:<11} {dialog['rate']:>9.0f} {dialog['p50'] * 1000:>7.0f} {dialog['p95'] * 1000:>7.0f} "
+        answers = f"{results['confirm']['rate']:>9.0f}" if "confirm" in results else f"{'-':>9}"
+        print(f"{backend:<11} {dialog['rate']:>9.0f} {dialog['p50'] * 1000:>7.0f} {dialog['p95'] * 1000:>7.0f} {answers} "
               + (f"{outbox['rate']:>12.1f} {outbox['peak']:>10}" if outbox else f"{'-':>12} {'-':>10}")
               + f" {pauses:>12} {once:>12}")
     for backend, results in summary:

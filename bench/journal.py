@@ -12,6 +12,8 @@ then prints:
   total count) through the Flask test client, beside the same SQL run by hand;
 - the same for text-contains filters, which the trigram index (migration 0003) answers; the raw
   SQL is the indexed query the app runs, and the full scan the app ran before is timed beside it;
+- the same for the conversation's filters (unread resident messages, low ratings, requests the
+  resident returned to work), which the counters and indexes of migration 0007 answer;
 - the time and peak RSS of exporting ~100 000 rows through the real export job, beside
   bare XlsxWriter (the export's writer, same settings) and bare openpyxl write-only writing
   the same rows, and reading them alone; then the export's RSS as rows grow.
@@ -158,6 +160,16 @@ def seed(db_path: Path, rows: int, clients: int) -> None:
             chunk.clear()
     cur.executemany(insert, chunk)
     cur.execute("UPDATE counters SET value = ? WHERE name = 'request'", (rows,))
+    # The conversation: about 1 open request in 50 has unread resident messages; residents rated a
+    # third of the finished requests filed in Telegram, returned a few, left some to close by themselves.
+    cur.execute("UPDATE requests SET unread_messages = 1 + id % 3 "
+                "WHERE status IN ('new', 'assigned', 'in_progress', 'done') AND id % 50 = 0")
+    cur.execute("UPDATE requests SET verdict = 'confirmed', rating = 1 + (id * 7) % 5 "
+                "WHERE status IN ('closed', 'archived') AND source = 'telegram' AND id % 3 = 0")
+    cur.execute("UPDATE requests SET verdict = 'auto_closed' "
+                "WHERE status IN ('closed', 'archived') AND source = 'telegram' AND id % 3 = 1 AND id % 7 = 0")
+    cur.execute("UPDATE requests SET verdict = 'asked' WHERE status = 'done' AND source = 'telegram'")
+    cur.execute("UPDATE requests SET verdict = 'returned' WHERE status = 'in_progress' AND id % 11 = 0")
     conn.commit()
     conn.close()
     loaded = time.perf_counter()
@@ -206,15 +218,16 @@ def raw_connection(db_path: Path) -> sqlite3.Connection:
 
 
 SELECT_PAGE = """
-SELECT requests.id, requests.number, requests.created_at, requests.status, categories.name,
-       subcategories.name, requests.client_full_name, requests.account, requests.street, requests.house,
-       requests.apartment, requests.contact_phone, executors.full_name, requests.description
+SELECT requests.id, requests.number, requests.unread_messages, requests.created_at, requests.status,
+       categories.name, subcategories.name, requests.client_full_name, requests.account, requests.street,
+       requests.house, requests.apartment, requests.contact_phone, executors.full_name, requests.description
 FROM requests
 LEFT OUTER JOIN categories ON categories.id = requests.category_id
 LEFT OUTER JOIN subcategories ON subcategories.id = requests.subcategory_id
 LEFT OUTER JOIN executors ON executors.id = requests.executor_id
 WHERE {where}
-ORDER BY requests.created_at DESC, requests.id DESC LIMIT 50 OFFSET 0"""
+ORDER BY {order} LIMIT 50 OFFSET 0"""
+DEFAULT_ORDER = "requests.created_at DESC, requests.id DESC"
 SELECT_COUNT = "SELECT count(*) FROM requests WHERE {where}"
 # A text filter as the app runs it (app/journal/search.py), and as it ran before migration 0003.
 # {id}: `requests.id`, or `requests.id + 0` for a page of many matches (query.PROBE_ABOVE).
@@ -274,6 +287,12 @@ def measure_pages(db_path: Path, repeat: int) -> None:
         ("text contains: one client's full name", {"client": full_name},
          SEARCH, (match_query("client_full_name", full_name),),
          SCAN.format(column="client_full_name"), (full_name,)),
+        ("unread resident messages, newest first", {"unread": "yes"}, "requests.unread_messages > ?", (0,)),
+        ("unread messages, most first", {"unread": "yes", "sort": "-unread"}, "requests.unread_messages > ?", (0,),
+         None, None, "requests.unread_messages DESC, requests.id DESC"),
+        ("rating 1-3 + category", {"rating": "low", "category": category},
+         "requests.rating BETWEEN ? AND ? AND requests.category_id = ?", (1, 3, category)),
+        ("returned to work by the resident", {"verdict": "returned"}, "requests.verdict = ?", ("returned",)),
         ("no filter, newest first", {}, "1 = 1", ()),
     ]
     print(f"\njournal page, median of {repeat} (ms); raw SQL = the same page query + count by hand")
@@ -283,12 +302,14 @@ def measure_pages(db_path: Path, repeat: int) -> None:
         url = "/?" + urlencode(params)
         response = client.get(url)
         assert response.status_code == 200, response.status_code
+        order = scan[2] if len(scan) > 2 else DEFAULT_ORDER
+        scan = [part for part in scan[:2] if part is not None]
 
-        def run_raw(where=where, args=args):
+        def run_raw(where=where, args=args, order=order):
             """The count, then the page, as app/journal/routes.py runs them."""
             total = raw.execute(SELECT_COUNT.format(where=where.format(id="requests.id")), args).fetchone()[0]
             page_id = "requests.id + 0" if total > PROBE_ABOVE else "requests.id"
-            raw.execute(SELECT_PAGE.format(where=where.format(id=page_id)), args).fetchall()
+            raw.execute(SELECT_PAGE.format(where=where.format(id=page_id), order=order), args).fetchall()
             return total
 
         total = run_raw()

@@ -56,6 +56,7 @@ class BotMessage:
     reply_markup: dict | None = None
     edits: int = 0
     photo: str | None = None  # the file id of a photo message (its bytes: LocalBotApi.file_bytes)
+    parse_mode: str | None = None  # as the bot asked (None: plain text, nothing in it is markup)
 
     @property
     def buttons(self) -> list[str]:
@@ -315,7 +316,8 @@ class LocalBotApi:
         with self.cond:
             if chat_id in self.blocked:
                 raise ApiError(403, "Forbidden: bot was blocked by the user")
-            message = BotMessage(chat_id, self.next_message_id(), text, _markup(params))
+            message = BotMessage(chat_id, self.next_message_id(), text, _markup(params),
+                                 parse_mode=params.get("parse_mode"))
             chat = self._chat(chat_id)
             chat.messages[message.message_id] = message
             chat.events.append(("message", message.message_id))
@@ -341,7 +343,8 @@ class LocalBotApi:
         with self.cond:
             if chat_id in self.blocked:
                 raise ApiError(403, "Forbidden: bot was blocked by the user")
-            message = BotMessage(chat_id, self.next_message_id(), caption, _markup(params), photo=file_id)
+            message = BotMessage(chat_id, self.next_message_id(), caption, _markup(params), photo=file_id,
+                                 parse_mode=params.get("parse_mode"))
             chat = self._chat(chat_id)
             chat.messages[message.message_id] = message
             chat.events.append(("message", message.message_id))
@@ -613,8 +616,13 @@ class Resident:
         data = message.button_data(text)
         if data is None:
             raise NoReply(f"message {message.message_id} has no button {text!r}: {message.buttons}")
+        return self.press_data(data, message, duplicate=duplicate, wait=wait, label=text)
+
+    def press_data(self, data: str, message: BotMessage, duplicate: bool = False, wait: bool = True,
+                   label: str | None = None) -> dict | None:
+        """Press a button carrying `data` on `message` (a forged one too, as a modified client sends)."""
         callback_id = secrets.token_hex(8)
-        self.transcript.append(f"> [{text}]")
+        self.transcript.append(f"> [{label or data}]")
         self.api.push_update({"callback_query": {
             "id": callback_id, "from": self.user, "chat_instance": str(self.chat_id), "data": data,
             "message": message.to_api(self.api.bot_user),
@@ -623,7 +631,7 @@ class Resident:
             return None
         answer = self.api.wait_answer(self.chat_id, callback_id, self.timeout)
         if answer is None:
-            raise NoReply(f"the button {text!r} was not answered in {self.timeout} s\n" + self.dump())
+            raise NoReply(f"the button {label or data!r} was not answered in {self.timeout} s\n" + self.dump())
         return answer
 
     # --- reading ---

@@ -53,4 +53,41 @@
     }
   }
   document.addEventListener("htmx:load", function (evt) { autoDownload(evt.detail.elt); });
+
+  // A photo for the resident: too big for Telegram is said at once, before the form is sent
+  // (and loses the typed text on the server's size limit).
+  function photoTooBig(input) {
+    var file = input.files && input.files[0];
+    var max = Number(input.dataset.maxBytes);
+    return file && max && file.size > max ? max : 0;
+  }
+  document.addEventListener("change", function (evt) {
+    if (!evt.target.matches("input[type=file][data-max-bytes]")) return;
+    var error = document.getElementById("photo-error");
+    var max = photoTooBig(evt.target);
+    if (error) error.textContent = max ? "Фото больше " + Math.round(max / 1048576) + " МБ: выберите другое или уменьшите его." : "";
+  });
+  document.addEventListener("submit", function (evt) {
+    var input = evt.target.querySelector && evt.target.querySelector("input[type=file][data-max-bytes]");
+    if (input && photoTooBig(input)) evt.preventDefault();
+  });
+
+  // The conversation opens at its newest message; its poll keeps the reader where they are
+  // (at the end: at the new end).
+  var threadScroll = null;
+  document.addEventListener("DOMContentLoaded", function () {
+    var thread = document.getElementById("thread");
+    if (thread) thread.scrollTop = thread.scrollHeight;
+  });
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var thread = evt.detail.target;
+    if (thread.id !== "thread") return;
+    threadScroll = {top: thread.scrollTop, atEnd: thread.scrollTop + thread.clientHeight >= thread.scrollHeight - 4};
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var thread = document.getElementById("thread");
+    if (!thread || !threadScroll) return;
+    thread.scrollTop = threadScroll.atEnd ? thread.scrollHeight : threadScroll.top;
+    threadScroll = null;
+  });
 })();

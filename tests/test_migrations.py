@@ -1,12 +1,13 @@
 """The Alembic migrations build the schema the models describe, on every backend."""
 import uuid
+from datetime import datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, func, inspect, make_url, select, text
+from sqlalchemy import MetaData, create_engine, func, inspect, make_url, select, text
 
 from app import create_app
 from app.config import BASE_DIR, normalise_database_url
@@ -52,6 +53,26 @@ def search_objects() -> set[tuple[str, str]]:
         return {tuple(row) for row in rows}
 
 
+def request_at_this_revision(description: str) -> int:
+    """A request written as the schema is at the revision the database is at (the models describe
+    the newest one, which may have more columns): NOT NULL columns the test does not care about
+    get a plain value of their type."""
+    tables = MetaData()
+    with db.engine.begin() as conn:
+        tables.reflect(conn, only=["categories", "requests"])
+
+        def insert(table, **values) -> int:
+            for column in table.columns:
+                if not (column.name in values or column.nullable or column.primary_key or column.server_default):
+                    kind = column.type.python_type
+                    values[column.name] = utcnow() if kind is datetime else kind(True if kind is bool else 0)
+            return conn.execute(table.insert().values(**values)).inserted_primary_key[0]
+
+        category = insert(tables.tables["categories"], name=f"Категория {uuid.uuid4().hex[:6]}")
+        number = uuid.uuid4().int % 10**9
+        return insert(tables.tables["requests"], number=number, category_id=category, description=description)
+
+
 def found(term: str) -> list[int]:
     return db.session.execute(select(Request.id).where(text_contains(Request.description, term))).scalars().all()
 
@@ -62,7 +83,7 @@ def test_search_index_migration_goes_down_and_up(empty_database, tmp_path):
     with app.app_context():
         upgrade(revision="0002")
         assert search_objects() == set()
-        cellar = factories.request(description="Вода в ПОДВАЛЕ").id  # filed before the index exists
+        cellar = request_at_this_revision("Вода в ПОДВАЛЕ")  # filed before the index exists
         db.session.remove()  # no open transaction may hold a lock the migration waits for
         upgrade()
         assert expected <= search_objects()
@@ -71,7 +92,7 @@ def test_search_index_migration_goes_down_and_up(empty_database, tmp_path):
 
         downgrade(revision="0002")
         assert search_objects() == set()
-        attic = factories.request(description="Течёт на чердаке").id
+        attic = request_at_this_revision("Течёт на чердаке")
         db.session.remove()
 
         upgrade()
@@ -134,5 +155,31 @@ def test_session_token_migration_fills_existing_users_and_goes_down_and_up(empty
             assert "session_token" not in {c["name"] for c in inspect(conn).get_columns("staff_users")}
         upgrade()
         assert db.session.execute(select(func.count()).where(StaffUser.session_token.is_not(None))).scalar() == 2
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_conversation_migration_keeps_requests_and_their_search_index(empty_database, tmp_path):
+    """0007 adds columns to `requests` in place: the rows already there read as «no messages, no
+    verdict», and the search index (triggers on SQLite) keeps working both ways."""
+    app = create_app(base_config(tmp_path, empty_database))
+    expected = SQLITE_SEARCH if empty_database.startswith("sqlite") else POSTGRES_SEARCH
+    with app.app_context():
+        upgrade(revision="0006")
+        cellar = request_at_this_revision("Вода в ПОДВАЛЕ")
+        db.session.remove()
+        upgrade(revision="0007")
+        row = db.session.get(Request, cellar)
+        assert (row.unread_messages, row.verdict, row.rating, row.confirmation_asked_at) == (0, "", None, None)
+        assert expected <= search_objects() and found("подвал") == [cellar]
+        attic = factories.request(description="Течёт на чердаке").id  # triggers see the new columns
+        assert found("чердак") == [attic]
+        db.session.remove()
+
+        downgrade(revision="0006")
+        with db.engine.connect() as conn:
+            assert "unread_messages" not in {c["name"] for c in inspect(conn).get_columns("requests")}
+            assert "request_messages" not in inspect(conn).get_table_names()
+        assert expected <= search_objects() and found("чердак") == [attic]
         db.session.remove()
         db.engine.dispose()

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable
 
+from flask import current_app
 from sqlalchemy import delete
 
 from app.bot import photos
 from app.bot.sender import describe
 from app.extensions import db
 from app.models import ProcessedUpdate, utcnow
+from app.services import requests as request_service
 from app.services import throttle
 
 log = logging.getLogger(__name__)
@@ -37,9 +39,15 @@ def purge_old_rows(bot) -> None:
     throttle.purge_older_than(KEEP_ATTEMPTS_SECONDS)
 
 
+def close_unconfirmed(bot) -> None:
+    """Done requests whose resident has not answered «Проблема решена?» within CONFIRM_DAYS."""
+    request_service.close_unconfirmed(current_app.config["CONFIRM_DAYS"])
+
+
 JOBS = [
     Job("photo downloads", 60, photos.download_pending),  # the ones that failed right after filing
     Job("purge", 600, purge_old_rows),
+    Job("unconfirmed requests", 300, close_unconfirmed),
 ]
 
 

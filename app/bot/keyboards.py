@@ -2,11 +2,14 @@
 
 Inline button data is `<flow>:<action>[:<arg>]`. `flow` identifies one run of a
 dialog (a new request gets a new one), so a button left on an old message is
-recognised as stale instead of acting on the current dialog.
+recognised as stale instead of acting on the current dialog. Buttons that must keep
+working on old messages (request lists and cards, the answers about finished work)
+use app.services.conversation's lasting format, checked against the database instead.
 """
 from telebot import types
 
 from app.bot import texts
+from app.services.conversation import BTN_NO, BTN_YES, RATINGS, button_data as lasting
 
 
 def main_menu() -> types.ReplyKeyboardMarkup:
@@ -71,13 +74,12 @@ def choices(flow: str, action: str, items, back: bool = False) -> types.InlineKe
 
 
 def yes_no(flow: str, yes: tuple[str, str], no: tuple[str, str]) -> types.InlineKeyboardMarkup:
-    """Two answers (label, action) and «Отменить»."""
+    """Two answers (label, action). No «Отменить»: these steps show the reply keyboard's «Отмена»."""
     kb = types.InlineKeyboardMarkup()
     kb.row(
         types.InlineKeyboardButton(yes[0], callback_data=button_data(flow, yes[1])),
         types.InlineKeyboardButton(no[0], callback_data=button_data(flow, no[1])),
     )
-    kb.row(types.InlineKeyboardButton(texts.BTN_CANCEL_INLINE, callback_data=button_data(flow, "cancel")))
     return kb
 
 
@@ -88,3 +90,53 @@ def text_is(*labels: str):
     def check(message) -> bool:
         return message.content_type == "text" and (message.text or "").strip().casefold() in wanted
     return check
+
+
+def writing() -> types.ReplyKeyboardMarkup:
+    """Writing to the dispatcher: every message is kept at once, «Готово» just ends it."""
+    kb = types.ReplyKeyboardMarkup(resize_keyboard=True)
+    kb.row(texts.BTN_DONE)
+    return kb
+
+
+def request_list(items, page: int, more: bool) -> types.InlineKeyboardMarkup:
+    """A button per (request id, label), then «Назад» / «Ещё» between pages."""
+    kb = types.InlineKeyboardMarkup()
+    for request_id, text in items:
+        kb.row(types.InlineKeyboardButton(text, callback_data=lasting("card", request_id)))
+    pages = []
+    if page > 0:
+        pages.append(types.InlineKeyboardButton(texts.BTN_BACK, callback_data=lasting("list", page - 1)))
+    if more:
+        pages.append(types.InlineKeyboardButton(texts.BTN_MORE, callback_data=lasting("list", page + 1)))
+    if pages:
+        kb.row(*pages)
+    return kb
+
+
+ON_CARD = "card"  # the arg of the card's answers: the card is redrawn, not stripped of its buttons
+
+
+def request_card(request_id: int, writable: bool, asked: bool, ratable: bool) -> types.InlineKeyboardMarkup:
+    """The card's buttons: the open question «Проблема решена?» and the rating are answerable here
+    too (the message that asked may be long gone), then writing and the way back to the list."""
+    kb = types.InlineKeyboardMarkup()
+    if asked:
+        kb.row(types.InlineKeyboardButton(BTN_YES, callback_data=lasting("yes", request_id, ON_CARD)),
+               types.InlineKeyboardButton(BTN_NO, callback_data=lasting("no", request_id, ON_CARD)))
+    if ratable:
+        kb.row(*_rating_buttons(request_id))
+    if writable:
+        kb.row(types.InlineKeyboardButton(texts.BTN_WRITE, callback_data=lasting("write", request_id)))
+    kb.row(types.InlineKeyboardButton(texts.BTN_TO_LIST, callback_data=lasting("list", 0)))
+    return kb
+
+
+def rating(request_id: int) -> types.InlineKeyboardMarkup:
+    kb = types.InlineKeyboardMarkup()
+    kb.row(*_rating_buttons(request_id))
+    return kb
+
+
+def _rating_buttons(request_id: int) -> list[types.InlineKeyboardButton]:
+    return [types.InlineKeyboardButton(str(n), callback_data=lasting("rate", request_id, n)) for n in RATINGS]

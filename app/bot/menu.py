@@ -4,22 +4,14 @@ State table (handlers registered before the dialogs' own, so they win at every s
     any state    /start                 -> none: main menu (known user) or «Идентификация»
     any state    /cancel, «Отмена»      -> none: «Действие отменено», same menus
     any state    /help, «Помощь»        -> unchanged: help, then the current step asked again
-    any state    «Мои заявки»           -> unchanged: the user's requests (known users only)
+    any state    «Мои заявки»           -> unchanged: the user's requests as buttons (my_requests)
     none         anything else          -> none: main menu hint, or the identification welcome
     any state    a stale inline button  -> unchanged: «кнопка устарела», the current step asked again
 """
-from sqlalchemy import func, select
-
-from app.bot import keyboards, texts
+from app.bot import keyboards, my_requests, texts
 from app.bot.dialog import REPROMPTS, current
 from app.bot.routing import ANY_BUTTON, ANY_CONTENT, ANY_STATE, ANYTHING, Step, command, content, label
-from app.extensions import db
-from app.models import Category, Request, Subcategory
 from app.services.bindings import current_binding
-from app.services.statuses import label as status_label
-from app.timezone import format_local
-
-MY_REQUESTS_SHOWN = 10
 
 
 def home(turn, text: str | None = None, durable: bool = False) -> None:
@@ -66,30 +58,7 @@ def on_my_requests(message) -> None:
     if current_binding(turn.user_id) is None:
         needs_identification(turn)
         return
-    turn.send(my_requests_text(turn.user_id))
-
-
-def my_requests_text(telegram_user_id: int) -> str:
-    where = Request.author_telegram_id == telegram_user_id
-    total = db.session.execute(select(func.count()).select_from(Request).where(where)).scalar_one()
-    if not total:
-        return texts.NO_REQUESTS
-    rows = db.session.execute(
-        select(Request.number, Request.created_at, Request.status, Category.name, Subcategory.name)
-        .join(Category, Category.id == Request.category_id)
-        .outerjoin(Subcategory, Subcategory.id == Request.subcategory_id)
-        .where(where)
-        .order_by(Request.created_at.desc(), Request.id.desc())
-        .limit(MY_REQUESTS_SHOWN)
-    ).all()
-    lines = [texts.MY_REQUESTS_HEADER.format(shown=len(rows), total=total)]
-    for number, created_at, status, category, subcategory in rows:
-        lines.append(texts.MY_REQUEST_LINE.format(
-            number=number, date=format_local(created_at, "%d.%m.%Y"),
-            category=f"{category} / {subcategory}" if subcategory else category,
-            status=status_label(status),
-        ))
-    return "\n".join(lines)
+    my_requests.send_list(turn)
 
 
 def on_leftover(message) -> None:

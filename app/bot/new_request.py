@@ -21,14 +21,13 @@ back to choose again; the description and photos are kept. The request's
 idempotency key is derived from the dialog run (`flow`), so filing twice is
 impossible even if the same press arrives twice.
 """
-import re
-
 from sqlalchemy import select
 from telebot.states import State, StatesGroup
 
 from app.bot import keyboards, photos, texts
 from app.bot.dialog import REPROMPTS, current
 from app.bot.identify import contact_phone
+from app.bot.incoming import clean, is_image_document, photo_of
 from app.bot.menu import home, needs_identification
 from app.bot.routing import ANY_STATE, ANYTHING, CONTACT, TEXT, Step, button, content, label
 from app.extensions import db
@@ -214,14 +213,6 @@ def on_cancel_button(call) -> None:
     home(turn, texts.CANCELLED + " " + texts.MAIN_MENU)
 
 
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def clean(text: str | None) -> str:
-    """Text as a dispatcher should see it: no control characters (PostgreSQL refuses NUL)."""
-    return CONTROL_CHARS.sub("", text or "").strip()
-
-
 def on_description_text(message) -> None:
     turn = current()
     text = clean(message.text)
@@ -248,12 +239,7 @@ def _add_description(turn, text: str) -> str:
 
 def on_photo(message) -> None:
     turn = current()
-    if message.content_type == "photo":
-        best = message.photo[-1]
-        file_id, unique_id, size = best.file_id, best.file_unique_id, best.file_size
-    else:  # an image sent "as a file"
-        doc = message.document
-        file_id, unique_id, size = doc.file_id, doc.file_unique_id, doc.file_size
+    file_id, unique_id, size = photo_of(message)
     data = turn.data
     shots = data.get("photos", [])
     if len(shots) >= PHOTOS_MAX:
@@ -275,11 +261,6 @@ def on_photo(message) -> None:
         return  # one reply per album, not one per picture
     turn.update(album=album or "")
     turn.send(reply)
-
-
-def is_image_document(message) -> bool:
-    doc = message.document
-    return doc is not None and (doc.mime_type or "").startswith("image/")
 
 
 def on_description_other(message) -> None:

@@ -7,11 +7,8 @@ empty file_path and is retried by the worker's maintenance loop.
 """
 import logging
 import os
-import tempfile
-from pathlib import Path
 
 import requests
-from flask import current_app
 from sqlalchemy import select, true
 from telebot import apihelper
 
@@ -19,6 +16,7 @@ from app.bot.sender import PERMANENT, call_with_retries, classify, describe
 from app.extensions import db
 from app.models import RequestPhoto
 from app.services.requests import PHOTO_MAX_BYTES
+from app.services.storage import save
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +51,6 @@ def fetch(bot, file_id: str) -> tuple[bytes, str]:
     finally:
         response.close()
     return b"".join(chunks), ext if ext in EXTENSIONS else ".jpg"
-
-
-def save(relative: str, content: bytes) -> None:
-    target = Path(current_app.config["STORAGE_DIR"]) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(content)
-    os.replace(tmp, target)  # readers never see half a file
 
 
 def download_for_request(bot, request_id: int) -> int:

@@ -11,6 +11,7 @@ from typing import Callable
 from telebot import util
 
 from app.bot import keyboards
+from app.services.conversation import parse_button as parse_lasting
 
 ANY_STATE = None  # the row applies whatever the dialog state (no state filter)
 ANY_CONTENT = util.content_type_media
@@ -41,6 +42,15 @@ def content(*content_types: str, when: Callable | None = None) -> Input:
 def button(action: str) -> Input:
     """An inline button with this action, from the user's current dialog run (bot.ButtonFilter)."""
     return Input({"button": action}, button=True)
+
+
+def lasting(action: str) -> Input:
+    """A lasting button (app.services.conversation.button_data) with this action: valid at any step
+    and on old messages, checked against the database by its handler."""
+    def check(call) -> bool:
+        parsed = parse_lasting(call.data)
+        return parsed is not None and parsed[0] == action
+    return Input({"func": check}, button=True)
 
 
 TEXT = content("text")

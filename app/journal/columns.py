@@ -9,8 +9,11 @@ from typing import Callable
 
 from sqlalchemy import case
 
-from app.journal.filters import DATE, NUMBER, PHONE, PREFIX, STATUS, TEXT, FilterKind, ReferenceFilter
+from app.journal.filters import (DATE, NUMBER, PHONE, PREFIX, STATUS, TEXT, FilterKind, FixedChoiceFilter,
+                                 ReferenceFilter)
 from app.models import Category, Executor, Request, Subcategory
+from app.models.conversation import Verdict, verdict_label
+from app.services.conversation import RATINGS
 from app.services.statuses import Status, label
 
 
@@ -25,6 +28,14 @@ def as_int(value, tz):
 
 def as_status(value, tz):
     return label(value)
+
+
+def as_count(value, tz):
+    return value or None
+
+
+def as_verdict(value, tz):
+    return verdict_label(value) or None
 
 
 def as_datetime(value, tz):
@@ -61,10 +72,27 @@ class Column:
 
 # Workflow order, so sorting by status reads new -> archived rather than alphabetically.
 STATUS_ORDER = case({s.value: i for i, s in enumerate(Status)}, value=Request.status, else_=len(Status))
+# The resident's verdict: waiting for an answer and returned first, no verdict last.
+VERDICT_ORDER = case({v.value: i for i, v in enumerate((Verdict.ASKED, Verdict.RETURNED, Verdict.CONFIRMED,
+                                                         Verdict.AUTO_CLOSED))}, value=Request.verdict, else_=9)
+
+# Filters of the conversation's columns: unread resident messages, the rating, the verdict.
+UNREAD = FixedChoiceFilter({"yes": ("есть новые", lambda c: c > 0), "no": ("нет новых", lambda c: c == 0)},
+                           newest_first=True)
+RATING = FixedChoiceFilter({
+    "low": ("1–3: недоволен", lambda c: c.between(1, 3)),
+    **{str(n): (f"{n} ★", lambda c, n=n: c == n) for n in reversed(RATINGS)},
+    "any": ("с оценкой", lambda c: c.is_not(None)),
+    "none": ("без оценки", lambda c: c.is_(None)),
+})
+VERDICT = FixedChoiceFilter({v.value: (v.label, lambda c, v=v: c == v.value) for v in Verdict})
 
 COLUMNS: list[Column] = [
     Column("number", "Номер", Request.number, NUMBER, required=True, display="number",
            export=as_int, width=10, sort_indexed=True),
+    # Resident messages nobody has read: beside the number, where a dispatcher looks first.
+    Column("unread", "Новые сообщения", Request.unread_messages, UNREAD, display="unread", export=as_count,
+           width=11, sort_indexed=True),
     Column("created_at", "Создана", Request.created_at, DATE, display="datetime",
            export=as_datetime, width=17, sort_indexed=True),
     Column("status", "Статус", Request.status, STATUS, sort_expr=STATUS_ORDER, display="status",
@@ -88,6 +116,10 @@ COLUMNS: list[Column] = [
            width=60),
     Column("updated_at", "Изменена", Request.updated_at, DATE, default=False, display="datetime",
            export=as_datetime, width=17, sort_indexed=True),
+    Column("rating", "Оценка", Request.rating, RATING, default=False, display="rating", export=as_int,
+           width=8, nullable=True),
+    Column("verdict", "Ответ жителя", Request.verdict, VERDICT, sort_expr=VERDICT_ORDER, default=False,
+           display="verdict", export=as_verdict, width=20),
 ]
 
 BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}

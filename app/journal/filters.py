@@ -11,6 +11,7 @@ so a new kind is one class here and one widget template.
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Callable
 
 from app.services import statuses
 from app.services.clients import InvalidAccount, account_prefix
@@ -229,6 +230,21 @@ class StatusFilter(ChoiceFilter):
         wanted = statuses.members(value)
         # One status stays `=`, so the journal's usual query keeps its (status, ...) index plan.
         return [target == wanted[0] if len(wanted) == 1 else target.in_(wanted)]
+
+
+class FixedChoiceFilter(ChoiceFilter):
+    """One of a fixed list of values, each with its own SQL condition on the column:
+    {value: (label, condition(column))}."""
+
+    def __init__(self, table: dict[str, tuple[str, Callable]], newest_first: bool = False):
+        self.table = table
+        self.newest_first = newest_first
+
+    def options(self, key, choices):
+        return [(value, text) for value, (text, _) in self.table.items()]
+
+    def where(self, target, value, tz, probe=False):
+        return [self.table[value][1](target)]
 
 
 class ReferenceFilter(ChoiceFilter):

@@ -1,10 +1,13 @@
 """Forms of the request page and of a request filed by phone."""
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from app.services.conversation import STAFF_TEXT_MAX
 from app.services.phones import InvalidPhone, normalise_phone
 from app.services.requests import DESCRIPTION_MAX
+from app.services.storage import PHOTO_UPLOAD_MAX
 
 
 class StatusForm(FlaskForm):
@@ -22,6 +25,14 @@ class ExecutorForm(FlaskForm):
 class CommentForm(FlaskForm):
     text = TextAreaField("Комментарий", validators=[
         DataRequired("Напишите комментарий."), Length(max=2000, message="Не больше 2000 символов.")])
+
+
+class MessageForm(FlaskForm):
+    """A message to the resident in Telegram; the photo is checked by app.services.conversation."""
+
+    text = TextAreaField("Сообщение жителю", validators=[
+        Optional(), Length(max=STAFF_TEXT_MAX, message=f"Не больше {STAFF_TEXT_MAX} символов.")])
+    photo = FileField(f"Фото (JPEG или PNG, до {PHOTO_UPLOAD_MAX // 2**20} МБ)")
 
 
 class NewRequestForm(FlaskForm):

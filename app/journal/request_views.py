@@ -1,43 +1,42 @@
-"""The request page (details, photos, history, executor, status, comments) and
-filing a request for a resident who phoned in.
+"""The request page (details, the conversation with the resident, photos, history,
+executor, status, comments) and filing a request for a resident who phoned in.
 
 Every change goes through app.services.requests, which enforces the rules and
-writes the history and the resident's notification.
+writes the history and the resident's notification; messages to the resident go
+through app.services.conversation. Opening the page marks the resident's messages read.
 """
 import mimetypes
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 
-from app.database import contains_ci
+from app.database import contains_ci, locked
 from app.extensions import db
 from app.journal import bp
-from app.journal.forms import CommentForm, ExecutorForm, NewRequestForm, StatusForm
+from app.journal.forms import CommentForm, ExecutorForm, MessageForm, NewRequestForm, StatusForm
 from app.models import Category, Client, Executor, Request, RequestEvent, RequestPhoto, Subcategory
+from app.models.conversation import KIND_LABELS
+from app.services import conversation
 from app.services import requests as request_service
 from app.services.categories import active_categories, active_subcategories
+from app.services.conversation import BadPhoto, ConversationError
 from app.services.requests import RequestError
 from app.services.statuses import Status, allowed_targets, executor_locked
+from app.services.storage import PHOTO_UPLOAD_MAX
 from app.web import parse_id
 
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 CLIENT_RESULTS = 20
+DELIVERY_POLL_SECONDS = 5  # how soon «в очереди» turns into «доставлено» on an open page
 
 
 def _load(request_id: int, lock: bool = False) -> Request:
-    """The request or 404; `lock` holds its row until commit (PostgreSQL) so two dispatchers
-    changing it at once are applied one after the other."""
-    stmt = select(Request).where(Request.id == request_id)
-    if lock:
-        stmt = stmt.with_for_update()
-        if db.engine.dialect.name == "sqlite":
-            # SQLite ignores FOR UPDATE: a no-op write takes the database's write lock before the
-            # read, so a colleague's change in between cannot be overwritten (it is seen, and 409).
-            table = Request.__table__
-            db.session.execute(update(table).where(table.c.id == request_id).values(id=table.c.id))
-    obj = db.session.execute(stmt).scalar_one_or_none()
+    """The request or 404; `lock` holds its row until commit, so two dispatchers (or a dispatcher
+    and the resident in the bot) changing it at once are applied one after the other: a change
+    made in between is seen, never overwritten."""
+    obj = locked(Request, request_id) if lock else db.session.get(Request, request_id)
     if obj is None:
         abort(404)
     return obj
@@ -53,7 +52,7 @@ def _executor_choices(req: Request) -> list[tuple[str, str]]:
     ]
 
 
-def _render(req: Request, *, status_form=None, executor_form=None, comment_form=None,
+def _render(req: Request, *, status_form=None, executor_form=None, comment_form=None, message_form=None,
             error: str | None = None, code: int = 200):
     executor_form = executor_form or ExecutorForm(formdata=None)
     executor_form.executor.choices = _executor_choices(req)
@@ -67,8 +66,24 @@ def _render(req: Request, *, status_form=None, executor_form=None, comment_form=
         targets=allowed_targets(req.status),
         executor_locked=executor_locked(req.status),
         status_form=status_form or StatusForm(formdata=None), executor_form=executor_form,
-        comment_form=comment_form or CommentForm(formdata=None), error=error,
+        comment_form=comment_form or CommentForm(formdata=None),
+        message_form=message_form or MessageForm(formdata=None), photo_max=PHOTO_UPLOAD_MAX,
+        cannot_write=conversation.staff_cannot_write(req),
+        confirm_deadline=request_service.confirmation_deadline(req, current_app.config["CONFIRM_DAYS"]),
+        error=error, **_thread(req),
     ), code
+
+
+def _thread(req: Request) -> dict:
+    """The conversation for the page, which a staff member now sees: its resident messages are read.
+    The page polls it, quicker while a message waits to be delivered."""
+    entries = conversation.thread(req)
+    if conversation.mark_read(req):
+        db.session.commit()
+    poll = current_app.config["JOURNAL_NEWS_POLL_SECONDS"]
+    if any(entry.delivery == "pending" for entry in entries):
+        poll = min(poll, DELIVERY_POLL_SECONDS)
+    return {"entries": entries, "thread_poll": poll, "kind_labels": KIND_LABELS}
 
 
 @bp.route("/requests/<int:request_id>")
@@ -143,9 +158,40 @@ def add_comment(request_id: int):
     return redirect(url_for("journal.request_page", request_id=req.id, _anchor="history"), 303)
 
 
+@bp.route("/requests/<int:request_id>/thread")
+def thread(request_id: int):
+    """The conversation alone: the open page polls it for new messages and delivery states."""
+    req = _load(request_id)
+    return render_template("journal/_thread.html", req=req, **_thread(req))
+
+
+@bp.post("/requests/<int:request_id>/messages")
+def send_message(request_id: int):
+    """Write to the resident in Telegram (through the outbox), with an optional photo."""
+    req = _load(request_id, lock=True)
+    form = MessageForm()
+    if not form.validate_on_submit():
+        return _render(req, message_form=form, code=400)
+    upload = form.photo.data
+    photo = upload.read(PHOTO_UPLOAD_MAX + 1) if upload else None  # more is refused: no need to read it
+    try:
+        conversation.add_staff_message(req, current_user, form.text.data or "", photo)
+    except ConversationError as error:
+        db.session.rollback()
+        req = _load(request_id)
+        if conversation.staff_cannot_write(req):  # no form on the page: say it at the top
+            return _render(req, message_form=form, error=str(error), code=400)
+        (form.photo if isinstance(error, BadPhoto) else form.text).errors.append(str(error))
+        return _render(req, message_form=form, code=400)
+    db.session.commit()
+    flash("Сообщение поставлено в очередь: бот отправит его жителю.", "success")
+    return redirect(url_for("journal.request_page", request_id=req.id, _anchor="conversation"), 303)
+
+
 @bp.route("/requests/<int:request_id>/photos/<int:photo_id>")
 def photo(request_id: int, photo_id: int):
-    """A resident's photo from STORAGE_DIR (signed-in staff only; never a file outside it)."""
+    """A photo of the request, the resident's or staff's, from STORAGE_DIR (signed-in staff only;
+    never a file outside it)."""
     item = db.session.get(RequestPhoto, photo_id)
     if item is None or item.request_id != request_id or not item.file_path:
         abort(404)

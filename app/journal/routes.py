@@ -11,7 +11,9 @@ from app.extensions import db
 from app.journal import bp, export
 from app.journal.columns import COLUMNS, visible_columns
 from app.journal.query import PAGE_SIZES, load_choices, parse_state
-from app.models import Request
+from app.models import Request, RequestMessage
+from app.models.conversation import RESIDENT, verdict_label
+from app.services.conversation import stars
 from app.services.categories import active_subcategories
 from app.web import parse_id
 
@@ -31,9 +33,11 @@ def index():
     state.page = min(state.page, pages)
     rows = db.session.execute(state.page_statement(columns, tz, total)).all()
 
-    # Requests that arrive later (from the bot, other dispatchers) have greater ids.
+    # Requests and resident messages that arrive later (from the bot, other dispatchers) have greater ids.
     newest_id = db.session.execute(select(func.max(Request.id))).scalar() or 0
-    news_url = url_for("journal.news") + "?" + urlencode([*state.params(page=None), ("after", newest_id)])
+    newest_message = db.session.execute(select(func.max(RequestMessage.id))).scalar() or 0
+    news_url = url_for("journal.news") + "?" + urlencode(
+        [*state.params(page=None), ("after", newest_id), ("after_message", newest_message)])
 
     query = state.query_string()
     if session.get(JOURNAL_QUERY_KEY) != query:
@@ -54,19 +58,37 @@ def index():
 
 @bp.route("/journal/news")
 def news():
-    """How many requests matching the journal's filters arrived after the page was drawn.
+    """How many requests matching the journal's filters arrived after the page was drawn, and how many
+    messages from their residents (a «Нет» to «Проблема решена?» among them) nobody has read yet.
 
-    The open journal asks every JOURNAL_NEWS_POLL_SECONDS and shows a link to refresh, rather
+    The open journal asks every JOURNAL_NEWS_POLL_SECONDS and shows links to refresh, rather
     than redrawing the table under a dispatcher who is reading it.
     """
-    after = request.args.get("after", "")
-    if after != "0" and parse_id(after) is None:
-        abort(400)
+    after, after_message = _id_param("after"), _id_param("after_message", required=False)
     tz = current_app.config["TZ"]
     state = parse_state(request.args, load_choices())
-    arrived = db.session.execute(state.count_statement(tz).where(Request.id > int(after))).scalar_one()
-    href = journal_url(state.query_string(page=None))
-    return render_template("journal/_news.html", arrived=arrived, href=href)
+    arrived = db.session.execute(state.count_statement(tz).where(Request.id > after)).scalar_one()
+    messages = 0
+    if after_message is not None:  # a page drawn before messages existed does not ask
+        messages = db.session.execute(
+            select(func.count(RequestMessage.id)).join(Request, Request.id == RequestMessage.request_id)
+            .where(RequestMessage.id > after_message, RequestMessage.sender == RESIDENT,
+                   RequestMessage.read_at.is_(None), *state.conditions(tz))
+        ).scalar_one()
+    params = state.params(page=None)
+    return render_template(
+        "journal/_news.html", arrived=arrived, href=journal_url(urlencode(params)), messages=messages,
+        unread_href=journal_url(urlencode([(n, v) for n, v in params if n != "unread"] + [("unread", "yes")])))
+
+
+def _id_param(name: str, required: bool = True) -> int | None:
+    """A starting point of the news poll: 0 or an id; anything else is a bad request."""
+    value = request.args.get(name)
+    if value is None and not required:
+        return None
+    if value != "0" and parse_id(value) is None:
+        abort(400)
+    return int(value)
 
 
 def journal_url(query: str = "") -> str:
@@ -99,6 +121,10 @@ def _journal_helpers():
 def format_number(value) -> str:
     """12 345 (a narrow no-break space between thousands, as Russian text has it)."""
     return f"{value or 0:,}".replace(",", "\u202f")
+
+
+bp.add_app_template_filter(verdict_label, "verdict_label")
+bp.add_app_template_filter(stars, "stars")
 
 
 @bp.post("/journal/columns")

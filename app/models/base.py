@@ -4,6 +4,9 @@ from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
 
+MAX_ID = 2**31 - 1  # primary keys are 32-bit integers in both databases
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 

@@ -1,5 +1,5 @@
 """Requests (заявки), their photos and history."""
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -19,6 +19,7 @@ class Counter(db.Model):
 
 class Request(db.Model):
     __tablename__ = "requests"
+    lock_column = "source"  # app.database.locked rewrites it to itself: no index nor trigger reads it
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(BigInteger, unique=True)
@@ -55,6 +56,14 @@ class Request(db.Model):
     closed_at: Mapped[object | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[object | None] = mapped_column(UTCDateTime)
 
+    # The conversation (app.services.conversation): resident messages no staff member has seen yet,
+    # kept here so the journal filters and counts them without reading the messages.
+    unread_messages: Mapped[int] = mapped_column(default=0)
+    # The resident's word on finished work (models.conversation.Verdict) and rating, 1-5.
+    verdict: Mapped[str] = mapped_column(String(16), default="")
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    confirmation_asked_at: Mapped[object | None] = mapped_column(UTCDateTime)  # while the question is open
+
     client = relationship("Client")
     category = relationship("Category")
     subcategory = relationship("Subcategory")
@@ -80,6 +89,10 @@ class Request(db.Model):
         Index("ix_requests_client", "client_id"),
         Index("ix_requests_account", "account"),
         Index("ix_requests_author", "author_telegram_id", "created_at"),
+        Index("ix_requests_unread", "unread_messages", "id"),
+        # The resident's verdict and rating, alone or with a category: the count reads the index alone.
+        Index("ix_requests_verdict", "verdict", "category_id", "created_at"),
+        Index("ix_requests_rating", "rating", "category_id", "created_at"),
     )
 
     @property
@@ -102,8 +115,11 @@ class RequestPhoto(db.Model):
     file_path: Mapped[str] = mapped_column(String(512), default="")
     caption: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    # Sent in the conversation (by the resident or staff) rather than with the filing.
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("request_messages.id", ondelete="SET NULL"))
 
     request: Mapped[Request] = relationship(back_populates="photos")
+    message = relationship("RequestMessage", back_populates="photos")
 
 
 class RequestEvent(db.Model):
@@ -114,7 +130,7 @@ class RequestEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
-    kind: Mapped[str] = mapped_column(String(16))  # created / status / executor / comment
+    kind: Mapped[str] = mapped_column(String(16))  # created / status / executor / comment / rating
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     actor_label: Mapped[str] = mapped_column(String(200), default="")  # e.g. "Житель (Telegram)"
     from_status: Mapped[str | None] = mapped_column(String(16))

@@ -71,12 +71,15 @@ class Notification(db.Model):
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    # A message of a request's conversation this row carries (a long one, or a photo, takes several).
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("request_messages.id", ondelete="SET NULL"))
 
     __table_args__ = (
         # The sender's round: pending rows by priority; and "is there an earlier one for this chat".
         Index("ix_notifications_status_priority", "status", "priority", "id"),
         Index("ix_notifications_chat_status", "chat_id", "status", "priority", "id"),
         Index("ix_notifications_request", "request_id"),
+        Index("ix_notifications_message", "message_id"),
     )
 
 

@@ -1,16 +1,30 @@
-"""The request lifecycle: filing, executor, status moves, comments.
+"""The request lifecycle: filing, executor, status moves, comments, the resident's verdict.
 
 Web views and bot handlers call these and never set a status directly. Every
 change writes a history event; every status change also queues a Telegram
 message for the resident in the outbox (the worker sends it).
+
+When a request filed in Telegram becomes «выполнена», its resident is asked «Проблема
+решена?» (requests.verdict = asked): «Да» closes it (then a rating 1-5), «Нет» returns it
+to «в работе» with the same executor; no answer within CONFIRM_DAYS closes it
+automatically (close_unconfirmed, a job of the bot worker). Any other move out of
+«выполнена» withdraws the question.
 """
+from datetime import timedelta
+from types import SimpleNamespace
+
+from sqlalchemy import select
+
+from app.database import locked
 from app.extensions import db
 from app.models import Request, RequestEvent, utcnow
-from app.services import outbox, statuses
+from app.models.conversation import Kind, Verdict
+from app.services import conversation, outbox, statuses
 from app.services.numbering import next_request_number
 from app.services.statuses import Status
 
 RESIDENT_LABEL = "Житель (Telegram)"
+SYSTEM = SimpleNamespace(id=None, display_name="Автоматически")  # an actor: the system's own moves
 
 # What a request may hold, from the bot and from the web alike.
 DESCRIPTION_MAX = 4000  # read by a dispatcher; Telegram itself caps a message at 4096
@@ -73,8 +87,11 @@ def create_request(
     return request
 
 
-def change_status(request: Request, target: str, actor, comment: str = "") -> None:
-    """Move the request along an allowed transition, record it and tell the resident."""
+def change_status(request: Request, target: str, actor, comment: str = "", *, verdict: str = "",
+                  notify: bool = True) -> None:
+    """Move the request along an allowed transition, record it and tell the resident (not when the
+    move is the resident's own: `notify`). Leaving «выполнена» records `verdict` (the resident's
+    answer, or none when staff moved it); entering it asks the resident the question."""
     try:
         target_status = Status(target)
     except ValueError:
@@ -92,12 +109,18 @@ def change_status(request: Request, target: str, actor, comment: str = "") -> No
     field = statuses.TIMESTAMP_FIELD.get(target_status)
     if field:
         setattr(request, field, now)
+    if current == Status.DONE:
+        request.verdict, request.confirmation_asked_at = verdict, None
     db.session.add(RequestEvent(
         request_id=request.id, created_at=now, kind="status",
         from_status=current.value, to_status=target_status.value, comment=comment,
         **_actor_fields(actor),
     ))
-    notify_resident(request, status_message(request, comment))
+    if target_status == Status.DONE and request.author_chat_id is not None:
+        request.verdict, request.confirmation_asked_at = Verdict.ASKED.value, now
+        conversation.ask_confirmation(request, status_message(request, comment))
+    elif notify:
+        notify_resident(request, status_message(request, comment))
 
 
 def assign_executor(request: Request, executor, actor, comment: str = "") -> None:
@@ -148,3 +171,89 @@ def notify_resident(request: Request, text: str, kind: str = "status", **message
     if request.author_chat_id is None:
         return []
     return outbox.queue(request.author_chat_id, text, kind=kind, request_id=request.id, **message)
+
+
+# --- the resident's verdict ---------------------------------------------------------------
+
+SOLVED_TEXT = "Да, проблема решена."
+UNSOLVED_TEXT = "Нет, проблема не решена."
+CONFIRMED_COMMENT = "Житель подтвердил, что проблема решена."
+RETURNED_COMMENT = "Житель ответил, что проблема не решена: заявка возвращена в работу."
+AUTO_CLOSED_COMMENT = "Закрыта автоматически: житель не ответил на вопрос «Проблема решена?» за {days}."
+
+
+class QuestionClosed(RequestError):
+    """The resident answers a question that is no longer open; the message says why."""
+
+
+def answer_confirmation(request: Request, telegram_user_id: int, solved: bool) -> None:
+    """The resident's «Да» (the request is closed) or «Нет» (back to «в работе», the executor stays,
+    and staff get it as an unread message). Lock the request first (app.database.locked)."""
+    if request.status != Status.DONE or request.verdict != Verdict.ASKED:
+        raise QuestionClosed(_why_closed(request))
+    conversation.add_resident_message(request, telegram_user_id, SOLVED_TEXT if solved else UNSOLVED_TEXT,
+                                      kind=Kind.SOLVED if solved else Kind.UNSOLVED, unread=not solved)
+    if solved:
+        change_status(request, Status.CLOSED, None, CONFIRMED_COMMENT, verdict=Verdict.CONFIRMED, notify=False)
+    else:
+        change_status(request, Status.IN_PROGRESS, None, RETURNED_COMMENT, verdict=Verdict.RETURNED, notify=False)
+
+
+def _why_closed(request: Request) -> str:
+    number = request.number
+    if request.verdict == Verdict.CONFIRMED:
+        return f"Вы уже ответили, что проблема по заявке № {number} решена."
+    if request.verdict == Verdict.RETURNED:
+        return f"Вы уже ответили: заявка № {number} возвращена в работу."
+    if request.verdict == Verdict.AUTO_CLOSED:
+        return f"Заявка № {number} уже закрыта автоматически: ответа на вопрос не было."
+    return f"Этот вопрос больше не актуален: заявка № {number} сейчас «{request.status_label}»."
+
+
+def rate(request: Request, stars: int) -> None:
+    """The resident's rating (once) of the work they confirmed."""
+    if request.verdict != Verdict.CONFIRMED:
+        raise RequestError(f"Оценить можно заявку, выполнение которой вы подтвердили; заявка № {request.number} "
+                           f"сейчас «{request.status_label}».")
+    if request.rating is not None:
+        raise RequestError(f"Оценка по заявке № {request.number} уже сохранена: {request.rating}.")
+    if stars not in conversation.RATINGS:
+        raise RequestError("Оценка — от 1 до 5.")
+    now = utcnow()
+    request.rating = stars
+    db.session.add(RequestEvent(request_id=request.id, created_at=now, kind="rating", to_value=str(stars),
+                                **_actor_fields(None)))
+
+
+def confirmation_deadline(request: Request, days: int):
+    """When an unanswered «Проблема решена?» closes the request (None: no question is open)."""
+    if request.verdict != Verdict.ASKED or request.confirmation_asked_at is None:
+        return None
+    return request.confirmation_asked_at + timedelta(days=days)
+
+
+def close_unconfirmed(days: int, limit: int = 100) -> int:
+    """Close done requests whose resident has not answered «Проблема решена?» for `days`; returns
+    how many. Safe to run again at any time: each is re-read under lock and closed once."""
+    cutoff = utcnow() - timedelta(days=days)
+    overdue = (Request.verdict == Verdict.ASKED, Request.confirmation_asked_at < cutoff)
+    ids = db.session.execute(
+        select(Request.id).where(*overdue).order_by(Request.confirmation_asked_at).limit(limit)).scalars().all()
+    closed = 0
+    for request_id in ids:
+        request = locked(Request, request_id)
+        if request is None or request.verdict != Verdict.ASKED or request.confirmation_asked_at >= cutoff:
+            continue  # answered or moved meanwhile
+        change_status(request, Status.CLOSED, SYSTEM, AUTO_CLOSED_COMMENT.format(days=days_text(days)),
+                      verdict=Verdict.AUTO_CLOSED)
+        closed += 1
+    return closed
+
+
+def days_text(n: int) -> str:
+    """«1 день», «3 дня», «5 дней»."""
+    if n % 10 == 1 and n % 100 != 11:
+        return f"{n} день"
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return f"{n} дня"
+    return f"{n} дней"

@@ -52,3 +52,29 @@ def test_identification_request_and_notification_on_postgresql(pg_world):
             return db.session.execute(select(Notification.status).where(Notification.kind == "status")
                                       ).scalar_one() == "sent"
     assert pg_world.api.wait_until(sent, 10)
+
+
+def test_conversation_and_confirmation_on_postgresql(pg_world):
+    """Locked reads (SELECT ... FOR UPDATE) and the unread counter on a server database."""
+    from app.services import conversation
+    from tests.bot.test_conversation import as_staff, file, load
+
+    r = pg_world.identified("100002", "+79123450000")
+    request_id = file(pg_world, r)
+    as_staff(pg_world, request_id, "assign", ("write", "Когда удобно прийти?"))
+    r.press("Ответить", message=r.wait_for("Когда удобно прийти?"))
+    r.expect("Напишите сообщение по заявке")
+    r.send("Завтра утром")
+    r.expect("Передано диспетчеру")
+    r.send("Готово")
+    r.expect("передано диспетчеру — 1")
+    assert load(pg_world, request_id)["unread"] == 1
+    with pg_world.app.app_context():
+        conversation.mark_read(db.session.get(Request, request_id))
+        db.session.commit()
+    as_staff(pg_world, request_id, "in_progress", "done")
+    r.press("Да", message=r.wait_for("Проблема решена?"))
+    r.press("4", message=r.expect("Оцените"))
+    r.expect("напишите комментарий")
+    state = load(pg_world, request_id)
+    assert (state["status"], state["verdict"], state["rating"], state["unread"]) == ("closed", "confirmed", 4, 0)

@@ -1,15 +1,14 @@
-"""Filing requests through the real worker: phone confirmed / replaced / added, photos, «Мои заявки», bad input."""
+"""Filing requests through the real worker: phone confirmed / replaced / added, photos, bad input.
+(«Мои заявки» and the conversation: tests/bot/test_conversation.py.)"""
 import copy
 import re
 import time
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import delete, select
 
 from app.extensions import db
-from app.models import Category, Executor, Request, RequestPhoto, StaffUser, Subcategory, TelegramBinding
-from app.services import requests as request_service
+from app.models import Category, Request, RequestPhoto, Subcategory, TelegramBinding
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
@@ -102,8 +101,10 @@ def test_request_with_replaced_phone(bot_world):
     [request] = requests_of(bot_world, r.user_id)
     assert request.contact_phone == "+79120000002"
 
-    to_summary(r)  # the next request offers the new number
-    r.press("Отменить")
+    summary = to_summary(r)  # the next request offers the new number
+    assert summary.buttons == ["Да, это мой номер", "Нет, другой номер"]  # one cancel: the keyboard's «Отмена»
+    assert r.keyboard == ["Отмена"]
+    r.send("Отмена")
     r.expect("Действие отменено")
 
 
@@ -205,35 +206,6 @@ def test_images_sent_as_files(bot_world):
     [photo] = wait_for_files(bot_world, r.user_id, 1)
     assert photo.file_path.endswith("/1.png")
     assert (bot_world.storage / photo.file_path).read_bytes() == b"\x89PNG leak"
-
-
-def test_my_requests_lists_number_date_category_status(bot_world):
-    r = bot_world.identified("100004", "+79123450003")
-    r.send("Мои заявки")
-    r.expect("У вас пока нет заявок")
-    to_summary(r)
-    r.press("Да, это мой номер")
-    first = number_in(r.expect("Заявка №").text)
-    to_summary(r, category="Электрика", subcategory="Нет света в подъезде", description="Темно на 3 этаже")
-    r.press("Да, это мой номер")
-    second = number_in(r.expect("Заявка №").text)
-
-    with bot_world.app.app_context():  # a dispatcher assigns the first one
-        request = db.session.execute(select(Request).where(Request.number == first)).scalar_one()
-        executor = db.session.execute(select(Executor)).scalars().first()
-        staff = StaffUser(login=f"disp{r.user_id}", full_name="Диспетчер", password_hash="x")
-        db.session.add(staff)
-        request_service.assign_executor(request, executor, staff)
-        db.session.commit()
-        created = request.created_at
-
-    r.send("Мои заявки")
-    listing = r.wait_for("Ваши заявки")  # the status notification may come first
-    lines = listing.text.splitlines()
-    assert lines[0] == "Ваши заявки (последние 2 из 2):"
-    day = created.astimezone(ZoneInfo("Europe/Moscow")).strftime("%d.%m.%Y")
-    assert lines[1] == f"№ {second} от {day} — Электрика / Нет света в подъезде — новая"
-    assert lines[2] == f"№ {first} от {day} — Сантехника / Протечка — назначена исполнителю"
 
 
 # --- bad input: a clear answer, and the dialog goes on ---

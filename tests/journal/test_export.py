@@ -50,12 +50,12 @@ def test_export_has_the_visible_columns_and_every_filtered_row_in_order(app, sta
 
     response, sheet = download(staff, run_export(staff, **query, page="2"))
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("Номер", "Создана", "Статус", "Категория", "Подкатегория", "ФИО клиента", "ЛС",
-                       "Улица", "Дом", "Кв.", "Телефон", "Исполнитель", "Описание")
+    assert rows[0] == ("Номер", "Новые сообщения", "Создана", "Статус", "Категория", "Подкатегория", "ФИО клиента",
+                       "ЛС", "Улица", "Дом", "Кв.", "Телефон", "Исполнитель", "Описание")
     assert [row[0] for row in rows[1:]] == shown  # all pages, the journal's order
-    assert all(row[3] == "Сантехника" for row in rows[1:])
+    assert all(row[4] == "Сантехника" for row in rows[1:])
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:M{len(rows)}"
+    assert sheet.auto_filter.ref == f"A1:N{len(rows)}"
     assert response.mimetype == export.XLSX_MIME
     assert response.headers["Cache-Control"] == "private, no-store"
 
@@ -82,10 +82,10 @@ def test_export_cells_are_typed(staff, journal):
 ])
 def test_formula_like_text_is_written_as_text(staff, journal, index, text):
     _, sheet = download(staff, run_export(staff, number=str(journal.number(index))))
-    cell = sheet.cell(row=2, column=13)
+    cell = sheet.cell(row=2, column=14)
     assert cell.value == text
     assert cell.data_type == "s" and cell.quotePrefix  # never a formula, even after editing in Excel
-    phone = sheet.cell(row=2, column=11)
+    phone = sheet.cell(row=2, column=12)
     assert phone.value.startswith("+7") and phone.data_type == "s"
 
 
@@ -95,7 +95,7 @@ def test_tab_and_control_characters(app, staff, journal):
         req.description = "\t=1+1 и\x01 символ\x1f"
         db.session.commit()
     _, sheet = download(staff, run_export(staff, number=str(journal.number(0))))
-    cell = sheet.cell(row=2, column=13)
+    cell = sheet.cell(row=2, column=14)
     assert cell.value == "\t=1+1 и символ" and cell.data_type == "s"
 
 

@@ -4,9 +4,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.bot.menu import my_requests_text
+from app.bot.my_requests import card, page
 from app.extensions import db
-from app.models import Request
+from app.models import Request, TelegramBinding
 from tests import factories
 from tests.journal.test_export import download, run_export
 
@@ -29,8 +29,9 @@ def zone(request, monkeypatch):
 @pytest.fixture
 def filed(app):
     with app.app_context():
-        req = factories.request(factories.client(), factories.category(), author_telegram_id=501,
-                                author_chat_id=501)
+        client = factories.client()
+        db.session.add(TelegramBinding(client_id=client.id, telegram_user_id=501, chat_id=501, phone=client.phone))
+        req = factories.request(client, factories.category(), author_telegram_id=501, author_chat_id=501)
         req.created_at = req.updated_at = FILED
         db.session.commit()
         return req.id, req.number
@@ -56,7 +57,10 @@ def test_export_writes_the_local_wall_clock_time(staff, filed, zone):
 
 def test_bot_lists_requests_with_the_local_date(app, filed, zone):
     with app.app_context():
-        text = my_requests_text(501)
-        assert Request.query.count() == 1
-    assert f"{ZONES[zone]:%d.%m.%Y}" in text
+        _, buttons = page(501, 0)
+        text, _ = card(db.session.get(Request, filed[0]))
+    [[button]] = buttons.keyboard
+    assert f" · {ZONES[zone]:%d.%m.%y} · " in button.text
+    assert f"Заявка № {filed[1]} от {ZONES[zone]:%d.%m.%Y}\n" in text
+    assert f"Статус: новая с {ZONES[zone]:%d.%m.%Y %H:%M}\n" in text
 

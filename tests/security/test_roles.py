@@ -48,6 +48,8 @@ STAFF = {
     ("journal.change_status", "POST"),
     ("journal.assign_executor", "POST"),
     ("journal.add_comment", "POST"),
+    ("journal.thread", "GET"),
+    ("journal.send_message", "POST"),
     ("journal.photo", "GET"),
     ("journal.new_request", "GET"), ("journal.new_request", "POST"),
     ("journal.client_search", "GET"),

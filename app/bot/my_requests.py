@@ -1,0 +1,138 @@
+"""«Мои заявки»: the resident's requests as buttons, newest first, a page at a time, and a request's card.
+
+State table (none of it changes the dialog state: it works in the middle of any dialog):
+    any state    «Мои заявки» (menu.AT_EVERY_STEP)    -> the list's first page
+    any state    «Ещё» / «Назад» under a list          -> that page, in the same message
+    any state    a request of a list                   -> its card (a new message)
+    any state    «К списку» under a card               -> the list's first page, in the card's message
+The card shows the number, date, category, address, status and since when, the executor
+(name and position only), the rating, the last messages, and buttons to answer the open
+question «Проблема решена?», to rate confirmed work, and to write about the request (request_chat).
+
+The buttons are lasting (app.services.conversation): yesterday's list still works, and a
+request the resident can no longer reach is refused with the reason.
+"""
+from sqlalchemy import func, select
+
+from app.bot import keyboards, texts
+from app.bot.dialog import current
+from app.bot.routing import ANY_STATE, Step, lasting
+from app.extensions import db
+from app.models import Category, Request
+from app.models.conversation import RESIDENT, Verdict
+from app.services import conversation
+from app.services.bindings import current_binding
+from app.services.conversation import NotBound, NotYours
+from app.services.statuses import TIMESTAMP_FIELD, Status
+from app.timezone import format_local
+
+PAGE_SIZE = 5
+CARD_MESSAGES = 3
+CARD_TEXT_MAX = 300  # of each message on the card, which must fit one Telegram message
+
+
+def page(telegram_user_id: int, number: int) -> tuple[str, object] | None:
+    """The list's page `number` (the last one if it is beyond): text and buttons; None without requests."""
+    mine = conversation.resident_requests(telegram_user_id)
+    total = db.session.execute(select(func.count()).select_from(Request).where(*mine)).scalar_one()
+    if not total:
+        return None
+    number = max(0, min(number, (total - 1) // PAGE_SIZE))
+    rows = db.session.execute(
+        select(Request.id, Request.number, Request.created_at, Request.status, Category.name)
+        .join(Category, Category.id == Request.category_id).where(*mine)
+        .order_by(Request.created_at.desc(), Request.id.desc()).offset(number * PAGE_SIZE).limit(PAGE_SIZE)
+    ).all()
+    first = number * PAGE_SIZE + 1
+    items = [(row.id, texts.MY_REQUEST_BUTTON.format(
+        number=row.number, date=format_local(row.created_at, "%d.%m.%y"), category=row.name,
+        status=Status(row.status).label)) for row in rows]
+    text = texts.MY_REQUESTS_PAGE.format(first=first, last=first + len(rows) - 1, total=total)
+    return text, keyboards.request_list(items, number, more=first + len(rows) - 1 < total)
+
+
+def send_list(turn) -> None:
+    shown = page(turn.user_id, 0)
+    if shown is None:
+        turn.send(texts.NO_REQUESTS)
+    else:
+        turn.send(*shown)
+
+
+def card(request: Request) -> tuple[str, object]:
+    status = Status(request.status)
+    field = TIMESTAMP_FIELD.get(status)
+    executor = request.executor
+    lines = [texts.CARD.format(
+        number=request.number, date=format_local(request.created_at, "%d.%m.%Y"),
+        category=request.category.name + (f" / {request.subcategory.name}" if request.subcategory else ""),
+        address=request.address or "—", status=status.label,
+        since=format_local(getattr(request, field) if field else request.created_at),
+        executor=(executor.full_name + (f", {executor.position}" if executor.position else "")) if executor
+        else texts.CARD_NO_EXECUTOR,
+    )]
+    if request.rating:
+        lines.append(texts.CARD_RATING.format(stars=conversation.stars(request.rating)))
+    asked = request.verdict == Verdict.ASKED
+    ratable = request.verdict == Verdict.CONFIRMED and request.rating is None
+    if asked:
+        lines += ["", texts.CARD_ASKED]
+    elif ratable:
+        lines += ["", texts.CARD_RATE]
+    messages = conversation.last_messages(request, CARD_MESSAGES)
+    if messages:
+        lines += ["", texts.CARD_MESSAGES]
+        for message in messages:
+            text = " ".join(part for part in (texts.CARD_PHOTO if message.photos else "", message.text) if part)
+            if len(text) > CARD_TEXT_MAX:
+                text = text[:CARD_TEXT_MAX] + "…"
+            lines.append(texts.CARD_MESSAGE.format(
+                time=format_local(message.created_at, "%d.%m %H:%M"), text=text,
+                who=texts.CARD_YOU if message.sender == RESIDENT else texts.CARD_STAFF))
+    markup = keyboards.request_card(request.id, conversation.resident_can_write(request), asked, ratable)
+    return "\n".join(lines), markup
+
+
+def refuse(turn, error: LookupError) -> None:
+    """A lasting button naming a request the resident cannot reach (any more): say why, change nothing."""
+    turn.answer(texts.NOT_YOURS_SHORT)
+    turn.send(texts.NOT_BOUND.format(number=error.request.number) if isinstance(error, NotBound)
+              else texts.NOT_YOURS)
+
+
+# --- handlers ---
+
+def on_list(call) -> None:
+    turn = current()
+    _, number, _ = conversation.parse_button(call.data)
+    if current_binding(turn.user_id) is None:
+        turn.answer(texts.NOT_YOURS_SHORT)
+        turn.send(texts.BINDING_LOST)
+        return
+    turn.answer()
+    shown = page(turn.user_id, number)
+    if shown is None:
+        turn.send(texts.NO_REQUESTS)
+    elif call.message is not None:
+        turn.edit(call.message.message_id, *shown)
+    else:  # the message is too old for Telegram to name it
+        turn.send(*shown)
+
+
+def on_card(call) -> None:
+    turn = current()
+    _, request_id, _ = conversation.parse_button(call.data)
+    try:
+        request = conversation.resident_request(request_id, turn.user_id)
+    except (NotYours, NotBound) as error:
+        refuse(turn, error)
+        return
+    turn.answer()
+    turn.send(*card(request))
+
+
+STARTS = [  # lasting buttons: at every step (see bot.handler_table)
+    Step(ANY_STATE, lasting("list"), on_list),
+    Step(ANY_STATE, lasting("card"), on_card),
+]
+STEPS: list[Step] = []

@@ -1,0 +1,214 @@
+"""The resident's side of the conversation on a request: writing to the dispatcher, and the answers
+about finished work («Проблема решена?», the rating).
+
+State table:
+    state            expected input                                  -> next state
+    any state        «Написать по заявке» (card) / «Ответить»         -> Writing:message (about that request)
+                     (under a staff message)
+    any state        «Да» under «Проблема решена?» (or the card)      -> unchanged: request closed, rating asked
+    any state        «Нет» there                                     -> Writing:message (what is wrong)
+    any state        a rating 1-5                                    -> Writing:message (a comment on it)
+    Writing:message  text, a photo or an album, an image as a file   -> Writing:message (each kept at once)
+                     «Готово»                                        -> none: main menu
+                     a sticker, voice, video, other file             -> Writing:message (a hint)
+The menu's commands and buttons work at every step (menu.AT_EVERY_STEP): /cancel or
+«Мои заявки» leave the writing mode, what was written is already with the dispatcher.
+
+Every button here is lasting (app.services.conversation): checked against the database on
+each press, so a button of an old message works while it applies, or says why not; data
+naming another resident's request, or an account the resident is no longer bound to, is
+refused and changes nothing. What a request may take is decided by app.services.
+"""
+from telebot.states import State, StatesGroup
+
+from app.bot import keyboards, photos, texts
+from app.bot.dialog import REPROMPTS, current
+from app.bot.incoming import clean, is_image_document, photo_of
+from app.bot.menu import home
+from app.bot.my_requests import card, refuse
+from app.bot.routing import ANY_STATE, ANYTHING, TEXT, Step, content, label, lasting
+from app.models.conversation import Kind
+from app.services import conversation
+from app.services import requests as request_service
+from app.services.conversation import NotBound, NotYours
+from app.services.requests import PHOTO_MAX_BYTES, RequestError
+from app.services.statuses import Status
+
+
+class Writing(StatesGroup):
+    message = State()
+
+
+# --- writing to the dispatcher ---
+
+def start_writing(turn, request, kind: Kind, prompt: str | None = None, durable: bool = False) -> None:
+    """From now on the resident's messages go to this request (as `kind`), until «Готово»."""
+    turn.start(Writing.message, request=request.id, number=request.number, kind=kind.value, sent=0)
+    if prompt is None:
+        prompt = texts.WRITE_PROMPT.format(number=request.number, done=texts.BTN_DONE)
+        if request.status == Status.CLOSED:
+            prompt += "\n\n" + texts.WRITE_CLOSED_NOTE
+    turn.send(prompt, keyboards.writing(), durable=durable)
+
+
+def ask_to_write(turn) -> None:
+    turn.send(texts.WRITE_PROMPT.format(number=turn.data.get("number"), done=texts.BTN_DONE), keyboards.writing())
+
+
+REPROMPTS[Writing.message.name] = ask_to_write
+
+
+def _writable_request(turn):
+    """The request being written about; None (the mode is over, the resident told why) if it no
+    longer takes the resident's messages. Not locked: a message changes only the unread count, in SQL."""
+    try:
+        request = conversation.resident_request(turn.data.get("request", 0), turn.user_id)
+    except NotYours:
+        home(turn, texts.NOT_YOURS)
+        return None
+    except NotBound as error:
+        home(turn, texts.NOT_BOUND.format(number=error.request.number))
+        return None
+    if not conversation.resident_can_write(request):
+        home(turn, texts.WRITE_ARCHIVED.format(number=request.number))
+        return None
+    return request
+
+
+def on_text(message) -> None:
+    turn = current()
+    text = clean(message.text)
+    if not text:
+        turn.send(texts.WRITE_EMPTY)
+        return
+    request = _writable_request(turn)
+    if request is None:
+        return
+    conversation.add_resident_message(request, turn.user_id, text, kind=Kind(turn.data.get("kind", "message")))
+    turn.update(sent=turn.data.get("sent", 0) + 1, album="")
+    turn.send(texts.WRITE_SENT.format(done=texts.BTN_DONE))
+
+
+def on_photo(message) -> None:
+    """A photo (with or without a caption: a photo alone is kept too); one reply per album."""
+    turn = current()
+    file_id, unique_id, size = photo_of(message)
+    if size and size > PHOTO_MAX_BYTES:
+        turn.send(texts.PHOTO_TOO_BIG.format(mb=PHOTO_MAX_BYTES // 2**20))
+        return
+    request = _writable_request(turn)
+    if request is None:
+        return
+    conversation.add_resident_message(request, turn.user_id, clean(message.caption), photo=(file_id, unique_id),
+                                      kind=Kind(turn.data.get("kind", "message")))
+    album = message.media_group_id or ""
+    said_for_album = album and album == turn.data.get("album")
+    turn.update(sent=turn.data.get("sent", 0) + 1, album=album)
+    if not said_for_album:
+        turn.send(texts.WRITE_PHOTO_SENT.format(done=texts.BTN_DONE))
+    request_id, bot = request.id, turn.bot
+    turn.later(lambda: photos.download_for_request(bot, request_id))
+
+
+def on_other(message) -> None:
+    current().send(texts.WRITE_WRONG_TYPE)
+
+
+def on_done(message) -> None:
+    turn = current()
+    data = turn.data
+    count, number = data.get("sent", 0), data.get("number")
+    home(turn, texts.WRITE_DONE.format(number=number, count=count) if count
+         else texts.WRITE_NOTHING.format(number=number))
+
+
+# --- lasting buttons ---
+
+def _pressed(call, lock: bool = True):
+    """(request, action, arg) of a lasting button; the request is None (and the press refused) if
+    the presser may not act on it."""
+    turn = current()
+    action, request_id, arg = conversation.parse_button(call.data)
+    try:
+        return conversation.resident_request(request_id, turn.user_id, lock=lock), action, arg
+    except (NotYours, NotBound) as error:
+        refuse(turn, error)
+        return None, action, arg
+
+
+def on_write(call) -> None:
+    turn = current()
+    request, _, _ = _pressed(call, lock=False)
+    if request is None:
+        return
+    if not conversation.resident_can_write(request):
+        turn.answer()
+        turn.send(texts.WRITE_ARCHIVED.format(number=request.number))
+        return
+    turn.answer()
+    start_writing(turn, request, Kind.MESSAGE)
+
+
+def on_answer(call) -> None:
+    """«Да» or «Нет» under «Проблема решена?» (the question's message, or the request's card)."""
+    turn = current()
+    request, action, arg = _pressed(call)
+    if request is None:
+        return
+    solved = action == "yes"
+    try:
+        request_service.answer_confirmation(request, turn.user_id, solved)
+    except RequestError as error:  # answered already, closed automatically, moved by staff
+        turn.answer(texts.STALE_BUTTON)
+        turn.send(str(error))
+    else:
+        turn.answer()
+        # Through the outbox: the request is closed or back in work, the resident must hear so.
+        if solved:
+            turn.send(texts.CONFIRMED.format(number=request.number), keyboards.rating(request.id), durable=True)
+        else:
+            start_writing(turn, request, Kind.REASON, durable=True,
+                          prompt=texts.RETURNED.format(number=request.number, done=texts.BTN_DONE))
+    if call.message is None:
+        return
+    if arg == keyboards.ON_CARD:  # the card stays, as it is now
+        turn.edit(call.message.message_id, *card(request))
+    else:
+        turn.remove_buttons(call.message.message_id)
+
+
+def on_rate(call) -> None:
+    turn = current()
+    request, _, arg = _pressed(call)
+    if request is None:
+        return
+    stars = int(arg) if arg.isascii() and arg.isdigit() and len(arg) == 1 else 0
+    try:
+        request_service.rate(request, stars)
+    except RequestError as error:
+        turn.answer(texts.STALE_BUTTON)
+        turn.send(str(error))
+        if call.message is not None:
+            turn.remove_buttons(call.message.message_id)
+        return
+    turn.answer()
+    if call.message is not None:
+        turn.edit(call.message.message_id, texts.RATED.format(number=request.number, stars=conversation.stars(stars)))
+    start_writing(turn, request, Kind.FEEDBACK, prompt=texts.ASK_FEEDBACK.format(done=texts.BTN_DONE))
+
+
+STARTS = [  # lasting buttons: at every step (see bot.handler_table)
+    Step(ANY_STATE, lasting("write"), on_write),
+    Step(ANY_STATE, lasting("yes"), on_answer),
+    Step(ANY_STATE, lasting("no"), on_answer),
+    Step(ANY_STATE, lasting("rate"), on_rate),
+]
+W = Writing
+STEPS = [
+    #    state      expected input                               handler
+    Step(W.message, label(texts.BTN_DONE),                       on_done),
+    Step(W.message, TEXT,                                        on_text),
+    Step(W.message, content("photo"),                            on_photo),
+    Step(W.message, content("document", when=is_image_document), on_photo),
+    Step(W.message, ANYTHING,                                    on_other),
+]

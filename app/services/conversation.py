@@ -1,0 +1,284 @@
+"""The conversation on a request: what the resident and staff write to each other.
+
+- The resident writes through the bot. Each Telegram message (a text, a photo with its
+  caption, one picture of an album) is one RequestMessage; its photo is a RequestPhoto the
+  worker downloads like the filing's. Staff have not seen it until one of them opens the
+  request: `requests.unread_messages` counts such messages, so the journal filters and
+  counts them without reading the messages. A message on a closed request is kept and
+  flagged (`on_closed`); the request stays closed.
+- Staff write from the request page, with an optional photo: the message is queued in the
+  outbox (plain text, split when long) with a «Ответить» button, and its delivery state is
+  that of its outbox rows (delivery()).
+- Buttons the bot leaves on messages that may be pressed days later (request cards,
+  «Ответить», «Да / Нет», ratings) carry `rq:<action>:<request id>[:<arg>]` and are checked
+  against the database on every press: resident_request().
+The resident's verdict on finished work is part of the request's lifecycle
+(app.services.requests); this module sends the question and keeps the answers as messages.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from app.database import locked
+from app.extensions import db
+from app.models import Notification, Request, RequestEvent, RequestMessage, RequestPhoto, TelegramBinding, utcnow
+from app.models.base import MAX_ID
+from app.models.conversation import BOT, RESIDENT, STAFF, Kind
+from app.services import outbox, storage
+from app.services.statuses import Status
+
+STAFF_TEXT_MAX = 10_000  # the outbox splits it into Telegram messages of 4 096 characters
+BUTTON_PREFIX = "rq"
+RATINGS = range(1, 6)
+
+# What the resident receives (plain text: no parse mode, so nothing staff type is read as markup).
+STAFF_MESSAGE = "Сообщение по заявке № {number}:\n{text}"
+STAFF_PHOTO = "Фото по заявке № {number}"
+QUESTION = "Проблема решена?"
+BTN_REPLY = "Ответить"
+BTN_YES = "Да"
+BTN_NO = "Нет"
+
+
+class ConversationError(ValueError):
+    """What staff cannot send; the message is shown as is."""
+
+
+class BadPhoto(ConversationError):
+    """The photo cannot be sent (not a JPEG or PNG, too big)."""
+
+
+class NotYours(LookupError):
+    """No such request among the resident's own."""
+
+
+class NotBound(LookupError):
+    """The resident filed the request but is no longer bound to its account (the pair was released)."""
+
+    def __init__(self, request: Request):
+        super().__init__(request.number)
+        self.request = request
+
+
+# --- buttons on the bot's messages, valid for days -------------------------------------
+
+def button_data(action: str, number: int, arg: object = "") -> str:
+    """`rq:<action>:<number>[:<arg>]`: the number is a request id (a page number for «list»)."""
+    data = f"{BUTTON_PREFIX}:{action}:{number}" + (f":{arg}" if arg != "" else "")
+    assert len(data.encode()) <= 64, "Telegram limits callback data to 64 bytes"
+    return data
+
+
+def parse_button(data: str | None) -> tuple[str, int, str] | None:
+    """(action, number, arg) of one of our lasting buttons, or None."""
+    parts = (data or "").split(":")
+    if len(parts) not in (3, 4) or parts[0] != BUTTON_PREFIX or not parts[1]:
+        return None
+    number = parts[2]
+    if not (number.isascii() and number.isdigit() and len(number) <= 10 and int(number) <= MAX_ID):
+        return None  # (a bigger number would overflow the database's integer)
+    return parts[1], int(number), parts[3] if len(parts) == 4 else ""
+
+
+def stars(rating: int) -> str:
+    """«★★★★☆ (4)»."""
+    return "★" * rating + "☆" * (max(RATINGS) - rating) + f" ({rating})"
+
+
+def _markup(*rows: list[tuple[str, str]]) -> dict:
+    return {"inline_keyboard": [[{"text": text, "callback_data": data} for text, data in row] for row in rows]}
+
+
+def reply_markup(request_id: int) -> dict:
+    return _markup([(BTN_REPLY, button_data("write", request_id))])
+
+
+def question_markup(request_id: int) -> dict:
+    return _markup([(BTN_YES, button_data("yes", request_id)), (BTN_NO, button_data("no", request_id))])
+
+
+# --- the resident's side ------------------------------------------------------------------
+
+def bound_accounts(telegram_user_id: int):
+    """The client ids the Telegram user is bound to now (a subquery)."""
+    return select(TelegramBinding.client_id).where(TelegramBinding.telegram_user_id == telegram_user_id)
+
+
+def resident_requests(telegram_user_id: int):
+    """Conditions for the resident's own requests: filed by them, on an account they are still bound to."""
+    return [Request.author_telegram_id == telegram_user_id, Request.client_id.in_(bound_accounts(telegram_user_id))]
+
+
+def resident_request(request_id: int, telegram_user_id: int, lock: bool = False) -> Request:
+    """The request a button names, if it is the resident's own (resident_requests); NotYours or
+    NotBound otherwise. `lock` holds its row until commit (staff may be changing it right now)."""
+    request = locked(Request, request_id) if lock else db.session.get(Request, request_id)
+    if request is None or request.author_telegram_id != telegram_user_id:
+        raise NotYours(request_id)
+    bound = bound_accounts(telegram_user_id).where(TelegramBinding.client_id == request.client_id).exists()
+    if not db.session.execute(select(bound)).scalar():
+        raise NotBound(request)
+    return request
+
+
+def resident_can_write(request: Request) -> bool:
+    """Every request but an archived one takes the resident's messages."""
+    return request.status != Status.ARCHIVED
+
+
+def add_resident_message(request: Request, telegram_user_id: int, text: str = "", photo: tuple[str, str] | None = None,
+                         kind: Kind = Kind.MESSAGE, unread: bool = True) -> RequestMessage:
+    """Keep what the resident wrote (`photo`: Telegram's file id and unique id); staff are shown it as
+    unread unless `unread` is False."""
+    now = utcnow()
+    message = RequestMessage(request_id=request.id, created_at=now, sender=RESIDENT, kind=kind.value, text=text,
+                             telegram_user_id=telegram_user_id, on_closed=request.status == Status.CLOSED,
+                             read_at=None if unread else now)
+    db.session.add(message)
+    db.session.flush()
+    if photo is not None:
+        db.session.add(RequestPhoto(request_id=request.id, message_id=message.id, telegram_file_id=photo[0],
+                                    telegram_file_unique_id=photo[1], caption=text, created_at=now))
+    if unread:
+        request.unread_messages = Request.unread_messages + 1  # in SQL: a concurrent change is not lost
+    request.updated_at = now
+    return message
+
+
+def last_messages(request: Request, count: int = 3) -> list[RequestMessage]:
+    """The newest messages between the resident and staff, oldest first (the bot's request card)."""
+    rows = db.session.execute(
+        select(RequestMessage).where(RequestMessage.request_id == request.id,
+                                     RequestMessage.sender.in_((RESIDENT, STAFF)))
+        .order_by(RequestMessage.id.desc()).limit(count)
+    ).scalars().all()
+    return rows[::-1]
+
+
+# --- the staff's side ---------------------------------------------------------------------
+
+def staff_cannot_write(request: Request) -> str | None:
+    """Why staff cannot write to the request's resident at all, or None."""
+    if request.author_chat_id is None:
+        return "Заявка принята по телефону: написать жителю в Telegram нельзя."
+    if request.status == Status.ARCHIVED:
+        return "Заявка в архиве: переписка по ней закрыта."
+    return None
+
+
+def add_staff_message(request: Request, staff, text: str, photo: bytes | None = None) -> RequestMessage:
+    """Write to the resident who filed the request, through the outbox; ConversationError if it cannot go."""
+    text = (text or "").replace("\r\n", "\n").strip()
+    refusal = staff_cannot_write(request)
+    if refusal:
+        raise ConversationError(refusal)
+    if not text and not photo:
+        raise ConversationError("Напишите сообщение или приложите фото.")
+    if len(text) > STAFF_TEXT_MAX:
+        raise ConversationError(f"Сообщение длиннее {STAFF_TEXT_MAX} символов: сократите его.")
+    try:
+        extension = storage.photo_extension(photo) if photo else ""
+    except storage.BadImage as error:
+        raise BadPhoto(str(error)) from None
+    now = utcnow()
+    message = RequestMessage(request_id=request.id, created_at=now, sender=STAFF, kind=Kind.MESSAGE.value,
+                             text=text, staff_id=staff.id)
+    db.session.add(message)
+    db.session.flush()
+    path = ""
+    if photo:
+        path = f"messages/{request.id}/{message.id}{extension}"
+        storage.save(path, photo)  # before the commit, so the sender never finds the row without its file
+        db.session.add(RequestPhoto(request_id=request.id, message_id=message.id, file_path=path, caption=text,
+                                    created_at=now))
+    said = STAFF_MESSAGE.format(number=request.number, text=text) if text else STAFF_PHOTO.format(number=request.number)
+    _queue(request, message, said, photo=path, buttons=reply_markup(request.id))
+    request.updated_at = now
+    return message
+
+
+def ask_confirmation(request: Request, status_text: str) -> RequestMessage:
+    """Ask the resident whether the work fixed the problem (the status news and the question in one)."""
+    message = RequestMessage(request_id=request.id, created_at=utcnow(), sender=BOT, kind=Kind.QUESTION.value,
+                             text=QUESTION)
+    db.session.add(message)
+    db.session.flush()
+    _queue(request, message, f"{status_text}\n\n{QUESTION}", buttons=question_markup(request.id), kind="confirm")
+    return message
+
+
+def _queue(request: Request, message: RequestMessage, text: str, kind: str = "message", **content) -> None:
+    rows = outbox.queue(request.author_chat_id, text, kind=kind, priority=outbox.URGENT, request_id=request.id,
+                        **content)
+    for row in rows:
+        row.message_id = message.id
+
+
+def mark_read(request: Request) -> int:
+    """A staff member opened the request: its resident messages are read. Returns how many were new."""
+    seen = db.session.execute(
+        update(RequestMessage)
+        .where(RequestMessage.request_id == request.id, RequestMessage.sender == RESIDENT,
+               RequestMessage.read_at.is_(None))
+        .values(read_at=utcnow())
+    ).rowcount
+    if seen:  # minus what was marked, so a message arriving meanwhile stays counted
+        db.session.execute(update(Request).where(Request.id == request.id)
+                           .values(unread_messages=Request.unread_messages - seen))
+    return seen
+
+
+# --- the thread on the request page ------------------------------------------------------
+
+@dataclass
+class Entry:
+    """One line of the thread: a message (with its photos and delivery state) or a status move."""
+
+    at: datetime
+    message: RequestMessage | None = None
+    event: RequestEvent | None = None
+    photos: list[RequestPhoto] = field(default_factory=list)
+    delivery: str = ""        # outbox status of a staff or bot message: pending / sent / failed
+    delivery_text: str = ""   # ... as staff are told: «не доставлено: житель заблокировал бота»
+    new: bool = False         # a resident's message nobody had seen before this look
+
+
+def thread(request: Request) -> list[Entry]:
+    """Messages both ways and the status moves (the resident was told of each), in time order."""
+    messages = db.session.execute(
+        select(RequestMessage).where(RequestMessage.request_id == request.id).order_by(RequestMessage.id)
+    ).scalars().all()
+    photos: dict[int, list[RequestPhoto]] = {}
+    for photo in db.session.execute(
+            select(RequestPhoto).where(RequestPhoto.request_id == request.id, RequestPhoto.message_id.is_not(None))
+            .order_by(RequestPhoto.id)).scalars():
+        photos.setdefault(photo.message_id, []).append(photo)
+    deliveries: dict[int, list[Notification]] = {}
+    for row in db.session.execute(
+            select(Notification).where(Notification.request_id == request.id, Notification.message_id.is_not(None))
+            .order_by(Notification.id)).scalars():
+        deliveries.setdefault(row.message_id, []).append(row)
+    entries = []
+    for message in messages:
+        entry = Entry(message.created_at, message=message, photos=photos.get(message.id, []),
+                      new=message.sender == RESIDENT and message.read_at is None)
+        if message.id in deliveries:
+            entry.delivery, entry.delivery_text = delivery(deliveries[message.id])
+        entries.append(entry)
+    events = db.session.execute(
+        select(RequestEvent).where(RequestEvent.request_id == request.id, RequestEvent.kind.in_(("status", "rating")))
+        .order_by(RequestEvent.id)
+    ).scalars().all()
+    entries += [Entry(event.created_at, event=event) for event in events]
+    return sorted(entries, key=lambda e: e.at)  # stable: a message before the move it caused
+
+
+def delivery(rows: list[Notification]) -> tuple[str, str]:
+    """A message's state from its outbox rows (a long text or a photo takes several): failed if one
+    failed, waiting while one waits, delivered when all are."""
+    for state in (outbox.FAILED, outbox.PENDING, outbox.CANCELLED):
+        for row in rows:
+            if row.status == state:
+                return state, outbox.state_text(row)
+    return outbox.SENT, outbox.state_text(rows[-1])

@@ -1,0 +1,199 @@
+"""The conversation on the request page over HTTP: the thread (messages both ways, photos, status
+moves, delivery states), read marks, writing to the resident with a photo, and bad input."""
+import io
+import json
+import re
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Notification, Request, RequestPhoto
+from app.services import conversation
+from app.services import requests as request_service
+from app.services.storage import PHOTO_UPLOAD_MAX
+from tests import factories
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+GIF = b"GIF89a" + b"\x00" * 64
+
+
+@pytest.fixture
+def filed(app):
+    """A request filed in Telegram, assigned, with an executor."""
+    with app.app_context():
+        request = factories.request(author_telegram_id=900, author_chat_id=900)
+        request_service.assign_executor(request, factories.executor(), factories.staff("admin"))
+        db.session.commit()
+        return request.id
+
+
+def resident_writes(app, request_id, *texts, photo_path=None):
+    with app.app_context():
+        request = db.session.get(Request, request_id)
+        for text in texts:
+            conversation.add_resident_message(request, 900, text)
+        if photo_path is not None:
+            message = conversation.add_resident_message(request, 900, "", photo=("tg-file", "tg-uniq"))
+            db.session.flush()
+            photo = db.session.execute(select(RequestPhoto).where(RequestPhoto.message_id == message.id)).scalar_one()
+            photo.file_path = photo_path
+        db.session.commit()
+
+
+def state(app, request_id) -> dict:
+    with app.app_context():
+        request = db.session.get(Request, request_id)
+        rows = db.session.execute(select(Notification).where(Notification.request_id == request_id,
+                                                             Notification.kind == "message")
+                                  .order_by(Notification.id)).scalars().all()
+        return {"unread": request.unread_messages, "rows": [(r.text, r.photo, r.buttons, r.status) for r in rows]}
+
+
+def thread_html(page: str) -> str:
+    return re.search(r'<div id="thread".*?\n</div>', page, re.S).group(0)
+
+
+def test_the_thread_shows_both_sides_photos_status_moves_and_delivery(app, staff, filed, tmp_path):
+    (tmp_path / "storage" / "photos").mkdir(parents=True)
+    (tmp_path / "storage" / "photos" / "leak.png").write_bytes(PNG)
+    resident_writes(app, filed, "Течёт <script>alert(1)</script> сильнее", photo_path="photos/leak.png")
+    with app.app_context():
+        request = db.session.get(Request, filed)
+        operator = factories.staff("operator")
+        for text in ("Мастер придёт завтра", "Откройте, пожалуйста, подвал"):
+            conversation.add_staff_message(request, operator, text)
+        request_service.change_status(request, "in_progress", operator, "Мастер выехал")
+        db.session.commit()
+        first, second = db.session.execute(select(Notification).where(Notification.kind == "message")
+                                           .order_by(Notification.id)).scalars().all()
+        first.status = "sent"
+        second.status, second.failure = "failed", "blocked"
+        db.session.commit()
+
+    thread = thread_html(staff.page(f"/requests/{filed}"))
+    order = [thread.index(t) for t in ("Течёт &lt;script&gt;", "Фото к сообщению", "Мастер придёт завтра",
+                                       "Откройте, пожалуйста, подвал", "Мастер выехал")]
+    assert order == sorted(order)
+    assert "<script>alert" not in thread
+    assert thread.count('class="tag new">новое<') == 2  # the text and the photo nobody had read
+    assert ">доставлено<" in thread and ">не доставлено: житель заблокировал бота<" in thread
+    assert "Олег Оператор" in thread and "в работе</span>" in thread
+    photo = re.search(r'<img src="(/requests/\d+/photos/\d+)" alt="Фото к сообщению"', thread).group(1)
+    assert staff.get(photo).data == PNG
+
+
+def test_opening_the_request_marks_the_residents_messages_read(app, staff, filed):
+    resident_writes(app, filed, "Первое", "Второе")
+    assert state(app, filed)["unread"] == 2
+    assert thread_html(staff.page(f"/requests/{filed}")).count(">новое<") == 2
+    assert state(app, filed)["unread"] == 0
+    assert ">новое<" not in thread_html(staff.page(f"/requests/{filed}"))
+    resident_writes(app, filed, "Третье")
+    fragment = staff.page(f"/requests/{filed}/thread")  # what the open page polls
+    assert fragment.count(">новое<") == 1 and state(app, filed)["unread"] == 0
+
+
+def test_staff_write_to_the_resident_through_the_outbox(app, staff, filed):
+    response = staff.post(f"/requests/{filed}/messages", {"text": "  Когда вам удобно?\r\nЛучше утром  "})
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/requests/{filed}#conversation")
+    page = staff.page(response.headers["Location"])
+    assert "Сообщение поставлено в очередь" in page
+    assert ">в очереди<" in thread_html(page)
+    [(text, photo, buttons, status)] = state(app, filed)["rows"]
+    number = re.search(r"Заявка № (\d+)", page).group(1)
+    assert text == f"Сообщение по заявке № {number}:\nКогда вам удобно?\nЛучше утром" and photo == "" and status == "pending"
+    assert json.loads(buttons)["inline_keyboard"][0][0]["text"] == "Ответить"
+    assert 'hx-trigger="every 5s"' in thread_html(page)  # the page looks quicker while it waits
+
+
+def test_staff_send_a_photo(app, staff, filed, tmp_path):
+    response = staff.post(f"/requests/{filed}/messages", {"text": "Вот схема", "photo": (io.BytesIO(PNG), "схема.png")},
+                          content_type="multipart/form-data")
+    assert response.status_code == 303
+    [(text, photo, _, _)] = state(app, filed)["rows"]
+    assert text.endswith("Вот схема") and photo.startswith(f"messages/{filed}/") and photo.endswith(".png")
+    assert (tmp_path / "storage" / photo).read_bytes() == PNG
+    page = staff.page(f"/requests/{filed}")
+    src = re.search(r'<img src="(/requests/\d+/photos/\d+)" alt="Фото к сообщению"', thread_html(page)).group(1)
+    assert staff.get(src).data == PNG
+    assert 'class="photo from-staff"' in page  # marked among the request's photos
+
+
+@pytest.mark.parametrize("data,message", [
+    ({"text": "   "}, "Напишите сообщение или приложите фото."),
+    ({"text": "я" * 10_001}, "Не больше 10000 символов."),
+    ({"text": "Вот фото", "photo": (GIF, "photo.png")}, "не фотография в формате JPEG или PNG"),
+    ({"text": "Вот фото", "photo": (b"\xff\xd8\xff" + b"0" * PHOTO_UPLOAD_MAX, "big.jpg")}, "Фото больше 10 МБ"),
+])
+def test_bad_input_is_refused_with_the_text_kept(app, staff, filed, data, message):
+    form = {k: (io.BytesIO(v[0]), v[1]) if k == "photo" else v for k, v in data.items()}
+    response = staff.post(f"/requests/{filed}/messages", form, content_type="multipart/form-data")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page
+    if data["text"].strip() and len(data["text"]) < 100:
+        assert f"{data['text']}</textarea>" in page  # what the dispatcher typed is not lost
+    if "photo" in data:
+        assert "Фото не сохранено: выберите его снова." in page
+    assert state(app, filed)["rows"] == []
+
+
+def test_no_conversation_on_a_request_filed_by_phone(app, staff):
+    with app.app_context():
+        request_id = factories.request().id
+    page = staff.page(f"/requests/{request_id}")
+    assert "написать жителю в Telegram нельзя" in page and 'id="message-form"' not in page and 'id="thread"' not in page
+    response = staff.post(f"/requests/{request_id}/messages", {"text": "Здравствуйте"})
+    assert response.status_code == 400 and "написать жителю в Telegram нельзя" in response.get_data(as_text=True)
+
+
+def test_an_archived_request_keeps_its_thread_but_takes_no_message(app, staff, filed):
+    resident_writes(app, filed, "Спасибо")
+    with app.app_context():
+        db.session.get(Request, filed).status = "archived"
+        db.session.commit()
+    page = staff.page(f"/requests/{filed}")
+    assert "Спасибо" in thread_html(page) and 'id="message-form"' not in page
+    response = staff.post(f"/requests/{filed}/messages", {"text": "Ещё вопрос"})
+    assert response.status_code == 400 and "Заявка в архиве" in response.get_data(as_text=True)
+
+
+def test_internal_comments_never_reach_the_resident(app, staff, filed):
+    staff.post(f"/requests/{filed}/comment", {"text": "Житель конфликтный, звонить заранее"})
+    page = staff.page(f"/requests/{filed}")
+    assert "Житель конфликтный" not in thread_html(page) and "Житель конфликтный" in page
+    assert state(app, filed)["rows"] == []
+
+
+def test_the_residents_verdict_and_rating_on_the_page(app, staff, filed):
+    with app.app_context():
+        request = db.session.get(Request, filed)
+        request_service.change_status(request, "in_progress", factories.staff("admin"))
+        request_service.change_status(request, "done", factories.staff("admin"))
+        db.session.commit()
+    page = staff.page(f"/requests/{filed}")
+    assert re.search(r'id="request-verdict"><span class="verdict v-asked">ждём ответа</span> <span class="muted">'
+                     r'\(спросили [\d.: ]+; без ответа заявка закроется [\d.: ]+\)', page)
+    assert "вопрос жителю" in thread_html(page)
+    with app.app_context():
+        request = db.session.get(Request, filed)
+        request_service.answer_confirmation(request, 900, solved=True)
+        request_service.rate(request, 4)
+        db.session.commit()
+    page = staff.page(f"/requests/{filed}")
+    assert 'class="verdict v-confirmed">подтвердил<' in page
+    assert 'id="request-rating">★★★★☆ (4)<' in page
+    assert "Оценка жителя: ★★★★☆ (4)" in page[page.index('id="history"'):]
+    assert "ответ: проблема решена" in thread_html(page)
+
+
+@pytest.mark.parametrize("url", ["/requests/999999/thread", "/requests/abc/thread"])
+def test_unknown_threads_are_404(staff, url):
+    assert staff.get(url).status_code == 404
+
+
+def test_the_photo_field_says_its_limit_to_the_browser(staff, filed):
+    page = staff.page(f"/requests/{filed}")
+    assert f'data-max-bytes="{PHOTO_UPLOAD_MAX}"' in page and 'accept="image/jpeg,image/png"' in page
+    assert 'enctype="multipart/form-data"' in page

@@ -1,0 +1,301 @@
+"""The conversation's rules (app.services.conversation) and the resident's verdict
+(app.services.requests) on both databases, through the services the web and the bot call."""
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import Notification, Request, RequestEvent, RequestMessage, RequestPhoto, TelegramBinding, utcnow
+from app.models.conversation import Verdict
+from app.services import conversation, outbox
+from app.services import requests as request_service
+from app.services.conversation import ConversationError, NotBound, NotYours
+from app.services.requests import QuestionClosed, RequestError
+from app.services.storage import PHOTO_UPLOAD_MAX
+from tests import factories
+
+RESIDENT = 7001
+JPEG = b"\xff\xd8\xff\xe0" + b"0" * 100
+PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 100
+
+
+@pytest.fixture
+def filed(ctx):
+    """A request filed in Telegram by a bound resident, with an executor; the staff member."""
+    client = factories.client()
+    db.session.add(TelegramBinding(client_id=client.id, telegram_user_id=RESIDENT, chat_id=RESIDENT,
+                                   phone=client.phone))
+    request = factories.request(client, author_telegram_id=RESIDENT, author_chat_id=RESIDENT)
+    staff = factories.staff("operator")
+    request_service.assign_executor(request, factories.executor(), staff)
+    db.session.commit()
+    return request, staff
+
+
+def outbox_rows(request, kind=None) -> list[Notification]:
+    query = select(Notification).where(Notification.request_id == request.id).order_by(Notification.id)
+    if kind:
+        query = query.where(Notification.kind == kind)
+    return db.session.execute(query).scalars().all()
+
+
+def move(request, staff, *targets):
+    for target in targets:
+        request_service.change_status(request, target, staff)
+    db.session.commit()
+
+
+# --- the resident's messages -------------------------------------------------------------
+
+def test_resident_messages_are_unread_until_staff_open_the_request(filed):
+    request, _ = filed
+    conversation.add_resident_message(request, RESIDENT, "Когда придёт мастер?")
+    conversation.add_resident_message(request, RESIDENT, "", photo=("file-1", "uniq-1"))  # a photo alone is kept
+    db.session.commit()
+    db.session.refresh(request)
+    assert request.unread_messages == 2
+    [photo] = db.session.execute(select(RequestPhoto).where(RequestPhoto.message_id.is_not(None))).scalars().all()
+    assert (photo.telegram_file_id, photo.file_path, photo.request_id) == ("file-1", "", request.id)
+
+    entries = conversation.thread(request)
+    assert [e.new for e in entries if e.message] == [True, True]
+    assert conversation.mark_read(request) == 2
+    db.session.commit()
+    db.session.refresh(request)
+    assert request.unread_messages == 0
+    assert conversation.mark_read(request) == 0
+    assert not any(e.new for e in conversation.thread(request))
+
+
+def test_a_message_on_a_closed_request_is_flagged_and_the_request_stays_closed(filed):
+    request, staff = filed
+    move(request, staff, "in_progress", "done", "closed")
+    message = conversation.add_resident_message(request, RESIDENT, "Опять течёт")
+    db.session.commit()
+    assert message.on_closed and request.status == "closed" and request.unread_messages == 1
+
+
+def test_only_the_author_still_bound_to_the_account_reaches_the_request(filed):
+    request, _ = filed
+    assert conversation.resident_request(request.id, RESIDENT) is request
+    with pytest.raises(NotYours):
+        conversation.resident_request(request.id, RESIDENT + 1)  # another resident's
+    with pytest.raises(NotYours):
+        conversation.resident_request(999_999, RESIDENT)
+    db.session.execute(update(TelegramBinding).values(client_id=factories.client("100002").id))  # pair released
+    db.session.commit()
+    with pytest.raises(NotBound) as refused:
+        conversation.resident_request(request.id, RESIDENT, lock=True)
+    assert refused.value.request.id == request.id
+
+
+# --- the staff's messages ----------------------------------------------------------------
+
+def test_a_staff_message_goes_through_the_outbox_with_a_reply_button(filed):
+    request, staff = filed
+    message = conversation.add_staff_message(request, staff, "  Мастер придёт завтра к 10:00 <b>точно</b>  ")
+    db.session.commit()
+    [row] = outbox_rows(request, "message")
+    assert row.text == f"Сообщение по заявке № {request.number}:\nМастер придёт завтра к 10:00 <b>точно</b>"
+    assert (row.chat_id, row.priority, row.message_id, row.status) == (RESIDENT, outbox.URGENT, message.id, "pending")
+    [[button]] = json.loads(row.buttons)["inline_keyboard"]
+    assert button == {"text": "Ответить", "callback_data": f"rq:write:{request.id}"}
+    assert (message.sender, message.staff_id, message.text) == ("staff", staff.id, "Мастер придёт завтра к 10:00 <b>точно</b>")
+    [entry] = [e for e in conversation.thread(request) if e.message]
+    assert (entry.delivery, entry.delivery_text) == ("pending", "в очереди")
+
+
+def test_a_long_staff_message_is_split_and_its_state_is_its_rows(filed):
+    request, staff = filed
+    conversation.add_staff_message(request, staff, "Подробно. " + "слово " * 1500)  # ~9 000 characters
+    db.session.commit()
+    rows = outbox_rows(request, "message")
+    assert len(rows) == 3 and all(len(r.text) <= 4096 for r in rows)
+    assert [bool(r.buttons) for r in rows] == [False, False, True]  # «Ответить» under the last part
+
+    def state():
+        return [(e.delivery, e.delivery_text) for e in conversation.thread(request) if e.message][0]
+    rows[0].status = "sent"
+    db.session.commit()
+    assert state() == ("pending", "в очереди")
+    rows[1].status, rows[1].failure = "failed", "blocked"
+    db.session.commit()
+    assert state() == ("failed", "не доставлено: житель заблокировал бота")
+    for row in rows:
+        row.status, row.failure = "sent", ""
+    db.session.commit()
+    assert state() == ("sent", "доставлено")
+
+
+def test_a_staff_photo_is_stored_and_sent_with_the_text_as_caption(filed, app):
+    request, staff = filed
+    message = conversation.add_staff_message(request, staff, "Так выглядит счётчик", photo=PNG)
+    db.session.commit()
+    [photo] = message.photos
+    assert photo.file_path == f"messages/{request.id}/{message.id}.png"
+    assert (Path(app.config["STORAGE_DIR"]) / photo.file_path).read_bytes() == PNG
+    [row] = outbox_rows(request, "message")
+    assert row.photo == photo.file_path and row.text.endswith("Так выглядит счётчик")
+    conversation.add_staff_message(request, staff, "", photo=JPEG)
+    db.session.commit()
+    assert outbox_rows(request, "message")[-1].text == f"Фото по заявке № {request.number}"
+
+
+@pytest.mark.parametrize("text,photo,error", [
+    ("   ", None, "Напишите сообщение или приложите фото."),
+    ("я" * 10_001, None, "длиннее 10000 символов"),
+    ("gif", b"GIF89a" + b"0" * 50, "не фотография в формате JPEG или PNG"),
+    ("renamed", b"<html><script>", "не фотография"),
+    ("huge", b"\xff\xd8\xff" + b"0" * PHOTO_UPLOAD_MAX, "больше 10 МБ"),
+])
+def test_what_staff_cannot_send_is_refused_and_nothing_is_queued(filed, text, photo, error):
+    request, staff = filed
+    with pytest.raises(ConversationError, match=error):
+        conversation.add_staff_message(request, staff, text, photo=photo)
+    db.session.rollback()
+    assert outbox_rows(request, "message") == []
+
+
+def test_no_telegram_message_to_a_request_filed_by_phone_or_archived(ctx):
+    staff = factories.staff("operator")
+    by_phone = factories.request()
+    with pytest.raises(ConversationError, match="по телефону"):
+        conversation.add_staff_message(by_phone, staff, "Здравствуйте")
+    archived = factories.request(author_telegram_id=1, author_chat_id=1)
+    archived.status = "archived"
+    with pytest.raises(ConversationError, match="в архиве"):
+        conversation.add_staff_message(archived, staff, "Здравствуйте")
+
+
+# --- «Проблема решена?» --------------------------------------------------------------------
+
+def test_done_asks_the_resident_in_one_message_with_yes_and_no(filed):
+    request, staff = filed
+    move(request, staff, "in_progress")
+    request_service.change_status(request, "done", staff, "Заменили прокладку")
+    db.session.commit()
+    assert request.verdict == "asked" and request.confirmation_asked_at is not None
+    [row] = outbox_rows(request, "confirm")
+    assert row.text == (f"Статус вашей заявки № {request.number} изменён: выполнена.\nКомментарий: Заменили прокладку"
+                        "\n\nПроблема решена?")
+    assert [b["callback_data"] for b in json.loads(row.buttons)["inline_keyboard"][0]] == \
+        [f"rq:yes:{request.id}", f"rq:no:{request.id}"]
+    [question] = [e.message for e in conversation.thread(request) if e.message]
+    assert (question.sender, question.kind) == ("bot", "question") and row.message_id == question.id
+    assert [r.text for r in outbox_rows(request, "status")][-1].endswith("в работе.")  # no second «выполнена»
+
+
+def test_a_request_filed_by_phone_is_not_asked(ctx):
+    staff = factories.staff("operator")
+    request = factories.request()
+    request_service.assign_executor(request, factories.executor(), staff)
+    move(request, staff, "in_progress", "done")
+    assert request.verdict == "" and outbox_rows(request) == []
+
+
+def test_yes_closes_the_request_by_the_resident_then_a_rating_once(filed):
+    request, staff = filed
+    move(request, staff, "in_progress", "done")
+    notifications = len(outbox_rows(request))
+    request_service.answer_confirmation(request, RESIDENT, solved=True)
+    db.session.commit()
+    assert (request.status, request.verdict, request.confirmation_asked_at) == ("closed", "confirmed", None)
+    event = request.events[-1]
+    assert (event.kind, event.to_status, event.actor_id, event.actor_label) == \
+        ("status", "closed", None, "Житель (Telegram)")
+    assert len(outbox_rows(request)) == notifications  # the bot answers the resident itself
+    assert request.unread_messages == 0  # «Да» needs nobody's attention
+
+    with pytest.raises(QuestionClosed, match="уже ответили, что проблема .* решена"):
+        request_service.answer_confirmation(request, RESIDENT, solved=False)
+    request_service.rate(request, 4)
+    db.session.commit()
+    assert request.rating == 4 and request.events[-1].kind == "rating" and request.events[-1].to_value == "4"
+    with pytest.raises(RequestError, match="уже сохранена: 4"):
+        request_service.rate(request, 5)
+
+
+def test_no_returns_the_request_to_work_with_its_executor_and_alerts_staff(filed):
+    request, staff = filed
+    executor = request.executor_id
+    move(request, staff, "in_progress", "done")
+    request_service.answer_confirmation(request, RESIDENT, solved=False)
+    db.session.commit()
+    db.session.refresh(request)
+    assert (request.status, request.verdict, request.executor_id) == ("in_progress", "returned", executor)
+    assert request.unread_messages == 1
+    assert request.events[-1].actor_label == "Житель (Telegram)" and request.events[-1].from_status == "done"
+    with pytest.raises(RequestError, match="Оценить можно"):
+        request_service.rate(request, 5)
+    move(request, staff, "done")  # done again: asked again
+    assert request.verdict == "asked"
+
+
+def test_a_question_withdrawn_by_staff_cannot_be_answered(filed):
+    request, staff = filed
+    move(request, staff, "in_progress", "done", "closed")
+    assert request.verdict == "" and request.confirmation_asked_at is None
+    with pytest.raises(QuestionClosed, match="больше не актуален: .* сейчас «закрыта»"):
+        request_service.answer_confirmation(request, RESIDENT, solved=True)
+
+
+@pytest.mark.app_config(CONFIRM_DAYS=3)
+def test_unanswered_questions_close_automatically_once(filed, app):
+    request, staff = filed
+    fresh = factories.request(request.client, author_telegram_id=RESIDENT, author_chat_id=RESIDENT)
+    for obj in (request, fresh):
+        request_service.assign_executor(obj, request.executor, staff)
+        move(obj, staff, "in_progress", "done")
+    request.confirmation_asked_at = utcnow() - timedelta(days=3, minutes=1)
+    db.session.commit()
+
+    assert request_service.close_unconfirmed(app.config["CONFIRM_DAYS"]) == 1
+    db.session.commit()
+    assert request_service.close_unconfirmed(app.config["CONFIRM_DAYS"]) == 0  # a second run changes nothing
+    assert (request.status, request.verdict, fresh.status, fresh.verdict) == ("closed", "auto_closed", "done", "asked")
+    event = request.events[-1]
+    assert (event.to_status, event.actor_label) == ("closed", "Автоматически")
+    assert event.comment == "Закрыта автоматически: житель не ответил на вопрос «Проблема решена?» за 3 дня."
+    last = outbox_rows(request, "status")[-1]
+    assert last.text.startswith(f"Статус вашей заявки № {request.number} изменён: закрыта.")
+    with pytest.raises(QuestionClosed, match="закрыта автоматически"):
+        request_service.answer_confirmation(request, RESIDENT, solved=True)
+
+
+# --- small pieces --------------------------------------------------------------------------
+
+def test_lasting_button_data_round_trip():
+    assert conversation.button_data("rate", 2_147_483_647, 5) == "rq:rate:2147483647:5"
+    assert conversation.parse_button("rq:rate:2147483647:5") == ("rate", 2_147_483_647, "5")
+    assert conversation.parse_button("rq:card:12") == ("card", 12, "")
+
+
+@pytest.mark.parametrize("data", [None, "", "rq", "rq:card", "rq::12", "rq:card:-1", "rq:card:1e3", "rq:card:１２",
+                                  "rq:card:99999999999", "rq:card:2147483648", "xx:card:12", "rq:card:12:1:2", "a1b2c3d4:cat:12"])
+def test_forged_or_foreign_button_data_is_not_a_lasting_button(data):
+    assert conversation.parse_button(data) is None
+
+
+@pytest.mark.parametrize("n,text", [(1, "1 день"), (2, "2 дня"), (5, "5 дней"), (11, "11 дней"), (21, "21 день"),
+                                    (14, "14 дней"), (22, "22 дня")])
+def test_days_text(n, text):
+    assert request_service.days_text(n) == text
+
+
+def test_the_question_and_the_answers_are_kept_in_order(filed):
+    request, staff = filed
+    move(request, staff, "in_progress", "done")
+    request_service.answer_confirmation(request, RESIDENT, solved=True)
+    request_service.rate(request, 5)
+    db.session.commit()
+    kinds = db.session.execute(select(RequestEvent.kind).where(RequestEvent.request_id == request.id)
+                               .order_by(RequestEvent.id)).scalars().all()
+    assert kinds[-2:] == ["status", "rating"]
+    messages = db.session.execute(select(RequestMessage.kind).where(RequestMessage.request_id == request.id)
+                                  .order_by(RequestMessage.id)).scalars().all()
+    assert messages == ["question", "solved"]
+    assert Verdict(request.verdict).label == "подтвердил"
+    assert db.session.get(Request, request.id).rating == 5
