@@ -11,10 +11,10 @@ prompts in dialog.REPROMPTS, listed in DIALOGS.
 from telebot import TeleBot, custom_filters
 from telebot.custom_filters import AdvancedCustomFilter
 
-from app.bot import identify, keyboards, menu, new_request, routing
+from app.bot import identify, keyboards, menu, new_request, routing, settings
 from app.bot.storage import DatabaseStateStorage
 
-DIALOGS = [identify, new_request]
+DIALOGS = [identify, new_request, settings]
 
 
 class ButtonFilter(AdvancedCustomFilter):

@@ -12,7 +12,7 @@ from app.bot import texts
 def main_menu() -> types.ReplyKeyboardMarkup:
     kb = types.ReplyKeyboardMarkup(resize_keyboard=True, is_persistent=True)
     kb.row(texts.BTN_CREATE)
-    kb.row(texts.BTN_MY_REQUESTS, texts.BTN_HELP)
+    kb.row(texts.BTN_MY_REQUESTS, texts.BTN_SETTINGS, texts.BTN_HELP)
     return kb
 
 

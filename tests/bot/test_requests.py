@@ -13,7 +13,7 @@ from app.services import requests as request_service
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
-MENU = ["Создать заявку", "Мои заявки", "Помощь"]
+MENU = ["Создать заявку", "Мои заявки", "Настройки", "Помощь"]
 
 
 def start_request(r, category="Сантехника", subcategory="Протечка"):
