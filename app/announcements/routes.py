@@ -13,6 +13,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from wtforms.fields.choices import SelectChoice
 
+from app import htmx
 from app.admin.common import done, page_url, paginate
 from app.announcements import bp
 from app.announcements.forms import AnnouncementForm
@@ -74,6 +75,8 @@ def _compose(notice: Announcement | None):
     code, audience_error = 200, None
     if request.method == "POST" and request.form.get("action") == "fill":
         _fill_text(form)
+        if htmx.is_htmx():  # the page swaps in just the text and the template
+            return render_template("announcements/_message.html", form=form)
     elif form.validate_on_submit():
         saved, audience_error = _save(form, notice)
         if saved is not None:
@@ -128,9 +131,10 @@ def _save(form: AnnouncementForm, notice: Announcement | None) -> tuple[Announce
             announcements.check_photo(data)
         except AnnouncementError as error:
             form.photo.errors.append(str(error))
-    keeps_photo = notice is not None and notice.photo and not form.remove_photo.data
+    keeps_photo = bool(notice is not None and notice.photo and not form.remove_photo.data)
+    with_photo = (data is not None and not form.photo.errors) or keeps_photo
     try:
-        text = announcements.check_text(form.text.data, with_photo=data is not None or bool(keeps_photo))
+        text = announcements.check_text(form.text.data, with_photo)
     except AnnouncementError as error:
         form.text.errors.append(str(error))
     if audience_error or form.photo.errors or form.text.errors:

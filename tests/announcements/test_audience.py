@@ -6,7 +6,7 @@ from app.services import audience
 from app.services.announcements import set_wants_announcements
 from app.services.audience import Audience, InvalidAudience
 from tests import factories
-from tests.announcements.conftest import bind
+from tests.announcements.data import bind
 
 
 def chats(value: Audience) -> list[int]:

@@ -12,7 +12,7 @@ from app.models import Announcement, Notification
 from app.services import announcements
 from app.services.audience import Audience
 from tests import factories
-from tests.announcements.conftest import png
+from tests.announcements.data import png
 
 SADOVAYA_17 = {"scope": "address", "city": "Самара", "street": "ул. Садовая", "houses": ["17"]}
 

@@ -10,7 +10,7 @@ from app.services import announcements, outbox
 from app.services.announcements import AnnouncementError
 from app.services.audience import Audience
 from tests import factories
-from tests.announcements.conftest import jpeg_header, png
+from tests.announcements.data import jpeg_header, png
 
 SADOVAYA_17 = Audience("Самара", "ул. Садовая", ("17",))
 
