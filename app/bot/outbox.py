@@ -106,6 +106,7 @@ class OutboxSender(threading.Thread):
         self.round_size = max(5, int(rate))  # about a second of sending: then urgent rows are looked for
         self.chats_free_in: float | None = None  # set by due(): when a skipped chat may be written to
         self.pool = ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="outbox-send")
+        self.idle_threads = threading.Semaphore(SEND_THREADS)
         self.wakeup = threading.Event()
         self.storage = Path(app.config["STORAGE_DIR"]).resolve()
         self.file_ids: dict[str, str] = {}  # photo path -> Telegram's file id, once uploaded
@@ -160,11 +161,32 @@ class OutboxSender(threading.Thread):
         """Send one round; return how many sends were started."""
         futures = []
         for row in self.due():
-            if not self._wait_turn(row.chat_id, paced=row.priority > REPLY):
+            if not self._idle_thread():
                 break
-            futures.append(self.pool.submit(self.deliver, row))
+            if not self._wait_turn(row.chat_id, paced=row.priority > REPLY):
+                self.idle_threads.release()
+                break
+            futures.append(self.pool.submit(self._deliver_on_idle_thread, row))
         wait(futures)
         return len(futures)
+
+    def _idle_thread(self) -> bool:
+        """Wait until a send thread is idle; False if the worker is stopping.
+
+        A send is booked only when a thread can make it at once: while Telegram or the database
+        holds every thread up, booked sends would queue behind them and all go out together the
+        moment they are free, many more in that second than the rate allows.
+        """
+        while not self.idle_threads.acquire(timeout=0.5):
+            if self.stop.is_set():
+                return False
+        return True
+
+    def _deliver_on_idle_thread(self, row) -> None:
+        try:
+            self.deliver(row)
+        finally:
+            self.idle_threads.release()
 
     def _wait_turn(self, chat_id: int, paced: bool = True) -> bool:
         """Wait for this chat's send slot; False if the worker is stopping.
