@@ -77,12 +77,10 @@ def _compose(notice: Announcement | None):
         _fill_text(form)
         if htmx.is_htmx():  # the page swaps in just the text and the template
             return render_template("announcements/_message.html", form=form)
-    elif form.validate_on_submit():
+    elif request.method == "POST":  # «Далее» (CSRF is checked for every POST; the template's fields don't matter)
         saved, audience_error = _save(form, notice)
         if saved is not None:
             return redirect(url_for("announcements.view", announcement_id=saved.id), 303)
-        code = 400
-    elif request.method == "POST":
         code = 400
     return render_template("announcements/compose.html", form=form, notice=notice,
                            audience=_audience_block(form, audience_error)), code
@@ -116,6 +114,7 @@ def _fill_text(form: AnnouncementForm) -> None:
 def _save(form: AnnouncementForm, notice: Announcement | None) -> tuple[Announcement | None, str | None]:
     """Check everything, then store the draft; (None, the audience's error) when something is wrong
     (the errors are on the form's fields)."""
+    form.text.errors, form.photo.errors = [], []  # checked here, by the services' rules
     audience_error = None
     try:
         audience = audiences.parse(*form.audience_values())

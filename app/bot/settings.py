@@ -18,16 +18,17 @@ from app.bot.routing import ANY_STATE, Input, Step, label
 from app.services import announcements
 from app.services.bindings import current_binding
 
-FLOW = "notices"  # not a dialog run's flow (those are hex): the button is valid on any message
-SWITCH = {keyboards.button_data(FLOW, "on"): True, keyboards.button_data(FLOW, "off"): False}
+# Not a dialog run's flow (those are hex), so the switch is valid on any settings message.
+SWITCH_ON, SWITCH_OFF = keyboards.button_data("notices", "on"), keyboards.button_data("notices", "off")
 
 
 def settings_message(wanted: bool) -> tuple[str, types.InlineKeyboardMarkup]:
+    """The setting in words, and the button that switches it the other way."""
     kb = types.InlineKeyboardMarkup()
     if wanted:
-        kb.row(types.InlineKeyboardButton(texts.BTN_NOTICES_OFF, callback_data=keyboards.button_data(FLOW, "off")))
+        kb.row(types.InlineKeyboardButton(texts.BTN_NOTICES_OFF, callback_data=SWITCH_OFF))
     else:
-        kb.row(types.InlineKeyboardButton(texts.BTN_NOTICES_ON, callback_data=keyboards.button_data(FLOW, "on")))
+        kb.row(types.InlineKeyboardButton(texts.BTN_NOTICES_ON, callback_data=SWITCH_ON))
     return (texts.SETTINGS_NOTICES_ON if wanted else texts.SETTINGS_NOTICES_OFF), kb
 
 
@@ -45,14 +46,14 @@ def on_switch(call) -> None:
     if current_binding(turn.user_id) is None:
         turn.answer(texts.NEEDS_IDENTIFICATION)
         return
-    wanted = SWITCH[call.data]
+    wanted = call.data == SWITCH_ON
     announcements.set_wants_announcements(turn.user_id, wanted)
     turn.answer(texts.NOTICES_ON_DONE if wanted else texts.NOTICES_OFF_DONE)
     if call.message is not None:
         turn.edit(call.message.message_id, *settings_message(wanted))
 
 
-SWITCH_BUTTON = Input({"func": lambda call: call.data in SWITCH}, button=True)
+SWITCH_BUTTON = Input({"func": lambda call: call.data in (SWITCH_ON, SWITCH_OFF)}, button=True)
 STARTS = [  # at every step (see bot.handler_table)
     Step(ANY_STATE, label(texts.BTN_SETTINGS), show),
     Step(ANY_STATE, SWITCH_BUTTON,             on_switch),

@@ -14,7 +14,8 @@ from app.models.announcements import Announcement, AnnouncementOptOut
 from app.models.throttle import Attempt
 
 __all__ = [
-    "Announcement", "AnnouncementOptOut", "Attempt", "BotStatus", "Category", "Client", "Conversation", "Counter", "Executor",
+    "Announcement", "AnnouncementOptOut", "Attempt", "BotStatus", "Category", "Client", "Conversation",
+    "Counter", "Executor",
     "Notification", "ProcessedUpdate", "Request", "RequestEvent", "RequestPhoto",
     "StaffUser", "Subcategory", "TelegramBinding", "utcnow",
 ]

@@ -14,7 +14,6 @@ from app.extensions import db
 from app.models import Category, Client, Executor, Notification, StaffUser, TelegramBinding
 from app.services import announcements
 from app.services import requests as request_service
-from app.services.audience import Audience
 from devtools.local_api import Resident
 from tests.announcements.data import png
 from tests.bot.conftest import make_world

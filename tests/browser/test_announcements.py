@@ -55,11 +55,13 @@ def test_compose_from_the_template_with_a_photo_preview_send_and_watch_the_repor
     page.fill("#note", "Ремонт задвижки в подвале.")
     page.click("#fill-text")
     text = page.locator("textarea[name=text]")
-    expect(text).to_have_value(re.compile(r"^⚠️ Плановое отключение горячей воды\nАдрес: г\. Самара, ул\. Садовая, д\. 17\n"))
+    expect(text).to_have_value(
+        re.compile(r"^⚠️ Плановое отключение горячей воды\nАдрес: г\. Самара, ул\. Садовая, д\. 17\n"))
     expect(page.locator("#preview-text")).to_contain_text("Когда: 12 марта 2031 г. с 09:00 до 18:00")
     expect(page.locator("#text-count")).to_contain_text("из 4096 символов")
 
-    page.set_input_files("input[name=photo]", files=[{"name": "схема.png", "mimeType": "image/png", "buffer": png(40, 30)}])
+    page.set_input_files("input[name=photo]",
+                         files=[{"name": "схема.png", "mimeType": "image/png", "buffer": png(40, 30)}])
     expect(page.locator("#preview-photo")).to_be_visible()
     expect(page.locator("#text-count")).to_contain_text("из 1024 символов (подпись к фото)")
 
@@ -110,7 +112,8 @@ def test_everyone_then_stop_sending_midway(app, residents, page):
     expect(page.locator("#notice-state")).to_have_text("остановлено")
     expect(page.locator("#cancelled")).to_have_text("5")
     with app.app_context():
-        assert db.session.execute(select(Notification.status).where(Notification.chat_id == 1007)).scalar() == "cancelled"
+        status = db.session.execute(select(Notification.status).where(Notification.chat_id == 1007)).scalar()
+    assert status == "cancelled"
 
 
 def test_bad_input_is_shown_on_the_form_and_nothing_is_saved(app, residents, page):
