@@ -3,8 +3,8 @@
 - Paced: at most NOTIFY_RATE messages a second overall (Telegram allows about 30)
   and one a second per chat; a 429 pauses all sending for its retry_after.
 - By priority: each round takes the due rows with the lowest priority values first, and a
-  round lasts about a second, so a request's message queued during a big announcement
-  goes out in the next round.
+  round lasts about half a second, so a request's message queued during a big announcement
+  goes out in the next round (within 2 s even when a 429 pauses sending for a second).
 - In order per chat: a chat's row is sent only when no earlier row of that chat (by
   priority, then age) is pending.
 - Text, or a photo from STORAGE_DIR with the text as caption (its Telegram file id is
@@ -103,7 +103,7 @@ class OutboxSender(threading.Thread):
         self.stop = stop
         self.interval = interval
         self.pacer = Pacer(rate)
-        self.round_size = max(5, int(rate))  # about a second of sending: then urgent rows are looked for
+        self.round_size = max(5, int(rate) // 2)  # half a second of sending: then urgent rows are looked for
         self.chats_free_in: float | None = None  # set by due(): when a skipped chat may be written to
         self.pool = ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="outbox-send")
         self.idle_threads = threading.Semaphore(SEND_THREADS)
