@@ -182,6 +182,9 @@ def report(database, api, notice_id, chats, queued, cpu, args) -> dict:
     outside = (len(times) - 1) / (span - paused) if span > paused else 0.0
     notice_rate = (len(notices) - 1) / span if span else 0.0
     latencies = sorted(api.statuses[n] - queued[n] for n in queued if n in api.statuses)
+    # a late one that waited out a 429 (Telegram stops every send of the bot for retry_after)
+    late_in_pause = sum(1 for n in queued if n in api.statuses and api.statuses[n] - queued[n] > 2.0
+                        and any(queued[n] - 1 <= f <= api.statuses[n] for f in api.floods))
     lost_urgent = [n for n in queued if n not in api.statuses]
     per_chat = Counter(chat for _, chat in api.notices)
     with database.app.app_context():
@@ -194,6 +197,7 @@ def report(database, api, notice_id, chats, queued, cpu, args) -> dict:
         "floods": len(api.floods),
         "paused": paused, "p50": statistics.median(latencies) if latencies else 0.0,
         "max": latencies[-1] if latencies else 0.0, "late": sum(lat > 2.0 for lat in latencies),
+        "late_in_pause": late_in_pause,
         "urgent": len(latencies), "lost_urgent": len(lost_urgent), "once": once, "cpu": cpu,
     }
     print(f"  sending: {len(notices)} notice and {len(times) - len(notices)} request messages in {span:.1f} s -> "
@@ -201,7 +205,8 @@ def report(database, api, notice_id, chats, queued, cpu, args) -> dict:
           f"({len(api.floods)} x 429, retry_after {args.retry_after} s: {paused:.1f} s standing still); "
           f"the notice alone {notice_rate:.1f} msg/s; most in any 1 s window: {result['peak']} (Telegram: ~30)")
     print(f"  request notifications queued meanwhile: {len(latencies)}, commit -> Telegram p50 "
-          f"{result['p50']:.2f} s, max {result['max']:.2f} s, over 2 s: {result['late']}, "
+          f"{result['p50']:.2f} s, max {result['max']:.2f} s, over 2 s: {result['late']} "
+          f"({late_in_pause} of them waited out a 429), "
           f"not delivered: {len(lost_urgent)}")
     print(f"  every resident once: {'yes' if once else 'NO'} ({len(per_chat)} chats, {len(notices)} messages, "
           f"rows {statuses}); worker CPU {cpu:.1f} s")
