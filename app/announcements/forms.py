@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from app.admin.forms import Form
-from app.announcements.outage import KINDS, RESOURCES
+from app.services.outage import KINDS, RESOURCES
 
 DATETIME = "%Y-%m-%dT%H:%M"  # <input type="datetime-local">
 

@@ -17,7 +17,7 @@ from app import htmx
 from app.admin.common import done, page_url, paginate
 from app.announcements import bp
 from app.announcements.forms import AnnouncementForm
-from app.announcements.outage import notice_text
+from app.services.outage import notice_text
 from app.extensions import db
 from app.models import Announcement
 from app.services import announcements, audience as audiences, outbox
@@ -97,13 +97,12 @@ def _fill_text(form: AnnouncementForm) -> None:
     """«Заполнить текст»: the «Отключение» template written into the text (to be edited freely)."""
     if form.outage_errors():
         return
-    addresses = (form.addresses.data or "").strip()
+    addresses = (form.addresses.data or "").strip()  # typed: as typed; else the chosen addresses
     if not addresses:
         try:
             addresses = audiences.describe(audiences.parse(*form.audience_values()))
         except InvalidAudience:
             addresses = ""
-        form.addresses.data = addresses
     if not addresses:
         form.addresses.errors.append("Выберите адрес выше или впишите адреса сюда.")
         return

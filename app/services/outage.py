@@ -1,4 +1,4 @@
-"""The «Отключение» template: what is switched off, where and when, written as a notice."""
+"""The «Отключение» template: what is switched off, where and when, written as a notice to residents."""
 from datetime import datetime
 
 KINDS = [("planned", "Плановое"), ("emergency", "Аварийное")]

@@ -236,7 +236,11 @@ def test_the_outage_template_fills_the_text(residents, operator):
     expected = ("⚠️ Плановое отключение горячей воды\nАдрес: г. Самара, ул. Садовая, д. 17\n"
                 "Когда: 12 марта 2031 г. с 09:00 до 18:00\nРемонт задвижки.\nПриносим извинения за неудобства.")
     assert expected + "</textarea>" in html
-    assert 'value="г. Самара, ул. Садовая, д. 17"' in html  # the addresses it used, to edit
+
+    typed = compose(operator, action="fill", text="", outage_kind="emergency", resource="lift",
+                    starts="2031-03-12T09:00", addresses="подъезды 1–3 дома 17").get_data(as_text=True)
+    assert "⚠️ Аварийное отключение лифта\nАдрес: подъезды 1–3 дома 17\nКогда: с 12 марта 2031 г., 09:00, " \
+           "до окончания работ\nПриносим извинения за неудобства.</textarea>" in typed
 
 
 @pytest.mark.parametrize("fields,message", [
