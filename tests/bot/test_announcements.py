@@ -94,6 +94,20 @@ def received(world, residents, text: str) -> Counter:
     return Counter({r.chat_id: sum(text in m.text for m in world.api.messages(r.chat_id)) for r in residents})
 
 
+def assign_a_request(world, account: str, resident: Resident) -> int:
+    """A dispatcher assigns an executor to the resident's request: its status notification is queued."""
+    with world.app.app_context():
+        client = db.session.execute(select(Client).where(Client.account == account)).scalar_one()
+        req = request_service.create_request(
+            client=client, category=db.session.execute(select(Category)).scalars().first(), subcategory=None,
+            description="Течёт кран", contact_phone="+79123456789",
+            author_telegram_id=resident.user_id, author_chat_id=resident.chat_id)
+        request_service.assign_executor(req, db.session.execute(select(Executor)).scalars().first(),
+                                        db.session.execute(select(StaffUser)).scalars().first())
+        db.session.commit()
+        return req.number
+
+
 def all_finished(world, notice_id: int, timeout: float = 60) -> bool:
     return world.api.wait_until(lambda: report(world, notice_id).pending == 0 and report(world, notice_id).total,
                                 timeout, check_every=0.2)
@@ -127,16 +141,7 @@ def test_by_house_once_per_chat_without_those_who_switched_off(world, operator):
     assert (done.delivered, done.total, done.blocked, done.failed_total) == (2, 2, 0, 0)
 
     # Announcements are switched off, not request messages: a status change still reaches them.
-    with world.app.app_context():
-        client = db.session.execute(select(Client).where(Client.account == "100002")).scalar_one()
-        req = request_service.create_request(
-            client=client, category=db.session.execute(select(Category)).scalars().first(), subcategory=None,
-            description="Течёт кран", contact_phone=client.phone or "+79123456789",
-            author_telegram_id=switched_off.user_id, author_chat_id=switched_off.chat_id)
-        request_service.assign_executor(req, db.session.execute(select(Executor)).scalars().first(),
-                                        db.session.execute(select(StaffUser)).scalars().first())
-        db.session.commit()
-        number = req.number
+    number = assign_a_request(world, "100002", switched_off)
     switched_off.wait_for(f"Статус вашей заявки № {number} изменён: назначена исполнителю.")
 
 
@@ -157,16 +162,7 @@ def test_request_messages_go_out_while_a_big_notice_waits(world, operator):
     resident = world.identified("100003")
     notice_id, _ = announce(operator, "Отключение электроэнергии по всей улице", street=street)
     assert residents[0].wait_for("Отключение электроэнергии")  # the notice is on its way
-    with world.app.app_context():
-        client = db.session.execute(select(Client).where(Client.account == "100003")).scalar_one()
-        req = request_service.create_request(
-            client=client, category=db.session.execute(select(Category)).scalars().first(), subcategory=None,
-            description="Искрит розетка", contact_phone="+79123456789",
-            author_telegram_id=resident.user_id, author_chat_id=resident.chat_id)
-        request_service.assign_executor(req, db.session.execute(select(Executor)).scalars().first(),
-                                        db.session.execute(select(StaffUser)).scalars().first())
-        db.session.commit()
-        number = req.number
+    number = assign_a_request(world, "100003", resident)
     resident.wait_for(f"Статус вашей заявки № {number} изменён")
     waiting = report(world, notice_id).pending
     assert waiting > 0, "the request message should not have waited for the whole notice"
