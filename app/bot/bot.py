@@ -11,10 +11,10 @@ prompts in dialog.REPROMPTS, listed in DIALOGS.
 from telebot import TeleBot, custom_filters
 from telebot.custom_filters import AdvancedCustomFilter
 
-from app.bot import identify, keyboards, menu, my_requests, new_request, request_chat, routing
+from app.bot import identify, keyboards, menu, my_requests, new_request, request_chat, routing, settings
 from app.bot.storage import DatabaseStateStorage
 
-DIALOGS = [identify, new_request, my_requests, request_chat]
+DIALOGS = [identify, new_request, my_requests, request_chat, settings]
 
 
 class ButtonFilter(AdvancedCustomFilter):

@@ -15,7 +15,7 @@ from app.services.conversation import BTN_NO, BTN_YES, RATINGS, button_data as l
 def main_menu() -> types.ReplyKeyboardMarkup:
     kb = types.ReplyKeyboardMarkup(resize_keyboard=True, is_persistent=True)
     kb.row(texts.BTN_CREATE)
-    kb.row(texts.BTN_MY_REQUESTS, texts.BTN_HELP)
+    kb.row(texts.BTN_MY_REQUESTS, texts.BTN_SETTINGS, texts.BTN_HELP)
     return kb
 
 

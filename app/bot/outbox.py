@@ -3,8 +3,8 @@
 - Paced: at most NOTIFY_RATE messages a second overall (Telegram allows about 30)
   and one a second per chat; a 429 pauses all sending for its retry_after.
 - By priority: each round takes the due rows with the lowest priority values first, and a
-  round lasts about a second, so a request's message queued during a big announcement
-  goes out in the next round.
+  round lasts about half a second, so a request's message queued during a big announcement
+  goes out in the next round (within 2 s even when a 429 pauses sending for a second).
 - In order per chat: a chat's row is sent only when no earlier row of that chat (by
   priority, then age) is pending.
 - Text, or a photo from STORAGE_DIR with the text as caption (its Telegram file id is
@@ -103,9 +103,10 @@ class OutboxSender(threading.Thread):
         self.stop = stop
         self.interval = interval
         self.pacer = Pacer(rate)
-        self.round_size = max(5, int(rate))  # about a second of sending: then urgent rows are looked for
+        self.round_size = max(5, int(rate) // 2)  # half a second of sending: then urgent rows are looked for
         self.chats_free_in: float | None = None  # set by due(): when a skipped chat may be written to
         self.pool = ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="outbox-send")
+        self.idle_threads = threading.Semaphore(SEND_THREADS)
         self.wakeup = threading.Event()
         self.storage = Path(app.config["STORAGE_DIR"]).resolve()
         self.file_ids: dict[str, str] = {}  # photo path -> Telegram's file id, once uploaded
@@ -160,11 +161,32 @@ class OutboxSender(threading.Thread):
         """Send one round; return how many sends were started."""
         futures = []
         for row in self.due():
-            if not self._wait_turn(row.chat_id, paced=row.priority > REPLY):
+            if not self._idle_thread():
                 break
-            futures.append(self.pool.submit(self.deliver, row))
+            if not self._wait_turn(row.chat_id, paced=row.priority > REPLY):
+                self.idle_threads.release()
+                break
+            futures.append(self.pool.submit(self._deliver_on_idle_thread, row))
         wait(futures)
         return len(futures)
+
+    def _idle_thread(self) -> bool:
+        """Wait until a send thread is idle; False if the worker is stopping.
+
+        A send is booked only when a thread can make it at once: while Telegram or the database
+        holds every thread up, booked sends would queue behind them and all go out together the
+        moment they are free, many more in that second than the rate allows.
+        """
+        while not self.idle_threads.acquire(timeout=0.5):
+            if self.stop.is_set():
+                return False
+        return True
+
+    def _deliver_on_idle_thread(self, row) -> None:
+        try:
+            self.deliver(row)
+        finally:
+            self.idle_threads.release()
 
     def _wait_turn(self, chat_id: int, paced: bool = True) -> bool:
         """Wait for this chat's send slot; False if the worker is stopping.

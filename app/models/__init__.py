@@ -10,11 +10,13 @@ from app.models.telegram import (
     TelegramBinding,
 )
 from app.models.requests import Counter, Request, RequestEvent, RequestPhoto
+from app.models.announcements import Announcement, AnnouncementOptOut
 from app.models.conversation import RequestMessage
 from app.models.throttle import Attempt
 
 __all__ = [
-    "Attempt", "BotStatus", "Category", "Client", "Conversation", "Counter", "Executor",
+    "Announcement", "AnnouncementOptOut", "Attempt", "BotStatus", "Category", "Client", "Conversation",
+    "Counter", "Executor",
     "Notification", "ProcessedUpdate", "Request", "RequestEvent", "RequestMessage", "RequestPhoto",
     "StaffUser", "Subcategory", "TelegramBinding", "utcnow",
 ]

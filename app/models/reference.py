@@ -28,7 +28,10 @@ class Client(db.Model):
         back_populates="client", cascade="all, delete-orphan", order_by="TelegramBinding.created_at"
     )
 
-    __table_args__ = (Index("ix_clients_full_name", "full_name"),)
+    __table_args__ = (
+        Index("ix_clients_full_name", "full_name"),
+        Index("ix_clients_address", "city", "street", "house"),  # announcements choose residents by address
+    )
 
     @property
     def address(self) -> str:

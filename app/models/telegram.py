@@ -59,6 +59,7 @@ class Notification(db.Model):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     text: Mapped[str] = mapped_column(Text)
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id", ondelete="SET NULL"))
+    announcement_id: Mapped[int | None] = mapped_column(ForeignKey("announcements.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(24), default="status")  # what it is: status, reply, message...
     priority: Mapped[int] = mapped_column(SmallInteger, default=0)  # lower first: services.outbox.URGENT...
     photo: Mapped[str] = mapped_column(String(512), default="")    # a file under STORAGE_DIR, sent with text as caption
@@ -80,6 +81,7 @@ class Notification(db.Model):
         Index("ix_notifications_chat_status", "chat_id", "status", "priority", "id"),
         Index("ix_notifications_request", "request_id"),
         Index("ix_notifications_message", "message_id"),
+        Index("ix_notifications_announcement", "announcement_id", "status"),  # a notice's report
     )
 
 

@@ -9,6 +9,8 @@ and records `sent` with Telegram's message id, or `failed` with why.
 """
 import json
 
+from sqlalchemy import Select, insert, literal, select
+
 from app.extensions import db
 from app.models import Notification
 
@@ -35,21 +37,10 @@ STATES = {PENDING: "в очереди", SENT: "доставлено", FAILED: "�
 
 def queue(chat_id: int, text: str, *, kind: str = "status", priority: int | None = None,
           request_id: int | None = None, photo: str = "", buttons=None) -> list[Notification]:
-    """Queue a message (the caller commits). Text longer than Telegram allows is split into
-    several messages at line or word breaks; a photo takes the text as its caption when it
-    fits, else the text follows it. `buttons` (a telebot markup or a Bot API dict) go under
-    the last message. Returns the rows, in sending order."""
-    text = text.strip()
-    if not text and not photo:
-        raise ValueError("an empty message cannot be sent")
-    parts: list[tuple[str, str]] = []  # (photo, text)
-    if photo:
-        caption = text if len(text) <= CAPTION_MAX else ""
-        parts.append((photo, caption))
-        if not caption:
-            parts += [("", chunk) for chunk in split_text(text)]
-    else:
-        parts = [("", chunk) for chunk in split_text(text)]
+    """Queue a message (the caller commits), in as many rows as message_parts() cuts it into;
+    `buttons` (a telebot markup or a Bot API dict) go under the last one. Returns the rows,
+    in sending order."""
+    parts = message_parts(text, photo)
     markup = _markup_json(buttons)
     if priority is None:
         priority = REPLY if kind == "reply" else URGENT
@@ -59,6 +50,37 @@ def queue(chat_id: int, text: str, *, kind: str = "status", priority: int | None
             for i, (part_photo, part_text) in enumerate(parts)]
     db.session.add_all(rows)
     return rows
+
+
+def queue_bulk(chat_ids: Select, text: str, *, kind: str, priority: int = BULK, photo: str = "",
+               announcement_id: int | None = None) -> int:
+    """Queue the same message to every chat `chat_ids` selects (distinct chat ids), in one
+    INSERT ... SELECT (the caller commits): a notice to thousands of residents is queued whole
+    or not at all. The message must fit one Telegram message. Returns the number of rows."""
+    parts = message_parts(text, photo)
+    if len(parts) != 1:
+        raise ValueError("a message to many chats must fit one Telegram message")
+    [(photo, text)] = parts
+    chats = chat_ids.subquery()
+    values = {"text": text, "kind": kind, "priority": priority, "photo": photo, "announcement_id": announcement_id}
+    rows = select(chats.c[0], *(literal(value, Notification.__table__.c[name].type)
+                                for name, value in values.items()))
+    stmt = insert(Notification.__table__).from_select(["chat_id", *values], rows)
+    return db.session.execute(stmt.execution_options(preserve_rowcount=True)).rowcount
+
+
+def message_parts(text: str, photo: str = "") -> list[tuple[str, str]]:
+    """The (photo, text) of each message a text (and photo) is sent as: a text longer than
+    Telegram allows is split at line or word breaks; a photo takes the text as its caption
+    when it fits, else the text follows it."""
+    text = text.strip()
+    if not text and not photo:
+        raise ValueError("an empty message cannot be sent")
+    if not photo:
+        return [("", chunk) for chunk in split_text(text)]
+    if len(text) <= CAPTION_MAX:
+        return [(photo, text)]
+    return [(photo, "")] + [("", chunk) for chunk in split_text(text)]
 
 
 def split_text(text: str, limit: int = TEXT_MAX) -> list[str]:

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select, update
 from telebot import TeleBot, apihelper
 
-from app.bot.outbox import MAX_ATTEMPTS, OutboxSender, Pacer
+from app.bot.outbox import MAX_ATTEMPTS, SEND_THREADS, OutboxSender, Pacer
 from app.bot.sender import failure as sender_failure
 from app.bot.worker import configure_api
 from app.extensions import db
@@ -225,3 +225,40 @@ def test_replies_to_residents_are_not_held_to_the_overall_rate(app, telegram, ou
     assert outbox.run_once() == 4
     assert [len(telegram.messages(c)) for c in (31, 32, 33, 34)] == [1, 1, 1, 1]
     assert outbox.pacer.reserve(35) > 0.5  # the one paced send used the second's only slot
+
+
+def test_no_send_is_booked_while_every_send_thread_is_held_up(app, telegram):
+    """Sends queued behind stalled ones would all go out together when the stall ends, beyond the
+    rate: a send is booked only when a thread is free to make it."""
+    release, lock = threading.Event(), threading.Lock()
+    busy, busy_at_booking = [0], []
+
+    class StallingBot(TeleBot):
+        def send_message(self, *args, **kwargs):
+            with lock:
+                busy[0] += 1
+            release.wait(10)
+            try:
+                return super().send_message(*args, **kwargs)
+            finally:
+                with lock:
+                    busy[0] -= 1
+
+    class WatchedPacer(Pacer):
+        def reserve(self, chat_id, paced=True):
+            with lock:
+                busy_at_booking.append(busy[0])
+            return super().reserve(chat_id, paced)
+
+    sender = OutboxSender(app, StallingBot(telegram.token, threaded=False), threading.Event(), rate=1000)
+    sender.pacer = WatchedPacer(rate=1000)
+    for chat_id in range(300, 310):
+        put(app, chat_id, "Отключение воды", priority=outbox_service.BULK)
+    round_ = threading.Thread(target=sender.run_once)
+    round_.start()
+    assert telegram.wait_until(lambda: busy[0] == SEND_THREADS, 10)
+    release.set()
+    round_.join(10)
+    sender.pool.shutdown()
+    assert len(busy_at_booking) == 10 and max(busy_at_booking) < SEND_THREADS
+    assert all(len(telegram.messages(chat_id)) == 1 for chat_id in range(300, 310))

@@ -12,7 +12,7 @@ from app.models import Category, Request, RequestPhoto, Subcategory, TelegramBin
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
-MENU = ["Создать заявку", "Мои заявки", "Помощь"]
+MENU = ["Создать заявку", "Мои заявки", "Настройки", "Помощь"]
 
 
 def start_request(r, category="Сантехника", subcategory="Протечка"):

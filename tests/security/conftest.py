@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import RequestPhoto, StaffUser, TelegramBinding
+from app.models import Announcement, RequestPhoto, StaffUser, TelegramBinding
+from app.services.audience import Audience
 from tests import factories
 
 JPEG = b"\xff\xd8\xff\xe0" + b"0" * 64
@@ -31,10 +32,13 @@ class World:
 @pytest.fixture
 def world(app, tmp_path) -> World:
     """Clients A and B with a Telegram binding each, a category with a subcategory, executors,
-    a spare staff user, and a request of each client with a photo on disk."""
+    a spare staff user, a request of each client with a photo on disk, and a draft
+    announcement with a photo."""
     storage = tmp_path / "storage" / "photos"
     storage.mkdir(parents=True)
     (storage / "a.jpg").write_bytes(JPEG)
+    (tmp_path / "storage" / "announcements").mkdir()
+    (tmp_path / "storage" / "announcements" / "n.jpg").write_bytes(JPEG)
     with app.app_context():
         client_a = factories.client("500001", "Клиент Альфа")
         client_b = factories.client("500002", "Клиент Бета")
@@ -50,11 +54,15 @@ def world(app, tmp_path) -> World:
         requests = [factories.request(c, category, description="Течёт") for c in (client_a, client_b)]
         photos = [RequestPhoto(request_id=r.id, file_path="photos/a.jpg") for r in requests]
         db.session.add_all(photos)
+        notice = Announcement(text="Отключение воды", photo="announcements/n.jpg",
+                              audience=Audience("Самара").to_json())
+        db.session.add(notice)
         db.session.commit()
         world = World(
             ids={"client_id": client_a.id, "binding_id": bindings[0].id, "category_id": category.id,
                  "sub_id": category.subcategories[0].id, "executor_id": executor.id, "user_id": spare.id,
-                 "request_id": requests[0].id, "photo_id": photos[0].id, "job_id": "0" * 16},
+                 "request_id": requests[0].id, "photo_id": photos[0].id, "job_id": "0" * 16,
+                 "announcement_id": notice.id},
             other={"client_id": client_b.id, "binding_id": bindings[1].id,
                    "request_id": requests[1].id, "photo_id": photos[1].id},
         )

@@ -32,7 +32,7 @@ ADMIN_ONLY = {
 }
 
 # Dispatchers' daily work: the journal and requests, looking up reference data,
-# fixing a client's phone, keeping the executor list current.
+# fixing a client's phone, keeping the executor list current, warning residents of outages.
 STAFF = {
     ("auth.logout", "POST"),
     ("auth.profile", "GET"), ("auth.profile", "POST"),
@@ -65,6 +65,16 @@ STAFF = {
     ("admin.executors_new", "GET"), ("admin.executors_new", "POST"),
     ("admin.executors_edit", "GET"), ("admin.executors_edit", "POST"),
     ("admin.executors_toggle", "POST"),
+    ("announcements.index", "GET"),
+    ("announcements.new", "GET"), ("announcements.new", "POST"),
+    ("announcements.edit", "GET"), ("announcements.edit", "POST"),
+    ("announcements.audience_block", "GET"),
+    ("announcements.view", "GET"),
+    ("announcements.send", "POST"),
+    ("announcements.cancel", "POST"),
+    ("announcements.delete", "POST"),
+    ("announcements.progress", "GET"),
+    ("announcements.photo", "GET"),
 }
 
 # A form that would pass most validations, so a missing role check shows as a change, not a form error.

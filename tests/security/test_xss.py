@@ -3,6 +3,7 @@ the real forms (and a request from Telegram), then read on every page, fragment 
 that shows them. Only the escaped form may appear, never the raw markup."""
 import io
 import re
+from urllib.parse import urlencode
 
 import pytest
 from markupsafe import escape
@@ -10,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.journal.columns import COLUMNS
-from app.models import Category, Client, Executor, Request, RequestPhoto
+from app.models import Category, Client, Executor, Request, RequestPhoto, TelegramBinding
 from tests import factories
 from tests.conftest import StaffClient
 
@@ -189,3 +190,25 @@ def test_import_report_escapes_file_name_headers_and_cells(admin):
         assert str(escape(f"<script>alert('{part}')</script>")) in html, part
     assert_escaped(html)
     assert db.session.execute(select(Client.account)).scalars().all() == []  # both rows were rejected
+
+
+def test_announcement_pages_escape_addresses_and_text(operator, hostile):
+    client = db.session.get(Client, hostile["ids"]["client"])
+    db.session.add(TelegramBinding(client_id=client.id, telegram_user_id=4242, chat_id=4242, phone="+79121112233"))
+    db.session.commit()
+    chosen = {"scope": "address", "city": client.city, "street": client.street,
+              "houses": [client.house + client.house_letter]}
+    assert_escaped(operator.page("/announcements/new"), "city", "street")
+    assert_escaped(operator.page("/announcements/audience?" + urlencode(chosen, doseq=True), headers=HTMX),
+                   "city", "street", short=("house", "house_letter"))
+
+    filled = operator.post("/announcements/new", {**chosen, "action": "fill", "starts": "2031-03-12T09:00",
+                                                  "note": payload("note")}).get_data(as_text=True)
+    assert_escaped(filled, "note", "city", "street", short=("house", "house_letter"))
+
+    response = operator.post("/announcements/new", {**chosen, "text": payload("notice")})
+    assert response.status_code == 303
+    assert_escaped(operator.page(response.headers["Location"]), "notice", "city", "street",
+                   short=("house", "house_letter"))
+    assert_escaped(operator.page(response.headers["Location"] + "/edit"), "notice", "city", "street")
+    assert_escaped(operator.page("/announcements"), "notice", "city", "street")

@@ -1,0 +1,49 @@
+"""The form that composes a notice: its addresses, the «Отключение» template, text and photo."""
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectField, SelectMultipleField, StringField, \
+    TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+from app.admin.forms import Form
+from app.services.outage import KINDS, RESOURCES
+
+DATETIME = "%Y-%m-%dT%H:%M"  # <input type="datetime-local">
+
+
+class AnnouncementForm(Form):
+    scope = RadioField("Кому", choices=[SelectChoice("address", "Жителям по адресу"),
+                                        SelectChoice("all", "Всем жителям")], default="address",
+                       validate_choice=False)  # services.audience.parse explains a bad one
+    city = SelectField("Город", choices=[], validate_choice=False)
+    street = SelectField("Улица", choices=[], validate_choice=False)
+    houses = SelectMultipleField("Дома", choices=[], validate_choice=False)
+
+    outage_kind = SelectField("Отключение", choices=[SelectChoice(key, title) for key, title in KINDS],
+                              default=KINDS[0][0])
+    resource = SelectField("Что отключают", choices=[SelectChoice(key, title) for key, title, _ in RESOURCES],
+                           default=RESOURCES[0][0])
+    starts = DateTimeLocalField("Начало", format=DATETIME, validators=[Optional()])
+    ends = DateTimeLocalField("Окончание", format=DATETIME, validators=[Optional()])
+    addresses = StringField("Адреса", validators=[Length(max=500, message="Не длиннее 500 символов.")])
+    note = StringField("Причина, подробности", validators=[Length(max=500, message="Не длиннее 500 символов.")])
+
+    text = TextAreaField("Текст объявления")
+    photo = FileField("Фото")
+    remove_photo = BooleanField("Убрать фото")
+
+    def audience_values(self) -> tuple[str, str | None, str | None, list[str]]:
+        """(scope, city, street, houses) as submitted, for services.audience.parse."""
+        return self.scope.data or "", self.city.data, self.street.data, list(self.houses.data or [])
+
+    def outage_errors(self) -> bool:
+        """Check the template's fields (only when the text is filled from it)."""
+        fields = (self.outage_kind, self.resource, self.starts, self.ends, self.addresses, self.note)
+        if not all([f.validate(self) for f in fields]):  # every field, so each shows its error
+            return True
+        if self.starts.data is None:
+            self.starts.errors.append("Укажите, когда начнётся отключение.")
+        elif self.ends.data is not None and self.ends.data <= self.starts.data:
+            self.ends.errors.append("Окончание должно быть позже начала.")
+        return bool(self.starts.errors or self.ends.errors)
+

@@ -1,0 +1,269 @@
+"""Announcements: what a notice may hold, sending it through the outbox, cancelling it,
+its delivery report, and the residents who switched notices off.
+
+A notice is a draft (text, optional photo, audience) until it is sent. Sending queues
+one outbox row per chat of its audience (app.services.audience) at the BULK priority,
+all in one INSERT ... SELECT inside the caller's transaction: a notice is queued whole
+or not at all, and request messages always go first (app/bot/outbox.py). Its report is
+what became of those rows.
+"""
+import secrets
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import delete, func, select, update
+
+from app.extensions import db
+from app.models import Announcement, AnnouncementOptOut, Notification, utcnow
+from app.services import audience as audiences
+from app.services import outbox
+
+KIND = "announcement"  # Notification.kind of a notice's rows
+PHOTO_MAX_BYTES = 10 * 1024 * 1024  # Telegram's limit for sendPhoto
+PHOTO_SIDES_MAX = 10_000  # Telegram: width + height at most 10 000, sides at most 20:1
+PHOTO_RATIO_MAX = 20
+PHOTO_DIR = "announcements"  # under STORAGE_DIR
+
+DRAFT, SENDING, DONE, CANCELLED = "draft", "sending", "done", "cancelled"
+STATES = {DRAFT: "черновик", SENDING: "отправляется", DONE: "отправлено", CANCELLED: "остановлено"}
+
+
+class AnnouncementError(Exception):
+    """Why a notice cannot be saved or sent, in Russian for staff."""
+
+
+# --- what a notice may hold ---
+
+def check_text(text: str, with_photo: bool) -> str:
+    """The text as it will be sent, or AnnouncementError: Telegram shows at most 4 096
+    characters in a message and 1 024 under a photo."""
+    text = (text or "").strip()
+    if not text:
+        raise AnnouncementError("Напишите текст объявления.")
+    if with_photo and len(text) > outbox.CAPTION_MAX:
+        raise AnnouncementError(
+            f"С фото текст — не длиннее {outbox.CAPTION_MAX} символов (сейчас {len(text)}): так Telegram "
+            "ограничивает подпись к фото. Сократите текст или уберите фото.")
+    if len(text) > outbox.TEXT_MAX:
+        raise AnnouncementError(
+            f"Текст длиннее {outbox.TEXT_MAX} символов (сейчас {len(text)}) — Telegram такое сообщение "
+            "не примет. Сократите его.")
+    return text
+
+
+def check_photo(data: bytes) -> str:
+    """The file extension of a photo Telegram will accept (JPEG or PNG by its content, at most
+    10 MB, sides within Telegram's limits), or AnnouncementError."""
+    if not data:
+        raise AnnouncementError("Файл пустой. Выберите фото в формате JPEG или PNG.")
+    if len(data) > PHOTO_MAX_BYTES:
+        raise AnnouncementError(f"Фото больше {PHOTO_MAX_BYTES // (1024 * 1024)} МБ ({len(data) / 1024 / 1024:.1f} МБ) "
+                                "— Telegram такое не примет. Уменьшите или сожмите его.")
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        ext, size = ".png", _png_size(data)
+    elif data.startswith(b"\xff\xd8\xff"):
+        ext, size = ".jpg", _jpeg_size(data)
+    else:
+        raise AnnouncementError("Это не фото: принимаются только изображения JPEG и PNG.")
+    if size is None:
+        raise AnnouncementError("Файл изображения повреждён: его не удалось прочитать. Выберите другое фото.")
+    width, height = size
+    if not width or not height or width + height > PHOTO_SIDES_MAX \
+            or max(width, height) / min(width, height) > PHOTO_RATIO_MAX:
+        raise AnnouncementError(f"Фото {width}×{height} Telegram не примет: ширина и высота вместе — не больше "
+                                f"{PHOTO_SIDES_MAX}, а одна сторона — не длиннее другой в {PHOTO_RATIO_MAX} раз.")
+    return ext
+
+
+def _png_size(data: bytes) -> tuple[int, int] | None:
+    if len(data) < 24 or data[12:16] != b"IHDR":
+        return None
+    return struct.unpack(">II", data[16:24])
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from the JPEG's frame header (SOFn)."""
+    i = 2
+    while i + 4 <= len(data):
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in (0x01, *range(0xD0, 0xD9)):  # markers without a length
+            i += 2
+            continue
+        length = struct.unpack(">H", data[i + 2:i + 4])[0]
+        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
+            if i + 9 > len(data):
+                return None
+            height, width = struct.unpack(">HH", data[i + 5:i + 9])
+            return width, height
+        i += 2 + length
+    return None
+
+
+def _storage() -> Path:
+    return Path(current_app.config["STORAGE_DIR"]).resolve()
+
+
+def store_photo(data: bytes) -> str:
+    """Check the photo and keep it under STORAGE_DIR; returns its path relative to STORAGE_DIR."""
+    ext = check_photo(data)
+    relative = f"{PHOTO_DIR}/{secrets.token_hex(12)}{ext}"
+    path = _storage() / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return relative
+
+
+def photo_file(relative: str) -> Path | None:
+    """The photo's file, if it is one of ours and still there."""
+    if not relative:
+        return None
+    storage = _storage()
+    path = (storage / relative).resolve()
+    return path if path.is_relative_to(storage / PHOTO_DIR) and path.is_file() else None
+
+
+def delete_photo(relative: str) -> None:
+    path = photo_file(relative)
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+# --- sending ---
+
+def audience_of(announcement: Announcement) -> audiences.Audience:
+    return audiences.Audience.from_json(announcement.audience)
+
+
+def send(announcement: Announcement, user, expected: int) -> int:
+    """Queue the notice to its audience (the caller commits; on AnnouncementError it rolls back).
+
+    `expected` is the number of recipients the sender was shown: if the audience changed since
+    (a resident bound or switched notices off), nothing is sent and the new count is given.
+    A second click, or a colleague sending the same draft, finds it already sent.
+    """
+    claimed = db.session.execute(
+        update(Announcement).where(Announcement.id == announcement.id, Announcement.sent_at.is_(None))
+        .values(sent_at=utcnow(), sent_by_id=user.id)).rowcount  # also takes SQLite's write lock first
+    if not claimed:
+        raise AnnouncementError("Это объявление уже отправлено.")
+    if announcement.photo and photo_file(announcement.photo) is None:
+        raise AnnouncementError("Файл фото не найден на сервере. Прикрепите фото заново.")
+    queued = outbox.queue_bulk(audiences.chats(audience_of(announcement)), announcement.text,
+                               kind=KIND, priority=outbox.BULK, photo=announcement.photo,
+                               announcement_id=announcement.id)
+    if not queued:
+        raise AnnouncementError("По выбранным адресам нет жителей, подключённых к Telegram-боту: "
+                                "отправлять некому. Ничего не отправлено.")
+    if queued != expected:
+        raise AnnouncementError(f"Пока вы проверяли объявление, число получателей изменилось: было {expected}, "
+                                f"сейчас {queued}. Ничего не отправлено — проверьте и отправьте снова.")
+    db.session.refresh(announcement)
+    announcement.recipients = queued
+    return queued
+
+
+def cancel(announcement: Announcement, user) -> int:
+    """Stop sending: the notice's messages still waiting are cancelled (a message already on
+    its way to Telegram still arrives and is counted). Returns how many were cancelled."""
+    cancelled = db.session.execute(
+        update(Notification).where(Notification.announcement_id == announcement.id,
+                                   Notification.status == outbox.PENDING)
+        .values(status=outbox.CANCELLED)).rowcount
+    if cancelled:
+        announcement.cancelled_at = utcnow()
+        announcement.cancelled_by_id = user.id
+    return cancelled
+
+
+def delete_draft(announcement: Announcement) -> None:
+    if not announcement.is_draft:
+        raise AnnouncementError("Отправленное объявление остаётся в истории; удалить можно только черновик.")
+    photo = announcement.photo
+    db.session.delete(announcement)
+    db.session.flush()
+    delete_photo(photo)
+
+
+# --- the report ---
+
+@dataclass
+class Report:
+    total: int = 0
+    delivered: int = 0
+    blocked: int = 0
+    failed: dict[str, int] = field(default_factory=dict)  # other failures by outbox.FAILURES key
+    cancelled: int = 0
+    pending: int = 0
+
+    @property
+    def finished(self) -> int:
+        return self.total - self.pending
+
+    @property
+    def failed_total(self) -> int:
+        return sum(self.failed.values())
+
+    def failures(self) -> list[tuple[str, int]]:
+        """(why, how many) of the failures other than a blocked bot, in words."""
+        order = list(outbox.FAILURES)
+        keys = sorted(self.failed, key=lambda key: order.index(key) if key in order else len(order))
+        return [(outbox.FAILURES.get(key, key or "ошибка"), self.failed[key]) for key in keys]
+
+
+def reports(announcement_ids) -> dict[int, Report]:
+    """What became of each notice's messages, counted by the database in one query."""
+    ids = list(announcement_ids)
+    found = {i: Report() for i in ids}
+    if not ids:
+        return found
+    rows = db.session.execute(
+        select(Notification.announcement_id, Notification.status, Notification.failure, func.count())
+        .where(Notification.announcement_id.in_(ids))
+        .group_by(Notification.announcement_id, Notification.status, Notification.failure))
+    for announcement_id, status, failure, n in rows:
+        report = found[announcement_id]
+        report.total += n
+        if status == outbox.SENT:
+            report.delivered += n
+        elif status == outbox.PENDING:
+            report.pending += n
+        elif status == outbox.CANCELLED:
+            report.cancelled += n
+        elif failure == "blocked":
+            report.blocked += n
+        else:
+            report.failed[failure] = report.failed.get(failure, 0) + n
+    return found
+
+
+def report(announcement: Announcement) -> Report:
+    return reports([announcement.id])[announcement.id]
+
+
+def state(announcement: Announcement, report: Report) -> str:
+    if announcement.is_draft:
+        return DRAFT
+    if report.pending:
+        return SENDING
+    return CANCELLED if announcement.cancelled_at else DONE
+
+
+# --- residents' choice, made in the bot ---
+
+def wants_announcements(telegram_user_id: int) -> bool:
+    return db.session.get(AnnouncementOptOut, telegram_user_id) is None
+
+
+def set_wants_announcements(telegram_user_id: int, wanted: bool) -> None:
+    """Switch the resident's announcements on or off (request messages are not affected)."""
+    if wanted:
+        db.session.execute(delete(AnnouncementOptOut).where(AnnouncementOptOut.telegram_user_id == telegram_user_id))
+    elif wants_announcements(telegram_user_id):
+        db.session.add(AnnouncementOptOut(telegram_user_id=telegram_user_id))
