@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Notification, Request, RequestEvent, utcnow
 from app.services import requests as request_service
+from app.services.conversation import QUESTION
 from app.services.requests import RequestError
 from app.services.statuses import NEEDS_EXECUTOR, TIMESTAMP_FIELD, TRANSITIONS, Status, allowed_targets, can_move
 from tests import factories
@@ -92,9 +93,10 @@ def test_change_status_moves_exactly_along_the_table(ctx, current, target):
             assert value == before_stamps[field]
     assert history(request) == before_history + [
         ("status", current.value, target.value, dispatcher.id, "Олег Оператор", "Мастер придёт завтра")]
+    asked = f"\n\n{QUESTION}" if target == Status.DONE else ""  # a done request asks the resident
     assert notifications() == [
         (CHAT, request.id, f"Статус вашей заявки № {request.number} изменён: {target.label}.\n"
-                           "Комментарий: Мастер придёт завтра", "pending")]
+                           f"Комментарий: Мастер придёт завтра{asked}", "pending")]
 
 
 MOVES_NEEDING_EXECUTOR = [(c, t) for c, t in sorted(AGREED) if t in NEEDS_EXECUTOR]
