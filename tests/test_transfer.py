@@ -20,12 +20,11 @@ from app.services.statuses import Status
 from tests import factories
 from devtools.worker_process import WorkerProcess
 from tests.bot.conftest import WORKER_SETTINGS, BotWorld
-from tests.bot.test_requests import start_request
+from tests.bot.test_requests import MENU, start_request
 from tests.conftest import PG_URL, StaffClient, base_config, migrate_database, private_postgres_database
 
 needs_postgres = pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
 ADMIN, ADMIN_PASSWORD = "transfer-admin", "transfer-secret-1"
-MENU = ["Создать заявку", "Мои заявки", "Помощь"]
 TABLES = db.metadata.sorted_tables
 
 
