@@ -6,8 +6,10 @@ for the other instead of failing with "database is locked"). SQLite's own
 LOWER() folds ASCII only; we replace it with Python's str.lower so that
 case-insensitive search works for Cyrillic exactly as on PostgreSQL.
 """
-from sqlalchemy import event, func
+from sqlalchemy import Integer, event, func
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
 
@@ -39,3 +41,23 @@ def contains_ci(column, term: str):
     if term.lower() == term.upper():
         return column.contains(term, autoescape=True)
     return func.lower(column).contains(term.lower(), autoescape=True)
+
+
+class seconds_between(FunctionElement):
+    """Whole seconds from `earlier` to `later` (two UTC datetime columns or parameters), negative
+    when `later` is earlier; the SQL differs between the engines."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_between_sqlite(element, compiler, **kw):
+    later, earlier = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(CAST(strftime('%s', {later}) AS INTEGER) - CAST(strftime('%s', {earlier}) AS INTEGER))"
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_between_postgresql(element, compiler, **kw):
+    later, earlier = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"CAST(EXTRACT(EPOCH FROM ({later}) - ({earlier})) AS INTEGER)"

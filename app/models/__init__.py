@@ -7,13 +7,15 @@ from app.models.telegram import (
     Conversation,
     Notification,
     ProcessedUpdate,
+    StaffDigest,
     TelegramBinding,
 )
 from app.models.requests import Counter, Request, RequestEvent, RequestPhoto
+from app.models.stats import RequestAddress, RequestCount, RequestDuration
 from app.models.throttle import Attempt
 
 __all__ = [
     "Attempt", "BotStatus", "Category", "Client", "Conversation", "Counter", "Executor",
-    "Notification", "ProcessedUpdate", "Request", "RequestEvent", "RequestPhoto",
-    "StaffUser", "Subcategory", "TelegramBinding", "utcnow",
+    "Notification", "ProcessedUpdate", "Request", "RequestAddress", "RequestCount", "RequestDuration",
+    "RequestEvent", "RequestPhoto", "StaffDigest", "StaffUser", "Subcategory", "TelegramBinding", "utcnow",
 ]

@@ -1,5 +1,5 @@
 """Requests (заявки), their photos and history."""
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -55,6 +55,18 @@ class Request(db.Model):
     closed_at: Mapped[object | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[object | None] = mapped_column(UTCDateTime)
 
+    # Deadlines, from the category's norms when filed or recategorised (app.services.deadlines).
+    emergency: Mapped[bool] = mapped_column(default=False, server_default=false())
+    reaction_due_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    completion_due_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    reacted_at: Mapped[object | None] = mapped_column(UTCDateTime)    # first left «новая»
+    completed_at: Mapped[object | None] = mapped_column(UTCDateTime)  # done (or closed); reopening clears it
+    # Kept by the service from the four above: the nearest deadline not yet met (what the journal
+    # filters and sorts by), and the worst lateness of the ones met late.
+    due_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    late_minutes: Mapped[int | None] = mapped_column()
+    alerted_due_at: Mapped[object | None] = mapped_column(UTCDateTime)  # its passing was told to the staff chat
+
     client = relationship("Client")
     category = relationship("Category")
     subcategory = relationship("Subcategory")
@@ -80,6 +92,8 @@ class Request(db.Model):
         Index("ix_requests_client", "client_id"),
         Index("ix_requests_account", "account"),
         Index("ix_requests_author", "author_telegram_id", "created_at"),
+        Index("ix_requests_due_at", "due_at"),  # overdue / due soon: only open requests have one
+        Index("ix_requests_emergency_created", "emergency", "created_at"),
     )
 
     @property

@@ -1,0 +1,156 @@
+"""The dashboard's counters (app/models/stats.py), kept in step with the requests.
+
+Each request counts once in each table, under the key its current state gives (`facts`).
+app.services.requests wraps every change of a request in `tracking(request)`: the counters of
+its old keys go down and those of its new keys up, in the change's transaction. `rebuild`
+recounts everything from the requests (migration 0008, `flask rebuild-stats` after a change
+of TIMEZONE, benchmarks); tests/dashboard checks that both give what plain SQL over the
+requests gives.
+"""
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.extensions import db
+from app.models import Request
+from app.models.reference import format_address
+from app.models.stats import (
+    ALL_CATEGORIES, DAY, MONTH, NO_EXECUTOR, RequestAddress, RequestCount, RequestDuration,
+)
+from app.services.statuses import Status
+from app.timezone import local_tz
+
+TABLES = (RequestCount, RequestDuration, RequestAddress)
+DONE_STATUSES = frozenset({Status.DONE, Status.CLOSED, Status.ARCHIVED})
+# Time to done is kept rounded down to what the dashboard shows: below `limit` minutes, to `step`.
+PRECISION = ((60, 1), (1440, 10), (7 * 1440, 60), (365 * 1440, 1440))
+LONGEST = PRECISION[-1][0]  # a year or more counts as a year
+REBUILD_CHUNK = 20_000
+
+
+def duration_bucket(minutes: int) -> int:
+    """Minutes rounded down to the dashboard's precision: 47 min, 5 h 40 min, 2 d 5 h, 12 d."""
+    for limit, step in PRECISION:
+        if minutes < limit:
+            return minutes - minutes % step
+    return LONGEST
+
+
+def minutes_to_done(created_at: datetime, done_at: datetime) -> int:
+    return max(0, int((done_at - created_at).total_seconds() // 60))
+
+
+def house_address(request) -> str:
+    """The house a request is about: «г. Самара, ул. Ленина, д. 5А» (the flat left out)."""
+    return format_address(request.city, request.street, request.house, request.house_letter, "")
+
+
+def is_done(request) -> bool:
+    """The work was done: «выполнена» or later, not closed without it."""
+    return request.status in DONE_STATUSES and request.done_at is not None
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The request's keys in the three tables (without the grain); no duration until it is done."""
+
+    count: tuple
+    duration: tuple | None
+    address: tuple
+
+
+def facts(request, tz) -> Facts:
+    """Works on a Request or on a row with the same column names (rebuild)."""
+    day = request.created_at.astimezone(tz).date()
+    executor = request.executor_id or NO_EXECUTOR
+    done = is_done(request)
+    deadline = request.reaction_due_at is not None or request.completion_due_at is not None
+    count = (day, request.category_id, executor, request.status, done, deadline, (request.late_minutes or 0) > 0)
+    duration = None
+    if done:
+        duration = (day, request.category_id, executor,
+                    duration_bucket(minutes_to_done(request.created_at, request.done_at)))
+    return Facts(count, duration, (day, request.category_id, house_address(request)))
+
+
+def _rows(found: Facts) -> list[tuple]:
+    """(table, key) of every counter the request adds one to."""
+    out = [(RequestCount, found.count)]
+    if found.duration is not None:
+        day, *rest = found.duration
+        out += [(RequestDuration, (DAY, day, *rest)), (RequestDuration, (MONTH, _month(day), *rest))]
+    day, category, address = found.address
+    out += [(RequestAddress, (DAY, day, category, address)), (RequestAddress, (MONTH, _month(day), category, address)),
+            (RequestAddress, (MONTH, _month(day), ALL_CATEGORIES, address))]
+    return out
+
+
+def _month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def changed(before: Facts | None, after: Facts | None) -> None:
+    """Move the request's counts from its old keys to its new ones (None: it did not / no longer exists)."""
+    deltas = Counter()
+    for found, sign in ((before, -1), (after, 1)):
+        if found is not None:
+            for table, key in _rows(found):
+                deltas[(table.__tablename__, key)] += sign
+    by_name = {table.__tablename__: table for table in TABLES}
+    # In one order in every transaction, so that two of them never wait for each other (PostgreSQL).
+    for (name, key), delta in sorted(deltas.items(), key=lambda item: (item[0][0], repr(item[0][1]))):
+        if delta:
+            _add(by_name[name], key, delta)
+
+
+def _add(table, key: tuple, delta: int) -> None:
+    columns = table.__table__.primary_key.columns
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values({**dict(zip(columns.keys(), key)), "n": delta})
+    statement = statement.on_conflict_do_update(index_elements=list(columns.keys()),
+                                                set_={"n": table.__table__.c.n + statement.excluded.n})
+    db.session.execute(statement)
+
+
+@contextmanager
+def tracking(request):
+    """Around a change of an existing request: its counters follow it."""
+    tz = local_tz()
+    before = facts(request, tz)
+    yield
+    changed(before, facts(request, tz))
+
+
+def added(request) -> None:
+    """A request was filed."""
+    changed(None, facts(request, local_tz()))
+
+
+# --- recounting ---------------------------------------------------------------------
+
+FACT_COLUMNS = (Request.created_at, Request.category_id, Request.executor_id, Request.status, Request.done_at,
+                Request.reaction_due_at, Request.completion_due_at, Request.late_minutes,
+                Request.city, Request.street, Request.house, Request.house_letter)
+
+
+def rebuild(connection, tz) -> int:
+    """Recount every table from the requests, on `connection` (the caller commits); returns how
+    many requests were counted."""
+    counts = Counter()
+    total = 0
+    rows = connection.execute(select(*FACT_COLUMNS).execution_options(yield_per=REBUILD_CHUNK))
+    for row in rows:
+        for key in _rows(facts(row, tz)):
+            counts[key] += 1
+        total += 1
+    for table in TABLES:
+        connection.execute(delete(table))
+        names = table.__table__.primary_key.columns.keys()
+        values = [{**dict(zip(names, key)), "n": n} for (t, key), n in counts.items() if t is table]
+        for start in range(0, len(values), REBUILD_CHUNK):
+            connection.execute(insert(table), values[start:start + REBUILD_CHUNK])
+    return total
