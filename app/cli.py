@@ -1,4 +1,5 @@
-"""Flask CLI commands: `flask create-admin`, `flask import-clients`, `flask seed-demo`, `flask bot-sandbox`."""
+"""Flask CLI commands: `flask create-admin`, `flask import-clients`, `flask seed-demo`, `flask rebuild-stats`,
+`flask bot-sandbox`."""
 import os
 import secrets
 
@@ -87,6 +88,17 @@ def seed_demo(if_empty: bool, clients: int, requests: int, rng_seed: int) -> Non
     click.echo("Demo data added: " + ", ".join(f"{count} {name}" for name, count in created.items()) + ".")
 
 
+@click.command("rebuild-stats")
+@with_appcontext
+def rebuild_stats() -> None:
+    """Recount the dashboard's figures from the requests (needed after changing TIMEZONE)."""
+    from app.services import request_stats
+
+    count = request_stats.rebuild(db.session.connection(), current_app.config["TZ"])
+    db.session.commit()
+    click.echo(f"Dashboard figures recounted from {count} requests.")
+
+
 @click.command("bot-sandbox")
 @with_appcontext
 @click.option("--user-id", default=100000001, show_default=True, help="Your Telegram user id in the sandbox.")
@@ -104,4 +116,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(import_clients)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(rebuild_stats)
     app.cli.add_command(bot_sandbox)
