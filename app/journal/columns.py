@@ -9,8 +9,9 @@ from typing import Callable
 
 from sqlalchemy import case
 
-from app.journal.filters import DATE, NUMBER, PHONE, PREFIX, STATUS, TEXT, FilterKind, ReferenceFilter
+from app.journal.filters import DATE, DEADLINE, NUMBER, PHONE, PREFIX, STATUS, TEXT, FilterKind, ReferenceFilter
 from app.models import Category, Executor, Request, Subcategory
+from app.services import deadlines
 from app.services.statuses import Status, label
 
 
@@ -30,6 +31,10 @@ def as_status(value, tz):
 def as_datetime(value, tz):
     """Excel has no time zones: write the local wall-clock time the table shows."""
     return value.astimezone(tz).replace(tzinfo=None) if value is not None else None
+
+
+def as_lateness(value, tz):
+    return deadlines.lateness_text(value) or None
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,13 @@ COLUMNS: list[Column] = [
            width=60),
     Column("updated_at", "Изменена", Request.updated_at, DATE, default=False, display="datetime",
            export=as_datetime, width=17, sort_indexed=True),
+    Column("reaction_due", "Срок реакции", Request.reaction_due_at, DATE, default=False, display="datetime",
+           export=as_datetime, width=17, nullable=True),
+    Column("completion_due", "Срок выполнения", Request.completion_due_at, DATE, default=False,
+           display="datetime", export=as_datetime, width=17, nullable=True),
+    # Late by (or time left to) the nearest pending deadline; sorted by that deadline, nearest first.
+    Column("overdue", "Просрочка", deadlines.LATENESS, DEADLINE, sort_expr=Request.due_at, display="lateness",
+           export=as_lateness, width=16, nullable=True),
 ]
 
 BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from app.services import statuses
+from app.services import deadlines, statuses
 from app.services.clients import InvalidAccount, account_prefix
 from app.services.phones import search_digits
 from app.timezone import local_midnight
@@ -231,6 +231,17 @@ class StatusFilter(ChoiceFilter):
         return [target == wanted[0] if len(wanted) == 1 else target.in_(wanted)]
 
 
+class DeadlineFilter(ChoiceFilter):
+    """Where a request stands against its deadlines now: late, due within the hour, in time, late now
+    or met late before, emergency (app.services.deadlines compares the stored deadlines with the clock)."""
+
+    def options(self, key, choices):
+        return [(value, text) for value, (text, _) in deadlines.FILTERS.items()]
+
+    def where(self, target, value, tz, probe=False):
+        return [deadlines.FILTERS[value][1]]
+
+
 class ReferenceFilter(ChoiceFilter):
     """A row of a reference table by id; optionally «none» for requests without one."""
 
@@ -284,3 +295,4 @@ def _next_digits(prefix: str) -> str | None:
 # The kinds that need no settings, shared by the columns that use them.
 TEXT, PHONE, PREFIX, NUMBER, DATE, STATUS = (
     TextFilter(), PhoneFilter(), PrefixFilter(), NumberFilter(), DateFilter(), StatusFilter())
+DEADLINE = DeadlineFilter()

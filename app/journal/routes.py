@@ -11,11 +11,14 @@ from app.extensions import db
 from app.journal import bp, export
 from app.journal.columns import COLUMNS, visible_columns
 from app.journal.query import PAGE_SIZES, load_choices, parse_state
-from app.models import Request
+from app.models import Request, utcnow
+from app.services import deadlines
 from app.services.categories import active_subcategories
+from app.services.requests import category_text
 from app.web import parse_id
 
 JOURNAL_QUERY_KEY = "journal_query"  # the last journal view, for "back to the journal" links
+EMERGENCIES_SHOWN = 5  # the newest emergency requests the news line names one by one
 
 
 @bp.route("/")
@@ -43,6 +46,7 @@ def index():
         choices=choices, page_sizes=PAGE_SIZES,
         hidden_filters=state.described([c for c in COLUMNS if c not in columns]),
         query=query, news_url=news_url, news_poll=current_app.config["JOURNAL_NEWS_POLL_SECONDS"],
+        now=utcnow(),
     )
     if htmx.wants_fragment(target="journal-body"):
         context["subcategory_changed"] = htmx.trigger_name() == "category"
@@ -54,10 +58,12 @@ def index():
 
 @bp.route("/journal/news")
 def news():
-    """How many requests matching the journal's filters arrived after the page was drawn.
+    """How many requests matching the journal's filters arrived after the page was drawn, and
+    every emergency request that arrived, whatever the filters.
 
     The open journal asks every JOURNAL_NEWS_POLL_SECONDS and shows a link to refresh, rather
-    than redrawing the table under a dispatcher who is reading it.
+    than redrawing the table under a dispatcher who is reading it; an emergency is announced
+    with a link of its own (and, if the dispatcher asked for it, a desktop notification and a sound).
     """
     after = request.args.get("after", "")
     if after != "0" and parse_id(after) is None:
@@ -65,8 +71,12 @@ def news():
     tz = current_app.config["TZ"]
     state = parse_state(request.args, load_choices())
     arrived = db.session.execute(state.count_statement(tz).where(Request.id > int(after))).scalar_one()
+    emergencies = db.session.execute(
+        select(Request).where(Request.id > int(after), deadlines.FILTERS["emergency"][1])
+        .order_by(Request.id.desc()).limit(EMERGENCIES_SHOWN)).scalars().all()
     href = journal_url(state.query_string(page=None))
-    return render_template("journal/_news.html", arrived=arrived, href=href)
+    return render_template("journal/_news.html", arrived=arrived, href=href, emergencies=emergencies,
+                           category_text=category_text)
 
 
 def journal_url(query: str = "") -> str:
@@ -92,7 +102,12 @@ def page_window(page: int, pages: int, around: int = 2) -> list[int | None]:
 
 @bp.app_context_processor
 def _journal_helpers():
-    return {"journal_back_url": journal_back_url, "page_window": page_window}
+    return {"journal_back_url": journal_back_url, "page_window": page_window, "deadline_state": deadlines.state}
+
+
+@bp.app_template_filter("lateness")
+def format_lateness(seconds) -> str:
+    return deadlines.lateness_text(seconds)
 
 
 @bp.app_template_filter("num")

@@ -15,7 +15,7 @@ def titles(page: str) -> list[str]:
 def test_defaults(staff, journal):
     page = staff.page("/")
     assert titles(page) == ["Номер", "Создана", "Статус", "Категория", "Подкатегория", "ФИО клиента", "ЛС",
-                            "Улица", "Дом", "Кв.", "Телефон", "Исполнитель", "Описание"]
+                            "Улица", "Дом", "Кв.", "Телефон", "Исполнитель", "Описание", "Просрочка"]
     assert re.search(r'value="city"\s*>', page)  # offered, unchecked
 
 
@@ -34,14 +34,14 @@ def test_choice_is_saved_per_user_and_survives_a_new_login(app, staff, journal):
     assert titles(staff.page("/")) == ["Номер", "Статус", "ФИО клиента", "Литера"]
     staff.logout()
     staff.login("admin")
-    assert len(titles(staff.page("/"))) == 13
+    assert len(titles(staff.page("/"))) == 14
 
 
 def test_reset_to_defaults(app, staff, journal):
     staff.post("/journal/columns", data={"columns": ["status"]})
     response = staff.post("/journal/columns", data={"columns": ["status"], "reset": "1"})
     assert "Колонки журнала возвращены" in staff.page(response.headers["Location"])
-    assert len(titles(staff.page("/"))) == 13
+    assert len(titles(staff.page("/"))) == 14
     with app.app_context():
         assert factories.staff("operator").journal_columns is None
 
@@ -74,4 +74,4 @@ def test_unreadable_saved_value_falls_back_to_defaults(app, staff, journal):
     with app.app_context():
         factories.staff("operator").journal_columns = "{not json"
         db.session.commit()
-    assert len(titles(staff.page("/"))) == 13
+    assert len(titles(staff.page("/"))) == 14

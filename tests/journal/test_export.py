@@ -48,11 +48,11 @@ def test_export_has_the_visible_columns_and_every_filtered_row_in_order(app, sta
     response, sheet = download(staff, run_export(staff, **query, page="2"))
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("Номер", "Создана", "Статус", "Категория", "Подкатегория", "ФИО клиента", "ЛС",
-                       "Улица", "Дом", "Кв.", "Телефон", "Исполнитель", "Описание")
+                       "Улица", "Дом", "Кв.", "Телефон", "Исполнитель", "Описание", "Просрочка")
     assert [row[0] for row in rows[1:]] == shown  # all pages, the journal's order
     assert all(row[3] == "Сантехника" for row in rows[1:])
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:M{len(rows)}"
+    assert sheet.auto_filter.ref == f"A1:N{len(rows)}"
     assert response.mimetype == export.XLSX_MIME
     assert response.headers["Cache-Control"] == "private, no-store"
 
