@@ -171,7 +171,7 @@ def change_category(request_id: int):
         db.session.rollback()
         return _render(_load(request_id), category_form=form, error=str(error), code=409)
     db.session.commit()
-    flash(f"Категория заявки № {req.number}: {request_service.category_text(category, subcategory)}. "
+    flash(f"Категория заявки № {req.number}: {req.category_text}. "
           "Сроки пересчитаны от времени подачи.", "success")
     return redirect(url_for("journal.request_page", request_id=req.id), 303)
 

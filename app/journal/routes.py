@@ -14,7 +14,6 @@ from app.journal.query import PAGE_SIZES, load_choices, parse_state
 from app.models import Request, utcnow
 from app.services import deadlines
 from app.services.categories import active_subcategories
-from app.services.requests import category_text
 from app.web import parse_id
 
 JOURNAL_QUERY_KEY = "journal_query"  # the last journal view, for "back to the journal" links
@@ -75,8 +74,7 @@ def news():
         select(Request).where(Request.id > int(after), deadlines.FILTERS["emergency"][1])
         .order_by(Request.id.desc()).limit(EMERGENCIES_SHOWN)).scalars().all()
     href = journal_url(state.query_string(page=None))
-    return render_template("journal/_news.html", arrived=arrived, href=href, emergencies=emergencies,
-                           category_text=category_text)
+    return render_template("journal/_news.html", arrived=arrived, href=href, emergencies=emergencies)
 
 
 def journal_url(query: str = "") -> str:

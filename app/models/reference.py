@@ -49,6 +49,11 @@ def format_address(city, street, house, letter, apartment) -> str:
     return ", ".join(parts)
 
 
+def format_category(category, subcategory) -> str:
+    """`Сантехника / Протечка`, or just the category."""
+    return category.name + (f" / {subcategory.name}" if subcategory is not None else "")
+
+
 class Category(db.Model):
     __tablename__ = "categories"
 

@@ -4,7 +4,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
-from app.models.reference import format_address
+from app.models.reference import format_address, format_category
 from app.models.status import Status, label
 
 
@@ -103,6 +103,10 @@ class Request(db.Model):
     @property
     def address(self) -> str:
         return format_address(self.city, self.street, self.house, self.house_letter, self.apartment)
+
+    @property
+    def category_text(self) -> str:
+        return format_category(self.category, self.subcategory)
 
 
 class RequestPhoto(db.Model):

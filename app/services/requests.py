@@ -9,7 +9,7 @@ on filing and on a category correction and followed as the status moves
 """
 from app.extensions import db
 from app.models import Request, RequestEvent, utcnow
-from app.services import deadlines, outbox, request_stats, statuses
+from app.services import deadlines, outbox, request_stats, staff_alerts, statuses
 from app.services.numbering import next_request_number
 from app.services.statuses import Status
 
@@ -75,6 +75,8 @@ def create_request(
         **_actor_fields(actor),
     ))
     request_stats.added(request)
+    if request.emergency:
+        staff_alerts.emergency(request)
     return request
 
 
@@ -148,7 +150,7 @@ def change_category(request: Request, category, subcategory, actor, comment: str
             subcategory is not None and not subcategory.active and subcategory_id != request.subcategory_id):
         raise RequestError("Эта категория или подкатегория отключена: выберите другую.")
     now = utcnow()
-    old_name = category_text(request.category, request.subcategory)
+    old_name, was_emergency = request.category_text, request.emergency
     with request_stats.tracking(request):
         request.category_id, request.category = category.id, category
         request.subcategory_id, request.subcategory = subcategory_id, subcategory
@@ -156,14 +158,11 @@ def change_category(request: Request, category, subcategory, actor, comment: str
         deadlines.apply_norm(request, deadlines.norm_of(category, subcategory))
     db.session.add(RequestEvent(
         request_id=request.id, created_at=now, kind="category",
-        from_value=old_name[:200], to_value=category_text(category, subcategory)[:200], comment=comment,
+        from_value=old_name[:200], to_value=request.category_text[:200], comment=comment,
         **_actor_fields(actor),
     ))
-
-
-def category_text(category, subcategory) -> str:
-    """«Сантехника / Протечка»."""
-    return category.name + (f" / {subcategory.name}" if subcategory is not None else "")
+    if request.emergency and not was_emergency and request.completed_at is None:
+        staff_alerts.emergency(request)
 
 
 def add_comment(request: Request, actor, text: str) -> None:

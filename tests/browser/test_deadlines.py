@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import Category
 from tests import factories
 from tests.browser.test_journal import log_in
-from tests.journal.test_deadlines import cases  # noqa: F401 - the fixture
+from tests.journal.seed import seed_deadline_cases
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
@@ -35,17 +35,23 @@ window.AudioContext = class {
 """
 
 
+@pytest.fixture
+def cases(app):
+    with app.app_context():
+        return seed_deadline_cases()
+
+
 def background(page, number) -> str:
     return page.locator(f"#journal-body tr:has(td.c-number a:text-is('{number}')) td").nth(1).evaluate(
         "cell => getComputedStyle(cell).backgroundColor")
 
 
-def test_late_and_due_soon_rows_stand_out_and_the_filter_finds_them(page, cases):  # noqa: F811
+def test_late_and_due_soon_rows_stand_out_and_the_filter_finds_them(page, cases):
     log_in(page)
     late, soon, calm = (background(page, cases[key][1]) for key in ("late", "soon", "in_time"))
     assert len({late, soon, calm}) == 3  # three different looks
     expect(page.locator("#journal-body tr.late")).to_have_count(1)
-    expect(page.locator(f"#journal-body tr.late td.c-lateness")).to_have_text("1 ч 1 мин")
+    expect(page.locator("#journal-body tr.late td.c-lateness")).to_have_text("1 ч 1 мин")
 
     page.select_option("#f-overdue", "soon")
     expect(page.locator("#journal-total")).to_contain_text("Найдено: 1")
@@ -57,7 +63,7 @@ def test_late_and_due_soon_rows_stand_out_and_the_filter_finds_them(page, cases)
     expect(page.locator("#journal-body tr").first.locator("td.c-number a")).to_have_text(str(cases["late"][1]))
 
 
-def test_an_emergency_request_is_announced_with_a_notification_and_a_sound(page, cases, app):  # noqa: F811
+def test_an_emergency_request_is_announced_with_a_notification_and_a_sound(page, cases, app):
     app.config["JOURNAL_NEWS_POLL_SECONDS"] = 1
     page.add_init_script(RECORDERS)
     log_in(page)
@@ -88,7 +94,7 @@ def test_an_emergency_request_is_announced_with_a_notification_and_a_sound(page,
     expect(page.locator("#notify-sound")).to_be_checked()
 
 
-def test_without_the_opt_in_nothing_pops_up(page, cases, app):  # noqa: F811
+def test_without_the_opt_in_nothing_pops_up(page, cases, app):
     app.config["JOURNAL_NEWS_POLL_SECONDS"] = 1
     page.add_init_script(RECORDERS)
     log_in(page)

@@ -1,57 +1,19 @@
 """Deadlines in the journal over HTTP: the columns, late and due-soon rows, the «Просрочка» filter,
 sorting by the nearest deadline, the export, emergencies in the news poll, category corrections."""
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from html import unescape
 
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Category, Request, RequestEvent, Subcategory, utcnow
-from app.services import deadlines
+from app.models import Category, Request, RequestEvent, Subcategory
 from tests import factories
 from tests.journal.test_export import download, run_export
 from tests.journal.test_news import news_url
 
 FULL = "columns=reaction_due&columns=completion_due&columns=overdue&columns=status"
-
-
-@pytest.fixture
-def cases(app):
-    """Requests in every position against their deadlines; key -> (id, number)."""
-    with app.app_context():
-        plumbing = factories.category("Сантехника", ("Протечка",))
-        plumbing.reaction_minutes, plumbing.completion_minutes = 60, 600
-        electric = factories.category("Электрика", ("Нет света", "Искрит"))
-        electric.reaction_minutes, electric.completion_minutes = 180, 1440
-        sparks = next(s for s in electric.subcategories if s.name == "Искрит")
-        sparks.emergency = True
-        other = factories.category("Прочее", ())
-        executor = factories.executor()
-        now = utcnow()
-        made = {}
-
-        def filed(key, category, ago, subcategory=None):
-            request = factories.request(category_obj=category, description=key)
-            request.subcategory_id = subcategory.id if subcategory else None
-            request.created_at = now - ago
-            deadlines.apply_norm(request, deadlines.norm_of(category, subcategory))
-            made[key] = request
-            return request
-
-        filed("late", plumbing, timedelta(hours=2, seconds=30))     # reaction due 1 h ago
-        # Half a minute off the round figures, so that the minutes shown do not depend on the test's speed.
-        filed("soon", plumbing, timedelta(minutes=30, seconds=30))  # reaction due in 30 min
-        filed("in_time", electric, timedelta(seconds=30))           # reaction due in 3 h
-        done = filed("done_late", plumbing, timedelta(hours=12))    # reacted after 70 min, done after 11 h 40 min: 1 h 40 min late
-        done.status, done.executor_id = "done", executor.id
-        done.reacted_at, done.completed_at = done.created_at + timedelta(minutes=70), now - timedelta(minutes=20)
-        deadlines.refresh(done)
-        filed("no_norm", other, timedelta(hours=5))
-        filed("emergency", electric, timedelta(0), sparks)
-        db.session.commit()
-        return {key: (r.id, r.number) for key, r in made.items()}
 
 
 def numbers(cases, *keys):
