@@ -45,10 +45,12 @@ def create_app(config: dict | None = None) -> Flask:
     from app.auth import bp as auth_bp
     from app.admin import bp as admin_bp
     from app.journal import bp as journal_bp
+    from app.dashboard import bp as dashboard_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(journal_bp)
+    app.register_blueprint(dashboard_bp)
     web.init_app(app)
     cli.init_app(app)
     return app
