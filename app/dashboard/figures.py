@@ -2,9 +2,10 @@
 all) came to. Each figure is described once here, with its chart and its table; the page draws them
 (static/dashboard.js), the JSON endpoint and the Excel file carry them.
 
-They add up the counters of app/models/stats.py (kept by app.services.request_stats), so a year
-of a million requests takes a few thousand rows; only what depends on the clock (overdue now) is
-read from the requests themselves, through the index of the pending deadlines. Time to done is a
+They add up the counters of app/models/stats.py (kept by app.services.request_stats): the whole
+months of the period, the whole weeks left, the days left, so a year of a million requests takes
+some thousands of rows; only what depends on the clock (overdue now) is read from the requests
+themselves, through the index of the pending deadlines. Time to done is a
 nearest-rank percentile (the value at rank ⌈p·n⌉) rounded down to the precision the counters keep
 (request_stats.duration_bucket); tests/dashboard check every figure against plain SQL.
 """
@@ -17,8 +18,9 @@ from sqlalchemy import and_, func, or_, select
 
 from app.extensions import db
 from app.models import Category, Executor, Request, RequestAddress, RequestCount, RequestDuration
-from app.models.stats import ALL_CATEGORIES, DAY, MONTH, NO_EXECUTOR
+from app.models.stats import ALL, DAY, NO_EXECUTOR
 from app.services import deadlines, durations
+from app.services.request_stats import cover
 from app.services.statuses import Status
 from app.timezone import local_midnight
 
@@ -36,17 +38,6 @@ class Period:
     @property
     def days(self) -> list[date]:
         return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
-
-    def full_months(self) -> tuple[date, date]:
-        """[first, after last) of the whole months inside the period (equal when there are none)."""
-        first = self.start if self.start.day == 1 else _next_month(self.start)
-        after = self.end + timedelta(days=1)
-        last = after if after.day == 1 else after.replace(day=1)
-        return (first, last) if first < last else (first, first)
-
-
-def _next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 @dataclass
@@ -88,12 +79,15 @@ def compute(period: Period, tz) -> Figures:
 
     outcomes = _outcomes(period)
     overdue = _overdue_now(period, tz)
-    histograms = _durations(period)
+    chosen = [period.category_id] if period.category_id is not None else list(categories)
+    by_category = _durations(period, RequestDuration.category_id, RequestDuration.category_id.in_(chosen),
+                             RequestDuration.executor_id == ALL)
+    by_executor = _durations(period, RequestDuration.executor_id, RequestDuration.executor_id.in_(list(executors)),
+                             RequestDuration.category_id == (period.category_id or ALL))
     filed = sum(outcomes.values())
     in_work = sum(n for (_, status, *_), n in outcomes.items() if status in IN_WORK)
     done = sum(n for (_, _, is_done, *_), n in outcomes.items() if is_done)
-    everything = sum((h for (category, _), h in histograms.items()), Counter())
-    median = percentile(everything, 0.5)
+    median = percentile(sum(by_category.values(), Counter()), 0.5)
     figures.tiles = [
         {"key": "filed", "title": "Поступило", "value": filed, "text": str(filed)},
         {"key": "in_work", "title": "В работе", "value": in_work, "text": str(in_work)},
@@ -106,9 +100,9 @@ def compute(period: Period, tz) -> Figures:
         _intake(period, categories),
         _statuses(outcomes),
         _times("time_by_category", "Время до выполнения по категориям", "Срок по категориям", "Категория",
-               _regroup(histograms, 0), categories),
+               by_category, categories),
         _times("time_by_executor", "Время до выполнения по исполнителям", "Срок по исполнителям", "Исполнитель",
-               _regroup(histograms, 1), executors),
+               by_executor, executors),
         _overdue_share(outcomes, overdue, executors),
         _addresses(period),
     ]
@@ -123,17 +117,11 @@ def _in_category(column, period: Period) -> list:
     return [column == period.category_id] if period.category_id is not None else []
 
 
-def _by_grain(table, period: Period, month_category: int | None = None):
-    """The rows of a table kept per day and per month that cover the period once: whole months from
-    the monthly rows (only those of `month_category`, if given), the days around them from the daily ones."""
-    first, after = period.full_months()
-    daily = and_(table.grain == DAY, table.day >= period.start, table.day <= period.end)
-    if first == after:
-        return daily
-    monthly = and_(table.grain == MONTH, table.day >= first, table.day < after)
-    if month_category is not None:
-        monthly = and_(monthly, table.category_id == month_category)
-    return or_(monthly, and_(daily, or_(table.day < first, table.day >= after)))
+def _covering(table, period: Period, *conditions):
+    """The table's counters of the period's whole months, whole weeks and days (request_stats.cover);
+    `conditions` go into each range, so that the index finds each one."""
+    return or_(*(and_(table.grain == grain, table.day >= first, table.day <= last, *conditions)
+                 for grain, first, last in cover(period.start, period.end)))
 
 
 # --- what the counters say ------------------------------------------------------------
@@ -143,32 +131,22 @@ def _outcomes(period: Period) -> Counter:
     rows = db.session.execute(
         select(RequestCount.executor_id, RequestCount.status, RequestCount.done, RequestCount.deadline,
                RequestCount.late, func.sum(RequestCount.n))
-        .where(RequestCount.day >= period.start, RequestCount.day <= period.end,
-               *_in_category(RequestCount.category_id, period))
+        .where(_covering(RequestCount, period, *_in_category(RequestCount.category_id, period)))
         .group_by(RequestCount.executor_id, RequestCount.status, RequestCount.done, RequestCount.deadline,
                   RequestCount.late)).all()
     return Counter({tuple(row[:5]): row[5] for row in rows if row[5]})
 
 
-def _durations(period: Period) -> dict[tuple[int, int], Counter]:
-    """(category, executor) -> {minutes to done: requests}."""
+def _durations(period: Period, key, *conditions) -> dict[int, Counter]:
+    """`key` (a category or an executor) -> {minutes to done: requests}, from the counters `conditions` pick."""
     rows = db.session.execute(
-        select(RequestDuration.category_id, RequestDuration.executor_id, RequestDuration.minutes,
-               func.sum(RequestDuration.n))
-        .where(_by_grain(RequestDuration, period), *_in_category(RequestDuration.category_id, period))
-        .group_by(RequestDuration.category_id, RequestDuration.executor_id, RequestDuration.minutes)).all()
+        select(key, RequestDuration.minutes, func.sum(RequestDuration.n))
+        .where(_covering(RequestDuration, period, *conditions))
+        .group_by(key, RequestDuration.minutes)).all()
     out = defaultdict(Counter)
-    for category, executor, minutes, n in rows:
+    for name, minutes, n in rows:
         if n:
-            out[(category, executor)][minutes] += n
-    return out
-
-
-def _regroup(histograms, index: int) -> dict[int, Counter]:
-    """The histograms added up by category (index 0) or by executor (1)."""
-    out = defaultdict(Counter)
-    for key, histogram in histograms.items():
-        out[key[index]].update(histogram)
+            out[name][minutes] += n
     return out
 
 
@@ -188,12 +166,16 @@ def percentile(histogram: Counter, share: float) -> int | None:
 def _overdue_now(period: Period, tz) -> Counter:
     """(executor, already met a deadline late) -> requests of the period late now. Few: only open
     requests have a pending deadline, and its index finds them."""
+    # The pending deadlines first (MATERIALIZED): SQLite cannot tell that they are few and would
+    # read every request of the period instead.
+    late = (select(Request.created_at, Request.category_id, Request.executor_id, Request.late_minutes)
+            .where(deadlines.OVERDUE).cte("late_now").prefix_with("MATERIALIZED"))
     rows = db.session.execute(
-        select(Request.executor_id, Request.late_minutes, func.count())
-        .where(deadlines.OVERDUE, Request.created_at >= local_midnight(period.start, tz),
-               Request.created_at < local_midnight(period.end + timedelta(days=1), tz),
-               *_in_category(Request.category_id, period))
-        .group_by(Request.executor_id, Request.late_minutes)).all()
+        select(late.c.executor_id, late.c.late_minutes, func.count())
+        .where(late.c.created_at >= local_midnight(period.start, tz),
+               late.c.created_at < local_midnight(period.end + timedelta(days=1), tz),
+               *_in_category(late.c.category_id, period))
+        .group_by(late.c.executor_id, late.c.late_minutes)).all()
     out = Counter()
     for executor, late_minutes, n in rows:
         out[(executor or NO_EXECUTOR, (late_minutes or 0) > 0)] += n
@@ -205,7 +187,7 @@ def _overdue_now(period: Period, tz) -> Counter:
 def _intake(period: Period, categories: dict[int, str]) -> Chart:
     rows = db.session.execute(
         select(RequestCount.day, RequestCount.category_id, func.sum(RequestCount.n))
-        .where(RequestCount.day >= period.start, RequestCount.day <= period.end,
+        .where(RequestCount.grain == DAY, RequestCount.day >= period.start, RequestCount.day <= period.end,
                *_in_category(RequestCount.category_id, period))
         .group_by(RequestCount.day, RequestCount.category_id)).all()
     counts = Counter({(day, category): n for day, category, n in rows})
@@ -267,12 +249,10 @@ def _overdue_share(outcomes: Counter, overdue: Counter, names: dict[int, str]) -
 
 
 def _addresses(period: Period) -> Chart:
-    # Every category: whole months from the rows that add them all up, not from each category's.
-    whole_months = period.category_id if period.category_id is not None else ALL_CATEGORIES
     total = func.sum(RequestAddress.n)
     rows = db.session.execute(
         select(RequestAddress.address, total)
-        .where(_by_grain(RequestAddress, period, whole_months), *_in_category(RequestAddress.category_id, period))
+        .where(_covering(RequestAddress, period, RequestAddress.category_id == (period.category_id or ALL)))
         .group_by(RequestAddress.address)
         .having(total > 0).order_by(total.desc(), RequestAddress.address).limit(TOP_ADDRESSES)).all()
     return Chart(

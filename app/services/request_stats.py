@@ -10,7 +10,7 @@ requests gives.
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -18,26 +18,63 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.extensions import db
 from app.models import Request
 from app.models.reference import format_address
-from app.models.stats import (
-    ALL_CATEGORIES, DAY, MONTH, NO_EXECUTOR, RequestAddress, RequestCount, RequestDuration,
-)
+from app.models.stats import ALL, DAY, MONTH, NO_EXECUTOR, WEEK, RequestAddress, RequestCount, RequestDuration
 from app.services.statuses import Status
 from app.timezone import local_tz
 
 TABLES = (RequestCount, RequestDuration, RequestAddress)
+GRAINS = (DAY, WEEK, MONTH)
 DONE_STATUSES = frozenset({Status.DONE, Status.CLOSED, Status.ARCHIVED})
-# Time to done is kept rounded down to what the dashboard shows: below `limit` minutes, to `step`.
-PRECISION = ((60, 1), (1440, 10), (7 * 1440, 60), (365 * 1440, 1440))
+# Time to done is kept rounded down to about two significant figures, what the dashboard shows:
+# below `limit` minutes, to `step` minutes.
+PRECISION = ((60, 5), (600, 30), (1440, 60), (7 * 1440, 180), (30 * 1440, 1440), (365 * 1440, 7 * 1440))
 LONGEST = PRECISION[-1][0]  # a year or more counts as a year
 REBUILD_CHUNK = 20_000
 
 
 def duration_bucket(minutes: int) -> int:
-    """Minutes rounded down to the dashboard's precision: 47 min, 5 h 40 min, 2 d 5 h, 12 d."""
+    """Minutes rounded down to the dashboard's precision: 45 min, 5 h 30 min, 15 h, 2 d 3 h, 12 d, 63 d."""
     for limit, step in PRECISION:
         if minutes < limit:
             return minutes - minutes % step
     return LONGEST
+
+
+# --- day, week, month -----------------------------------------------------------------
+
+def unit(grain: str, day: date) -> date:
+    """The day a counter of the grain that counts `day` is kept under: itself, its Monday, its 1st."""
+    if grain == WEEK:
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1) if grain == MONTH else day
+
+
+def cover(start: date, end: date) -> list[tuple[str, date, date]]:
+    """(grain, first, last key) ranges of counters covering the days start..end once each: the whole
+    months, then the whole weeks of what is left, then its days."""
+    after = end + timedelta(days=1)
+    first_month = unit(MONTH, start) if start.day == 1 else unit(MONTH, unit(MONTH, start) + timedelta(days=31))
+    after_months = unit(MONTH, after)
+    if first_month >= after_months:
+        return _weeks_and_days(start, end)
+    last_month = unit(MONTH, after_months - timedelta(days=1))
+    return [*_weeks_and_days(start, first_month - timedelta(days=1)), (MONTH, first_month, last_month),
+            *_weeks_and_days(after_months, end)]
+
+
+def _weeks_and_days(start: date, end: date) -> list[tuple[str, date, date]]:
+    if start > end:
+        return []
+    monday = start + timedelta(days=-start.weekday() % 7)
+    weeks = ((end - monday).days + 1) // 7
+    if weeks <= 0:
+        return [(DAY, start, end)]
+    last_monday = monday + timedelta(weeks=weeks - 1)
+    out = [(DAY, start, monday - timedelta(days=1))] if start < monday else []
+    out.append((WEEK, monday, last_monday))
+    if last_monday + timedelta(days=7) <= end:
+        out.append((DAY, last_monday + timedelta(days=7), end))
+    return out
 
 
 def minutes_to_done(created_at: datetime, done_at: datetime) -> int:
@@ -78,19 +115,19 @@ def facts(request, tz) -> Facts:
 
 
 def _rows(found: Facts) -> list[tuple]:
-    """(table, key) of every counter the request adds one to."""
-    out = [(RequestCount, found.count)]
-    if found.duration is not None:
-        day, *rest = found.duration
-        out += [(RequestDuration, (DAY, day, *rest)), (RequestDuration, (MONTH, _month(day), *rest))]
-    day, category, address = found.address
-    out += [(RequestAddress, (DAY, day, category, address)), (RequestAddress, (MONTH, _month(day), category, address)),
-            (RequestAddress, (MONTH, _month(day), ALL_CATEGORIES, address))]
+    """(table, key) of every counter the request adds one to: in each grain, and the totals over
+    every category and over every executor."""
+    out = []
+    for grain in GRAINS:
+        day, *rest = found.count
+        out.append((RequestCount, (grain, unit(grain, day), *rest)))
+        if found.duration is not None:
+            day, category, executor, minutes = found.duration
+            out += [(RequestDuration, (grain, c, e, unit(grain, day), minutes))
+                    for c, e in ((category, executor), (ALL, executor), (category, ALL))]
+        day, category, address = found.address
+        out += [(RequestAddress, (grain, c, unit(grain, day), address)) for c in (category, ALL)]
     return out
-
-
-def _month(day: date) -> date:
-    return day.replace(day=1)
 
 
 def changed(before: Facts | None, after: Facts | None) -> None:

@@ -12,7 +12,8 @@ from app.extensions import db
 from app.models import Category, Executor, Request
 from app.models.reference import format_address
 from app.services import durations
-from app.services.request_stats import duration_bucket
+from app.models.stats import DAY, MONTH, WEEK
+from app.services.request_stats import cover, duration_bucket, unit
 from app.services.statuses import Status
 from app.timezone import local_midnight
 from tests.dashboard.seed import NOW, STREETS
@@ -154,3 +155,22 @@ def test_after_a_time_zone_change_the_rebuilt_figures_follow_the_new_days(app, h
     runner.invoke(args=["rebuild-stats"])
     for period in PERIODS[:4]:
         same_figures(staff, app, period, None)
+
+
+@pytest.mark.parametrize("start,end", [
+    (date(2024, 1, 20), date(2024, 4, 5)), (date(2024, 2, 1), date(2024, 2, 29)), (date(2024, 2, 5), date(2024, 2, 11)),
+    (date(2024, 2, 6), date(2024, 2, 11)), (date(2024, 1, 31), date(2024, 2, 1)), (date(2024, 3, 1), date(2025, 2, 28)),
+    (date(2023, 12, 25), date(2024, 1, 7)), (date(2024, 6, 2), date(2025, 6, 1)), (date(2024, 4, 5), date(2024, 4, 5)),
+])
+def test_the_counters_read_for_a_period_cover_each_of_its_days_once(start, end):
+    days = []
+    for grain, first, last in cover(start, end):
+        key = first
+        while key <= last:
+            size = {DAY: 1, WEEK: 7}.get(grain) or (unit(MONTH, key + timedelta(days=31)) - key).days
+            assert unit(grain, key) == key
+            days += [key + timedelta(days=i) for i in range(size)]
+            key += timedelta(days=size)
+    assert days == [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    # A year is read as its months, weeks and days: a handful of ranges, not 365 days.
+    assert len(cover(start, end)) <= 7
