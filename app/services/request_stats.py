@@ -11,6 +11,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -136,21 +137,23 @@ def changed(before: Facts | None, after: Facts | None) -> None:
     for found, sign in ((before, -1), (after, 1)):
         if found is not None:
             for table, key in _rows(found):
-                deltas[(table.__tablename__, key)] += sign
-    by_name = {table.__tablename__: table for table in TABLES}
-    # In one order in every transaction, so that two of them never wait for each other (PostgreSQL).
-    for (name, key), delta in sorted(deltas.items(), key=lambda item: (item[0][0], repr(item[0][1]))):
-        if delta:
-            _add(by_name[name], key, delta)
+                deltas[(table, key)] += sign
+    connection = db.session.connection()
+    for table in TABLES:
+        names = table.__table__.primary_key.columns.keys()
+        # In one order in every transaction, so that two of them never wait for each other (PostgreSQL).
+        rows = [{**dict(zip(names, key)), "n": delta}
+                for (t, key), delta in sorted(deltas.items(), key=lambda item: repr(item[0][1])) if t is table and delta]
+        if rows:
+            connection.execute(_upsert(connection.dialect.name, table), rows)
 
 
-def _add(table, key: tuple, delta: int) -> None:
-    columns = table.__table__.primary_key.columns
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values({**dict(zip(columns.keys(), key)), "n": delta})
-    statement = statement.on_conflict_do_update(index_elements=list(columns.keys()),
-                                                set_={"n": table.__table__.c.n + statement.excluded.n})
-    db.session.execute(statement)
+@cache
+def _upsert(dialect: str, table):
+    """INSERT a counter, or add to it if it is there (one statement per table, run for many rows)."""
+    statement = (postgresql if dialect == "postgresql" else sqlite).insert(table.__table__)
+    return statement.on_conflict_do_update(index_elements=table.__table__.primary_key.columns.keys(),
+                                           set_={"n": table.__table__.c.n + statement.excluded.n})
 
 
 @contextmanager

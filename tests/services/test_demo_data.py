@@ -68,7 +68,8 @@ def test_demo_categories_have_norms_and_requests_met_or_missed_them(runner, ctx)
         assert (request.reacted_at is None) == (request.status == "new")
     assert any(r.emergency for r in requests)
     assert any(r.late_minutes for r in requests) and any(r.reacted_at and not r.late_minutes for r in requests)
-    assert db.session.execute(select(func.sum(RequestCount.n))).scalar_one() == len(requests)
+    assert db.session.execute(select(func.sum(RequestCount.n)).where(RequestCount.grain == "d")).scalar_one() \
+        == len(requests)  # the dashboard's counters were counted after the backdating
 
 
 def test_demo_dispatchers_cannot_log_in(runner, ctx):
