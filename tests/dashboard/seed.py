@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Subcategory
-from app.services import deadlines
 from app.services import requests as request_service
 from tests import factories
+from tests.clock import Clock
 
 START = datetime(2024, 1, 20, 0, 0, tzinfo=timezone.utc)
 NOW = datetime(2024, 4, 5, 18, 0, tzinfo=timezone.utc)
@@ -17,16 +17,9 @@ STREETS = [("Самара", "ул. Ленина", "5", "А"), ("Самара", "
            ("", "=ул. Садовая", "3", "Б")]
 
 
-class Clock:
-    def __init__(self, monkeypatch):
-        self.now = NOW
-        for module in (request_service, deadlines):  # the service's stamps and the SQL's "now"
-            monkeypatch.setattr(module, "utcnow", lambda: self.now)
-
-
 def build_history(app, monkeypatch) -> Clock:
     """150 requests filed over ten weeks (in 2024: the clock is frozen) and moved along every path."""
-    clock = Clock(monkeypatch)
+    clock = Clock(monkeypatch, NOW)
     rng = random.Random(416)
     with app.app_context():
         categories = []

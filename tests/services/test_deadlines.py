@@ -11,20 +11,9 @@ from app.services import deadlines, durations
 from app.services import requests as request_service
 from app.services.statuses import TRANSITIONS, Status
 from tests import factories
+from tests.clock import Clock
 
 T0 = datetime(2024, 1, 31, 21, 30, tzinfo=timezone.utc)  # 00:30 on 1 February in Moscow
-
-
-class Clock:
-    """The request service's clock, set by the test."""
-
-    def __init__(self, monkeypatch, now: datetime):
-        self.now = now
-        monkeypatch.setattr(request_service, "utcnow", lambda: self.now)
-
-    def at(self, moment: datetime) -> "Clock":
-        self.now = moment
-        return self
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Alerts to the staff chat (app.services.staff_alerts): what each says, once each, and nothing at all
 without STAFF_CHAT_ID. (tests/bot/test_staff_alerts.py has them delivered by the real worker.)"""
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -11,6 +11,7 @@ from app.models import Client, Notification, Request, StaffDigest, Subcategory, 
 from app.services import deadlines, outbox, staff_alerts
 from app.services import requests as request_service
 from tests import factories
+from tests.clock import Clock
 
 CHAT = -1001234567890
 WITH_CHAT = pytest.mark.app_config(STAFF_CHAT_ID=CHAT)
@@ -110,30 +111,28 @@ def test_overdue_requests_are_told_once_per_deadline(app, lift):
 @pytest.mark.app_config(STAFF_CHAT_ID=CHAT, STAFF_DIGEST_HOUR=8)
 def test_the_morning_digest_is_sent_once_a_day_from_its_hour(app, lift, monkeypatch):
     tz = app.config["TZ"]
-    clock = {"now": datetime(2024, 3, 4, 12, 0, tzinfo=tz)}  # the filing, the moves, the digest: all frozen
-    for module in (request_service, deadlines, staff_alerts):
-        monkeypatch.setattr(module, "utcnow", lambda: clock["now"].astimezone(timezone.utc))
-    monkeypatch.setattr(staff_alerts, "local_now", lambda: clock["now"])
+    clock = Clock(monkeypatch, datetime(2024, 3, 4, 12, 0, tzinfo=tz), staff_alerts)  # filing, moves, digest
+    monkeypatch.setattr(staff_alerts, "local_now", lambda: clock.now)
     operator, executor = factories.staff("operator"), factories.executor()
     yesterday = []
     for name, done in (("Застревание", True), ("Не работает кнопка", False), ("Не работает кнопка", True)):
-        clock["now"] = datetime(2024, 3, 4, 12, 0, tzinfo=tz)
+        clock.at(datetime(2024, 3, 4, 12, 0, tzinfo=tz))
         request = file(lift, name)
         if done:
-            clock["now"] = datetime(2024, 3, 4, 14, 0, tzinfo=tz)
+            clock.at(datetime(2024, 3, 4, 14, 0, tzinfo=tz))
             request_service.assign_executor(request, executor, operator)
             request_service.change_status(request, "in_progress", operator)
             request_service.change_status(request, "done", operator)
         yesterday.append(request)
-    clock["now"] = datetime(2024, 3, 5, 7, 30, tzinfo=tz)
+    clock.at(datetime(2024, 3, 5, 7, 30, tzinfo=tz))
     late = file(lift, "Не работает кнопка", "Кнопка")  # its reaction is due at 08:00
     db.session.execute(db.delete(Notification))
     db.session.commit()
 
-    clock["now"] = datetime(2024, 3, 5, 7, 59, tzinfo=tz)
+    clock.at(datetime(2024, 3, 5, 7, 59, tzinfo=tz))
     staff_alerts.send_digest()
     assert alerts() == []  # not before 08:00
-    clock["now"] = datetime(2024, 3, 5, 9, 0, tzinfo=tz)
+    clock.at(datetime(2024, 3, 5, 9, 0, tzinfo=tz))
     staff_alerts.send_digest()
     db.session.commit()
     [digest] = alerts()
@@ -149,7 +148,7 @@ def test_the_morning_digest_is_sent_once_a_day_from_its_hour(app, lift, monkeypa
         f"№ {late.number} — просрочена на 1 ч, Лифт / Не работает кнопка, г. Самара, ул. Ленина, д. 5А, кв. 12"]
     assert db.session.get(StaffDigest, date(2024, 3, 5)) is not None
 
-    clock["now"] = datetime(2024, 3, 5, 18, 0, tzinfo=tz)
+    clock.at(datetime(2024, 3, 5, 18, 0, tzinfo=tz))
     staff_alerts.send_digest()
     assert len(alerts()) == 1  # once a day
 
