@@ -71,7 +71,7 @@ def news():
     state = parse_state(request.args, load_choices())
     arrived = db.session.execute(state.count_statement(tz).where(Request.id > int(after))).scalar_one()
     emergencies = db.session.execute(
-        select(Request).where(Request.id > int(after), deadlines.FILTERS["emergency"][1])
+        select(Request).where(Request.id > int(after), deadlines.condition("emergency"))
         .order_by(Request.id.desc()).limit(EMERGENCIES_SHOWN)).scalars().all()
     href = journal_url(state.query_string(page=None))
     return render_template("journal/_news.html", arrived=arrived, href=href, emergencies=emergencies)

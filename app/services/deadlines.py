@@ -98,15 +98,28 @@ def state(due_at: datetime | None, now: datetime) -> str:
 NOW = bindparam("deadline_now", type_=UTCDateTime, callable_=lambda: utcnow())
 SOON_END = bindparam("deadline_soon", type_=UTCDateTime, callable_=lambda: utcnow() + SOON)
 
-OVERDUE = Request.due_at < NOW
-# The journal's filter «Просрочка»: value -> (label, condition).
-FILTERS: dict[str, tuple[str, object]] = {
-    "overdue": ("просроченные", OVERDUE),
-    "soon": ("скоро срок (меньше часа)", and_(Request.due_at >= NOW, Request.due_at < SOON_END)),
-    "in_time": ("в срок", Request.due_at >= SOON_END),
-    "missed": ("с нарушением срока (сейчас или раньше)", or_(OVERDUE, Request.late_minutes > 0)),
-    "emergency": ("аварийные", Request.emergency == true()),
+# The journal's filter «Просрочка»: value -> label.
+FILTERS = {
+    "overdue": "просроченные",
+    "soon": "скоро срок (меньше часа)",
+    "in_time": "в срок",
+    "missed": "с нарушением срока (сейчас или раньше)",
+    "emergency": "аварийные",
 }
+
+
+def condition(value: str, due=Request.due_at):
+    """The SQL of a FILTERS value; `due` is what stands for `due_at` (see filters.DeadlineFilter)."""
+    return {
+        "overdue": due < NOW,
+        "soon": and_(due >= NOW, due < SOON_END),
+        "in_time": due >= SOON_END,
+        "missed": or_(due < NOW, Request.late_minutes > 0),
+        "emergency": Request.emergency == true(),
+    }[value]
+
+
+OVERDUE = condition("overdue")
 # Seconds past the deadline: the nearest pending one against the clock (negative: time left),
 # else how late the ones met were; NULL when nothing was or is late.
 LATENESS = case((Request.due_at.is_not(None), seconds_between(NOW, Request.due_at)),

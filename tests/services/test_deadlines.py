@@ -241,5 +241,5 @@ def test_lateness_is_counted_by_the_database_alike_on_every_engine(ctx):
     db.session.commit()
     seconds = db.session.execute(select(deadlines.LATENESS).where(Request.id == request.id)).scalar_one()
     assert 2 * 3600 - 5 <= seconds <= 2 * 3600  # the reaction is two hours late (minus the test's own time)
-    assert db.session.execute(select(Request.id).where(deadlines.FILTERS["overdue"][1])).scalars().all() == \
+    assert db.session.execute(select(Request.id).where(deadlines.OVERDUE)).scalars().all() == \
         [request.id]
