@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.dashboard import bp, workbook
 from app.dashboard.figures import Period, compute
 from app.extensions import db
+from app.journal.export import XLSX_MIME
 from app.journal.filters import FilterError, parse_date
 from app.models import Category
 from app.timezone import local_now
@@ -86,7 +87,7 @@ def export():
     period = query.period
     name = f"Сводка_{period.start:%Y-%m-%d}_{period.end:%Y-%m-%d}.xlsx"
     ascii_name = f"svodka_{period.start:%Y-%m-%d}_{period.end:%Y-%m-%d}.xlsx"
-    response = send_file(workbook.write(figures), mimetype=workbook.XLSX_MIME, as_attachment=True,
+    response = send_file(workbook.write(figures), mimetype=XLSX_MIME, as_attachment=True,
                          download_name=ascii_name)
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(name, safe="")}')

@@ -9,7 +9,6 @@ import re
 
 import xlsxwriter
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ILLEGAL_XML = re.compile(r"[\000-\010\013\014\016-\037]")  # control characters XML cannot hold
 OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
