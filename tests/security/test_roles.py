@@ -32,7 +32,7 @@ ADMIN_ONLY = {
 }
 
 # Dispatchers' daily work: the journal and requests, looking up reference data,
-# fixing a client's phone, keeping the executor list current.
+# fixing a client's phone, keeping the executor list current, the dashboard.
 STAFF = {
     ("auth.logout", "POST"),
     ("auth.profile", "GET"), ("auth.profile", "POST"),
@@ -63,6 +63,8 @@ STAFF = {
     ("admin.executors_new", "GET"), ("admin.executors_new", "POST"),
     ("admin.executors_edit", "GET"), ("admin.executors_edit", "POST"),
     ("admin.executors_toggle", "POST"),
+    ("journal.change_category", "POST"),
+    ("dashboard.index", "GET"), ("dashboard.data", "GET"), ("dashboard.export", "GET"),
 }
 
 # A form that would pass most validations, so a missing role check shows as a change, not a form error.
