@@ -240,7 +240,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="sqlite")
     parser.add_argument("--db", type=Path, default=journal_bench.OUT / "journal.db")
-    parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL", "postgresql://root@127.0.0.1:5432/test"))
+    parser.add_argument("--pg-url",
+                        default=os.environ.get("TEST_DATABASE_URL", "postgresql://root@127.0.0.1:5432/test"))
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
 

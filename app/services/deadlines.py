@@ -156,9 +156,9 @@ def lines(request, now: datetime) -> list[Line]:
             late = met > due
             out.append(Line(title, due, "missed" if late else "met",
                             f"нарушен на {durations.text(late_minutes(met - due))}" if late else "соблюдён"))
-        elif due < now:
-            out.append(Line(title, due, "late", f"просрочен на {durations.text(late_minutes(now - due))}"))
+        elif (where := state(due, now)) == "late":
+            out.append(Line(title, due, where, f"просрочен на {durations.text(late_minutes(now - due))}"))
         else:
             left = durations.text(int((due - now).total_seconds() // 60))
-            out.append(Line(title, due, "soon" if due < now + SOON else "pending", f"осталось {left}"))
+            out.append(Line(title, due, where or "pending", f"осталось {left}"))
     return out

@@ -138,12 +138,13 @@ def changed(before: Facts | None, after: Facts | None) -> None:
         if found is not None:
             for table, key in _rows(found):
                 deltas[(table, key)] += sign
+    # In one order in every transaction, so that two of them never wait for each other (PostgreSQL).
+    ordered = sorted(((table, key, delta) for (table, key), delta in deltas.items() if delta),
+                     key=lambda item: repr(item[1]))
     connection = db.session.connection()
     for table in TABLES:
         names = table.__table__.primary_key.columns.keys()
-        # In one order in every transaction, so that two of them never wait for each other (PostgreSQL).
-        rows = [{**dict(zip(names, key)), "n": delta}
-                for (t, key), delta in sorted(deltas.items(), key=lambda item: repr(item[0][1])) if t is table and delta]
+        rows = [{**dict(zip(names, key)), "n": delta} for t, key, delta in ordered if t is table]
         if rows:
             connection.execute(_upsert(connection.dialect.name, table), rows)
 
