@@ -46,11 +46,13 @@ def create_app(config: dict | None = None) -> Flask:
     from app.admin import bp as admin_bp
     from app.journal import bp as journal_bp
     from app.announcements import bp as announcements_bp
+    from app.dashboard import bp as dashboard_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(journal_bp)
     app.register_blueprint(announcements_bp)
+    app.register_blueprint(dashboard_bp)
     web.init_app(app)
     cli.init_app(app)
     return app

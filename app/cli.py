@@ -1,5 +1,5 @@
 """Flask CLI commands: `flask create-admin`, `flask import-clients`, `flask seed-demo`, `flask transfer-db`,
-`flask bot-sandbox`."""
+`flask rebuild-stats`, `flask bot-sandbox`."""
 import os
 import secrets
 import time
@@ -120,6 +120,17 @@ def _echo_counts(counts) -> None:
         click.echo(f"  {c.table:<20} {c.source:>10} -> {c.target}{'' if c.source == c.target else '  DIFFERS'}")
 
 
+@click.command("rebuild-stats")
+@with_appcontext
+def rebuild_stats() -> None:
+    """Recount the dashboard's figures from the requests (needed after changing TIMEZONE)."""
+    from app.services import request_stats
+
+    count = request_stats.rebuild(db.session.connection(), current_app.config["TZ"])
+    db.session.commit()
+    click.echo(f"Dashboard figures recounted from {count} requests.")
+
+
 @click.command("bot-sandbox")
 @with_appcontext
 @click.option("--user-id", default=100000001, show_default=True, help="Your Telegram user id in the sandbox.")
@@ -138,4 +149,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(import_clients)
     app.cli.add_command(seed_demo)
     app.cli.add_command(transfer_db)
+    app.cli.add_command(rebuild_stats)
     app.cli.add_command(bot_sandbox)

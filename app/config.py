@@ -1,5 +1,6 @@
 """Configuration read from the environment (and `.env`, loaded by the factory)."""
 import os
+import re
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -16,6 +17,16 @@ def normalise_database_url(url: str) -> str:
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value not in (None, "") else default
+
+
+def _chat_id(name: str) -> int | None:
+    """A Telegram chat id (a group's is negative), or None when the setting is empty."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    if not re.fullmatch(r"-?[0-9]{1,20}", value):
+        raise ValueError(f"{name}={value!r} is not a Telegram chat id: write a number such as -1001234567890")
+    return int(value)
 
 
 class Config:
@@ -67,6 +78,11 @@ class Config:
         self.JOURNAL_NEWS_POLL_SECONDS = _int("JOURNAL_NEWS_POLL_SECONDS", 30)
         # Days a resident has to answer «Проблема решена?» before a done request closes by itself.
         self.CONFIRM_DAYS = _int("CONFIRM_DAYS", 3)
+        # The staff's Telegram chat (app.services.staff_alerts): emergencies, overdue requests (checked
+        # every STAFF_ALERT_SECONDS) and a digest at STAFF_DIGEST_HOUR local time; empty: nothing is sent.
+        self.STAFF_CHAT_ID = _chat_id("STAFF_CHAT_ID")
+        self.STAFF_DIGEST_HOUR = _int("STAFF_DIGEST_HOUR", 8)
+        self.STAFF_ALERT_SECONDS = _int("STAFF_ALERT_SECONDS", 60)
         self.WTF_CSRF_TIME_LIMIT = None  # a dispatcher keeps a tab open all day
         self.TESTING = False
         for key, value in overrides.items():

@@ -6,8 +6,10 @@ for the other instead of failing with "database is locked"). SQLite's own
 LOWER() folds ASCII only; we replace it with Python's str.lower so that
 case-insensitive search works for Cyrillic exactly as on PostgreSQL.
 """
-from sqlalchemy import event, func, select, update
+from sqlalchemy import Integer, event, func, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.extensions import db
 
@@ -59,3 +61,23 @@ def locked(model, row_id: int):
         db.session.execute(update(table).where(table.c.id == row_id).values({column: column}))
     stmt = select(model).where(table.c.id == row_id).with_for_update().execution_options(populate_existing=True)
     return db.session.execute(stmt).scalar_one_or_none()
+
+
+class seconds_between(FunctionElement):
+    """Whole seconds from `earlier` to `later` (two UTC datetime columns or parameters), negative
+    when `later` is earlier; the SQL differs between the engines."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_between_sqlite(element, compiler, **kw):
+    later, earlier = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(CAST(strftime('%s', {later}) AS INTEGER) - CAST(strftime('%s', {earlier}) AS INTEGER))"
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_between_postgresql(element, compiler, **kw):
+    later, earlier = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"CAST(EXTRACT(EPOCH FROM ({later}) - ({earlier})) AS INTEGER)"

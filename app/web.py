@@ -11,7 +11,7 @@ from app import htmx
 from app.extensions import db, login
 from app.models import StaffUser
 from app.models.base import MAX_ID
-from app.services import bot_health
+from app.services import bot_health, durations
 from app.services.phones import display_phone
 from app.services.statuses import label as status_label
 from app.timezone import format_local
@@ -126,3 +126,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["dt"] = format_local
     app.jinja_env.filters["phone"] = display_phone
     app.jinja_env.filters["status_label"] = status_label
+    app.jinja_env.filters["minutes"] = durations.text

@@ -91,3 +91,110 @@
     threadScroll = null;
   });
 })();
+
+// Emergency requests announced by the news poll (_news.html): once each, as a desktop notification
+// and a sound if this browser's user opted in (the choice is kept in this browser).
+(function () {
+  "use strict";
+
+  var DESKTOP = "zhkh.notify.desktop", SOUND = "zhkh.notify.sound", SEEN = "zhkh.announced";
+  var audio = null;
+
+  function stored(key) {
+    try { return window.localStorage.getItem(key) === "1"; } catch (e) { return false; }
+  }
+  function store(key, on) {
+    try { window.localStorage.setItem(key, on ? "1" : "0"); } catch (e) { /* private mode: this page only */ }
+  }
+  function say(text) {
+    var state = document.getElementById("notify-state");
+    if (state) state.textContent = text;
+  }
+  function canNotify() {
+    return "Notification" in window && window.isSecureContext;
+  }
+
+  function beep() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) return;
+    audio = audio || new Context();
+    if (audio.state === "suspended") audio.resume();
+    var start = audio.currentTime;
+    [0, 0.35].forEach(function (offset) {  // two short high tones
+      var tone = audio.createOscillator(), gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.setValueAtTime(0.0001, start + offset);
+      gain.gain.exponentialRampToValueAtTime(0.3, start + offset + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + offset + 0.3);
+      tone.connect(gain);
+      gain.connect(audio.destination);
+      tone.start(start + offset);
+      tone.stop(start + offset + 0.32);
+    });
+  }
+
+  function seen() {
+    try { return JSON.parse(window.sessionStorage.getItem(SEEN) || "[]"); } catch (e) { return []; }
+  }
+
+  function announce(root) {
+    var done = seen(), fresh = [];
+    root.querySelectorAll("[data-emergency]").forEach(function (link) {
+      if (done.indexOf(link.dataset.emergency) === -1) fresh.push(link);
+    });
+    if (!fresh.length) return;
+    fresh.forEach(function (link) {
+      done.push(link.dataset.emergency);
+      if (stored(DESKTOP) && canNotify() && Notification.permission === "granted") {
+        var note = new Notification(link.dataset.title, {body: link.dataset.body, tag: "request-" + link.dataset.emergency});
+        note.onclick = function () { window.focus(); window.location.href = link.href; };
+      }
+    });
+    try { window.sessionStorage.setItem(SEEN, JSON.stringify(done.slice(-200))); } catch (e) { /* ignore */ }
+    if (stored(SOUND)) beep();
+  }
+
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    if (evt.detail.target && evt.detail.target.id === "journal-news") announce(evt.detail.target);
+  });
+
+  document.addEventListener("change", function (evt) {
+    if (evt.target.id === "notify-desktop") {
+      var box = evt.target;
+      if (!box.checked) { store(DESKTOP, false); say(""); return; }
+      if (!("Notification" in window)) {
+        box.checked = false;
+        say("Этот браузер не умеет показывать уведомления.");
+      } else if (!window.isSecureContext) {
+        box.checked = false;
+        say("Уведомления браузер разрешает только сайтам по HTTPS: попросите администратора включить его.");
+      } else {
+        Notification.requestPermission().then(function (permission) {
+          box.checked = permission === "granted";
+          store(DESKTOP, box.checked);
+          say(box.checked ? "Уведомления включены." : "Браузер запретил уведомления: разрешите их в настройках сайта.");
+        });
+      }
+    } else if (evt.target.id === "notify-sound") {
+      store(SOUND, evt.target.checked);
+      if (evt.target.checked) beep();  // a sample, and the click lets the page play sound later
+    }
+  });
+
+  // Browsers let a page play sound only after the user has touched it: wake the sound on the first touch.
+  function wake() {
+    if (stored(SOUND) && !audio) {
+      var Context = window.AudioContext || window.webkitAudioContext;
+      if (Context) audio = new Context();
+    }
+  }
+  document.addEventListener("pointerdown", wake, {once: true});
+  document.addEventListener("keydown", wake, {once: true});
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var desktop = document.getElementById("notify-desktop"), sound = document.getElementById("notify-sound");
+    if (!desktop) return;
+    desktop.checked = stored(DESKTOP) && canNotify() && Notification.permission === "granted";
+    sound.checked = stored(SOUND);
+  });
+})();

@@ -12,6 +12,7 @@ from app.database import contains_ci
 from app.admin.forms import CategoryForm, QuickSubcategoryForm, SubcategoryForm
 from app.extensions import db
 from app.models import Category, Request, Subcategory
+from app.services.deadlines import norm_of
 from app.web import parse_id
 
 STATES = {"active": True, "inactive": False}
@@ -77,7 +78,7 @@ def categories():
         .group_by(Subcategory.category_id)
     ).all()) if ids else {}
     return render_list("admin/categories/index.html", "admin/categories/_table.html",
-                       page=page, q=term, used=used, subs=subs)
+                       page=page, q=term, used=used, subs=subs, norm_of=norm_of)
 
 
 @bp.route("/categories/new", methods=["GET", "POST"])
@@ -118,6 +119,7 @@ def _category_page(obj, form, sub_form, status=200):
         "admin/categories/view.html", category=obj, form=form, sub_form=sub_form, subs=subs,
         used=_count_requests(Request.category_id, [obj.id]).get(obj.id, 0),
         sub_used=_count_requests(Request.subcategory_id, [s.id for s in subs]),
+        norm=norm_of(obj), sub_norms={s.id: norm_of(obj, s) for s in subs},
     ), status
 
 
@@ -216,7 +218,7 @@ def categories_sub_new():
         if _commit(form):
             return done(url_for("admin.categories_view", category_id=sub.category_id),
                         f"Подкатегория «{sub.name}» добавлена.")
-    return render_template("admin/subcategories/form.html", form=form, sub=None)
+    return render_template("admin/subcategories/form.html", form=form, sub=None, category_norm=None)
 
 
 @bp.route("/subcategories/<int:sub_id>", methods=["GET", "POST"])
@@ -237,7 +239,7 @@ def categories_sub(sub_id: int):
             obj.sort_order = obj.sort_order or 0
             if _commit(form):
                 return done(url_for("admin.categories_view", category_id=obj.category_id), "Изменения сохранены.")
-    return render_template("admin/subcategories/form.html", form=form, sub=obj)
+    return render_template("admin/subcategories/form.html", form=form, sub=obj, category_norm=norm_of(obj.category))
 
 
 @bp.route("/subcategories/<int:sub_id>/toggle", methods=["POST"])

@@ -1,15 +1,19 @@
 """Forms of the reference-data pages (Russian labels and messages)."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, SelectField, StringField
+from markupsafe import Markup, escape
+from wtforms import BooleanField, Field, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.meta import DefaultMeta
+from wtforms.utils import unset_value
 from wtforms.validators import (
     DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError,
 )
+from wtforms.widgets import html_params
 
 from app.auth.passwords import confirmation_field, new_password_field
 from app.models.staff import ROLE_CHOICES
+from app.services import durations
 from app.services.clients import FIELDS, InvalidAccount, max_length, normalise_account
 from app.services.phones import InvalidPhone, normalise_phone
 
@@ -89,16 +93,70 @@ class ClientForm(Form):
                                   validators=[_length("contract_number")])
 
 
+class DurationInput:
+    """A number and its unit side by side: `<name>` and `<name>_unit`."""
+
+    def __call__(self, field, **kwargs):
+        value, unit = field.shown()
+        kwargs.setdefault("id", field.id)
+        number = html_params(type="number", name=field.name, value="" if value is None else value,
+                             min=1, step=1, inputmode="numeric", **kwargs)
+        options = "".join(f'<option value="{code}"{" selected" if code == unit else ""}>{escape(word)}</option>'
+                          for code, word, _ in durations.UNITS)
+        return Markup(f'<span class="duration-input"><input {number}>'
+                      f'<select name="{escape(field.name)}_unit" aria-label="Единица">{options}</select></span>')
+
+
+class DurationField(Field):
+    """A norm typed in minutes, hours or days; `data` is minutes, None when left empty."""
+
+    widget = DurationInput()
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self.unit_typed = formdata.get(f"{self.name}_unit", "") if formdata is not None else ""
+        super().process(formdata, data, extra_filters)
+
+    def process_formdata(self, valuelist):
+        text = valuelist[0].strip() if valuelist else ""
+        self.data = None
+        if not text:
+            return
+        if not (text.isascii() and text.isdigit()):
+            raise ValueError("Введите целое число.")
+        if self.unit_typed not in durations.MINUTES:
+            raise ValueError("Выберите единицу: минуты, часы или дни.")
+        minutes = int(text) * durations.MINUTES[self.unit_typed]
+        if not 0 < minutes <= durations.MAX_MINUTES:
+            raise ValueError("Срок — от 1 минуты до 365 дней; пусто — без срока.")
+        self.data = minutes
+
+    def shown(self) -> tuple:
+        """What the inputs show: as typed when it was refused, else the minutes in a whole unit."""
+        if self.raw_data and self.errors:
+            return self.raw_data[0], self.unit_typed
+        return durations.split(self.data)
+
+
+def _flag(value):
+    """The subcategory's own emergency flag from the form: None = as its category."""
+    return value if value in (None, True, False) else {"yes": True, "no": False}.get(value)
+
+
 class CategoryForm(Form):
     name = StringField("Название", filters=[_strip],
                        validators=[_required("название"), Length(max=100, message="Не длиннее 100 символов.")])
     sort_order = IntegerField("Порядок в списке", default=0,
                               validators=[Optional(), NumberRange(-9999, 9999, "Число от -9999 до 9999.")])
     active = BooleanField("Активна (видна в боте и при создании заявки)", default=True)
+    emergency = BooleanField("Аварийная: заявки выделяются, о них сразу сообщается")
+    reaction_minutes = DurationField("Срок реакции (от подачи до назначения)")
+    completion_minutes = DurationField("Срок выполнения (от подачи до «выполнена»)")
 
 
 class SubcategoryForm(CategoryForm):
     category_id = SelectField("Категория", coerce=int, validators=[InputRequired("Выберите категорию.")])
+    emergency = SelectField("Аварийная", coerce=_flag, choices=[
+        SelectChoice("", "как у категории"), SelectChoice("yes", "да, аварийная"), SelectChoice("no", "нет")])
 
 
 class QuickSubcategoryForm(Form):

@@ -18,7 +18,7 @@ from app.bot.sender import describe
 from app.extensions import db
 from app.models import ProcessedUpdate, utcnow
 from app.services import requests as request_service
-from app.services import throttle
+from app.services import staff_alerts, throttle
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ KEEP_ATTEMPTS_SECONDS = 24 * 3600
 @dataclass(frozen=True)
 class Job:
     name: str
-    every: float                  # seconds between runs
+    every: float | str            # seconds between runs, or the name of the setting that says it
     run: Callable[[object], None]  # run(bot), inside an app context; the runner commits
 
 
@@ -48,6 +48,8 @@ JOBS = [
     Job("photo downloads", 60, photos.download_pending),  # the ones that failed right after filing
     Job("purge", 600, purge_old_rows),
     Job("unconfirmed requests", 300, close_unconfirmed),
+    Job("overdue alerts", "STAFF_ALERT_SECONDS", staff_alerts.check_overdue),  # both: nothing without
+    Job("staff digest", "STAFF_ALERT_SECONDS", staff_alerts.send_digest),      # STAFF_CHAT_ID
 ]
 
 
@@ -58,15 +60,17 @@ class JobRunner:
         self.app, self.bot, self.clock = app, bot, clock
         self.jobs = list(JOBS if jobs is None else jobs)
         self.after_each = after_each
+        self.every = {job.name: float(app.config[job.every] if isinstance(job.every, str) else job.every)
+                      for job in self.jobs}
         start = clock()
-        self.next_run = {job.name: start + job.every for job in self.jobs}
+        self.next_run = {job.name: start + self.every[job.name] for job in self.jobs}
 
     def run_due(self) -> float:
         """Run every due job; return the seconds until the next one is due."""
         for job in self.jobs:
             if self.clock() >= self.next_run[job.name]:
                 self.run(job)
-                self.next_run[job.name] = self.clock() + job.every
+                self.next_run[job.name] = self.clock() + self.every[job.name]
         return max(0.0, min(self.next_run.values(), default=self.clock() + 60) - self.clock())
 
     def run(self, job: Job) -> bool:
@@ -79,7 +83,7 @@ class JobRunner:
                     db.session.rollback()
                     raise
         except Exception as exc:  # noqa: BLE001 - the database may be down: next time
-            log.error("Job %r failed (%s); next run in %.0f s", job.name, describe(exc), job.every)
+            log.error("Job %r failed (%s); next run in %.0f s", job.name, describe(exc), self.every[job.name])
             return False
         if self.after_each is not None:
             self.after_each()

@@ -399,9 +399,8 @@ def file_request(turn, phone: str, phone_change: str | None = None) -> None:
     for shot in data.get("photos", []):
         db.session.add(RequestPhoto(request_id=request.id, telegram_file_id=shot["file_id"],
                                     telegram_file_unique_id=shot.get("unique_id", "")))
-    category_text = category.name + (f" / {sub.name}" if sub is not None else "")
     # Through the outbox: the resident learns the number even if the worker dies right after the commit.
-    home(turn, texts.REQUEST_CREATED.format(number=request.number, category=category_text,
+    home(turn, texts.REQUEST_CREATED.format(number=request.number, category=request.category_text,
                                             address=request.address or "—", phone=display_phone(phone)),
          durable=True)
     if data.get("photos"):

@@ -9,10 +9,11 @@ from typing import Callable
 
 from sqlalchemy import case
 
-from app.journal.filters import (DATE, NUMBER, PHONE, PREFIX, STATUS, TEXT, FilterKind, FixedChoiceFilter,
-                                 ReferenceFilter)
+from app.journal.filters import (DATE, DEADLINE, NUMBER, PHONE, PREFIX, STATUS, TEXT, FilterKind,
+                                 FixedChoiceFilter, ReferenceFilter)
 from app.models import Category, Executor, Request, Subcategory
 from app.models.conversation import Verdict, verdict_label
+from app.services import deadlines
 from app.services.conversation import RATINGS
 from app.services.statuses import Status, label
 
@@ -41,6 +42,10 @@ def as_verdict(value, tz):
 def as_datetime(value, tz):
     """Excel has no time zones: write the local wall-clock time the table shows."""
     return value.astimezone(tz).replace(tzinfo=None) if value is not None else None
+
+
+def as_lateness(value, tz):
+    return deadlines.lateness_text(value) or None
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,9 @@ COLUMNS: list[Column] = [
            export=as_datetime, width=17, sort_indexed=True),
     Column("status", "Статус", Request.status, STATUS, sort_expr=STATUS_ORDER, display="status",
            export=as_status, width=22),
+    # Late by (or time left to) the nearest pending deadline; sorted by that deadline, nearest first.
+    Column("overdue", "Просрочка", deadlines.LATENESS, DEADLINE, sort_expr=Request.due_at, display="lateness",
+           export=as_lateness, width=16, nullable=True),
     Column("category", "Категория", Category.name, ReferenceFilter(), filter_expr=Request.category_id,
            join=(Category, Category.id == Request.category_id), width=20),
     Column("subcategory", "Подкатегория", Subcategory.name,
@@ -120,6 +128,10 @@ COLUMNS: list[Column] = [
            width=8, nullable=True),
     Column("verdict", "Ответ жителя", Request.verdict, VERDICT, sort_expr=VERDICT_ORDER, default=False,
            display="verdict", export=as_verdict, width=20),
+    Column("reaction_due", "Срок реакции", Request.reaction_due_at, DATE, default=False, display="datetime",
+           export=as_datetime, width=17, nullable=True),
+    Column("completion_due", "Срок выполнения", Request.completion_due_at, DATE, default=False,
+           display="datetime", export=as_datetime, width=17, nullable=True),
 ]
 
 BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}

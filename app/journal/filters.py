@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Callable
 
-from app.services import statuses
+from sqlalchemy import func
+
+from app.models import Request
+from app.services import deadlines, statuses
 from app.services.clients import InvalidAccount, account_prefix
 from app.services.phones import search_digits
 from app.timezone import local_midnight
@@ -247,6 +250,20 @@ class FixedChoiceFilter(ChoiceFilter):
         return [self.table[value][1](target)]
 
 
+class DeadlineFilter(ChoiceFilter):
+    """Where a request stands against its deadlines now: late, due within the hour, in time, late now
+    or met late before, emergency (app.services.deadlines compares the stored deadlines with the clock)."""
+
+    def options(self, key, choices):
+        return list(deadlines.FILTERS.items())
+
+    def where(self, target, value, tz, probe=False):
+        # probe: so many match that the page is found faster by walking the sort's index and testing
+        # each row (JournalState.page_statement) than by starting from the deadlines' index and sorting.
+        due = func.coalesce(Request.due_at, Request.due_at) if probe else Request.due_at
+        return [deadlines.condition(value, due)]
+
+
 class ReferenceFilter(ChoiceFilter):
     """A row of a reference table by id; optionally «none» for requests without one."""
 
@@ -300,3 +317,4 @@ def _next_digits(prefix: str) -> str | None:
 # The kinds that need no settings, shared by the columns that use them.
 TEXT, PHONE, PREFIX, NUMBER, DATE, STATUS = (
     TextFilter(), PhoneFilter(), PrefixFilter(), NumberFilter(), DateFilter(), StatusFilter())
+DEADLINE = DeadlineFilter()

@@ -22,6 +22,15 @@ class ExecutorForm(FlaskForm):
     executor_comment = StringField("Комментарий", validators=[Optional(), Length(max=500)])
 
 
+class CategoryForm(FlaskForm):
+    """Correcting the category a resident chose (the deadlines follow it)."""
+
+    category = SelectField("Категория", choices=[], validate_choice=False,
+                           validators=[DataRequired("Выберите категорию.")])
+    subcategory = SelectField("Подкатегория", choices=[], validate_choice=False, validators=[Optional()])
+    category_comment = StringField("Комментарий", validators=[Optional(), Length(max=500)])
+
+
 class CommentForm(FlaskForm):
     text = TextAreaField("Комментарий", validators=[
         DataRequired("Напишите комментарий."), Length(max=2000, message="Не больше 2000 символов.")])

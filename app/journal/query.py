@@ -20,6 +20,8 @@ MAX_PAGE = 1_000_000
 # A text search with more matches than this finds its page faster by walking the sort's index and
 # testing each row against the search index than by reading and sorting every match (bench/journal.py).
 PROBE_ABOVE = 2000
+# What every row of the page carries after its columns, whichever are shown: its highlighting.
+ROW_STATE = (Request.due_at.label("row_due_at"), Request.emergency.label("row_emergency"))
 
 
 def load_choices() -> Choices:
@@ -82,9 +84,12 @@ class JournalState:
         return select(func.count()).select_from(Request).where(*self.conditions(tz))
 
     def rows_statement(self, columns: list[Column], tz, with_id: bool = True, probe: bool = False):
-        """Selected columns of the matching requests in order; joins only what is shown or sorted."""
+        """Selected columns of the matching requests in order; joins only what is shown or sorted.
+        `with_id`: for the page, the request id first and ROW_STATE last."""
         selected = [c.expr.label(c.key) for c in columns]
-        stmt = select(*([Request.id] if with_id else []), *selected).select_from(Request)
+        if with_id:
+            selected = [Request.id, *selected, *ROW_STATE]
+        stmt = select(*selected).select_from(Request)
         sort_column = BY_KEY[self.sort_key]
         for c in COLUMNS:
             if c.join and (c in columns or c is sort_column):

@@ -15,10 +15,10 @@ from sqlalchemy import func, or_, select
 from app.database import contains_ci, locked
 from app.extensions import db
 from app.journal import bp
-from app.journal.forms import CommentForm, ExecutorForm, MessageForm, NewRequestForm, StatusForm
-from app.models import Category, Client, Executor, Request, RequestEvent, RequestPhoto, Subcategory
+from app.journal.forms import CategoryForm, CommentForm, ExecutorForm, MessageForm, NewRequestForm, StatusForm
+from app.models import Category, Client, Executor, Request, RequestEvent, RequestPhoto, Subcategory, utcnow
 from app.models.conversation import KIND_LABELS
-from app.services import conversation
+from app.services import conversation, deadlines
 from app.services import requests as request_service
 from app.services.categories import active_categories, active_subcategories
 from app.services.conversation import BadPhoto, ConversationError
@@ -52,12 +52,31 @@ def _executor_choices(req: Request) -> list[tuple[str, str]]:
     ]
 
 
+def _category_choices(form: CategoryForm, req: Request) -> None:
+    """The categories in use (and the request's own, even if switched off); the subcategories of the
+    chosen one."""
+    categories = db.session.execute(
+        select(Category.id, Category.name).where(or_(Category.active, Category.id == req.category_id))
+        .order_by(Category.sort_order, Category.name)).all()
+    form.category.choices = [(str(c.id), c.name) for c in categories]
+    category_id = parse_id(form.category.data)
+    subs = db.session.execute(
+        select(Subcategory.id, Subcategory.name)
+        .where(Subcategory.category_id == category_id, or_(Subcategory.active, Subcategory.id == req.subcategory_id))
+        .order_by(Subcategory.sort_order, Subcategory.name)).all() if category_id else []
+    form.subcategory.choices = [("", "— без подкатегории —")] + [(str(s.id), s.name) for s in subs]
+
+
 def _render(req: Request, *, status_form=None, executor_form=None, comment_form=None, message_form=None,
-            error: str | None = None, code: int = 200):
+            category_form=None, error: str | None = None, code: int = 200):
     executor_form = executor_form or ExecutorForm(formdata=None)
     executor_form.executor.choices = _executor_choices(req)
     if not executor_form.executor.data and req.executor_id:
         executor_form.executor.data = str(req.executor_id)
+    if category_form is None:  # showing the request's current choice
+        category_form = CategoryForm(formdata=None, category=str(req.category_id),
+                                     subcategory=str(req.subcategory_id or ""))
+    _category_choices(category_form, req)
     events = db.session.execute(
         select(RequestEvent).where(RequestEvent.request_id == req.id).order_by(RequestEvent.id.desc())
     ).scalars().all()
@@ -66,11 +85,11 @@ def _render(req: Request, *, status_form=None, executor_form=None, comment_form=
         targets=allowed_targets(req.status),
         executor_locked=executor_locked(req.status),
         status_form=status_form or StatusForm(formdata=None), executor_form=executor_form,
-        comment_form=comment_form or CommentForm(formdata=None),
+        comment_form=comment_form or CommentForm(formdata=None), category_form=category_form,
         message_form=message_form or MessageForm(formdata=None), photo_max=PHOTO_UPLOAD_MAX,
         cannot_write=conversation.staff_cannot_write(req),
         confirm_deadline=request_service.confirmation_deadline(req, current_app.config["CONFIRM_DAYS"]),
-        error=error, **_thread(req),
+        deadline_lines=deadlines.lines(req, utcnow()), error=error, **_thread(req),
     ), code
 
 
@@ -138,6 +157,35 @@ def assign_executor(request_id: int):
     if was_new and req.status == Status.ASSIGNED:
         message += " Заявка назначена исполнителю."
     flash(message, "success")
+    return redirect(url_for("journal.request_page", request_id=req.id), 303)
+
+
+@bp.post("/requests/<int:request_id>/category")
+def change_category(request_id: int):
+    """Correct the category / subcategory; the deadlines are recomputed from the filing time."""
+    req = _load(request_id, lock=True)
+    form = CategoryForm()
+    _category_choices(form, req)
+    if not form.validate_on_submit():
+        return _render(req, category_form=form, code=400)
+    category_id, subcategory_id = parse_id(form.category.data), parse_id(form.subcategory.data)
+    category = db.session.get(Category, category_id) if category_id else None
+    subcategory = db.session.get(Subcategory, subcategory_id) if subcategory_id else None
+    if category is None:
+        form.category.errors.append("Такой категории нет: выберите из списка.")
+        return _render(req, category_form=form, code=400)
+    if form.subcategory.data and subcategory is None:
+        form.subcategory.errors.append("Такой подкатегории нет: выберите из списка.")
+        return _render(req, category_form=form, code=400)
+    try:
+        request_service.change_category(req, category, subcategory, current_user,
+                                        (form.category_comment.data or "").strip())
+    except RequestError as error:
+        db.session.rollback()
+        return _render(_load(request_id), category_form=form, error=str(error), code=409)
+    db.session.commit()
+    flash(f"Категория заявки № {req.number}: {req.category_text}. "
+          "Сроки пересчитаны от времени подачи.", "success")
     return redirect(url_for("journal.request_page", request_id=req.id), 303)
 
 

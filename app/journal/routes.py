@@ -11,13 +11,15 @@ from app.extensions import db
 from app.journal import bp, export
 from app.journal.columns import COLUMNS, visible_columns
 from app.journal.query import PAGE_SIZES, load_choices, parse_state
-from app.models import Request, RequestMessage
+from app.models import Request, RequestMessage, utcnow
 from app.models.conversation import RESIDENT, verdict_label
+from app.services import deadlines
 from app.services.conversation import stars
 from app.services.categories import active_subcategories
 from app.web import parse_id
 
 JOURNAL_QUERY_KEY = "journal_query"  # the last journal view, for "back to the journal" links
+EMERGENCIES_SHOWN = 5  # the newest emergency requests the news line names one by one
 
 
 @bp.route("/")
@@ -47,6 +49,7 @@ def index():
         choices=choices, page_sizes=PAGE_SIZES,
         hidden_filters=state.described([c for c in COLUMNS if c not in columns]),
         query=query, news_url=news_url, news_poll=current_app.config["JOURNAL_NEWS_POLL_SECONDS"],
+        now=utcnow(),
     )
     if htmx.wants_fragment(target="journal-body"):
         context["subcategory_changed"] = htmx.trigger_name() == "category"
@@ -58,11 +61,13 @@ def index():
 
 @bp.route("/journal/news")
 def news():
-    """How many requests matching the journal's filters arrived after the page was drawn, and how many
-    messages from their residents (a «Нет» to «Проблема решена?» among them) nobody has read yet.
+    """How many requests matching the journal's filters arrived after the page was drawn, how many
+    messages from their residents (a «Нет» to «Проблема решена?» among them) nobody has read yet,
+    and every emergency request that arrived, whatever the filters.
 
     The open journal asks every JOURNAL_NEWS_POLL_SECONDS and shows links to refresh, rather
-    than redrawing the table under a dispatcher who is reading it.
+    than redrawing the table under a dispatcher who is reading it; an emergency is announced
+    with a link of its own (and, if the dispatcher asked for it, a desktop notification and a sound).
     """
     after, after_message = _id_param("after"), _id_param("after_message", required=False)
     tz = current_app.config["TZ"]
@@ -75,10 +80,14 @@ def news():
             .where(RequestMessage.id > after_message, RequestMessage.sender == RESIDENT,
                    RequestMessage.read_at.is_(None), *state.conditions(tz))
         ).scalar_one()
+    emergencies = db.session.execute(
+        select(Request).where(Request.id > after, deadlines.condition("emergency"))
+        .order_by(Request.id.desc()).limit(EMERGENCIES_SHOWN)).scalars().all()
     params = state.params(page=None)
     return render_template(
         "journal/_news.html", arrived=arrived, href=journal_url(urlencode(params)), messages=messages,
-        unread_href=journal_url(urlencode([(n, v) for n, v in params if n != "unread"] + [("unread", "yes")])))
+        unread_href=journal_url(urlencode([(n, v) for n, v in params if n != "unread"] + [("unread", "yes")])),
+        emergencies=emergencies)
 
 
 def _id_param(name: str, required: bool = True) -> int | None:
@@ -114,7 +123,12 @@ def page_window(page: int, pages: int, around: int = 2) -> list[int | None]:
 
 @bp.app_context_processor
 def _journal_helpers():
-    return {"journal_back_url": journal_back_url, "page_window": page_window}
+    return {"journal_back_url": journal_back_url, "page_window": page_window, "deadline_state": deadlines.state}
+
+
+@bp.app_template_filter("lateness")
+def format_lateness(seconds) -> str:
+    return deadlines.lateness_text(seconds)
 
 
 @bp.app_template_filter("num")

@@ -7,16 +7,18 @@ from app.models.telegram import (
     Conversation,
     Notification,
     ProcessedUpdate,
+    StaffDigest,
     TelegramBinding,
 )
 from app.models.requests import Counter, Request, RequestEvent, RequestPhoto
 from app.models.announcements import Announcement, AnnouncementOptOut
 from app.models.conversation import RequestMessage
+from app.models.stats import RequestAddress, RequestCount, RequestDuration
 from app.models.throttle import Attempt
 
 __all__ = [
     "Announcement", "AnnouncementOptOut", "Attempt", "BotStatus", "Category", "Client", "Conversation",
-    "Counter", "Executor",
-    "Notification", "ProcessedUpdate", "Request", "RequestEvent", "RequestMessage", "RequestPhoto",
-    "StaffUser", "Subcategory", "TelegramBinding", "utcnow",
+    "Counter", "Executor", "Notification", "ProcessedUpdate", "Request", "RequestAddress", "RequestCount",
+    "RequestDuration", "RequestEvent", "RequestMessage", "RequestPhoto", "StaffDigest", "StaffUser",
+    "Subcategory", "TelegramBinding", "utcnow",
 ]

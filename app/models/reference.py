@@ -1,5 +1,5 @@
 """Reference data kept by administrators: clients, categories, executors."""
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -52,6 +52,11 @@ def format_address(city, street, house, letter, apartment) -> str:
     return ", ".join(parts)
 
 
+def format_category(category, subcategory) -> str:
+    """`Сантехника / Протечка`, or just the category."""
+    return category.name + (f" / {subcategory.name}" if subcategory is not None else "")
+
+
 class Category(db.Model):
     __tablename__ = "categories"
 
@@ -59,6 +64,10 @@ class Category(db.Model):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
     sort_order: Mapped[int] = mapped_column(default=0)
+    # Response norms (app.services.deadlines): an emergency flag and times in minutes, None = no norm.
+    emergency: Mapped[bool] = mapped_column(default=False, server_default=false())
+    reaction_minutes: Mapped[int | None] = mapped_column()
+    completion_minutes: Mapped[int | None] = mapped_column()
 
     subcategories: Mapped[list["Subcategory"]] = relationship(
         back_populates="category", order_by="Subcategory.sort_order, Subcategory.name"
@@ -73,6 +82,10 @@ class Subcategory(db.Model):
     name: Mapped[str] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(default=True)
     sort_order: Mapped[int] = mapped_column(default=0)
+    # The category's norms overridden for this subcategory; None = as the category says.
+    emergency: Mapped[bool | None] = mapped_column()
+    reaction_minutes: Mapped[int | None] = mapped_column()
+    completion_minutes: Mapped[int | None] = mapped_column()
 
     category: Mapped[Category] = relationship(back_populates="subcategories")
 

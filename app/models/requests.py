@@ -1,10 +1,10 @@
 """Requests (заявки), their photos and history."""
-from sqlalchemy import BigInteger, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, SmallInteger, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
-from app.models.reference import format_address
+from app.models.reference import format_address, format_category
 from app.models.status import Status, label
 
 
@@ -63,6 +63,17 @@ class Request(db.Model):
     verdict: Mapped[str] = mapped_column(String(16), default="")
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     confirmation_asked_at: Mapped[object | None] = mapped_column(UTCDateTime)  # while the question is open
+    # Deadlines, from the category's norms when filed or recategorised (app.services.deadlines).
+    emergency: Mapped[bool] = mapped_column(default=False, server_default=false())
+    reaction_due_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    completion_due_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    reacted_at: Mapped[object | None] = mapped_column(UTCDateTime)    # first left «новая»
+    completed_at: Mapped[object | None] = mapped_column(UTCDateTime)  # done (or closed); reopening clears it
+    # Kept by the service from the four above: the nearest deadline not yet met (what the journal
+    # filters and sorts by), and the worst lateness of the ones met late.
+    due_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    late_minutes: Mapped[int | None] = mapped_column()
+    alerted_due_at: Mapped[object | None] = mapped_column(UTCDateTime)  # its passing was told to the staff chat
 
     client = relationship("Client")
     category = relationship("Category")
@@ -93,6 +104,11 @@ class Request(db.Model):
         # The resident's verdict and rating, alone or with a category: the count reads the index alone.
         Index("ix_requests_verdict", "verdict", "category_id", "created_at"),
         Index("ix_requests_rating", "rating", "category_id", "created_at"),
+        # Overdue, due soon, sorted by the nearest deadline: only open requests have one, so the index is
+        # small; it also holds what the dashboard counts of them ("overdue now"), so it is read alone.
+        Index("ix_requests_due_at", "due_at", "created_at", "category_id", "executor_id", "late_minutes",
+              sqlite_where=text("due_at IS NOT NULL"), postgresql_where=text("due_at IS NOT NULL")),
+        Index("ix_requests_emergency_created", "emergency", "created_at"),
     )
 
     @property
@@ -102,6 +118,10 @@ class Request(db.Model):
     @property
     def address(self) -> str:
         return format_address(self.city, self.street, self.house, self.house_letter, self.apartment)
+
+    @property
+    def category_text(self) -> str:
+        return format_category(self.category, self.subcategory)
 
 
 class RequestPhoto(db.Model):

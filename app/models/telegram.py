@@ -1,5 +1,7 @@
-"""What the bot keeps: bindings, dialog state, processed updates and the outbox."""
-from sqlalchemy import BigInteger, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
+"""What the bot keeps: bindings, dialog state, processed updates, the outbox and the staff digests."""
+from datetime import date
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -94,3 +96,12 @@ class BotStatus(db.Model):
     username: Mapped[str] = mapped_column(String(64), default="")
     beat_at: Mapped[object] = mapped_column(UTCDateTime)                          # the worker was alive
     telegram_ok_at: Mapped[object | None] = mapped_column(UTCDateTime, nullable=True)  # Telegram last answered
+
+
+class StaffDigest(db.Model):
+    """Local days whose morning digest was queued for the staff chat: one a day, whatever restarts."""
+
+    __tablename__ = "staff_digests"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)

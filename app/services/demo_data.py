@@ -2,11 +2,11 @@
 
 Deterministic: the same seed gives the same people, addresses and requests
 (dates are relative to the day it runs). Requests go through the real request
-services, so numbers, history events and status timestamps are what the live
-system would write; their author_chat_id is None, so no Telegram message is
+services, so numbers, history events, status timestamps and deadlines are what the
+live system would write; their author_chat_id is None, so no Telegram message is
 queued for these invented residents. The benchmarks build their (much bigger)
-databases from the same pieces: client_rows(), add_categories(), add_executors(),
-CATEGORY_WEIGHTS and DESCRIPTIONS.
+databases from the same pieces: client_rows(), add_categories() (with NORMS),
+add_executors(), CATEGORY_WEIGHTS and DESCRIPTIONS.
 """
 import math
 import random
@@ -20,8 +20,10 @@ from app.models import (
     Category, Client, Executor, Request, RequestEvent, StaffUser, Subcategory, utcnow,
 )
 from app.models.staff import ROLE_OPERATOR
+from app.services import deadlines, request_stats
 from app.services import requests as request_service
 from app.services.statuses import TIMESTAMP_FIELD, Status
+from app.timezone import local_tz
 
 LAST_NAMES = [
     "Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов",
@@ -67,6 +69,21 @@ CATEGORIES = {
     "Прочее": ["Домофон", "Двери и окна в подъезде", "Другое"],
 }
 CATEGORY_WEIGHTS = [30, 20, 12, 15, 13, 10]  # how often residents ask for each of CATEGORIES
+DAY = 1440
+# Response norms (emergency, reaction minutes, completion minutes) of CATEGORIES and of some
+# subcategories (None: as the category), after the figures housing inspectorates cite from
+# Decree № 416: an emergency localised within 30 minutes, a blockage cleared within 2 hours,
+# a repair done within 3 days. A real company sets its own.
+NORMS = {
+    "Сантехника": (False, 60, 3 * DAY), "Протечка": (True, 10, 30), "Засор канализации": (None, 30, 120),
+    "Нет горячей воды": (None, 30, DAY), "Нет холодной воды": (None, 30, DAY),
+    "Электрика": (False, 60, 3 * DAY), "Нет света в квартире": (None, 30, DAY),
+    "Искрит розетка или щиток": (True, 10, 30),
+    "Лифт": (False, 30, DAY), "Застревание в лифте": (True, 10, 30),
+    "Отопление": (False, 60, 3 * DAY), "Течь радиатора": (True, 10, 30),
+    "Уборка": (False, 120, 3 * DAY), "Снег и наледь": (None, 60, DAY),
+    "Прочее": (False, 120, 3 * DAY),
+}
 DESCRIPTIONS = {
     "Протечка": ["Течёт с потолка в ванной, соседи сверху не открывают.",
                  "Капает из-под раковины на кухне, подставили таз.",
@@ -168,6 +185,7 @@ def seed(*, clients: int = 300, requests: int = 400, days: int = 150, rng_seed: 
     for when, status in zip(times, statuses):
         _request(rng, when, status, now, client_objs, categories, executors, dispatchers)
     db.session.flush()
+    request_stats.rebuild(db.session.connection(), local_tz())  # the requests were backdated after filing
     return {"clients": len(client_objs), "categories": len(categories), "executors": len(executors),
             "requests": requests}
 
@@ -194,11 +212,14 @@ def client_rows(rng: random.Random, count: int) -> list[dict]:
 
 
 def add_categories() -> list[Category]:
-    """CATEGORIES with their subcategories, in that order."""
+    """CATEGORIES with their subcategories, in that order, with their NORMS."""
     result = []
     for order, (name, subs) in enumerate(CATEGORIES.items(), start=1):
         category = Category(name=name, sort_order=order)
         category.subcategories = [Subcategory(name=sub, sort_order=i) for i, sub in enumerate(subs, start=1)]
+        for item in (category, *category.subcategories):
+            if item.name in NORMS:
+                item.emergency, item.reaction_minutes, item.completion_minutes = NORMS[item.name]
         result.append(category)
     db.session.add_all(result)
     return result
@@ -274,18 +295,32 @@ def _request(rng, when, target, now, clients, categories, executors, dispatchers
 
 
 def _backdate(rng, request, when, now):
-    """Spread the request's history from its filing time on, never into the future."""
+    """Spread the request's history from its filing time on, never into the future; its deadlines
+    are counted again from that time, met or missed as its moves happened."""
     events = db.session.execute(
         select(RequestEvent).where(RequestEvent.request_id == request.id).order_by(RequestEvent.id)
     ).scalars().all()
-    moment = when
+    request.created_at = moment = when
+    request.reacted_at = request.completed_at = None
+    deadlines.apply_norm(request, deadlines.norm_of(request.category, request.subcategory))
     for index, event in enumerate(events):
         if index:
-            moment = min(moment + timedelta(minutes=rng.randint(5, 60 * 48)), now)
+            moment = min(moment + timedelta(minutes=_pause(rng, request.emergency)), now)
         event.created_at = moment
         if event.kind == "status":
-            field = TIMESTAMP_FIELD.get(Status(event.to_status))
+            target = Status(event.to_status)
+            field = TIMESTAMP_FIELD.get(target)
             if field:
                 setattr(request, field, moment)
-    request.created_at = when
+            deadlines.record_move(request, target, moment)
     request.updated_at = moment
+
+
+def _pause(rng, emergency: bool) -> int:
+    """Minutes until the next step: mostly soon (an emergency sooner still), sometimes days."""
+    if emergency:
+        return rng.randint(2, 20) if rng.random() < 0.85 else rng.randint(20, 90)
+    roll = rng.random()
+    if roll < 0.7:
+        return rng.randint(5, 90)
+    return rng.randint(90, DAY) if roll < 0.95 else rng.randint(DAY, 4 * DAY)

@@ -1,8 +1,12 @@
-"""The request lifecycle: filing, executor, status moves, comments, the resident's verdict.
+"""The request lifecycle: filing, executor, status moves, category corrections, comments, the
+resident's verdict.
 
 Web views and bot handlers call these and never set a status directly. Every
 change writes a history event; every status change also queues a Telegram
-message for the resident in the outbox (the worker sends it).
+message for the resident in the outbox (the worker sends it). Deadlines are set
+on filing and on a category correction and followed as the status moves
+(app.services.deadlines); the dashboard's counters follow every change
+(app.services.request_stats).
 
 When a request filed in Telegram becomes «выполнена», its resident is asked «Проблема
 решена?» (requests.verdict = asked): «Да» closes it (then a rating 1-5), «Нет» returns it
@@ -19,7 +23,7 @@ from app.database import locked
 from app.extensions import db
 from app.models import Request, RequestEvent, utcnow
 from app.models.conversation import Kind, Verdict
-from app.services import conversation, outbox, statuses
+from app.services import conversation, deadlines, outbox, request_stats, staff_alerts, statuses
 from app.services.numbering import next_request_number
 from app.services.statuses import Status
 
@@ -78,12 +82,16 @@ def create_request(
         description=description,
         status=Status.NEW.value,
     )
+    deadlines.apply_norm(request, deadlines.norm_of(category, subcategory))
     db.session.add(request)
     db.session.flush()
     db.session.add(RequestEvent(
         request_id=request.id, created_at=now, kind="created", to_status=Status.NEW.value,
         **_actor_fields(actor),
     ))
+    request_stats.added(request)
+    if request.emergency:
+        staff_alerts.emergency(request)
     return request
 
 
@@ -104,13 +112,15 @@ def change_status(request: Request, target: str, actor, comment: str = "", *, ve
     if target_status in statuses.NEEDS_EXECUTOR and request.executor_id is None:
         raise RequestError("Сначала назначьте исполнителя.")
     now = utcnow()
-    request.status = target_status.value
-    request.updated_at = now
-    field = statuses.TIMESTAMP_FIELD.get(target_status)
-    if field:
-        setattr(request, field, now)
-    if current == Status.DONE:
-        request.verdict, request.confirmation_asked_at = verdict, None
+    with request_stats.tracking(request):
+        request.status = target_status.value
+        request.updated_at = now
+        field = statuses.TIMESTAMP_FIELD.get(target_status)
+        if field:
+            setattr(request, field, now)
+        deadlines.record_move(request, target_status, now)
+        if current == Status.DONE:
+            request.verdict, request.confirmation_asked_at = verdict, None
     db.session.add(RequestEvent(
         request_id=request.id, created_at=now, kind="status",
         from_status=current.value, to_status=target_status.value, comment=comment,
@@ -135,9 +145,10 @@ def assign_executor(request: Request, executor, actor, comment: str = "") -> Non
         return
     now = utcnow()
     old_name = request.executor.full_name if request.executor is not None else ""
-    request.executor_id = executor.id
-    request.executor = executor
-    request.updated_at = now
+    with request_stats.tracking(request):
+        request.executor_id = executor.id
+        request.executor = executor
+        request.updated_at = now
     db.session.add(RequestEvent(
         request_id=request.id, created_at=now, kind="executor",
         from_value=old_name, to_value=executor.full_name, comment=comment,
@@ -145,6 +156,37 @@ def assign_executor(request: Request, executor, actor, comment: str = "") -> Non
     ))
     if request.status == Status.NEW.value:
         change_status(request, Status.ASSIGNED.value, actor)
+
+
+def change_category(request: Request, category, subcategory, actor, comment: str = "") -> None:
+    """Correct the category / subcategory (the resident chose wrong); the deadlines follow the new norms,
+    counted from the filing time as before."""
+    if category is None:
+        raise RequestError("Выберите категорию.")
+    if subcategory is not None and subcategory.category_id != category.id:
+        raise RequestError("Подкатегория не относится к выбранной категории.")
+    if request.status == Status.ARCHIVED.value:
+        raise RequestError("Заявка в архиве: категорию сменить нельзя.")
+    subcategory_id = subcategory.id if subcategory is not None else None
+    if (category.id, subcategory_id) == (request.category_id, request.subcategory_id):
+        return
+    if (not category.active and category.id != request.category_id) or (
+            subcategory is not None and not subcategory.active and subcategory_id != request.subcategory_id):
+        raise RequestError("Эта категория или подкатегория отключена: выберите другую.")
+    now = utcnow()
+    old_name, was_emergency = request.category_text, request.emergency
+    with request_stats.tracking(request):
+        request.category_id, request.category = category.id, category
+        request.subcategory_id, request.subcategory = subcategory_id, subcategory
+        request.updated_at = now
+        deadlines.apply_norm(request, deadlines.norm_of(category, subcategory))
+    db.session.add(RequestEvent(
+        request_id=request.id, created_at=now, kind="category",
+        from_value=old_name[:200], to_value=request.category_text[:200], comment=comment,
+        **_actor_fields(actor),
+    ))
+    if request.emergency and not was_emergency and request.completed_at is None:
+        staff_alerts.emergency(request)
 
 
 def add_comment(request: Request, actor, text: str) -> None:

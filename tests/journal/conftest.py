@@ -4,7 +4,7 @@ import re
 import pytest
 
 from tests.conftest import StaffClient
-from tests.journal.seed import seed_journal
+from tests.journal.seed import seed_deadline_cases, seed_journal
 
 ROW_NUMBER = re.compile(r'<td class="c-number"><a href="/requests/\d+">(\d+)</a>')
 
@@ -13,6 +13,13 @@ ROW_NUMBER = re.compile(r'<td class="c-number"><a href="/requests/\d+">(\d+)</a>
 def journal(app):
     with app.app_context():
         return seed_journal()
+
+
+@pytest.fixture
+def cases(app):
+    """Requests late, due soon, in time, done late, without a norm, emergency: key -> (id, number)."""
+    with app.app_context():
+        return seed_deadline_cases()
 
 
 class Dispatcher(StaffClient):

@@ -3,7 +3,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from app.extensions import db
-from app.models import Request
+from app.models import utcnow
+from app.services import deadlines
 from tests import factories
 
 # 09:00 UTC is 12:00 in Moscow, so each request falls on the same day in both.
@@ -78,3 +79,38 @@ def seed_journal(extra: int = 0) -> Journal:
     for kind, objects in (("category", data.categories), ("client", data.clients), ("executor", data.executors)):
         data.ids.update({f"{kind}:{key}": obj.id for key, obj in objects.items()})
     return data
+
+
+def seed_deadline_cases() -> dict[str, tuple[int, int]]:
+    """Requests in every position against their deadlines, filed relative to now: key -> (id, number)."""
+    plumbing = factories.category("Сантехника", ("Протечка",))
+    plumbing.reaction_minutes, plumbing.completion_minutes = 60, 600
+    electric = factories.category("Электрика", ("Нет света", "Искрит"))
+    electric.reaction_minutes, electric.completion_minutes = 180, 1440
+    sparks = next(s for s in electric.subcategories if s.name == "Искрит")
+    sparks.emergency = True
+    other = factories.category("Прочее", ())
+    executor = factories.executor()
+    now = utcnow()
+    made = {}
+
+    def filed(key, category, ago, subcategory=None):
+        request = factories.request(category_obj=category, description=key)
+        request.subcategory_id = subcategory.id if subcategory else None
+        request.created_at = now - ago
+        deadlines.apply_norm(request, deadlines.norm_of(category, subcategory))
+        made[key] = request
+        return request
+
+    # Half a minute off the round figures, so that the minutes shown do not depend on the test's speed.
+    filed("late", plumbing, timedelta(hours=2, seconds=30))     # reaction due 1 h ago
+    filed("soon", plumbing, timedelta(minutes=30, seconds=30))  # reaction due in 30 min
+    filed("in_time", electric, timedelta(seconds=30))           # reaction due in 3 h
+    done = filed("done_late", plumbing, timedelta(hours=12))    # done 11 h 40 min after filing: 1 h 40 min late
+    done.status, done.executor_id = "done", executor.id
+    done.reacted_at, done.completed_at = done.created_at + timedelta(minutes=70), now - timedelta(minutes=20)
+    deadlines.refresh(done)
+    filed("no_norm", other, timedelta(hours=5))
+    filed("emergency", electric, timedelta(0), sparks)
+    db.session.commit()
+    return {key: (r.id, r.number) for key, r in made.items()}

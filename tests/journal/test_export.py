@@ -50,8 +50,8 @@ def test_export_has_the_visible_columns_and_every_filtered_row_in_order(app, sta
 
     response, sheet = download(staff, run_export(staff, **query, page="2"))
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("Номер", "Новые сообщения", "Создана", "Статус", "Категория", "Подкатегория", "ФИО клиента",
-                       "ЛС", "Улица", "Дом", "Кв.", "Телефон", "Исполнитель", "Описание")
+    assert rows[0] == ("Номер", "Новые сообщения", "Создана", "Статус", "Просрочка", "Категория", "Подкатегория",
+                       "ФИО клиента", "ЛС", "Улица", "Дом", "Кв.", "Телефон", "Исполнитель", "Описание")
     assert [row[0] for row in rows[1:]] == shown  # all pages, the journal's order
     assert all(row[4] == "Сантехника" for row in rows[1:])
     assert sheet.freeze_panes == "A2"

@@ -32,7 +32,7 @@ ADMIN_ONLY = {
 }
 
 # Dispatchers' daily work: the journal and requests, looking up reference data,
-# fixing a client's phone, keeping the executor list current, warning residents of outages.
+# fixing a client's phone, keeping the executor list current, warning residents of outages, the dashboard.
 STAFF = {
     ("auth.logout", "POST"),
     ("auth.profile", "GET"), ("auth.profile", "POST"),
@@ -75,6 +75,8 @@ STAFF = {
     ("announcements.delete", "POST"),
     ("announcements.progress", "GET"),
     ("announcements.photo", "GET"),
+    ("journal.change_category", "POST"),
+    ("dashboard.index", "GET"), ("dashboard.data", "GET"), ("dashboard.export", "GET"),
 }
 
 # A form that would pass most validations, so a missing role check shows as a change, not a form error.

@@ -1,12 +1,14 @@
 """`flask seed-demo`: a living demo database built through the real request services."""
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import delete, func, select
 
 from app.extensions import db
 from app.models import (
-    Category, Client, Executor, Notification, Request, RequestEvent, StaffUser, Subcategory,
+    Category, Client, Executor, Notification, Request, RequestCount, RequestEvent, StaffUser, Subcategory,
 )
-from app.services import demo_data
+from app.services import deadlines, demo_data
 from app.services.phones import normalise_phone
 from app.services.statuses import Status
 
@@ -51,6 +53,23 @@ def test_requests_have_real_history_spread_over_months(runner, ctx):
         if request.status == "archived":
             assert request.archived_at >= request.closed_at >= request.created_at
         assert request.author_chat_id is None
+
+
+def test_demo_categories_have_norms_and_requests_met_or_missed_them(runner, ctx):
+    runner.invoke(args=SMALL)
+    leak = db.session.execute(select(Subcategory).where(Subcategory.name == "Протечка")).scalar_one()
+    assert (leak.emergency, leak.reaction_minutes, leak.completion_minutes) == (True, 10, 30)
+    assert deadlines.norm_of(leak.category) == deadlines.Norm(False, 60, 3 * 1440)
+    requests = db.session.execute(select(Request)).scalars().all()
+    for request in requests:
+        norm = deadlines.norm_of(request.category, request.subcategory)
+        assert request.emergency == norm.emergency
+        assert request.completion_due_at == request.created_at + timedelta(minutes=norm.completion)
+        assert (request.reacted_at is None) == (request.status == "new")
+    assert any(r.emergency for r in requests)
+    assert any(r.late_minutes for r in requests) and any(r.reacted_at and not r.late_minutes for r in requests)
+    assert db.session.execute(select(func.sum(RequestCount.n)).where(RequestCount.grain == "d")).scalar_one() \
+        == len(requests)  # the dashboard's counters were counted after the backdating
 
 
 def test_demo_dispatchers_cannot_log_in(runner, ctx):

@@ -1,4 +1,6 @@
-"""Categories and subcategories: list, search, create, edit, (de)activate, delete rules, roles."""
+"""Categories and subcategories: list, search, create, edit, (de)activate, delete rules, roles, norms."""
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -220,3 +222,75 @@ def test_operator_views_but_cannot_change_categories(operator, ctx):
 @pytest.mark.parametrize("url", ["/admin/categories/999", "/admin/subcategories/999"])
 def test_missing_is_404(admin, url):
     assert admin.get(url).status_code == 404
+
+
+# --- response norms ---------------------------------------------------------------------------
+
+def category_form(name="Сантехника", **fields) -> dict:
+    return {"name": name, "sort_order": "0", "active": "y", **fields}
+
+
+def shown_norm(page: str, name: str) -> tuple[str, str]:
+    """The number and the unit a norm's inputs show."""
+    number = re.search(rf'<input [^>]*name="{name}"[^>]*>', page).group(0)
+    unit = re.search(rf'<select name="{name}_unit".*?</select>', page, re.S).group(0)
+    selected = re.search(r'<option value="(\w+)" selected>', unit)
+    return re.search(r'value="([^"]*)"', number).group(1), selected and selected.group(1)
+
+
+def test_administrator_sets_the_norms_of_a_category_in_hours_and_days(admin, ctx):
+    category = ctx.category("Сантехника", ("Протечка",))
+    response = admin.post(f"/admin/categories/{category.id}", category_form(
+        emergency="y", reaction_minutes="2", reaction_minutes_unit="hour",
+        completion_minutes="3", completion_minutes_unit="day"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (category.emergency, category.reaction_minutes, category.completion_minutes) == (True, 120, 4320)
+    page = admin.page(f"/admin/categories/{category.id}")
+    assert "реакция 2 ч · выполнение 3 д" in page
+    # The form shows each norm back in the unit it divides into.
+    assert shown_norm(page, "reaction_minutes") == ("2", "hour")
+    assert shown_norm(page, "completion_minutes") == ("3", "day")
+
+    admin.post(f"/admin/categories/{category.id}", category_form(reaction_minutes="", completion_minutes="90",
+                                                                 completion_minutes_unit="min"))
+    db.session.expire_all()
+    assert (category.emergency, category.reaction_minutes, category.completion_minutes) == (False, None, 90)
+    assert "реакция — · выполнение 1 ч 30 мин" in admin.page("/admin/categories")
+
+
+def test_a_subcategory_overrides_what_it_sets_and_inherits_the_rest(admin, ctx):
+    category = ctx.category("Сантехника", ("Протечка", "Засор"))
+    category.reaction_minutes, category.completion_minutes = 60, 3 * 1440
+    db.session.commit()
+    leak = next(s for s in category.subcategories if s.name == "Протечка")
+    page = admin.page(f"/admin/subcategories/{leak.id}")
+    assert "Пусто — как у категории: 1 ч." in page and "Пусто — как у категории: 3 д." in page
+    response = admin.post(f"/admin/subcategories/{leak.id}", {
+        "category_id": category.id, "name": "Протечка", "sort_order": "0", "active": "y",
+        "emergency": "yes", "reaction_minutes": "10", "reaction_minutes_unit": "min", "completion_minutes": ""})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (leak.emergency, leak.reaction_minutes, leak.completion_minutes) == (True, 10, None)
+    rows = admin.page(f"/admin/categories/{category.id}")
+    assert "аварийная</span> реакция 10 мин · выполнение 3 д" in rows   # its own, then the category's
+    assert "реакция 1 ч · выполнение 3 д" in rows                        # «Засор»: all the category's
+
+
+@pytest.mark.parametrize("value,unit,message", [
+    ("abc", "hour", "Введите целое число."),
+    ("1.5", "hour", "Введите целое число."),
+    ("0", "min", "от 1 минуты до 365 дней"),
+    ("366", "day", "от 1 минуты до 365 дней"),
+    ("5", "weeks", "Выберите единицу"),
+])
+def test_a_bad_norm_is_explained_and_nothing_is_saved(admin, ctx, value, unit, message):
+    category = ctx.category("Сантехника")
+    response = admin.post(f"/admin/categories/{category.id}", category_form(
+        name="Водопровод", reaction_minutes=value, reaction_minutes_unit=unit))
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert message in page
+    assert shown_norm(page, "reaction_minutes")[0] == value  # kept as typed, to correct it
+    db.session.expire_all()
+    assert (category.name, category.reaction_minutes) == ("Сантехника", None)

@@ -1,0 +1,110 @@
+"""Messages to the staff's Telegram group (STAFF_CHAT_ID): an emergency request, requests gone overdue,
+and the morning digest.
+
+All go through the outbox (priority ALERT, after residents' messages), each written in the transaction
+of its cause, so none is lost or sent twice: an emergency with its filing (or its category correction);
+an overdue alert with `alerted_due_at` set on the requests it names; a digest with its day in
+`staff_digests`. The last two are the bot worker's timed jobs (app/bot/jobs.py). Without STAFF_CHAT_ID
+nothing is written at all.
+"""
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+
+from app.extensions import db
+from app.models import Request, StaffDigest, utcnow
+from app.services import deadlines, durations, outbox
+from app.services.statuses import OPEN, Status
+from app.timezone import format_local, local_midnight, local_now
+
+# A deadline that passed longer ago than this is not alerted on its own (the chat was just set up, or
+# the worker was down): the morning digest names it.
+LOOKBACK = timedelta(days=1)
+LISTED = 20  # requests named in one message; the rest are counted
+DESCRIPTION_SHOWN = 300
+
+
+def chat_id() -> int | None:
+    return current_app.config.get("STAFF_CHAT_ID")
+
+
+def _queue(text: str, kind: str, request_id: int | None = None) -> None:
+    outbox.queue(chat_id(), text, kind=kind, priority=outbox.ALERT, request_id=request_id)
+
+
+def emergency(request: Request) -> None:
+    """An emergency request was filed, or corrected into an emergency category."""
+    if chat_id() is None:
+        return
+    lines = [f"🚨 Аварийная заявка № {request.number}",
+             request.category_text,
+             f"Адрес: {request.address or '—'}"]
+    if request.description:
+        text = request.description
+        lines.append(text if len(text) <= DESCRIPTION_SHOWN else text[:DESCRIPTION_SHOWN] + "…")
+    lines += [f"{line.title}: до {format_local(line.due)}" for line in deadlines.lines(request, utcnow())]
+    _queue("\n".join(lines), "alert", request.id)
+
+
+def _line(request: Request, late_by: str) -> str:
+    where = request.category_text + (f", {request.address}" if request.address else "")
+    return f"№ {request.number} — {late_by}, {where}"
+
+
+def check_overdue(bot=None) -> None:
+    """Job: tell the chat about requests whose nearest deadline passed since the last check."""
+    if chat_id() is None:
+        return
+    now = utcnow()
+    found = db.session.execute(
+        select(Request).where(Request.due_at < now, Request.due_at >= now - LOOKBACK,
+                              or_(Request.alerted_due_at.is_(None), Request.alerted_due_at != Request.due_at))
+        .order_by(Request.due_at)).scalars().all()
+    if not found:
+        return
+    lines = [f"⏰ Просрочены заявки: {len(found)}"]
+    for request in found[:LISTED]:
+        which = "реакция" if request.due_at == request.reaction_due_at and request.reacted_at is None else "выполнение"
+        lines.append(_line(request, f"{which}, срок был {format_local(request.due_at)}"))
+    if len(found) > LISTED:
+        lines.append(f"…и ещё {len(found) - LISTED}: журнал, фильтр «Просрочка: просроченные».")
+    for request in found:
+        request.alerted_due_at = request.due_at
+    _queue("\n".join(lines), "alert")
+
+
+def send_digest(bot=None) -> None:
+    """Job: once a day, from STAFF_DIGEST_HOUR local time on, yesterday's figures and what is overdue."""
+    if chat_id() is None:
+        return
+    now = local_now()
+    today = now.date()
+    if now.hour < current_app.config["STAFF_DIGEST_HOUR"] or db.session.get(StaffDigest, today) is not None:
+        return
+    db.session.add(StaffDigest(day=today))
+    db.session.flush()  # a second worker's digest for the day would stop here (primary key)
+    _queue(digest_text(today), "digest")
+
+
+def digest_text(today) -> str:
+    start, end = local_midnight(today - timedelta(days=1)), local_midnight(today)
+
+    def count(*conditions) -> int:
+        return db.session.execute(select(func.count()).select_from(Request).where(*conditions)).scalar_one()
+
+    filed = (Request.created_at >= start, Request.created_at < end)
+    finished = [s.value for s in (Status.DONE, Status.CLOSED, Status.ARCHIVED)]
+    overdue = db.session.execute(
+        select(Request).where(deadlines.OVERDUE).order_by(Request.due_at).limit(LISTED)).scalars().all()
+    overdue_count = count(deadlines.OVERDUE)
+    lines = [f"Сводка на {today:%d.%m.%Y}",
+             f"Поступило вчера: {count(*filed)}, из них аварийных: {count(*filed, Request.emergency)}",
+             f"Выполнено вчера: {count(Request.done_at >= start, Request.done_at < end, Request.status.in_(finished))}",
+             f"Ждут выполнения: {count(Request.status.in_([s.value for s in OPEN if s is not Status.DONE]))}",
+             f"Просрочено сейчас: {overdue_count}"]
+    now = utcnow()
+    lines += [_line(r, f"просрочена на {durations.text(deadlines.late_minutes(now - r.due_at))}") for r in overdue]
+    if overdue_count > LISTED:
+        lines.append(f"…и ещё {overdue_count - LISTED}.")
+    return "\n".join(lines)

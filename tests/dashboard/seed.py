@@ -1,0 +1,73 @@
+"""Dashboard test data: ten weeks of requests filed and moved through the real request services."""
+import random
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Subcategory
+from app.services import requests as request_service
+from tests import factories
+from tests.clock import Clock
+
+START = datetime(2024, 1, 20, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 4, 5, 18, 0, tzinfo=timezone.utc)
+# (city, street, house, letter): the last one typed so that Excel would take its address for a formula.
+STREETS = [("Самара", "ул. Ленина", "5", "А"), ("Самара", "ул. Ленина", "7", ""), ("Самара", "пр. Мира", "10", ""),
+           ("", "=ул. Садовая", "3", "Б")]
+
+
+def build_history(app, monkeypatch) -> Clock:
+    """150 requests filed over ten weeks (in 2024: the clock is frozen) and moved along every path."""
+    clock = Clock(monkeypatch, NOW)
+    rng = random.Random(416)
+    with app.app_context():
+        categories = []
+        for name, reaction, completion, subs in (("Сантехника", 60, 3 * 1440, ("Протечка", "Засор")),
+                                                 ("Лифт", 30, 1440, ("Застревание", "Кнопка")),
+                                                 ("Уборка", None, None, ())):
+            category = factories.category(name, subs)
+            category.reaction_minutes, category.completion_minutes = reaction, completion
+            categories.append(category)
+        stuck = db.session.execute(select(Subcategory).where(Subcategory.name == "Застревание")).scalar_one()
+        stuck.emergency, stuck.reaction_minutes, stuck.completion_minutes = True, 10, 30
+        clients = [factories.client(str(100000 + i), f"Житель {i}", city=city, street=street, house=house,
+                                    house_letter=letter, apartment=str(i))
+                   for i, (city, street, house, letter) in enumerate(STREETS * 3)]
+        executors = [factories.executor(f"Исполнитель {i}") for i in range(3)]
+        operator = factories.staff("operator")
+
+        def at(moment):
+            clock.now = min(moment, NOW)
+
+        for _ in range(150):
+            filed = START + timedelta(seconds=rng.randrange(int((NOW - START).total_seconds())))
+            at(filed)
+            category = rng.choice(categories)
+            subcategory = rng.choice(category.subcategories + [None])
+            request = request_service.create_request(client=rng.choice(clients), category=category,
+                                                     subcategory=subcategory, description="…")
+            moment = filed
+            path = rng.choice(["new", "assigned", "work", "done", "closed", "archived", "duplicate", "reopened",
+                               "done", "closed"])
+            steps = {"new": [], "assigned": ["assign"], "work": ["assign", "in_progress"],
+                     "done": ["assign", "in_progress", "done"], "closed": ["assign", "in_progress", "done", "closed"],
+                     "archived": ["assign", "in_progress", "done", "closed", "archived"], "duplicate": ["closed"],
+                     "reopened": ["assign", "in_progress", "done", "in_progress", "recategorise", "done"]}[path]
+            for step in steps:
+                moment += timedelta(minutes=rng.choice([3, 8, 25, 50, 95, 300, 1500, 4000]))
+                if moment > NOW:
+                    break
+                at(moment)
+                if step == "assign":
+                    request_service.assign_executor(request, rng.choice(executors), operator)
+                elif step == "recategorise":
+                    request_service.change_category(request, stuck.category, stuck, operator)
+                else:
+                    request_service.change_status(request, step, operator)
+            if rng.random() < 0.15 and request.status not in ("closed", "archived"):
+                at(moment + timedelta(minutes=5))
+                request_service.assign_executor(request, rng.choice(executors), operator)  # handed over
+            db.session.commit()
+    clock.now = NOW  # "overdue now" is counted at this moment
+    return clock
