@@ -105,6 +105,10 @@ COLUMNS: list[Column] = [
     # Late by (or time left to) the nearest pending deadline; sorted by that deadline, nearest first.
     Column("overdue", "Просрочка", deadlines.LATENESS, DEADLINE, sort_expr=Request.due_at, display="lateness",
            export=as_lateness, width=16, nullable=True),
+    Column("reaction_due", "Срок реакции", Request.reaction_due_at, DATE, default=False, display="datetime",
+           export=as_datetime, width=17, nullable=True),
+    Column("completion_due", "Срок выполнения", Request.completion_due_at, DATE, default=False,
+           display="datetime", export=as_datetime, width=17, nullable=True),
     Column("category", "Категория", Category.name, ReferenceFilter(), filter_expr=Request.category_id,
            join=(Category, Category.id == Request.category_id), width=20),
     Column("subcategory", "Подкатегория", Subcategory.name,
@@ -128,10 +132,6 @@ COLUMNS: list[Column] = [
            width=8, nullable=True),
     Column("verdict", "Ответ жителя", Request.verdict, VERDICT, sort_expr=VERDICT_ORDER, default=False,
            display="verdict", export=as_verdict, width=20),
-    Column("reaction_due", "Срок реакции", Request.reaction_due_at, DATE, default=False, display="datetime",
-           export=as_datetime, width=17, nullable=True),
-    Column("completion_due", "Срок выполнения", Request.completion_due_at, DATE, default=False,
-           display="datetime", export=as_datetime, width=17, nullable=True),
 ]
 
 BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
