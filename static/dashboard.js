@@ -25,9 +25,11 @@
     return params.toString();
   }
 
-  function load() {
-    var query = queryString(), mine = ++latest;
-    window.history.replaceState(null, "", form.action + (query ? "?" + query : ""));
+  // The first load asks with the page's own address, so a refused value there (a bad date typed into
+  // the URL) is explained by the same message the server rendered, not silently replaced.
+  function load(initial) {
+    var query = initial === true ? window.location.search.replace(/^\?/, "") : queryString(), mine = ++latest;
+    if (initial !== true) window.history.replaceState(null, "", form.action + (query ? "?" + query : ""));
     document.getElementById("dashboard-export").href = form.dataset.exportUrl + (query ? "?" + query : "");
     document.getElementById("dashboard-loading").hidden = false;
     fetch(form.dataset.dataUrl + "?" + query, {headers: {Accept: "application/json"}, credentials: "same-origin"})
@@ -174,5 +176,5 @@
     evt.preventDefault();
     load();
   });
-  document.addEventListener("DOMContentLoaded", load);
+  document.addEventListener("DOMContentLoaded", function () { load(true); });
 })();

@@ -34,7 +34,9 @@ def header_titles(page) -> list[str]:
     return [t.strip().rstrip("▲▼").strip() for t in page.locator("#journal-head th").all_inner_texts()]
 
 
-def column_texts(page, index: int) -> list[str]:
+def column_texts(page, column: int | str) -> list[str]:
+    """The texts of one column, given by its position or by its title."""
+    index = column if isinstance(column, int) else header_titles(page).index(column) + 1
     return page.locator(f"#journal-body tr td:nth-child({index})").all_inner_texts()
 
 
@@ -68,7 +70,7 @@ def test_filter_by_two_columns_then_page_sort_and_go_back(page, data):
     expect(page).to_have_url(re.compile(r"client=%D0%BF"))
     statuses = page.locator("#journal-body .badge").all_inner_texts()
     assert statuses == ["новая"] * 3
-    assert all(name.startswith("ПЕТРОВА") for name in column_texts(page, 7))
+    assert all(name.startswith("ПЕТРОВА") for name in column_texts(page, "ФИО клиента"))
 
     # Clearing the text filter brings the status-only result back; then pages of 25.
     page.fill("input[name=client]", "")
