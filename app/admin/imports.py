@@ -1,11 +1,14 @@
 """Client import page: upload an .xlsx/.csv, see what was imported and every rejected row."""
-from flask import Response, render_template
+import io
+
+from flask import render_template
 
 from app.admin import bp
 from app.admin.common import admin_required
 from app.admin.forms import ImportForm
 from app.extensions import db
 from app.services import client_import
+from app.xlsx import attachment
 
 
 @bp.route("/clients/import", methods=["GET", "POST"])
@@ -33,8 +36,4 @@ def clients_import():
 @admin_required
 def clients_import_template():
     """An empty workbook with the expected column headers."""
-    return Response(
-        client_import.template_xlsx(),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": "attachment; filename=clients-template.xlsx"},
-    )
+    return attachment(io.BytesIO(client_import.template_xlsx()), "Клиенты_шаблон.xlsx", "clients-template.xlsx")

@@ -5,19 +5,18 @@ value is ignored and explained, as in the journal; the figures are then those of
 """
 from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import quote
 
-from flask import current_app, jsonify, render_template, request, send_file
+from flask import current_app, jsonify, render_template, request
 from sqlalchemy import select
 
 from app.dashboard import bp, workbook
 from app.dashboard.figures import Period, compute
 from app.extensions import db
-from app.journal.export import XLSX_MIME
 from app.journal.filters import FilterError, parse_date
 from app.models import Category
 from app.timezone import local_now
 from app.web import parse_id
+from app.xlsx import attachment
 
 PRESETS = (7, 30, 90, 365)  # the period's quick choices, in days up to today
 DEFAULT_DAYS = 30
@@ -87,9 +86,4 @@ def export():
     period = query.period
     name = f"Сводка_{period.start:%Y-%m-%d}_{period.end:%Y-%m-%d}.xlsx"
     ascii_name = f"svodka_{period.start:%Y-%m-%d}_{period.end:%Y-%m-%d}.xlsx"
-    response = send_file(workbook.write(figures), mimetype=XLSX_MIME, as_attachment=True,
-                         download_name=ascii_name)
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(name, safe="")}')
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return attachment(workbook.write(figures), name, ascii_name)

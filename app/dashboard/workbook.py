@@ -1,17 +1,14 @@
 """The dashboard's figures as an .xlsx file (XlsxWriter): a sheet with the period and the tiles,
 then one sheet per chart with its table.
-
-Text stays text: nothing becomes a formula, a number or a link, and text that Excel would run as a
-formula when the cell is edited (a category or an address starting with = + - @) gets a quote prefix.
+Text follows the rules of app/xlsx.py (a category or an address starting with = stays text).
 """
 import io
-import re
 
 import xlsxwriter
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-ILLEGAL_XML = re.compile(r"[\000-\010\013\014\016-\037]")  # control characters XML cannot hold
-OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
+from app.xlsx import TEXT_OPTIONS, clean_text, formula_like
+
+OPTIONS = {**TEXT_OPTIONS, "in_memory": True}
 
 
 def write(figures) -> io.BytesIO:
@@ -40,8 +37,8 @@ def _sheet(book, name: str, columns: list[str], rows: list[list], formats) -> No
     for number, row in enumerate(rows, start=1):
         for col, value in enumerate(row):
             if isinstance(value, str):
-                value = ILLEGAL_XML.sub("", value)
-                sheet.write_string(number, col, value, formats["quoted"] if value.startswith(FORMULA_START) else None)
+                value = clean_text(value)
+                sheet.write_string(number, col, value, formats["quoted"] if formula_like(value) else None)
             elif value is not None:
                 sheet.write_number(number, col, value)
     sheet.freeze_panes(1, 0)

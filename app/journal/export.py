@@ -16,16 +16,15 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import quote
 
-from flask import current_app, send_file
+from flask import current_app
 
 from app.extensions import db
 from app.journal.workbook import EXCEL_MAX_ROWS, TooManyRows, write_workbook  # noqa: F401 (routes)
+from app.xlsx import attachment
 
 KEEP_SECONDS = 3600
 STALE_SECONDS = 120  # a running job that has not reported for this long died with its process
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 JOB_ID = re.compile(r"[A-Za-z0-9_-]{16}")
 
 log = logging.getLogger(__name__)
@@ -170,11 +169,4 @@ def download(user_id: int, job_id: str):
     path = _directory(current_app) / f"{job_id}.xlsx"
     if job is None or job["state"] != "done" or not path.exists():
         return None
-    response = send_file(path, mimetype=XLSX_MIME, as_attachment=True, download_name=job["ascii_filename"])
-    # RFC 6266 / 5987: an ASCII name for old clients, the Russian one for everyone else.
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{job["ascii_filename"]}"; '
-        f"filename*=UTF-8''{quote(job['filename'], safe='')}"
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return attachment(path, job["filename"], job["ascii_filename"])

@@ -5,23 +5,19 @@ next one starts, so memory stays flat however many rows there are. The temporary
 files live in a private directory that is removed whatever happens (a cancelled
 export leaves nothing behind).
 """
-import re
 import tempfile
 from datetime import datetime
 
 import xlsxwriter
 
+from app.xlsx import TEXT_OPTIONS, clean_text, formula_like
+
 EXCEL_MAX_ROWS = 1_048_575  # a sheet holds 1 048 576 rows, one is the header
 PROGRESS_EVERY = 2000
 DATE_FORMAT = "DD.MM.YYYY HH:MM"
 CONDITIONS_SHEET = "Условия выгрузки"
-# Excel and LibreOffice read a cell starting with one of these as a formula: write such text as text.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-ILLEGAL_XML = re.compile(r"[\000-\010\013\014\016-\037]")  # control characters XML cannot hold
-# Text stays text: nothing becomes a formula, a number ("00123" keeps its zeros) or a link.
 # ZIP64 is used only by a sheet over 2 GB (long descriptions on a full sheet), which it lets through.
-OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
-           "strings_to_urls": False, "default_date_format": DATE_FORMAT, "use_zip64": True}
+OPTIONS = {**TEXT_OPTIONS, "constant_memory": True, "default_date_format": DATE_FORMAT, "use_zip64": True}
 
 
 class TooManyRows(Exception):
@@ -88,9 +84,8 @@ def _write_values(sheet, row: int, values: list) -> None:
     """One row of plain values: control characters are dropped, formula-like text is quoted."""
     for i, value in enumerate(values):
         if type(value) is str:
-            if ILLEGAL_XML.search(value):
-                value = values[i] = ILLEGAL_XML.sub("", value)
-            if value.startswith(FORMULA_START):
+            value = values[i] = clean_text(value)
+            if formula_like(value):
                 values[i] = FormulaLike(value)
     if sheet.write_row(row, 0, values):
         # write_row() stops at a cell it had to change (text over Excel's 32 767 characters

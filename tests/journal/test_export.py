@@ -17,6 +17,7 @@ from app.extensions import db
 from app.journal import export, workbook
 from app.journal.columns import BY_KEY
 from app.models import Request, StaffUser
+from app.xlsx import XLSX_MIME
 from tests.journal.seed import SPECS
 
 JOB = re.compile(r'/journal/export/([A-Za-z0-9_-]{16})')
@@ -62,7 +63,7 @@ def test_export_has_the_visible_columns_and_every_filtered_row_in_order(app, sta
     assert all(row[rows[0].index("Категория")] == "Сантехника" for row in rows[1:])
     assert sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref == f"A1:O{len(rows)}"  # the 15 columns, every row
-    assert response.mimetype == export.XLSX_MIME
+    assert response.mimetype == XLSX_MIME
     assert response.headers["Cache-Control"] == "private, no-store"
 
 
