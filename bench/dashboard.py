@@ -43,7 +43,7 @@ PERIODS = [("90 days", LAST_DAY - timedelta(days=89)), ("1 year", LAST_DAY - tim
 CHUNK = 20_000
 # Copied to PostgreSQL, parents first (the FTS5 search table is SQLite's own).
 TABLES = ["staff_users", "clients", "categories", "subcategories", "executors", "counters", "requests",
-          "request_counts", "request_durations", "request_addresses"]
+          "request_counts", "request_durations", "request_addresses", "request_ratings"]
 
 
 def app_for(url: str, instance: Path):
@@ -56,7 +56,8 @@ def app_for(url: str, instance: Path):
 # --- the deadlines the bulk-inserted requests would have had ----------------------------------
 
 def prepare(app) -> None:
-    """Deadlines and counters for requests inserted without them (once: every category has norms)."""
+    """Deadlines, residents' ratings (of four closed requests in five) and counters for requests
+    inserted without them (once: every category has norms)."""
     from app.extensions import db
     from app.models import Category, Request, Subcategory
     from app.services import deadlines, request_stats
@@ -74,7 +75,8 @@ def prepare(app) -> None:
                  (Status.CLOSED, "closed_at"), (Status.ARCHIVED, "archived_at")]
         table = Request.__table__
         fields = ["emergency", "reaction_due_at", "completion_due_at", "reacted_at", "completed_at", "due_at",
-                  "late_minutes"]
+                  "late_minutes", "rating"]
+        stars = (5, 4, 5, 3, 5, 4, 1, 5, 2, 4)
         statement = update(table).where(table.c.id == bindparam("row_id")).values(
             {name: bindparam(name) for name in fields})
         rows = db.session.execute(select(table.c.id, table.c.created_at, table.c.category_id, table.c.subcategory_id,
@@ -82,7 +84,9 @@ def prepare(app) -> None:
                                   .execution_options(yield_per=CHUNK))
         batch, count = [], 0
         for row in rows:
-            request = SimpleNamespace(created_at=row.created_at, reacted_at=None, completed_at=None)
+            request = SimpleNamespace(created_at=row.created_at, reacted_at=None, completed_at=None, rating=None)
+            if row.closed_at is not None and row.id % 5:
+                request.rating = stars[row.id % len(stars)]
             deadlines.apply_norm(request, norms[(row.category_id, row.subcategory_id)])
             for status, stamp in moves:  # the bench's requests moved along this path, in this order
                 if getattr(row, stamp) is not None:

@@ -124,6 +124,7 @@
     if (!doughnut) {
       var stacked = spec.kind === "stacked";
       var valueAxis = {beginAtZero: true, stacked: stacked, title: {display: !!spec.unit, text: spec.unit}};
+      if (spec.top !== null) valueAxis.max = spec.top;
       var labelAxis = {stacked: stacked, ticks: {autoSkip: true, maxRotation: 0}};
       if (spec.kind === "hbar") {
         options.indexAxis = "y";

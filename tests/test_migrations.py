@@ -184,3 +184,27 @@ def test_conversation_migration_keeps_requests_and_their_search_index(empty_data
         assert expected <= search_objects() and found("чердак") == [attic]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_ratings_given_before_the_counters_existed_are_counted_by_their_migration(empty_database, tmp_path):
+    """A request rated under 0007 goes through 0008 (which counts the other figures) and 0010 (which
+    counts the ratings): the dashboard's counters of the ratings hold it once in each grain."""
+    app = create_app(base_config(tmp_path, empty_database))
+    with app.app_context():
+        upgrade(revision="0007")
+        rated = request_at_this_revision("Течёт кран")
+        with db.engine.begin() as conn:
+            conn.execute(text("UPDATE requests SET status = 'closed', rating = 4 WHERE id = :id"), {"id": rated})
+        upgrade()
+        category = db.session.execute(text("SELECT category_id FROM requests WHERE id = :id"), {"id": rated}).scalar()
+        rows = db.session.execute(text(
+            "SELECT grain, category_id, executor_id, rating, n FROM request_ratings ORDER BY grain, category_id")).all()
+        assert sorted(map(tuple, rows)) == sorted(
+            (grain, c, e, 4, 1) for grain in "dwm" for c, e in ((-1, 0), (category, 0), (category, -1)))
+        db.session.remove()
+
+        downgrade(revision="0009")
+        with db.engine.connect() as conn:
+            assert "request_ratings" not in inspect(conn).get_table_names()
+        db.session.remove()
+        db.engine.dispose()

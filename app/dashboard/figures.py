@@ -17,9 +17,9 @@ from datetime import date, timedelta
 from sqlalchemy import and_, func, or_, select
 
 from app.extensions import db
-from app.models import Category, Executor, Request, RequestAddress, RequestCount, RequestDuration
+from app.models import Category, Executor, Request, RequestAddress, RequestCount, RequestDuration, RequestRating
 from app.models.stats import ALL, DAY, NO_EXECUTOR
-from app.services import deadlines, durations
+from app.services import conversation, deadlines, durations
 from app.services.request_stats import cover
 from app.services.statuses import Status
 from app.timezone import local_midnight
@@ -52,10 +52,11 @@ class Chart:
     rows: list[list]
     unit: str = ""                  # what the values measure, for the axis
     note: str = ""
+    top: float | None = None        # the value axis' end, when the values have one (a rating: 5)
 
     def as_dict(self) -> dict:
         return {"key": self.key, "title": self.title, "kind": self.kind, "labels": self.labels,
-                "series": self.series, "unit": self.unit, "note": self.note,
+                "series": self.series, "unit": self.unit, "note": self.note, "top": self.top,
                 "table": {"columns": self.columns, "rows": self.rows}}
 
 
@@ -80,10 +81,15 @@ def compute(period: Period, tz) -> Figures:
     outcomes = _outcomes(period)
     overdue = _overdue_now(period, tz)
     chosen = [period.category_id] if period.category_id is not None else list(categories)
-    by_category = _durations(period, RequestDuration.category_id, RequestDuration.category_id.in_(chosen),
-                             RequestDuration.executor_id == ALL)
-    by_executor = _durations(period, RequestDuration.executor_id, RequestDuration.executor_id.in_(list(executors)),
-                             RequestDuration.category_id == (period.category_id or ALL))
+    by_category = _histograms(period, RequestDuration.category_id, RequestDuration.minutes,
+                              RequestDuration.category_id.in_(chosen), RequestDuration.executor_id == ALL)
+    by_executor = _histograms(period, RequestDuration.executor_id, RequestDuration.minutes,
+                              RequestDuration.executor_id.in_(list(executors)),
+                              RequestDuration.category_id == (period.category_id or ALL))
+    ratings = _histograms(period, RequestRating.executor_id, RequestRating.rating,
+                          RequestRating.executor_id.in_(list(executors)),
+                          RequestRating.category_id == (period.category_id or ALL))
+    stars = sum(ratings.values(), Counter())
     filed = sum(outcomes.values())
     in_work = sum(n for (_, status, *_), n in outcomes.items() if status in IN_WORK)
     done = sum(n for (_, _, is_done, *_), n in outcomes.items() if is_done)
@@ -95,6 +101,7 @@ def compute(period: Period, tz) -> Figures:
          "text": str(sum(overdue.values()))},
         {"key": "done", "title": "Выполнено", "value": done, "text": str(done)},
         {"key": "median", "title": "Медиана до выполнения", "value": median, "text": durations.text(median) or "—"},
+        {"key": "rating", "title": "Средняя оценка жителей", "value": _mean(stars), "text": _decimal(_mean(stars))},
     ]
     figures.charts = [
         _intake(period, categories),
@@ -105,6 +112,8 @@ def compute(period: Period, tz) -> Figures:
                by_executor, executors),
         _overdue_share(outcomes, overdue, executors),
         _addresses(period),
+        _ratings(stars),
+        _ratings_by_executor(ratings, executors),
     ]
     return figures
 
@@ -137,16 +146,18 @@ def _outcomes(period: Period) -> Counter:
     return Counter({tuple(row[:5]): row[5] for row in rows if row[5]})
 
 
-def _durations(period: Period, key, *conditions) -> dict[int, Counter]:
-    """`key` (a category or an executor) -> {minutes to done: requests}, from the counters `conditions` pick."""
+def _histograms(period: Period, key, value, *conditions) -> dict[int, Counter]:
+    """`key` (a category or an executor) -> {`value` (minutes to done, a rating): requests}, from the
+    counters of the value's table that `conditions` pick."""
+    table = value.class_
     rows = db.session.execute(
-        select(key, RequestDuration.minutes, func.sum(RequestDuration.n))
-        .where(_covering(RequestDuration, period, *conditions))
-        .group_by(key, RequestDuration.minutes)).all()
+        select(key, value, func.sum(table.n))
+        .where(_covering(table, period, *conditions))
+        .group_by(key, value)).all()
     out = defaultdict(Counter)
-    for name, minutes, n in rows:
+    for name, measure, n in rows:
         if n:
-            out[name][minutes] += n
+            out[name][measure] += n
     return out
 
 
@@ -260,6 +271,38 @@ def _addresses(period: Period) -> Chart:
         [address or "адрес не указан" for address, _ in rows],
         [{"name": "Заявок", "values": [n for _, n in rows]}],
         ["Адрес", "Заявок"], [[address or "адрес не указан", n] for address, n in rows], unit="заявок")
+
+
+def _ratings(stars: Counter) -> Chart:
+    total = sum(stars.values())
+    return Chart(
+        "ratings", "Оценки жителей", "Оценки", "bar", [f"{n} ★" for n in conversation.RATINGS],
+        [{"name": "Оценок", "values": [stars[n] for n in conversation.RATINGS]}],
+        ["Оценка", "Оценок", "Доля"], [[n, stars[n], _share(stars[n], total)] for n in conversation.RATINGS],
+        unit="оценок", note="Житель ставит оценку, подтвердив в боте, что проблема решена.")
+
+
+def _ratings_by_executor(ratings: dict[int, Counter], names: dict[int, str]) -> Chart:
+    shown = [k for k in names if ratings.get(k)]
+    low = min(conversation.RATINGS) + 1  # 1 and 2: the ratings worth a call back
+    return Chart(
+        "ratings_by_executor", "Средняя оценка по исполнителям", "Оценки по исполнителям", "hbar",
+        [names[k] for k in shown],
+        [{"name": "Средняя оценка", "values": [round(_mean(ratings[k]), 2) for k in shown]}],
+        ["Исполнитель", "Оценок", "Средняя оценка", f"Оценок 1–{low}"],
+        [[names[k], sum(ratings[k].values()), _decimal(_mean(ratings[k])),
+          sum(n for stars, n in ratings[k].items() if stars <= low)] for k in shown],
+        unit="из 5", top=max(conversation.RATINGS))
+
+
+def _mean(histogram: Counter) -> float | None:
+    total = sum(histogram.values())
+    return sum(value * n for value, n in histogram.items()) / total if total else None
+
+
+def _decimal(value: float | None) -> str:
+    """4.25 -> «4,3» (a Russian decimal comma); None -> «—»."""
+    return f"{value:.1f}".replace(".", ",") if value is not None else "—"
 
 
 def _hours(minutes: int | None) -> float | None:

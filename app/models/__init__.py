@@ -13,12 +13,12 @@ from app.models.telegram import (
 from app.models.requests import Counter, Request, RequestEvent, RequestPhoto
 from app.models.announcements import Announcement, AnnouncementOptOut
 from app.models.conversation import RequestMessage
-from app.models.stats import RequestAddress, RequestCount, RequestDuration
+from app.models.stats import RequestAddress, RequestCount, RequestDuration, RequestRating
 from app.models.throttle import Attempt
 
 __all__ = [
     "Announcement", "AnnouncementOptOut", "Attempt", "BotStatus", "Category", "Client", "Conversation",
     "Counter", "Executor", "Notification", "ProcessedUpdate", "Request", "RequestAddress", "RequestCount",
-    "RequestDuration", "RequestEvent", "RequestMessage", "RequestPhoto", "StaffDigest", "StaffUser",
-    "Subcategory", "TelegramBinding", "utcnow",
+    "RequestDuration", "RequestEvent", "RequestMessage", "RequestPhoto", "RequestRating", "StaffDigest",
+    "StaffUser", "Subcategory", "TelegramBinding", "utcnow",
 ]

@@ -5,7 +5,7 @@ counters instead of the requests keeps the dashboard fast on a million requests 
 each table counts the requests filed in a day, in a week (`day` = its Monday) and in a month (`day` =
 its first day), told apart by `grain`, so that a period is read as its whole months, then the whole
 weeks left, then the days left (request_stats.cover). The two tables whose keys are nearly as many as
-the requests also keep totals over a dimension under ALL (every category, every executor), and their
+the requests (and the ratings) also keep totals over a dimension under ALL (every category, every executor), and their
 keys begin with those dimensions, so that a figure reads only the rows it adds up. Counters that
 dropped to 0 stay: they are few and harmless.
 """
@@ -53,6 +53,22 @@ class RequestDuration(db.Model):
     executor_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     minutes: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = CLUSTERED
+
+
+class RequestRating(db.Model):
+    """Requests the resident rated (1-5) after confirming the work, per category and executor, and
+    per each alone."""
+
+    __tablename__ = "request_ratings"
+
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)
+    category_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    executor_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    rating: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     n: Mapped[int] = mapped_column(default=0)
 
     __table_args__ = CLUSTERED

@@ -19,11 +19,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.extensions import db
 from app.models import Request
 from app.models.reference import format_address
-from app.models.stats import ALL, DAY, MONTH, NO_EXECUTOR, WEEK, RequestAddress, RequestCount, RequestDuration
+from app.models.stats import (ALL, DAY, MONTH, NO_EXECUTOR, WEEK, RequestAddress, RequestCount, RequestDuration,
+                              RequestRating)
 from app.services.statuses import Status
 from app.timezone import local_tz
 
-TABLES = (RequestCount, RequestDuration, RequestAddress)
+TABLES = (RequestCount, RequestDuration, RequestAddress, RequestRating)
 GRAINS = (DAY, WEEK, MONTH)
 DONE_STATUSES = frozenset({Status.DONE, Status.CLOSED, Status.ARCHIVED})
 # Time to done is kept rounded down to about two significant figures, what the dashboard shows:
@@ -94,11 +95,13 @@ def is_done(request) -> bool:
 
 @dataclass(frozen=True)
 class Facts:
-    """The request's keys in the three tables (without the grain); no duration until it is done."""
+    """The request's keys in the tables (without the grain); no duration until it is done, no
+    rating until the resident gives one."""
 
     count: tuple
     duration: tuple | None
     address: tuple
+    rating: tuple | None = None
 
 
 def facts(request, tz) -> Facts:
@@ -112,7 +115,8 @@ def facts(request, tz) -> Facts:
     if done:
         duration = (day, request.category_id, executor,
                     duration_bucket(minutes_to_done(request.created_at, request.done_at)))
-    return Facts(count, duration, (day, request.category_id, house_address(request)))
+    rating = (day, request.category_id, executor, request.rating) if request.rating is not None else None
+    return Facts(count, duration, (day, request.category_id, house_address(request)), rating)
 
 
 def _rows(found: Facts) -> list[tuple]:
@@ -125,6 +129,10 @@ def _rows(found: Facts) -> list[tuple]:
         if found.duration is not None:
             day, category, executor, minutes = found.duration
             out += [(RequestDuration, (grain, c, e, unit(grain, day), minutes))
+                    for c, e in ((category, executor), (ALL, executor), (category, ALL))]
+        if found.rating is not None:
+            day, category, executor, stars = found.rating
+            out += [(RequestRating, (grain, c, e, unit(grain, day), stars))
                     for c, e in ((category, executor), (ALL, executor), (category, ALL))]
         day, category, address = found.address
         out += [(RequestAddress, (grain, c, unit(grain, day), address)) for c in (category, ALL)]
@@ -175,20 +183,21 @@ def added(request) -> None:
 
 FACT_COLUMNS = (Request.created_at, Request.category_id, Request.executor_id, Request.status, Request.done_at,
                 Request.reaction_due_at, Request.completion_due_at, Request.late_minutes,
-                Request.city, Request.street, Request.house, Request.house_letter)
+                Request.city, Request.street, Request.house, Request.house_letter, Request.rating)
 
 
-def rebuild(connection, tz) -> int:
-    """Recount every table from the requests, on `connection` (the caller commits); returns how
-    many requests were counted."""
+def rebuild(connection, tz, tables=TABLES) -> int:
+    """Recount the tables (every one by default; a migration names those it adds) from the requests,
+    on `connection` (the caller commits); returns how many requests were counted."""
     counts = Counter()
     total = 0
     rows = connection.execute(select(*FACT_COLUMNS).execution_options(yield_per=REBUILD_CHUNK))
     for row in rows:
         for key in _rows(facts(row, tz)):
-            counts[key] += 1
+            if key[0] in tables:
+                counts[key] += 1
         total += 1
-    for table in TABLES:
+    for table in tables:
         connection.execute(delete(table))
         names = table.__table__.primary_key.columns.keys()
         values = [{**dict(zip(names, key)), "n": n} for (t, key), n in counts.items() if t is table]

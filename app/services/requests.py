@@ -262,7 +262,8 @@ def rate(request: Request, stars: int) -> None:
     if stars not in conversation.RATINGS:
         raise RequestError("Оценка — от 1 до 5.")
     now = utcnow()
-    request.rating = stars
+    with request_stats.tracking(request):
+        request.rating = stars
     db.session.add(RequestEvent(request_id=request.id, created_at=now, kind="rating", to_value=str(stars),
                                 **_actor_fields(None)))
 

@@ -82,8 +82,9 @@ def upgrade():
 
     # Derived data, counted by the rules the app keeps it by. (Should request_stats.FACT_COLUMNS ever
     # name a column added after 0008, this call moves to that column's migration.)
+    from app.models.stats import RequestAddress, RequestCount, RequestDuration
     from app.services import request_stats
-    request_stats.rebuild(op.get_bind(), current_app.config["TZ"])
+    request_stats.rebuild(op.get_bind(), current_app.config["TZ"], (RequestCount, RequestDuration, RequestAddress))
 
 
 def downgrade():

@@ -51,16 +51,24 @@ def plain(period, category_id, tz) -> dict:
                             if r.reaction_due_at is not None or r.completion_due_at is not None)
     late = Counter(executors[r.executor_id] for r in rows if (r.late_minutes or 0) > 0 or r in late_now)
     all_minutes = [m for _, m in minutes]
+    rated = [r for r in rows if r.rating is not None]
+    by_executor = defaultdict(list)
+    for r in rated:
+        by_executor[executors[r.executor_id]].append(r.rating)
     return {
         "tiles": {"filed": len(rows), "in_work": sum(r.status in ("assigned", "in_progress") for r in rows),
                   "overdue": len(late_now), "done": len(done),
-                  "median": duration_bucket(_exact(all_minutes, 0.5)) if all_minutes else None},
+                  "median": duration_bucket(_exact(all_minutes, 0.5)) if all_minutes else None,
+                  "rating": sum(r.rating for r in rated) / len(rated) if rated else None},
         "intake": Counter((r.created_at.astimezone(tz).strftime("%d.%m.%Y"), categories[r.category_id]) for r in rows),
         "statuses": Counter(Status(r.status).label for r in rows),
         "time_by_category": times(lambda r: categories[r.category_id]),
         "time_by_executor": times(lambda r: executors[r.executor_id]),
         "overdue_by_executor": {name: (n, late[name]) for name, n in with_deadline.items()},
         "addresses": Counter(format_address(r.city, r.street, r.house, r.house_letter, "") for r in rows),
+        "ratings": Counter(r.rating for r in rated),
+        "ratings_by_executor": {name: (len(values), f"{sum(values) / len(values):.1f}".replace(".", ","),
+                                       sum(v <= 2 for v in values)) for name, values in by_executor.items()},
     }
 
 
@@ -92,6 +100,8 @@ def shown(staff, period, category_id) -> dict:
         "time_by_executor": {k: tuple(v) for k, v in table["time_by_executor"].items()},
         "overdue_by_executor": {k: tuple(v[:2]) for k, v in table["overdue_by_executor"].items()},
         "addresses": Counter({k: v[0] for k, v in table["addresses"].items()}),
+        "ratings": Counter({stars: n for stars, (n, _) in table["ratings"].items() if n}),
+        "ratings_by_executor": {k: tuple(v) for k, v in table["ratings_by_executor"].items()},
     }
 
 
@@ -99,7 +109,8 @@ def same_figures(staff, app, period, category_id):
     with app.app_context():
         expected = plain(period, category_id, app.config["TZ"])
     got = shown(staff, period, category_id)
-    for key in ("tiles", "intake", "statuses", "time_by_category", "time_by_executor", "overdue_by_executor"):
+    for key in ("tiles", "intake", "statuses", "time_by_category", "time_by_executor", "overdue_by_executor",
+                "ratings", "ratings_by_executor"):
         assert got[key] == expected[key], (key, period, category_id)
     # The ten busiest houses: their counts, and the right count for each (ties may come in any order).
     top = sorted(expected["addresses"].values(), reverse=True)[:10]
@@ -131,6 +142,7 @@ def test_the_data_is_varied_enough_to_mean_something(app, history, staff_client)
     assert "— не назначен —" in figures["overdue_by_executor"]  # new requests wait for an executor
     assert any(late for _, late in figures["overdue_by_executor"].values())
     assert len(figures["addresses"]) == len(STREETS)
+    assert len(figures["ratings"]) >= 3 and len(figures["ratings_by_executor"]) == 3
     with app.app_context():
         assert db.session.execute(select(Request).where(Request.emergency)).first() is not None
 
