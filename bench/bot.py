@@ -29,6 +29,7 @@ on the --pg-url / TEST_DATABASE_URL server and dropped afterwards):
 Target (issue 4): >= 300 updates/s on SQLite on a 2-core machine; outbox under 30 msg/s.
 """
 import argparse
+import contextlib
 import os
 import random
 import shutil
@@ -37,7 +38,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, func, make_url, select, text  # noqa: E402
+from sqlalchemy import create_engine, func, make_url, select  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.config import normalise_database_url  # noqa: E402
@@ -53,6 +53,7 @@ from app.extensions import db  # noqa: E402
 from app.models import Client, Executor, Notification, ProcessedUpdate, Request, StaffUser, TelegramBinding  # noqa: E402
 from app.services import demo_data  # noqa: E402
 from app.services import requests as request_service  # noqa: E402
+from devtools.databases import private_postgres_database  # noqa: E402
 from devtools.local_api import LocalBotApi, NoReply, Resident  # noqa: E402
 from devtools.worker_process import NotPolling, WorkerProcess  # noqa: E402
 
@@ -109,16 +110,12 @@ class Database:
     def __init__(self, backend: str, root: Path, pg_url: str):
         self.backend = backend
         self.root = root
-        self._admin = None
+        self._server = contextlib.ExitStack()
         if backend == "sqlite":
             self.url = f"sqlite:///{root / 'bench.db'}"
         else:
-            server = make_url(normalise_database_url(pg_url))
-            self.name = f"zhkh_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-            self._admin = create_engine(server, isolation_level="AUTOCOMMIT")
-            with self._admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{self.name}"'))
-            self.url = server.set(database=self.name).render_as_string(hide_password=False)
+            self.url = self._server.enter_context(private_postgres_database(pg_url, "zhkh_bench"))
+            self.name = make_url(self.url).database
         self.app = create_app({"SQLALCHEMY_DATABASE_URI": self.url, "INSTANCE_PATH": str(root / "instance"),
                                "STORAGE_DIR": str(root / "storage"), "SECRET_KEY": "bench"})
         with self.app.app_context():
@@ -159,10 +156,7 @@ class Database:
         with self.app.app_context():
             db.session.remove()
             db.engine.dispose()
-        if self._admin is not None:
-            with self._admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
-            self._admin.dispose()
+        self._server.close()
 
 
 # --- the worker ---

@@ -20,11 +20,11 @@ Targets (issue 10): the dashboard <= 300 ms for 90 days and a year on SQLite; th
 the overdue filter <= 50 ms.
 """
 import argparse
+import contextlib
 import os
 import sqlite3
 import sys
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -37,6 +37,7 @@ import journal as journal_bench  # noqa: E402  (bench/journal.py: the seeding an
 from sqlalchemy import bindparam, create_engine, func, make_url, select, text, update  # noqa: E402
 
 from app.config import normalise_database_url  # noqa: E402
+from devtools.databases import private_postgres_database  # noqa: E402
 
 LAST_DAY = journal_bench.NOW.date()  # the data ends on 1 June 2025
 PERIODS = [("90 days", LAST_DAY - timedelta(days=89)), ("1 year", LAST_DAY - timedelta(days=364))]
@@ -125,12 +126,9 @@ class Postgres:
 
         from app.extensions import db
 
-        server = make_url(normalise_database_url(server_url))
-        self.name = f"zhkh_dashboard_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        self.admin = create_engine(server, isolation_level="AUTOCOMMIT")
-        with self.admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
-        self.url = server.set(database=self.name).render_as_string(hide_password=False)
+        self._server = contextlib.ExitStack()
+        self.url = self._server.enter_context(private_postgres_database(server_url, "zhkh_dashboard"))
+        self.name = make_url(self.url).database
         self.app = app_for(self.url, instance)
         started = time.perf_counter()
         try:
@@ -179,9 +177,7 @@ class Postgres:
         with self.app.app_context():
             from app.extensions import db
             db.engine.dispose()
-        with self.admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
-        self.admin.dispose()
+        self._server.close()
 
 
 # --- measuring -------------------------------------------------------------------------------

@@ -21,9 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from sqlalchemy import create_engine, make_url, text  # noqa: E402
-
-from app.config import normalise_database_url  # noqa: E402
+from devtools.databases import private_postgres_database  # noqa: E402
 from journal import OUT, seed  # noqa: E402  (bench/journal.py)
 
 
@@ -71,17 +69,8 @@ def main() -> None:
         source = OUT / "transfer.db"
         OUT.mkdir(parents=True, exist_ok=True)
         seed(source, args.rows, args.clients)
-    server = make_url(normalise_database_url(args.server))
-    name = f"zhkh_bench_transfer_{os.getpid()}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        output, seconds, rss = run_transfer(source, server.set(database=name).render_as_string(hide_password=False))
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with private_postgres_database(args.server, "zhkh_bench_transfer") as target:
+        output, seconds, rss = run_transfer(source, target)
 
     lines = output.splitlines()
     report = lines[lines.index("Rows per table (source -> target):"):]

@@ -313,16 +313,7 @@ class LocalBotApi:
             raise ApiError(400, "Bad Request: message text is empty")
         if len(text) > TEXT_MAX:
             raise ApiError(400, "Bad Request: message is too long")
-        with self.cond:
-            if chat_id in self.blocked:
-                raise ApiError(403, "Forbidden: bot was blocked by the user")
-            message = BotMessage(chat_id, self.next_message_id(), text, _markup(params),
-                                 parse_mode=params.get("parse_mode"))
-            chat = self._chat(chat_id)
-            chat.messages[message.message_id] = message
-            chat.events.append(("message", message.message_id))
-            chat.cond.notify_all()
-            return message.to_api(self.bot_user)
+        return self._deliver(chat_id, text, params)
 
     def api_sendPhoto(self, params):
         chat_id = int(params["chat_id"])
@@ -340,10 +331,14 @@ class LocalBotApi:
             if not known:
                 raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
             file_id = photo
+        return self._deliver(chat_id, caption, params, photo=file_id)
+
+    def _deliver(self, chat_id: int, text: str, params, photo=None) -> dict:
+        """The bot's message lands in the chat (unless the user blocked the bot)."""
         with self.cond:
             if chat_id in self.blocked:
                 raise ApiError(403, "Forbidden: bot was blocked by the user")
-            message = BotMessage(chat_id, self.next_message_id(), caption, _markup(params), photo=file_id,
+            message = BotMessage(chat_id, self.next_message_id(), text, _markup(params), photo=photo,
                                  parse_mode=params.get("parse_mode"))
             chat = self._chat(chat_id)
             chat.messages[message.message_id] = message

@@ -4,17 +4,15 @@ Every test that takes `app` runs on SQLite, and again on PostgreSQL when
 TEST_DATABASE_URL points at a server (`.ci/run` sets it when one answers).
 The schema is built by the real Alembic migrations, once per backend.
 """
-import contextlib
 import functools
 import os
 import shutil
-import uuid
 
 import pytest
 from flask.ctx import RequestContext
 from flask_migrate import upgrade
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 from werkzeug.security import generate_password_hash
 from werkzeug.test import create_environ
@@ -23,6 +21,7 @@ from app import create_app
 from app.config import normalise_database_url
 from app.extensions import db
 from app.models import StaffUser
+from devtools import databases
 from tests import factories
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -58,23 +57,9 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
-@contextlib.contextmanager
 def private_postgres_database():
-    """A new, empty database on the TEST_DATABASE_URL server, dropped afterwards; yields its URL.
-
-    Private, so that concurrent test runs on one server never see each other's tables.
-    """
-    server = make_url(normalise_database_url(PG_URL))
-    name = f"zhkh_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    """A new, empty database on the TEST_DATABASE_URL server, dropped afterwards; yields its URL."""
+    return databases.private_postgres_database(PG_URL, "zhkh_test")
 
 
 @pytest.fixture(scope="session")

@@ -92,6 +92,16 @@ def make_world(tmp_path_factory, sqlite_template, **env) -> BotWorld:
     return world
 
 
+def running(world: BotWorld):
+    """For a test's `world` fixture: the module's world with its worker running again and no faults
+    injected, whatever the previous test (a kill, a flood of 429s) did to it."""
+    if not world.worker.running:
+        world.worker.start()
+    world.api.clear_faults()
+    yield world
+    world.api.clear_faults()
+
+
 @pytest.fixture(scope="module")
 def bot_world(tmp_path_factory, sqlite_template):
     """The worker running against the local API, one per test module."""

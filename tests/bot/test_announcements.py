@@ -16,7 +16,7 @@ from app.services import announcements
 from app.services import requests as request_service
 from devtools.local_api import Resident
 from tests.announcements.data import png
-from tests.bot.conftest import make_world
+from tests.bot.conftest import make_world, running
 from tests.conftest import OPERATOR_PASSWORD, StaffClient, _staff
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
@@ -39,12 +39,7 @@ def notice_world(tmp_path_factory, sqlite_template):
 
 @pytest.fixture
 def world(notice_world):
-    """The module's world, with the worker running again whatever the previous test did to it."""
-    if not notice_world.worker.running:
-        notice_world.worker.start()
-    notice_world.api.clear_faults()
-    yield notice_world
-    notice_world.api.clear_faults()
+    yield from running(notice_world)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from app.models import (Executor, Notification, Request, RequestMessage, Request
                         utcnow)
 from app.services import conversation
 from app.services import requests as request_service
+from tests.bot.conftest import running
 from tests.bot.test_requests import MENU, number_in, to_summary
 from tests.conftest import StaffClient
 
@@ -26,12 +27,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
 @pytest.fixture
 def world(bot_world):
-    """The module's world with the worker running, whatever the previous test did to it."""
-    if not bot_world.worker.running:
-        bot_world.worker.start()
-    bot_world.api.clear_faults()
-    yield bot_world
-    bot_world.api.clear_faults()
+    yield from running(bot_world)
 
 
 def file(world, r, **kwargs) -> int:

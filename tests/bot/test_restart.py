@@ -5,6 +5,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Conversation, Executor, Notification, Request, StaffUser, TelegramBinding
 from app.services import requests as request_service
+from tests.bot.conftest import running
 from tests.bot.test_requests import requests_of, start_request, to_summary
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
@@ -12,12 +13,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
 @pytest.fixture
 def world(bot_world):
-    """The module's world, with the worker running again whatever the previous test did to it."""
-    if not bot_world.worker.running:
-        bot_world.worker.start()
-    bot_world.api.clear_faults()
-    yield bot_world
-    bot_world.api.clear_faults()
+    yield from running(bot_world)
 
 
 def dispatcher(world) -> StaffUser:
