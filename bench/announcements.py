@@ -21,7 +21,6 @@ TEST_DATABASE_URL server, dropped afterwards):
 
 Target (issue 11): >= 25 messages/s with the 429 injection; request notifications within 2 s.
 """
-import argparse
 import os
 import random
 import shutil
@@ -41,7 +40,8 @@ from sqlalchemy import func, select  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Announcement, Client, Notification, StaffUser, TelegramBinding  # noqa: E402
 from app.services import announcements, demo_data, outbox  # noqa: E402
-from bench.bot import Database, cpu_seconds, max_in_window, postgres_reachable, speed_check, start_worker  # noqa: E402
+from bench.bot import (Database, arguments, cpu_seconds, max_in_window, postgres_reachable,  # noqa: E402
+                       speed_check, start_worker)
 from devtools.local_api import LocalBotApi  # noqa: E402
 
 FIRST_CHAT = 7_000_000
@@ -214,11 +214,7 @@ def report(database, api, notice_id, chats, queued, cpu, args) -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--residents", type=int, default=10_000)
-    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL")
-                        or "postgresql://root@127.0.0.1:5432/test")
+    parser = arguments(__doc__, residents=10_000)
     parser.add_argument("--floods", type=int, default=3, help="429 answers injected during the run")
     parser.add_argument("--retry-after", type=int, default=1, help="their retry_after, seconds")
     parser.add_argument("--urgent-every", type=float, default=1.5, help="seconds between request notifications")

@@ -489,12 +489,18 @@ def postgres_reachable(url: str) -> bool:
         return False
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--residents", type=int, default=500)
+def arguments(description: str, residents: int) -> argparse.ArgumentParser:
+    """The options every bot bench has: how many residents, on which database engines."""
+    parser = argparse.ArgumentParser(description=description.split("\n\n")[0])
+    parser.add_argument("--residents", type=int, default=residents)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL")
                         or "postgresql://root@127.0.0.1:5432/test")
+    return parser
+
+
+def main() -> int:
+    parser = arguments(__doc__, residents=500)
     parser.add_argument("--outbox", type=int, default=1000, help="notifications to queue (0: skip)")
     parser.add_argument("--no-confirm", dest="confirm", action="store_false",
                         help="skip the «Проблема решена?» phase")
