@@ -50,14 +50,13 @@ STATUS = "Статус вашей заявки № {n} изменён: в раб
 
 
 class RecordingApi(LocalBotApi):
-    """The local Bot API, also noting when each message arrived (notice or request) and each 429."""
+    """The local Bot API, also noting when each message arrived, notice or request (its 429s: `floods`)."""
 
     def __init__(self):
         super().__init__()
         self.notices: list[tuple[float, int]] = []   # (monotonic time, chat id)
         self.statuses: dict[int, float] = {}          # request number -> when it arrived
         self.sends: list[float] = []                  # every message, notice or request
-        self.floods: list[float] = []
 
     def api_sendMessage(self, params):
         result = super().api_sendMessage(params)
@@ -69,13 +68,6 @@ class RecordingApi(LocalBotApi):
             elif text.startswith("Статус вашей заявки № "):
                 self.statuses[int(text.split("№ ")[1].split()[0])] = now
         return result
-
-    def _take_fault(self, method):
-        fault = super()._take_fault(method)
-        if fault is not None and fault.kind == "429":
-            with self.lock:
-                self.floods.append(time.monotonic())
-        return fault
 
 
 def seed(database: Database, residents: int) -> int:

@@ -64,13 +64,12 @@ BAD_REPLIES = ("Произошла ошибка", "Сервис временно
 
 
 class TimedApi(LocalBotApi):
-    """The local Bot API, also noting when each sendMessage to an outbox chat succeeded or got 429."""
+    """The local Bot API, also noting when each sendMessage to an outbox chat succeeded (its 429s: `floods`)."""
 
     def __init__(self, latency: float = 0.0):
         super().__init__()
         self.latency = latency  # seconds added to every Bot API call, as Telegram's network would
         self.sends: list[tuple[float, int]] = []  # (monotonic time, chat id)
-        self.floods: list[float] = []  # when a 429 was answered
 
     def call(self, method, params):
         if self.latency:
@@ -84,13 +83,6 @@ class TimedApi(LocalBotApi):
             with self.lock:
                 self.sends.append((time.monotonic(), chat_id))
         return result
-
-    def _take_fault(self, method):
-        fault = super()._take_fault(method)
-        if fault is not None and fault.kind == "429":
-            with self.lock:
-                self.floods.append(time.monotonic())
-        return fault
 
 
 def cpu_seconds(pid: int | str) -> float:

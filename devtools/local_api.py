@@ -119,6 +119,7 @@ class LocalBotApi:
         self.callback_chats: dict[str, int] = {}  # callback_query_id -> chat id
         self.files: dict[str, dict] = {}  # file_id -> {"content", "file_path", "unique_id"}
         self.faults: list[Fault] = []
+        self.floods: list[float] = []  # when each injected 429 was answered (time.monotonic())
         self.blocked: set[int] = set()
         self.calls: dict[str, int] = {}
         self.pollers = 0  # getUpdates calls waiting right now
@@ -248,6 +249,8 @@ class LocalBotApi:
                     fault.times -= 1
                     if fault.times == 0:
                         self.faults.remove(fault)
+                    if fault.kind == "429":
+                        self.floods.append(time.monotonic())
                     return fault
         return None
 

@@ -9,10 +9,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from app import create_app
 from app.extensions import db
-from app.models import Category, Client, Executor, Subcategory
+from app.models import Category, Client, Executor, StaffUser, Subcategory
 from devtools.local_api import LocalBotApi, Resident
 from devtools.worker_process import WorkerProcess
 from tests.conftest import base_config
@@ -90,6 +91,16 @@ def make_world(tmp_path_factory, sqlite_template, **env) -> BotWorld:
     world = BotWorld(root, f"sqlite:///{path}", **env)
     seed(world.app)
     return world
+
+
+def dispatcher() -> StaffUser:
+    """The staff member who works the requests in a bot test (call inside the world's app context)."""
+    user = db.session.execute(select(StaffUser).where(StaffUser.login == "dispatcher")).scalar_one_or_none()
+    if user is None:
+        user = StaffUser(login="dispatcher", full_name="Диспетчер Дарья", password_hash="x")
+        db.session.add(user)
+        db.session.flush()
+    return user
 
 
 def running(world: BotWorld):

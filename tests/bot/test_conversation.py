@@ -18,7 +18,7 @@ from app.models import (Executor, Notification, Request, RequestMessage, Request
                         utcnow)
 from app.services import conversation
 from app.services import requests as request_service
-from tests.bot.conftest import running
+from tests.bot.conftest import dispatcher, running
 from tests.bot.test_requests import MENU, number_in, to_summary
 from tests.conftest import StaffClient
 
@@ -82,16 +82,6 @@ def test_resident_and_staff_write_through_the_bot_and_the_request_page(world):
         world.api.block(r.chat_id, False)
 
 
-def staff(world) -> StaffUser:
-    """The dispatcher (call inside an app context)."""
-    user = db.session.execute(select(StaffUser).where(StaffUser.login == "chat-dispatcher")).scalar_one_or_none()
-    if user is None:
-        user = StaffUser(login="chat-dispatcher", full_name="Диспетчер Дарья", password_hash="x")
-        db.session.add(user)
-        db.session.flush()
-    return user
-
-
 def as_staff(world, request_id, *actions) -> None:
     """Staff work on the request: "assign", a status, or ("write", text)."""
     with world.app.app_context():
@@ -99,11 +89,11 @@ def as_staff(world, request_id, *actions) -> None:
         for action in actions:
             if action == "assign":
                 executor = db.session.execute(select(Executor)).scalars().first()
-                request_service.assign_executor(request, executor, staff(world))
+                request_service.assign_executor(request, executor, dispatcher())
             elif isinstance(action, tuple):
-                conversation.add_staff_message(request, staff(world), action[1])
+                conversation.add_staff_message(request, dispatcher(), action[1])
             else:
-                request_service.change_status(request, action, staff(world))
+                request_service.change_status(request, action, dispatcher())
         db.session.commit()
 
 

@@ -3,9 +3,9 @@ import pytest
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import Conversation, Executor, Notification, Request, StaffUser, TelegramBinding
+from app.models import Conversation, Executor, Notification, Request, TelegramBinding
 from app.services import requests as request_service
-from tests.bot.conftest import running
+from tests.bot.conftest import dispatcher, running
 from tests.bot.test_requests import requests_of, start_request, to_summary
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
@@ -14,15 +14,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 @pytest.fixture
 def world(bot_world):
     yield from running(bot_world)
-
-
-def dispatcher(world) -> StaffUser:
-    staff = db.session.execute(select(StaffUser).where(StaffUser.login == "dispatcher")).scalar_one_or_none()
-    if staff is None:
-        staff = StaffUser(login="dispatcher", full_name="Диспетчер Дарья", password_hash="x")
-        db.session.add(staff)
-        db.session.flush()
-    return staff
 
 
 def notifications_of(world, chat_id) -> list[Notification]:
@@ -46,7 +37,7 @@ def test_status_notifications_sent_after_the_worker_was_down(world):
     assert world.worker.stop() == 0  # SIGTERM: a clean exit
     with world.app.app_context():  # the dispatcher works while the bot is down
         obj = db.session.get(Request, request.id)
-        staff = dispatcher(world)
+        staff = dispatcher()
         request_service.assign_executor(obj, db.session.execute(select(Executor)).scalars().first(), staff)
         request_service.change_status(obj, "in_progress", staff, comment="Мастер выехал")
         db.session.commit()
@@ -116,7 +107,7 @@ def test_outbox_honours_429_and_marks_blocked_chats_failed(world):
     world.api.block(blocked.chat_id)
     world.api.inject("sendMessage", "429", retry_after=1)
     with world.app.app_context():
-        staff = dispatcher(world)
+        staff = dispatcher()
         for resident in (r, blocked):
             [request] = requests_of(world, resident.user_id)
             request_service.change_status(db.session.get(Request, request.id), "closed", staff)
