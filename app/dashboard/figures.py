@@ -301,7 +301,7 @@ def _mean(histogram: Counter) -> float | None:
 
 
 def _decimal(value: float | None) -> str:
-    """4.25 -> «4,3» (a Russian decimal comma); None -> «—»."""
+    """4.27 -> «4,3» (a Russian decimal comma); None -> «—»."""
     return f"{value:.1f}".replace(".", ",") if value is not None else "—"
 
 
