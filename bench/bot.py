@@ -15,6 +15,8 @@ on the --pg-url / TEST_DATABASE_URL server and dropped afterwards):
    Prints updates handled per second end to end (first update sent -> last reply received),
    p50/p95/max reply latency, and the worker's CPU time. Checks every resident got a request
    number and the database holds exactly N requests, N bindings and N unread messages.
+   `--filing-only`: the first 10 steps alone (identification and filing, the request's
+   deadlines computed on filing), the dialog this bench measured before the conversation.
 1b. Confirmation: staff mark every request «выполнена» (through the request service, as the
    web app does); once every resident has «Проблема решена?» (the outbox sends the questions at
    its pace), all answer at once: «Да», then a rating (2 updates each). Prints those updates
@@ -59,7 +61,7 @@ from devtools.worker_process import NotPolling, WorkerProcess  # noqa: E402
 
 FIRST_USER_ID = 9_000_000
 OUTBOX_CHAT_ID = 8_000_000
-UPDATES_PER_RESIDENT = 15
+FILING_UPDATES, CONVERSATION_UPDATES = 10, 5  # per resident
 BAD_REPLIES = ("Произошла ошибка", "Сервис временно недоступен")
 
 
@@ -193,7 +195,7 @@ class Steps:
                 self.errors.append(str(exc)[:300] or type(exc).__name__)
 
 
-def dialog_steps(i: int, account: str):
+def dialog_steps(i: int, account: str, conversation: bool = True):
     def steps(s: Steps) -> None:
         r = s.r
         s.step(lambda: r.send("/start"), "идентификацию")
@@ -206,6 +208,8 @@ def dialog_steps(i: int, account: str):
         s.step(lambda: r.send("Течёт кран на кухне"), "Записал")
         s.step(lambda: r.send("Готово"), "Описание принято", "Проверьте заявку", replies=2)
         s.step(None, "Заявка №", press="Да, это мой номер")
+        if not conversation:
+            return
         # The conversation: the list, the card, a message to the dispatcher.
         [listing] = s.step(lambda: r.send("Мои заявки"), "Ваши заявки")
         s.step(None, "Заявка №", press=listing.buttons[0])
@@ -225,7 +229,7 @@ def confirm_steps(ready: threading.Barrier):
 
 
 def bench_dialog(database: Database, api: LocalBotApi, worker: WorkerProcess, accounts: list[str],
-                 residents_out: list) -> dict:
+                 residents_out: list, conversation: bool = True) -> dict:
     residents = len(accounts)
     latencies: list[float] = []
     errors: list[str] = []
@@ -234,7 +238,7 @@ def bench_dialog(database: Database, api: LocalBotApi, worker: WorkerProcess, ac
     for i, account in enumerate(accounts):
         steps = Steps(Resident(api, FIRST_USER_ID + i, f"Жилец {i}", timeout=120), latencies, errors, lock)
         residents_out.append(steps.r)
-        runs.append((steps, dialog_steps(i, account)))
+        runs.append((steps, dialog_steps(i, account, conversation)))
     threads = [threading.Thread(target=steps.run, args=(plan,), daemon=True) for steps, plan in runs]
     cpu0, server0, own0 = cpu_seconds(worker.proc.pid), database.server_cpu(), sum(os.times()[:2])
     started = time.monotonic()
@@ -255,7 +259,8 @@ def bench_dialog(database: Database, api: LocalBotApi, worker: WorkerProcess, ac
         "requests": database.count(Request), "bindings": database.count(TelegramBinding),
         "unread": database.sum(Request.unread_messages), "processed": handled,
     }
-    print(f"  dialog: {residents} residents x {UPDATES_PER_RESIDENT} updates = {result['updates']} updates "
+    per_resident = FILING_UPDATES + (CONVERSATION_UPDATES if conversation else 0)
+    print(f"  dialog: {residents} residents x {per_resident} updates = {result['updates']} updates "
           f"in {elapsed:.1f} s -> {result['rate']:.0f} updates/s")
     print(f"          reply latency p50 {result['p50'] * 1000:.0f} ms, p95 {result['p95'] * 1000:.0f} ms, "
           f"max {result['max'] * 1000:.0f} ms; worker CPU {cpu:.1f} s "
@@ -263,7 +268,7 @@ def bench_dialog(database: Database, api: LocalBotApi, worker: WorkerProcess, ac
           + (f"; PostgreSQL backends CPU {server - server0:.1f} s" if server is not None else "")
           + f"; this process (Bot API + residents) CPU {own:.1f} s")
     print(f"          requests {result['requests']}/{residents}, bindings {result['bindings']}/{residents}, "
-          f"unread messages {result['unread']}/{residents}, updates recorded {handled}, "
+          f"unread messages {result['unread']}/{residents if conversation else 0}, updates recorded {handled}, "
           f"residents with a failed step {len(errors)}")
     for message in errors[:3]:
         print("          !", message)
@@ -430,7 +435,7 @@ def run_backend(backend: str, args) -> dict:
         accounts = database.seed(args.residents)
         worker = start_worker(database, api, args.threads)
         residents: list[Resident] = []
-        results["dialog"] = bench_dialog(database, api, worker, accounts, residents)
+        results["dialog"] = bench_dialog(database, api, worker, accounts, residents, not args.filing_only)
         if args.confirm:
             results["confirm"] = bench_confirm(database, api, residents)
         if args.outbox:
@@ -496,6 +501,8 @@ def main() -> int:
     parser.add_argument("--outbox", type=int, default=1000, help="notifications to queue (0: skip)")
     parser.add_argument("--no-confirm", dest="confirm", action="store_false",
                         help="skip the «Проблема решена?» phase")
+    parser.add_argument("--filing-only", action="store_true",
+                        help="the dialog's identification and filing steps alone, without the conversation")
     parser.add_argument("--threads", type=int, help="BOT_THREADS for the worker (default: its own)")
     parser.add_argument("--latency", type=float, default=0,
                         help="milliseconds added to every Bot API call (Telegram is ~50-150 ms away)")
@@ -511,7 +518,7 @@ def main() -> int:
         results = run_backend(backend, args)
         dialog = results["dialog"]
         failed |= bool(dialog["errors"]) or dialog["requests"] != args.residents or bool(results["problems"])
-        failed |= dialog["unread"] != args.residents
+        failed |= dialog["unread"] != (0 if args.filing_only else args.residents)
         if "confirm" in results:
             failed |= bool(results["confirm"]["errors"]) or results["confirm"]["closed"] != args.residents
         failed |= not results.get("outbox", {"ok": True})["ok"] or not results.get("flood", {"ok": True})["ok"]
