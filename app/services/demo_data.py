@@ -4,7 +4,8 @@ Deterministic: the same seed gives the same people, addresses and requests
 (dates are relative to the day it runs). Requests go through the real request
 services, so numbers, history events, status timestamps and deadlines are what the
 live system would write; their author_chat_id is None, so no Telegram message is
-queued for these invented residents. The benchmarks build their (much bigger)
+queued for these invented residents. Most requests filed through the bot and closed
+after the work were confirmed and rated by their resident («Проблема решена?» → «Да»). The benchmarks build their (much bigger)
 databases from the same pieces: client_rows(), add_categories() (with NORMS),
 add_executors(), CATEGORY_WEIGHTS and DESCRIPTIONS.
 """
@@ -19,6 +20,7 @@ from app.extensions import db
 from app.models import (
     Category, Client, Executor, Request, RequestEvent, StaffUser, Subcategory, utcnow,
 )
+from app.models.conversation import Verdict
 from app.models.staff import ROLE_OPERATOR
 from app.services import deadlines, request_stats
 from app.services import requests as request_service
@@ -171,6 +173,7 @@ def is_empty() -> bool:
 def seed(*, clients: int = 300, requests: int = 400, days: int = 150, rng_seed: int = 2024) -> dict:
     """Fill the database (the caller commits); returns what was created."""
     rng = random.Random(rng_seed)
+    residents = random.Random(rng_seed + 1)  # their answers: apart, so the rest stays as it always was
     now = utcnow()
     client_objs = [Client(**row) for row in client_rows(rng, clients)]
     db.session.add_all(client_objs)
@@ -183,7 +186,7 @@ def seed(*, clients: int = 300, requests: int = 400, days: int = 150, rng_seed: 
     times = sorted(now - timedelta(days=days) + timedelta(seconds=rng.randrange(days * 86400 - 7200))
                    for _ in range(requests))
     for when, status in zip(times, statuses):
-        _request(rng, when, status, now, client_objs, categories, executors, dispatchers)
+        _request(rng, residents, when, status, now, client_objs, categories, executors, dispatchers)
     db.session.flush()
     request_stats.rebuild(db.session.connection(), local_tz())  # the requests were backdated after filing
     return {"clients": len(client_objs), "categories": len(categories), "executors": len(executors),
@@ -265,7 +268,7 @@ def _status_plan(rng, count):
     return plan
 
 
-def _request(rng, when, target, now, clients, categories, executors, dispatchers):
+def _request(rng, residents, when, target, now, clients, categories, executors, dispatchers):
     client = rng.choice(clients)
     category = rng.choices(categories, CATEGORY_WEIGHTS)[0]
     sub = rng.choice(category.subcategories)
@@ -287,11 +290,21 @@ def _request(rng, when, target, now, clients, categories, executors, dispatchers
             comment = rng.choice(COMMENTS) if rng.random() < 0.25 else ""
             if path == [Status.CLOSED]:
                 comment = "Дубликат: по этому адресу уже есть заявка."
-            request_service.change_status(request, step.value, dispatcher, comment)
+            if step == Status.CLOSED and request.status == Status.DONE and not by_phone and residents.random() < 0.7:
+                _resident_confirms(residents, request)
+            else:
+                request_service.change_status(request, step.value, dispatcher, comment)
         if rng.random() < 0.1:
             request_service.add_comment(request, dispatcher, rng.choice(COMMENTS))
     db.session.flush()
     _backdate(rng, request, when, now)
+
+
+def _resident_confirms(rng, request) -> None:
+    """The resident answered «Да» to «Проблема решена?» and rated the work, as the bot records it."""
+    request_service.change_status(request, Status.CLOSED.value, None, request_service.CONFIRMED_COMMENT,
+                                  verdict=Verdict.CONFIRMED.value, notify=False)
+    request_service.rate(request, rng.choices((5, 4, 3, 2, 1), weights=(55, 25, 10, 6, 4))[0])
 
 
 def _backdate(rng, request, when, now):

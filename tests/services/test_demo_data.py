@@ -30,6 +30,13 @@ def test_seed_demo_builds_a_consistent_database(runner, ctx):
     statuses = set(db.session.execute(select(Request.status)).scalars())
     assert statuses == {s.value for s in Status}
     assert _count(Notification) == 0  # invented residents get no Telegram messages
+    # Residents confirmed and rated part of the closed work, in the bot's own terms.
+    rated = db.session.execute(select(Request).where(Request.rating.is_not(None))).scalars().all()
+    assert rated and all(r.status in ("closed", "archived") and r.verdict == "confirmed" for r in rated)
+    for request in rated:
+        [closed] = [e for e in request.events if e.kind == "status" and e.to_status == "closed"]
+        assert closed.actor_id is None and [e.to_value for e in request.events if e.kind == "rating"] == [
+            str(request.rating)]
     for client in db.session.execute(select(Client)).scalars():
         assert client.account.isdigit() and client.full_name.count(" ") == 2 and client.street
         assert client.phone == "" or normalise_phone(client.phone) == client.phone
