@@ -32,7 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = TrustedProxyFix(app.wsgi_app, proxies)
 
     db.init_app(app)
-    from app.journal.search import include_in_autogenerate
+    from app.search import include_in_autogenerate
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True,
                      include_name=include_in_autogenerate)
     login.init_app(app)

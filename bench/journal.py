@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.journal.query import PROBE_ABOVE  # noqa: E402
-from app.journal.search import SEARCH_TABLE, match_query  # noqa: E402
+from app.search import SEARCH_TABLE, match_query  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime in SQLite
@@ -229,7 +229,7 @@ WHERE {where}
 ORDER BY {order} LIMIT 50 OFFSET 0"""
 DEFAULT_ORDER = "requests.created_at DESC, requests.id DESC"
 SELECT_COUNT = "SELECT count(*) FROM requests WHERE {where}"
-# A text filter as the app runs it (app/journal/search.py), and as it ran before migration 0003.
+# A text filter as the app runs it (app/search.py), and as it ran before migration 0003.
 # {id}: `requests.id`, or `requests.id + 0` for a page of many matches (query.PROBE_ABOVE).
 SEARCH = f"{{id}} IN (SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?)"
 SCAN = "lower(requests.{column}) LIKE '%' || ? || '%' ESCAPE '/'"

@@ -12,8 +12,8 @@ from sqlalchemy import MetaData, create_engine, func, inspect, make_url, select,
 from app import create_app
 from app.config import BASE_DIR, normalise_database_url
 from app.extensions import db
-from app.journal.search import include_in_autogenerate, text_contains
 from app.models import Request, StaffUser, utcnow
+from app.search import include_in_autogenerate, text_contains
 from tests import factories
 from tests.conftest import BACKENDS, PG_URL, base_config, private_postgres_database
 

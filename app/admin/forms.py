@@ -1,39 +1,19 @@
 """Forms of the reference-data pages (Russian labels and messages)."""
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup, escape
 from wtforms import BooleanField, Field, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.meta import DefaultMeta
 from wtforms.utils import unset_value
-from wtforms.validators import (
-    DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError,
-)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import html_params
 
+from app.auth.forms import full_name_field
 from app.auth.passwords import confirmation_field, new_password_field
+from app.forms import Form, required, squeeze_spaces
 from app.models.staff import ROLE_CHOICES
 from app.services import durations
 from app.services.clients import FIELDS, InvalidAccount, max_length, normalise_account
 from app.services.phones import InvalidPhone, normalise_phone
-
-
-class Form(FlaskForm):
-    """WTForms' own Russian catalogue for its built-in messages (no Babel needed)."""
-
-    class Meta:
-        locales = ("ru",)
-
-        def get_translations(self, form):
-            return DefaultMeta.get_translations(self, form)
-
-
-def _strip(value):
-    return " ".join(value.split()) if isinstance(value, str) else value
-
-
-def _required(what: str):
-    return DataRequired(f"Укажите {what}.")
 
 
 def _length(field: str):
@@ -78,18 +58,18 @@ class PhoneField(StringField):
 
 
 class ClientForm(Form):
-    account = AccountField(FIELDS["account"], filters=[_strip],
+    account = AccountField(FIELDS["account"], filters=[squeeze_spaces],
                            render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    full_name = StringField(FIELDS["full_name"], filters=[_strip],
-                            validators=[_required("ФИО"), _length("full_name")])
-    city = StringField(FIELDS["city"], filters=[_strip], validators=[_length("city")])
-    street = StringField(FIELDS["street"], filters=[_strip],
-                         validators=[_required("улицу"), _length("street")])
-    house = StringField(FIELDS["house"], filters=[_strip], validators=[_required("дом"), _length("house")])
-    house_letter = StringField(FIELDS["house_letter"], filters=[_strip], validators=[_length("house_letter")])
-    apartment = StringField(FIELDS["apartment"], filters=[_strip], validators=[_length("apartment")])
-    phone = PhoneField(FIELDS["phone"], filters=[_strip], render_kw={"type": "tel", "autocomplete": "off"})
-    contract_number = StringField(FIELDS["contract_number"], filters=[_strip],
+    full_name = StringField(FIELDS["full_name"], filters=[squeeze_spaces],
+                            validators=[required("ФИО"), _length("full_name")])
+    city = StringField(FIELDS["city"], filters=[squeeze_spaces], validators=[_length("city")])
+    street = StringField(FIELDS["street"], filters=[squeeze_spaces],
+                         validators=[required("улицу"), _length("street")])
+    house = StringField(FIELDS["house"], filters=[squeeze_spaces], validators=[required("дом"), _length("house")])
+    house_letter = StringField(FIELDS["house_letter"], filters=[squeeze_spaces], validators=[_length("house_letter")])
+    apartment = StringField(FIELDS["apartment"], filters=[squeeze_spaces], validators=[_length("apartment")])
+    phone = PhoneField(FIELDS["phone"], filters=[squeeze_spaces], render_kw={"type": "tel", "autocomplete": "off"})
+    contract_number = StringField(FIELDS["contract_number"], filters=[squeeze_spaces],
                                   validators=[_length("contract_number")])
 
 
@@ -143,8 +123,8 @@ def _flag(value):
 
 
 class CategoryForm(Form):
-    name = StringField("Название", filters=[_strip],
-                       validators=[_required("название"), Length(max=100, message="Не длиннее 100 символов.")])
+    name = StringField("Название", filters=[squeeze_spaces],
+                       validators=[required("название"), Length(max=100, message="Не длиннее 100 символов.")])
     sort_order = IntegerField("Порядок в списке", default=0,
                               validators=[Optional(), NumberRange(-9999, 9999, "Число от -9999 до 9999.")])
     active = BooleanField("Активна (видна в боте и при создании заявки)", default=True)
@@ -162,27 +142,26 @@ class SubcategoryForm(CategoryForm):
 class QuickSubcategoryForm(Form):
     """Adding a subcategory from the category page: just the name."""
 
-    name = StringField("Новая подкатегория", filters=[_strip],
-                       validators=[_required("название"), Length(max=100, message="Не длиннее 100 символов.")])
+    name = StringField("Новая подкатегория", filters=[squeeze_spaces],
+                       validators=[required("название"), Length(max=100, message="Не длиннее 100 символов.")])
 
 
 class ExecutorForm(Form):
-    full_name = StringField("ФИО", filters=[_strip],
-                            validators=[_required("ФИО"), Length(max=200, message="Не длиннее 200 символов.")])
-    position = StringField("Должность", filters=[_strip],
-                           validators=[_required("должность"), Length(max=100, message="Не длиннее 100 символов.")])
-    phone = PhoneField("Телефон", filters=[_strip], render_kw={"type": "tel", "autocomplete": "off"})
+    full_name = full_name_field()
+    position = StringField("Должность", filters=[squeeze_spaces],
+                           validators=[required("должность"), Length(max=100, message="Не длиннее 100 символов.")])
+    phone = PhoneField("Телефон", filters=[squeeze_spaces], render_kw={"type": "tel", "autocomplete": "off"})
     active = BooleanField("Работает (можно назначать на заявки)", default=True)
 
 
 class StaffUserForm(Form):
     login = StringField("Логин", filters=[lambda v: v.strip() if isinstance(v, str) else v], validators=[
-        _required("логин"),
+        required("логин"),
         Length(min=2, max=64, message="От 2 до 64 символов."),
         Regexp(r"^[A-Za-z0-9._-]+$", message="Только латинские буквы, цифры, точка, дефис и подчёркивание."),
     ], render_kw={"autocomplete": "off"})
-    full_name = StringField("ФИО", filters=[_strip],
-                            validators=[_required("ФИО"), Length(max=200, message="Не длиннее 200 символов.")])
+    full_name = StringField("ФИО", filters=[squeeze_spaces],
+                            validators=[required("ФИО"), Length(max=200, message="Не длиннее 200 символов.")])
     role = SelectField("Роль", choices=[SelectChoice(value, label) for value, label in ROLE_CHOICES])
     active = BooleanField("Активен (может входить)", default=True)
     password = new_password_field("Пароль")
@@ -191,7 +170,7 @@ class StaffUserForm(Form):
     def __init__(self, *args, new_user: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if new_user:
-            self.password.validators = [_required("пароль"), *self.password.validators]
+            self.password.validators = [required("пароль"), *self.password.validators]
         else:
             self.password.validators = [Optional(), *self.password.validators]
             self.password.description = f"Оставьте пустым, чтобы не менять. {self.password.description}"

@@ -5,7 +5,7 @@ from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectField, S
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from app.admin.forms import Form
+from app.forms import Form
 from app.services.outage import KINDS, RESOURCES
 
 DATETIME = "%Y-%m-%dT%H:%M"  # <input type="datetime-local">

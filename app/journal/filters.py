@@ -97,7 +97,7 @@ class TextFilter(TypedFilter):
         return text
 
     def where(self, target, value, tz, probe=False):
-        from app.journal.search import text_contains  # search imports the models' metadata
+        from app.search import text_contains  # search imports the models' metadata
 
         return [text_contains(target, value, probe)]
 

@@ -15,7 +15,7 @@ over the models' metadata: a new table or column is copied without edits here.
   must match exactly; if one does not, nothing is committed. Plain indexes and
   foreign keys are built after the load, as PostgreSQL advises for bulk loads.
 - Not copied: alembic_version (the migrations set it) and SQLite's FTS5 search index
-  (app/journal/search.py): PostgreSQL has its own trigram indexes. ANALYZE gives the
+  (app/search.py): PostgreSQL has its own trigram indexes. ANALYZE gives the
   planner the new sizes.
 - Sequences are set past the largest copied id; counters (request numbers) are data.
 """
@@ -33,7 +33,7 @@ from sqlalchemy.pool import NullPool
 
 from app.config import normalise_database_url
 from app.extensions import db
-from app.journal.search import SEARCH_TABLE
+from app.search import SEARCH_TABLE
 
 BATCH = 5000
 VERSION_TABLE = "alembic_version"

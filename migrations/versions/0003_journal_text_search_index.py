@@ -6,7 +6,7 @@ searches: without an index every keystroke scans all requests (~1.2 s on
 
 SQLite: an FTS5 table with the trigram tokenizer over those columns, an
 "external content" table (it stores only the index; the text stays in
-`requests`), kept in step by triggers. app/journal/search.py queries it.
+`requests`), kept in step by triggers. app/search.py queries it.
 FTS5's trigram tokenizer folds case for Cyrillic as well as Latin.
 A later migration that rebuilds `requests` in batch mode (copy, drop, rename)
 drops these triggers with the old table: it must create them again and

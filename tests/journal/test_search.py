@@ -1,4 +1,4 @@
-"""The journal's text filters through the trigram index (app/journal/search.py, migration 0003).
+"""The journal's text filters through the trigram index (app/search.py, migration 0003).
 
 Whatever the index does, a text filter must show exactly the rows whose text contains the
 typed term in any letter case, as the plain scan did: checked here against Python's
@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from app.extensions import db
 from app.journal import query
 from app.journal.columns import visible_columns
-from app.journal.search import INDEXED, index_can_answer, match_query
+from app.search import INDEXED, index_can_answer, match_query
 from app.models import Request
 from tests import factories
 

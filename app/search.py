@@ -1,4 +1,5 @@
-"""The journal's text "contains" filter, served by a trigram index (migration 0003).
+"""The text "contains" search of requests (the journal's text filters), served by a trigram index
+(migration 0003); the database transfer and the migrations know its tables too.
 
 SQLite: the FTS5 table `requests_search` (trigram tokenizer, external content,
 kept in step by triggers) answers the filter: a term as one quoted phrase in one
