@@ -66,7 +66,8 @@ class ClientForm(Form):
     street = StringField(FIELDS["street"], filters=[squeeze_spaces],
                          validators=[required("улицу"), _length("street")])
     house = StringField(FIELDS["house"], filters=[squeeze_spaces], validators=[required("дом"), _length("house")])
-    house_letter = StringField(FIELDS["house_letter"], filters=[squeeze_spaces], validators=[_length("house_letter")])
+    house_letter = StringField(FIELDS["house_letter"], filters=[squeeze_spaces],
+                               validators=[_length("house_letter")])
     apartment = StringField(FIELDS["apartment"], filters=[squeeze_spaces], validators=[_length("apartment")])
     phone = PhoneField(FIELDS["phone"], filters=[squeeze_spaces], render_kw={"type": "tel", "autocomplete": "off"})
     contract_number = StringField(FIELDS["contract_number"], filters=[squeeze_spaces],
@@ -147,7 +148,8 @@ class QuickSubcategoryForm(Form):
 
 
 class ExecutorForm(Form):
-    full_name = full_name_field()
+    full_name = StringField("ФИО", filters=[squeeze_spaces],
+                            validators=[required("ФИО"), Length(max=200, message="Не длиннее 200 символов.")])
     position = StringField("Должность", filters=[squeeze_spaces],
                            validators=[required("должность"), Length(max=100, message="Не длиннее 100 символов.")])
     phone = PhoneField("Телефон", filters=[squeeze_spaces], render_kw={"type": "tel", "autocomplete": "off"})
@@ -160,8 +162,7 @@ class StaffUserForm(Form):
         Length(min=2, max=64, message="От 2 до 64 символов."),
         Regexp(r"^[A-Za-z0-9._-]+$", message="Только латинские буквы, цифры, точка, дефис и подчёркивание."),
     ], render_kw={"autocomplete": "off"})
-    full_name = StringField("ФИО", filters=[squeeze_spaces],
-                            validators=[required("ФИО"), Length(max=200, message="Не длиннее 200 символов.")])
+    full_name = full_name_field()
     role = SelectField("Роль", choices=[SelectChoice(value, label) for value, label in ROLE_CHOICES])
     active = BooleanField("Активен (может входить)", default=True)
     password = new_password_field("Пароль")

@@ -4,9 +4,9 @@ Every figure of «Сводка» is about the requests filed in a period of loca
 counters instead of the requests keeps the dashboard fast on a million requests (bench/dashboard.py):
 each table counts the requests filed in a day, in a week (`day` = its Monday) and in a month (`day` =
 its first day), told apart by `grain`, so that a period is read as its whole months, then the whole
-weeks left, then the days left (request_stats.cover). The two tables whose keys are nearly as many as
-the requests (and the ratings) also keep totals over a dimension under ALL (every category, every executor), and their
-keys begin with those dimensions, so that a figure reads only the rows it adds up. Counters that
+weeks left, then the days left (request_stats.cover). The tables whose keys are nearly as many as
+the requests they count (durations, ratings) also keep totals over a dimension under ALL (every
+category, every executor), and their keys begin with those dimensions, so that a figure reads only the rows it adds up. Counters that
 dropped to 0 stay: they are few and harmless.
 """
 from datetime import date

@@ -5,9 +5,9 @@ Deterministic: the same seed gives the same people, addresses and requests
 services, so numbers, history events, status timestamps and deadlines are what the
 live system would write; their author_chat_id is None, so no Telegram message is
 queued for these invented residents. Most requests filed through the bot and closed
-after the work were confirmed and rated by their resident («Проблема решена?» → «Да»). The benchmarks build their (much bigger)
-databases from the same pieces: client_rows(), add_categories() (with NORMS),
-add_executors(), CATEGORY_WEIGHTS and DESCRIPTIONS.
+after the work were confirmed and rated by their resident («Проблема решена?» → «Да»).
+The benchmarks build their (much bigger) databases from the same pieces: client_rows(),
+add_categories() (with NORMS), add_executors(), CATEGORY_WEIGHTS and DESCRIPTIONS.
 """
 import math
 import random
@@ -290,7 +290,8 @@ def _request(rng, residents, when, target, now, clients, categories, executors, 
             comment = rng.choice(COMMENTS) if rng.random() < 0.25 else ""
             if path == [Status.CLOSED]:
                 comment = "Дубликат: по этому адресу уже есть заявка."
-            if step == Status.CLOSED and request.status == Status.DONE and not by_phone and residents.random() < 0.7:
+            resident_closes = step == Status.CLOSED and request.status == Status.DONE and not by_phone
+            if resident_closes and residents.random() < 0.7:
                 _resident_confirms(residents, request)
             else:
                 request_service.change_status(request, step.value, dispatcher, comment)

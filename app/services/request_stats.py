@@ -126,14 +126,11 @@ def _rows(found: Facts) -> list[tuple]:
     for grain in GRAINS:
         day, *rest = found.count
         out.append((RequestCount, (grain, unit(grain, day), *rest)))
-        if found.duration is not None:
-            day, category, executor, minutes = found.duration
-            out += [(RequestDuration, (grain, c, e, unit(grain, day), minutes))
-                    for c, e in ((category, executor), (ALL, executor), (category, ALL))]
-        if found.rating is not None:
-            day, category, executor, stars = found.rating
-            out += [(RequestRating, (grain, c, e, unit(grain, day), stars))
-                    for c, e in ((category, executor), (ALL, executor), (category, ALL))]
+        for table, fact in ((RequestDuration, found.duration), (RequestRating, found.rating)):
+            if fact is not None:  # (day, category, executor, minutes or rating), one layout for both
+                day, category, executor, value = fact
+                out += [(table, (grain, c, e, unit(grain, day), value))
+                        for c, e in ((category, executor), (ALL, executor), (category, ALL))]
         day, category, address = found.address
         out += [(RequestAddress, (grain, c, unit(grain, day), address)) for c in (category, ALL)]
     return out
