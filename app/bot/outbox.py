@@ -8,7 +8,8 @@
 - In order per chat: a chat's row is sent only when no earlier row of that chat (by
   priority, then age) is pending.
 - Text, or a photo from STORAGE_DIR with the text as caption (its Telegram file id is
-  remembered, so an announcement's photo is uploaded once), with the row's buttons.
+  remembered, so an announcement's photo is uploaded once), or a photo Telegram already
+  holds (a resident's, passed on to an executor by its file id), with the row's buttons.
 - Network errors and 5xx are retried with exponential backoff (next_attempt_at);
   permanent errors mark the row failed with why (the resident blocked the bot, the
   chat is gone) and last_error.
@@ -30,7 +31,7 @@ from app.bot.sender import FLOOD, PERMANENT, classify, describe, failure, retry_
 from app.bot.updates import is_stale_connection, is_unavailable
 from app.extensions import db
 from app.models import Notification, utcnow
-from app.services.outbox import FAILED, PENDING, REPLY, SENT
+from app.services.outbox import FAILED, PENDING, REPLY, SENT, TELEGRAM_FILE
 
 log = logging.getLogger(__name__)
 
@@ -217,9 +218,9 @@ class OutboxSender(threading.Thread):
         markup = row.buttons or None  # Bot API JSON: telebot passes a string as it is
         if not row.photo:
             return self.bot.send_message(row.chat_id, row.text[:TELEGRAM_TEXT_MAX], reply_markup=markup)
-        if row.photo in self.file_ids:
-            return self.bot.send_photo(row.chat_id, self.file_ids[row.photo], caption=row.text or None,
-                                       reply_markup=markup)
+        if row.photo in self.file_ids or row.photo.startswith(TELEGRAM_FILE):
+            photo = self.file_ids.get(row.photo) or row.photo.removeprefix(TELEGRAM_FILE)
+            return self.bot.send_photo(row.chat_id, photo, caption=row.text or None, reply_markup=markup)
         with self.upload_lock:  # the first send uploads the file; sends beside it wait for its file id
             if row.photo in self.file_ids:
                 photo = self.file_ids[row.photo]

@@ -1,7 +1,7 @@
 """All tables, shared by the web app and the bot worker."""
 from app.models.base import utcnow
 from app.models.staff import StaffUser
-from app.models.reference import Category, Client, Executor, Subcategory
+from app.models.reference import Category, Client, Executor, ExecutorInvitation, Subcategory
 from app.models.telegram import (
     BotStatus,
     Conversation,
@@ -18,7 +18,7 @@ from app.models.throttle import Attempt
 
 __all__ = [
     "Announcement", "AnnouncementOptOut", "Attempt", "BotStatus", "Category", "Client", "Conversation",
-    "Counter", "Executor", "Notification", "ProcessedUpdate", "Request", "RequestAddress", "RequestCount",
+    "Counter", "Executor", "ExecutorInvitation", "Notification", "ProcessedUpdate", "Request", "RequestAddress", "RequestCount",
     "RequestDuration", "RequestEvent", "RequestMessage", "RequestPhoto", "RequestRating", "StaffDigest",
     "StaffUser", "Subcategory", "TelegramBinding", "utcnow",
 ]

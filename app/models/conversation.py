@@ -9,7 +9,7 @@ from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 
 # Who wrote a message.
-RESIDENT, STAFF, BOT = "resident", "staff", "bot"
+RESIDENT, STAFF, BOT, EXECUTOR = "resident", "staff", "bot", "executor"
 
 
 class Kind(StrEnum):
@@ -21,6 +21,7 @@ class Kind(StrEnum):
     UNSOLVED = "unsolved"   # ... or «Нет»: the request went back to work
     REASON = "reason"       # what is wrong, written after «Нет»
     FEEDBACK = "feedback"   # a comment on the rating
+    REPORT = "report"       # the executor's report on finished work, from the bot (sender EXECUTOR)
 
 
 KIND_LABELS = {  # how the request page marks a message that is not an ordinary one
@@ -29,6 +30,7 @@ KIND_LABELS = {  # how the request page marks a message that is not an ordinary 
     Kind.UNSOLVED: "ответ: проблема не решена",
     Kind.REASON: "что не так",
     Kind.FEEDBACK: "комментарий к оценке",
+    Kind.REPORT: "отчёт о выполнении",
 }
 
 
@@ -71,10 +73,12 @@ class RequestMessage(db.Model):
     text: Mapped[str] = mapped_column(Text, default="")
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    executor_id: Mapped[int | None] = mapped_column(ForeignKey("executors.id", ondelete="SET NULL"))
     on_closed: Mapped[bool] = mapped_column(default=False)      # the resident wrote on a closed request
     read_at: Mapped[object | None] = mapped_column(UTCDateTime)  # a resident's message: when staff saw it
 
     staff = relationship("StaffUser")
+    executor = relationship("Executor")
     photos: Mapped[list["RequestPhoto"]] = relationship(  # noqa: F821
         back_populates="message", order_by="RequestPhoto.id")
 

@@ -1,5 +1,5 @@
 """Reference data kept by administrators: clients, categories, executors."""
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -100,3 +100,31 @@ class Executor(db.Model):
     position: Mapped[str] = mapped_column(String(100), default="")
     phone: Mapped[str] = mapped_column(String(20), default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # The executor's Telegram account, bound through a one-time invitation (app.services.executor_links):
+    # jobs come to that chat and the bot shows that user the executor's menu.
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    telegram_name: Mapped[str] = mapped_column(String(200), default="", server_default="")  # as Telegram shows them
+    telegram_bound_at: Mapped[object | None] = mapped_column(UTCDateTime)
+
+    @property
+    def in_telegram(self) -> bool:
+        return self.telegram_user_id is not None
+
+
+class ExecutorInvitation(db.Model):
+    """A one-time start code that binds the Telegram user who opens it to the executor (24 hours)."""
+
+    __tablename__ = "executor_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    executor_id: Mapped[int] = mapped_column(ForeignKey("executors.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    expires_at: Mapped[object] = mapped_column(UTCDateTime)
+    used_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    used_by_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    cancelled_at: Mapped[object | None] = mapped_column(UTCDateTime)  # by staff, or by a newer invitation
+
+    executor: Mapped[Executor] = relationship()

@@ -23,6 +23,10 @@ BULK = 9     # announcements
 TEXT_MAX = 4096     # Telegram's limit for a message
 CAPTION_MAX = 1024  # ... and for a photo's caption
 
+# Notification.photo: a file under STORAGE_DIR, or this prefix and a Telegram file id (a photo a user sent
+# the bot, which the bot may send on as it is, downloaded or not).
+TELEGRAM_FILE = "telegram:"
+
 PENDING, SENT, FAILED, CANCELLED = "pending", "sent", "failed", "cancelled"
 
 # Why a message was not delivered (Notification.failure), as staff are told.
@@ -67,6 +71,10 @@ def queue_bulk(chat_ids: Select, text: str, *, kind: str, priority: int = BULK, 
                                 for name, value in values.items()))
     stmt = insert(Notification.__table__).from_select(["chat_id", *values], rows)
     return db.session.execute(stmt.execution_options(preserve_rowcount=True)).rowcount
+
+
+def telegram_photo(file_id: str) -> str:
+    return TELEGRAM_FILE + file_id
 
 
 def message_parts(text: str, photo: str = "") -> list[tuple[str, str]]:

@@ -13,6 +13,10 @@ When a request filed in Telegram becomes «выполнена», its resident is
 to «в работе» with the same executor; no answer within CONFIRM_DAYS closes it
 automatically (close_unconfirmed, a job of the bot worker). Any other move out of
 «выполнена» withdraws the question.
+
+An executor bound to the bot receives the jobs assigned to them and news of them
+(app.services.executor_jobs), takes a job and reports it done from Telegram
+(executor_take, executor_done): the same moves, the history naming the executor.
 """
 from datetime import timedelta
 from types import SimpleNamespace
@@ -21,9 +25,9 @@ from sqlalchemy import select
 
 from app.database import locked
 from app.extensions import db
-from app.models import Request, RequestEvent, utcnow
-from app.models.conversation import Kind, Verdict
-from app.services import conversation, deadlines, outbox, request_stats, staff_alerts, statuses
+from app.models import Request, RequestEvent, RequestMessage, RequestPhoto, utcnow
+from app.models.conversation import EXECUTOR, Kind, Verdict
+from app.services import conversation, deadlines, executor_jobs, outbox, request_stats, staff_alerts, statuses
 from app.services.numbering import next_request_number
 from app.services.statuses import Status
 
@@ -38,6 +42,11 @@ PHOTO_MAX_BYTES = 20 * 1024 * 1024  # the Bot API hands out no bigger file
 
 class RequestError(ValueError):
     """A change the rules forbid; the message is shown to the user as is."""
+
+
+def executor_actor(executor) -> SimpleNamespace:
+    """An executor acting from the bot: named in the history, no staff account behind it."""
+    return SimpleNamespace(id=None, display_name=executor_jobs.executor_label(executor), executor_id=executor.id)
 
 
 def _actor_fields(actor) -> dict:
@@ -131,6 +140,8 @@ def change_status(request: Request, target: str, actor, comment: str = "", *, ve
         conversation.ask_confirmation(request, status_message(request, comment))
     elif notify:
         notify_resident(request, status_message(request, comment))
+    executor_jobs.status_moved(request, current, target_status, _actor_fields(actor)["actor_label"], comment,
+                               by_executor=getattr(actor, "executor_id", None) == request.executor_id)
 
 
 def assign_executor(request: Request, executor, actor, comment: str = "") -> None:
@@ -144,7 +155,8 @@ def assign_executor(request: Request, executor, actor, comment: str = "") -> Non
     if request.executor_id == executor.id:
         return
     now = utcnow()
-    old_name = request.executor.full_name if request.executor is not None else ""
+    previous = request.executor
+    old_name = previous.full_name if previous is not None else ""
     with request_stats.tracking(request):
         request.executor_id = executor.id
         request.executor = executor
@@ -156,6 +168,43 @@ def assign_executor(request: Request, executor, actor, comment: str = "") -> Non
     ))
     if request.status == Status.NEW.value:
         change_status(request, Status.ASSIGNED.value, actor)
+    executor_jobs.assigned(request, previous)
+
+
+def executor_take(request: Request, executor) -> None:
+    """«Принял, в работе» from the bot (the request locked, checked by executor_jobs.job_of)."""
+    if request.status != Status.ASSIGNED:
+        raise RequestError(f"Заявка № {request.number} уже «{request.status_label}».")
+    change_status(request, Status.IN_PROGRESS, executor_actor(executor))
+
+
+def executor_done(request: Request, executor, text: str = "",
+                  photos: list[tuple[str, str]] = ()) -> RequestMessage | None:
+    """«Выполнено» from the bot with an optional report (text, Telegram photos as (file id, unique id)),
+    kept in the request's conversation; a job not taken yet goes through «в работе» on the way."""
+    if len(text) > DESCRIPTION_MAX:
+        raise RequestError(f"Отчёт длиннее {DESCRIPTION_MAX} символов.")
+    actor = executor_actor(executor)
+    now = utcnow()
+    report = None
+    if text or photos:
+        report = _report(request, executor, text, photos, now)
+    if request.status == Status.ASSIGNED:
+        change_status(request, Status.IN_PROGRESS, actor, notify=False)  # the resident hears of «выполнена» next
+    change_status(request, Status.DONE, actor)
+    return report
+
+
+def _report(request: Request, executor, text: str, photos, now) -> RequestMessage:
+    report = RequestMessage(request_id=request.id, created_at=now, sender=EXECUTOR, kind=Kind.REPORT.value,
+                            text=text, executor_id=executor.id, read_at=now)
+    db.session.add(report)
+    db.session.flush()
+    for file_id, unique_id in photos[:PHOTOS_MAX]:
+        db.session.add(RequestPhoto(request_id=request.id, message_id=report.id, telegram_file_id=file_id,
+                                    telegram_file_unique_id=unique_id, caption=text, created_at=now))
+    request.updated_at = now
+    return report
 
 
 def change_category(request: Request, category, subcategory, actor, comment: str = "") -> None:

@@ -1,0 +1,161 @@
+"""Jobs of executors bound to the bot (app.services.executor_links): what they are sent, and which
+requests their buttons may act on.
+
+- Assigned a request, an executor receives its card (number, category, address, the resident's
+  name and phone, deadlines, description) with «Принял, в работе» / «Выполнено», after the
+  resident's photos; a job taken away (another executor, back to «новая») is announced, and so is
+  any status move made by someone else while the job is theirs. All through the outbox.
+- A job is an executor's while the request names them and is «назначена» or «в работе»
+  (OPEN_JOB); every button press is checked against the database (job_of), so a forged or old
+  button acts on nothing that is not the presser's job now.
+The moves themselves go through app.services.requests (executor_take, executor_done).
+"""
+from sqlalchemy import nulls_last, select
+
+from app.database import locked
+from app.extensions import db
+from app.models import Executor, Request, RequestPhoto, utcnow
+from app.services import deadlines, outbox
+from app.services.conversation import button_data
+from app.services.statuses import Status
+from app.timezone import format_local
+
+OPEN_JOB = (Status.ASSIGNED, Status.IN_PROGRESS)  # what an executor still has to do
+DESCRIPTION_SHOWN = 3000  # the card must fit one Telegram message (4 096) with its other lines
+BTN_TAKE = "Принял, в работе"
+BTN_DONE = "Выполнено"
+BTN_OPEN = "Открыть задание"
+
+NEW_JOB = "🔧 Новое задание"
+TAKEN_AWAY = "Заявка № {number} снята с вас: {why}. Выполнять её не нужно."
+WHY_REASSIGNED = "её передали другому исполнителю"
+WHY_RETURNED = "она возвращена диспетчеру"
+STATUS_NEWS = "Заявка № {number}: статус изменён на «{status}» ({who})."
+STATUS_NEWS_COMMENT = "\nКомментарий: {comment}"
+RESIDENT_PHOTO = "Фото жителя к заявке № {number} ({n} из {total})"
+
+
+class JobError(LookupError):
+    """A button names a request that is not the presser's job (now); the message says why."""
+
+
+def executor_label(executor: Executor) -> str:
+    """How the request's history names a move the executor made from the bot."""
+    return f"Исполнитель {executor.full_name} (Telegram)"
+
+
+# --- the job card ---------------------------------------------------------------------------
+
+def card_text(request: Request, heading: str = "") -> str:
+    status = Status(request.status)
+    lines = [heading] if heading else []
+    lines.append(f"Заявка № {request.number} от {format_local(request.created_at)} — {status.label}")
+    if request.emergency:
+        lines.append("🚨 Аварийная")
+    lines += [f"Категория: {request.category_text}",
+              f"Адрес: {request.address or '—'}",
+              f"Житель: {request.client_full_name or '—'}",
+              f"Телефон: {request.contact_phone or 'не указан'}"]  # E.164: Telegram makes it a tap to call
+    lines += [f"{line.title}: до {format_local(line.due)} — {line.text}"
+              for line in deadlines.lines(request, utcnow())]
+    description = request.description or "(без текста, см. фото)"
+    if len(description) > DESCRIPTION_SHOWN:
+        description = description[:DESCRIPTION_SHOWN] + "…"
+    lines += ["", description]
+    return "\n".join(lines)
+
+
+def card_buttons(request: Request) -> dict | None:
+    """What the executor can do with the job now: take it, report it done; nothing once it is not open."""
+    row = []
+    if request.status == Status.ASSIGNED:
+        row.append({"text": BTN_TAKE, "callback_data": button_data("take", request.id)})
+    if request.status in OPEN_JOB:
+        row.append({"text": BTN_DONE, "callback_data": button_data("finish", request.id)})
+    return {"inline_keyboard": [row]} if row else None
+
+
+def open_button(request: Request) -> dict:
+    return {"inline_keyboard": [[{"text": BTN_OPEN, "callback_data": button_data("job", request.id)}]]}
+
+
+def filing_photos(request: Request) -> list[RequestPhoto]:
+    """The photos the resident sent with the request (not those of the conversation)."""
+    return db.session.execute(
+        select(RequestPhoto).where(RequestPhoto.request_id == request.id, RequestPhoto.message_id.is_(None))
+        .order_by(RequestPhoto.id)
+    ).scalars().all()
+
+
+# --- what executors are sent -------------------------------------------------------------------
+
+def _queue(executor: Executor, request: Request, text: str, **content) -> None:
+    outbox.queue(executor.telegram_chat_id, text, kind="executor", priority=outbox.URGENT, request_id=request.id,
+                 **content)
+
+
+def send_job(executor: Executor, request: Request, heading: str = NEW_JOB) -> None:
+    """The resident's photos, then the card with its buttons (last, so they are at hand)."""
+    photos = filing_photos(request)
+    for n, photo in enumerate(photos, start=1):
+        source = outbox.telegram_photo(photo.telegram_file_id) if photo.telegram_file_id else photo.file_path
+        if source:
+            _queue(executor, request, RESIDENT_PHOTO.format(number=request.number, n=n, total=len(photos)),
+                   photo=source)
+    _queue(executor, request, card_text(request, heading), buttons=card_buttons(request))
+
+
+def assigned(request: Request, previous: Executor | None) -> None:
+    """The request's executor changed (the caller has set it): tell the new one and the one it was taken from."""
+    if previous is not None and previous.in_telegram and previous.id != request.executor_id \
+            and request.status in OPEN_JOB:
+        _queue(previous, request, TAKEN_AWAY.format(number=request.number, why=WHY_REASSIGNED))
+    executor = request.executor
+    if executor is not None and executor.in_telegram and request.status in (Status.NEW, *OPEN_JOB):
+        send_job(executor, request)
+
+
+def status_moved(request: Request, before: Status, after: Status, actor_label: str, comment: str = "",
+                 by_executor: bool = False) -> None:
+    """Someone else moved the executor's job: back to «новая» takes it away; any other move is news,
+    with the card again when the job is open once more (a resident returned the work)."""
+    executor = request.executor
+    if by_executor or executor is None or not executor.in_telegram:
+        return
+    if before == Status.NEW and after == Status.ASSIGNED:
+        return  # the assignment itself: the job was just sent (assigned)
+    if after == Status.NEW:
+        if before in OPEN_JOB:
+            _queue(executor, request, TAKEN_AWAY.format(number=request.number, why=WHY_RETURNED))
+        return
+    if before not in OPEN_JOB and after not in OPEN_JOB and before != Status.DONE:
+        return  # closed ↔ archived: nothing the executor does
+    text = STATUS_NEWS.format(number=request.number, status=after.label, who=actor_label)
+    if comment:
+        text += STATUS_NEWS_COMMENT.format(comment=comment[:500])
+    if after in OPEN_JOB:
+        _queue(executor, request, text + "\n\n" + card_text(request), buttons=card_buttons(request))
+    else:
+        _queue(executor, request, text)
+
+
+# --- what an executor's buttons may act on ---------------------------------------------------
+
+def job_of(request_id: int, executor: Executor, lock: bool = False) -> Request:
+    """The request a button names, if it is the executor's open job now; JobError says why not."""
+    request = locked(Request, request_id) if lock else db.session.get(Request, request_id)
+    if request is None or request.executor_id != executor.id:
+        number = f" № {request.number}" if request is not None else ""
+        raise JobError(f"Заявка{number} не ваше задание (её назначили другому исполнителю или сняли с вас).")
+    if request.status not in OPEN_JOB:
+        raise JobError(f"Заявка № {request.number} уже «{request.status_label}»: "
+                       "действия по ней больше не нужны.")
+    return request
+
+
+def open_jobs(executor: Executor, limit: int = 50) -> list[Request]:
+    """The executor's open jobs, the nearest deadline first (those without one last, oldest first)."""
+    return db.session.execute(
+        select(Request).where(Request.executor_id == executor.id, Request.status.in_(OPEN_JOB))
+        .order_by(nulls_last(Request.due_at.asc()), Request.created_at, Request.id).limit(limit)
+    ).scalars().all()
