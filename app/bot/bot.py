@@ -1,9 +1,11 @@
 """The TeleBot instance: state storage, filters, and the handlers in the order they are tried.
 
 telebot runs the first handler whose filters match, so handler_table() spells out
-the order: commands and menu buttons at every step, then the buttons that begin
-each dialog, then the dialogs' steps (each module's STEPS, its state table as
-handlers), then the leftovers (no dialog waiting; stale inline buttons).
+the order: group chats ignored, an executor's invitation taken, every row of an
+executor's menu (app.bot.executor: an executor never reaches a resident's row), then
+for residents the commands and menu buttons at every step, the buttons that begin
+each dialog, the dialogs' steps (each module's STEPS, its state table as
+handlers), and the leftovers (no dialog waiting; stale inline buttons).
 
 A new dialog: a module with STARTS and STEPS tables (app.bot.routing) and its
 prompts in dialog.REPROMPTS, listed in DIALOGS.
@@ -11,7 +13,7 @@ prompts in dialog.REPROMPTS, listed in DIALOGS.
 from telebot import TeleBot, custom_filters
 from telebot.custom_filters import AdvancedCustomFilter
 
-from app.bot import identify, keyboards, menu, my_requests, new_request, request_chat, routing, settings
+from app.bot import executor, identify, keyboards, menu, my_requests, new_request, request_chat, routing, settings
 from app.bot.storage import DatabaseStateStorage
 
 DIALOGS = [identify, new_request, my_requests, request_chat, settings]
@@ -36,6 +38,9 @@ class ButtonFilter(AdvancedCustomFilter):
 def handler_table() -> list[routing.Step]:
     """Every handler, in the order telebot tries them."""
     return [
+        *menu.IGNORED,
+        *executor.INVITATIONS,
+        *executor.EXECUTOR_STEPS,
         *menu.AT_EVERY_STEP,
         *(step for dialog in DIALOGS for step in dialog.STARTS),
         *(step for dialog in DIALOGS for step in dialog.STEPS),

@@ -39,6 +39,7 @@ class Turn:
     callback_text: str | None = None
     after: list[Callable[[], None]] = field(default_factory=list)
     queued: int = 0  # messages written to the outbox (durable): the sender is woken after the commit
+    facts: dict = field(default_factory=dict)  # lookups the handlers' filters share within the update
 
     # --- what to say ---
     def send(self, text: str, markup=None, durable: bool = False) -> None:

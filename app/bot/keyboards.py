@@ -39,6 +39,7 @@ def share_phone() -> types.ReplyKeyboardMarkup:
 
 
 def describing() -> types.ReplyKeyboardMarkup:
+    """Text and photos until «Готово» (a request's description, an executor's report)."""
     kb = types.ReplyKeyboardMarkup(resize_keyboard=True)
     kb.row(texts.BTN_DONE)
     kb.row(texts.BTN_CANCEL)
@@ -140,3 +141,19 @@ def rating(request_id: int) -> types.InlineKeyboardMarkup:
 
 def _rating_buttons(request_id: int) -> list[types.InlineKeyboardButton]:
     return [types.InlineKeyboardButton(str(n), callback_data=lasting("rate", request_id, n)) for n in RATINGS]
+
+
+# --- executors (app.bot.executor) ---
+
+def executor_menu() -> types.ReplyKeyboardMarkup:
+    kb = types.ReplyKeyboardMarkup(resize_keyboard=True, is_persistent=True)
+    kb.row(texts.BTN_MY_JOBS, texts.BTN_HELP)
+    return kb
+
+
+def job_list(items) -> types.InlineKeyboardMarkup:
+    """A button per (request id, label): each opens the job's card."""
+    kb = types.InlineKeyboardMarkup()
+    for request_id, text in items:
+        kb.row(types.InlineKeyboardButton(text, callback_data=lasting("job", request_id)))
+    return kb

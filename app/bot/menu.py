@@ -91,10 +91,11 @@ def in_group(message) -> bool:
     return message.chat.type != "private"
 
 
-# Tried first, at every step: a command or a main-menu button always does what it says.
+# Tried before everything: the bot serves private chats only.
+IGNORED = [Step(ANY_STATE, content(*ANY_CONTENT, when=in_group), ignore)]
+# Tried first in a resident's update: a command or a main-menu button always does what it says.
 AT_EVERY_STEP = [
     #    state      expected input                         handler
-    Step(ANY_STATE, content(*ANY_CONTENT, when=in_group), ignore),
     Step(ANY_STATE, command("start"),                     on_start),
     Step(ANY_STATE, command("cancel"),                    on_cancel),
     Step(ANY_STATE, label(texts.BTN_CANCEL),              on_cancel),

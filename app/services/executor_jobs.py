@@ -10,7 +10,7 @@ requests their buttons may act on.
   button acts on nothing that is not the presser's job now.
 The moves themselves go through app.services.requests (executor_take, executor_done).
 """
-from sqlalchemy import nulls_last, select
+from sqlalchemy import func, nulls_last, select
 
 from app.database import locked
 from app.extensions import db
@@ -21,6 +21,7 @@ from app.services.statuses import Status
 from app.timezone import format_local
 
 OPEN_JOB = (Status.ASSIGNED, Status.IN_PROGRESS)  # what an executor still has to do
+LISTED = 20  # jobs «Мои задания» shows as buttons; the rest are counted
 DESCRIPTION_SHOWN = 3000  # the card must fit one Telegram message (4 096) with its other lines
 BTN_TAKE = "Принял, в работе"
 BTN_DONE = "Выполнено"
@@ -153,9 +154,17 @@ def job_of(request_id: int, executor: Executor, lock: bool = False) -> Request:
     return request
 
 
-def open_jobs(executor: Executor, limit: int = 50) -> list[Request]:
+def _open(executor: Executor) -> tuple:
+    return Request.executor_id == executor.id, Request.status.in_(OPEN_JOB)
+
+
+def count_open(executor: Executor) -> int:
+    return db.session.execute(select(func.count()).select_from(Request).where(*_open(executor))).scalar_one()
+
+
+def open_jobs(executor: Executor, limit: int = LISTED) -> list[Request]:
     """The executor's open jobs, the nearest deadline first (those without one last, oldest first)."""
     return db.session.execute(
-        select(Request).where(Request.executor_id == executor.id, Request.status.in_(OPEN_JOB))
+        select(Request).where(*_open(executor))
         .order_by(nulls_last(Request.due_at.asc()), Request.created_at, Request.id).limit(limit)
     ).scalars().all()

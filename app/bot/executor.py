@@ -1,0 +1,308 @@
+"""The bot for executors: the invitation, the executor's menu, «Мои задания», taking a job and
+reporting it done.
+
+A Telegram user bound to an executor (app.services.executor_links) sees this menu and never
+the resident's: the rows of EXECUTOR_STEPS go before every resident row (bot.handler_table) and
+each applies only to such a user (`is_executor`, looked up once per update).
+
+State table:
+    state            expected input                                -> next state
+    any state        /start inv_<code> (the invitation's link)    -> none: bound, the executor's menu;
+                                                                      a bad code: why, and the usual menu
+  for an executor:
+    any state        /start, /cancel, «Отмена», /help, «Помощь»    -> none: the executor's menu (or help)
+    any state        «Мои задания»                                 -> unchanged: the open jobs as buttons
+    Report:collect   text, a photo, an image as a file             -> Report:collect (kept in the dialog)
+                     «Готово»                                      -> none: the job «выполнена», report kept
+                     anything else                                 -> Report:collect (a hint)
+    none             anything else                                 -> none: the menu's hint
+  lasting buttons (at every step; a non-executor is refused):
+    «Принял, в работе» on a job's card                             -> unchanged: «в работе», card redrawn
+    «Выполнено»                                                    -> Report:collect
+    a job of «Мои задания»                                         -> unchanged: its card
+Each press is checked against the database (executor_jobs.job_of): another executor's job, a job
+taken away, closed or moved on, or a revoked binding is refused with the reason, nothing changed.
+"""
+import json
+
+from telebot.states import State, StatesGroup
+
+from app.bot import keyboards, menu, photos, texts
+from app.bot.dialog import REPROMPTS, current
+from app.bot.incoming import clean, is_image_document, photo_of
+from app.bot.routing import ANY_CONTENT, ANY_STATE, Input, Step, content, lasting
+from app.services import executor_jobs, executor_links
+from app.services import requests as request_service
+from app.services.conversation import parse_button
+from app.services.executor_jobs import JobError
+from app.services.requests import DESCRIPTION_MAX, PHOTO_MAX_BYTES, PHOTOS_MAX, RequestError
+from app.timezone import format_local
+
+
+class Report(StatesGroup):
+    collect = State()
+
+
+# --- who is an executor -------------------------------------------------------------------
+
+def executor_of(turn):
+    """The executor the turn's Telegram user is bound to, or None (one query per update)."""
+    if "executor" not in turn.facts:
+        turn.facts["executor"] = executor_links.bound_executor(turn.user_id)
+    return turn.facts["executor"]
+
+
+def is_executor(update) -> bool:
+    return executor_of(current()) is not None
+
+
+def is_invitation(message) -> bool:
+    parts = (message.text or "").split(maxsplit=1)
+    return len(parts) == 2 and executor_links.is_code(parts[1])
+
+
+# --- the menu --------------------------------------------------------------------------------
+
+def home(turn, text: str = texts.EXECUTOR_MENU) -> None:
+    turn.finish()
+    turn.send(text, keyboards.executor_menu())
+
+
+def on_invitation(message) -> None:
+    turn = current()
+    code = message.text.split(maxsplit=1)[1].strip()
+    try:
+        executor = executor_links.redeem(code, turn.user_id, turn.chat_id, executor_links.telegram_name(message.from_user))
+    except executor_links.InvitationError as error:
+        if executor_of(turn) is not None:
+            home(turn, str(error))
+        else:  # the resident's (or a newcomer's) menu
+            menu.home(turn, str(error))
+        return
+    turn.facts["executor"] = executor
+    home(turn, texts.EXECUTOR_BOUND.format(name=executor.full_name))
+    if executor_jobs.open_jobs(executor, limit=1):
+        send_jobs(turn, executor)
+
+
+def on_start(message) -> None:
+    home(current())
+
+
+def on_cancel(message) -> None:
+    turn = current()
+    if turn.state == Report.collect.name:
+        data = turn.data
+        home(turn, texts.REPORT_CANCELLED.format(number=data.get("number"), status=data.get("status", "")))
+    else:
+        home(turn, texts.CANCELLED + " " + texts.EXECUTOR_MENU)
+
+
+def on_help(message) -> None:
+    turn = current()
+    turn.send(texts.EXECUTOR_HELP, None if turn.state else keyboards.executor_menu())
+    turn.reprompt()
+
+
+def on_jobs(message) -> None:
+    turn = current()
+    send_jobs(turn, executor_of(turn))
+
+
+def send_jobs(turn, executor) -> None:
+    jobs = executor_jobs.open_jobs(executor, limit=executor_jobs.LISTED + 1)
+    if not jobs:
+        turn.send(texts.NO_JOBS)
+        return
+    count = executor_jobs.count_open(executor) if len(jobs) > executor_jobs.LISTED else len(jobs)
+    jobs = jobs[:executor_jobs.LISTED]
+    text = texts.JOBS_LIST.format(count=count)
+    if count > len(jobs):
+        text += " " + texts.JOBS_LIST_MORE.format(shown=len(jobs), count=count)
+    items = [(job.id, texts.JOB_BUTTON.format(
+        number=job.number, category=job.category.name,
+        due=("до " + format_local(job.due_at, "%d.%m %H:%M")) if job.due_at else texts.JOB_NO_DUE))
+        for job in jobs]
+    turn.send(text, keyboards.job_list(items))
+
+
+def on_leftover(message) -> None:
+    current().send(texts.EXECUTOR_UNKNOWN_INPUT, keyboards.executor_menu())
+
+
+def on_stale_button(call) -> None:
+    turn = current()
+    turn.answer(texts.STALE_BUTTON)
+    if call.message is not None:
+        turn.remove_buttons(call.message.message_id)
+
+
+# --- the job's buttons -------------------------------------------------------------------------
+
+def _job(call, lock: bool = False):
+    """The job a lasting button names, if the presser may act on it now; None (refused, said why) if not."""
+    turn = current()
+    executor = executor_of(turn)
+    if executor is None:
+        turn.answer(texts.NOT_YOUR_JOB_SHORT)
+        turn.send(texts.NOT_EXECUTOR)
+        return None, None
+    _, request_id, _ = parse_button(call.data)
+    try:
+        return executor, executor_jobs.job_of(request_id, executor, lock=lock)
+    except JobError as error:  # the message stays as it is: forged data may name another request than it
+        turn.answer(texts.NOT_YOUR_JOB_SHORT)
+        turn.send(str(error))
+        return executor, None
+
+
+def card(request) -> tuple[str, str | None]:
+    """The job's card as the bot sends it (the service gives the buttons as Bot API data)."""
+    buttons = executor_jobs.card_buttons(request)
+    return executor_jobs.card_text(request), json.dumps(buttons, ensure_ascii=False) if buttons else None
+
+
+def on_open(call) -> None:
+    turn = current()
+    _, request = _job(call)
+    if request is None:
+        return
+    turn.answer()
+    turn.send(*card(request))
+
+
+def on_take(call) -> None:
+    turn = current()
+    executor, request = _job(call, lock=True)
+    if request is None:
+        return
+    try:
+        request_service.executor_take(request, executor)
+    except RequestError as error:  # «в работе» already (a second tap): say so
+        turn.answer(texts.NOT_YOUR_JOB_SHORT)
+        turn.send(str(error))
+        return
+    turn.answer(texts.JOB_TAKEN_SHORT)
+    turn.send(texts.JOB_TAKEN.format(number=request.number))
+    if call.message is not None and not call.message.photo:  # the card now offers what is left to do
+        turn.edit(call.message.message_id, *card(request))
+
+
+def on_finish(call) -> None:
+    turn = current()
+    _, request = _job(call)
+    if request is None:
+        return
+    turn.answer()
+    turn.start(Report.collect, request=request.id, number=request.number, status=request.status_label,
+               text="", photos=[])
+    ask_report(turn)
+
+
+# --- the report ----------------------------------------------------------------------------------
+
+def ask_report(turn) -> None:
+    turn.send(texts.REPORT_PROMPT.format(number=turn.data.get("number"), done=texts.BTN_DONE,
+                                         cancel=texts.BTN_CANCEL), keyboards.describing())
+
+
+REPROMPTS[Report.collect.name] = ask_report
+
+
+def on_report_text(message) -> None:
+    turn = current()
+    text = clean(message.text)
+    if not text:
+        turn.send(texts.REPORT_WRONG_TYPE.format(done=texts.BTN_DONE))
+        return
+    kept = turn.data.get("text", "")
+    joined = f"{kept}\n{text}" if kept else text
+    if len(kept) >= DESCRIPTION_MAX:
+        turn.send(texts.REPORT_TEXT_FULL.format(max=DESCRIPTION_MAX, done=texts.BTN_DONE))
+        return
+    turn.update(text=joined[:DESCRIPTION_MAX])
+    if len(joined) > DESCRIPTION_MAX:
+        turn.send(texts.REPORT_TEXT_FULL.format(max=DESCRIPTION_MAX, done=texts.BTN_DONE))
+    else:
+        turn.send(texts.REPORT_TEXT_SAVED.format(done=texts.BTN_DONE))
+
+
+def on_report_photo(message) -> None:
+    turn = current()
+    file_id, unique_id, size = photo_of(message)
+    if size and size > PHOTO_MAX_BYTES:
+        turn.send(texts.PHOTO_TOO_BIG.format(mb=PHOTO_MAX_BYTES // 2**20))
+        return
+    kept = turn.data.get("photos", [])
+    if len(kept) >= PHOTOS_MAX:
+        turn.send(texts.PHOTO_LIMIT.format(max=PHOTOS_MAX, done=texts.BTN_DONE))
+        return
+    caption = clean(message.caption)
+    text = turn.data.get("text", "")
+    if caption:
+        text = (f"{text}\n{caption}" if text else caption)[:DESCRIPTION_MAX]
+    turn.update(photos=[*kept, [file_id, unique_id]], text=text)
+    turn.send(texts.REPORT_PHOTO_SAVED.format(count=len(kept) + 1, max=PHOTOS_MAX, done=texts.BTN_DONE))
+
+
+def on_report_other(message) -> None:
+    current().send(texts.REPORT_WRONG_TYPE.format(done=texts.BTN_DONE))
+
+
+def on_report_done(message) -> None:
+    turn = current()
+    data = turn.data
+    executor = executor_of(turn)
+    try:
+        request = executor_jobs.job_of(data.get("request", 0), executor, lock=True)
+        report = request_service.executor_done(request, executor, data.get("text", ""),
+                                               [tuple(p) for p in data.get("photos", [])])
+    except (JobError, RequestError) as error:
+        home(turn, str(error))
+        return
+    home(turn, texts.REPORT_DONE.format(number=request.number, report=texts.REPORT_ATTACHED if report else ""))
+    if report is not None and data.get("photos"):
+        request_id, bot = request.id, turn.bot
+        turn.later(lambda: photos.download_for_request(bot, request_id))
+
+
+# --- the handler rows ------------------------------------------------------------------------------
+
+def _executor(*content_types: str, when=None) -> Input:
+    """A message of these types from an executor (and `when`, if given)."""
+    return content(*content_types, when=lambda m: is_executor(m) and (when is None or when(m)))
+
+
+def _executor_says(*labels: str) -> Input:
+    check = keyboards.text_is(*labels)
+    return content("text", when=lambda m: check(m) and is_executor(m))
+
+
+def _executor_command(*names: str) -> Input:
+    return Input({"commands": list(names), "func": is_executor})
+
+
+INVITATION = Input({"commands": ["start"], "func": is_invitation})
+# Before every other row: an invitation's link is taken from anyone.
+INVITATIONS = [Step(ANY_STATE, INVITATION, on_invitation)]
+R = Report.collect
+# Before the resident's rows (bot.handler_table): an executor never reaches them.
+EXECUTOR_STEPS = [
+    #    state      expected input                                      handler
+    Step(ANY_STATE, _executor_command("start"),                         on_start),
+    Step(ANY_STATE, _executor_command("cancel"),                        on_cancel),
+    Step(ANY_STATE, _executor_says(texts.BTN_CANCEL),                   on_cancel),
+    Step(ANY_STATE, _executor_command("help"),                          on_help),
+    Step(ANY_STATE, _executor_says(texts.BTN_HELP),                     on_help),
+    Step(ANY_STATE, _executor_says(texts.BTN_MY_JOBS),                  on_jobs),
+    Step(ANY_STATE, lasting("take"),                                    on_take),
+    Step(ANY_STATE, lasting("finish"),                                  on_finish),
+    Step(ANY_STATE, lasting("job"),                                     on_open),
+    Step(R,         _executor_says(texts.BTN_DONE),                     on_report_done),
+    Step(R,         _executor("text"),                                  on_report_text),
+    Step(R,         _executor("photo"),                                 on_report_photo),
+    Step(R,         _executor("document", when=is_image_document),      on_report_photo),
+    Step(R,         _executor(*ANY_CONTENT),                            on_report_other),
+    Step(ANY_STATE, _executor(*ANY_CONTENT),                            on_leftover),
+    Step(ANY_STATE, Input({"func": is_executor}, button=True),          on_stale_button),
+]
