@@ -17,10 +17,14 @@ on the --pg-url / TEST_DATABASE_URL server and dropped afterwards):
    number and the database holds exactly N requests, N bindings and N unread messages.
    `--filing-only`: the first 10 steps alone (identification and filing, the request's
    deadlines computed on filing), the dialog this bench measured before the conversation.
-1b. Confirmation: staff mark every request «выполнена» (through the request service, as the
-   web app does); once every resident has «Проблема решена?» (the outbox sends the questions at
-   its pace), all answer at once: «Да», then a rating (2 updates each). Prints those updates
-   per second and checks every request is closed with its rating.
+1b. Executors: --executors bound executors (default 50) are assigned every request through the
+   request service, as a dispatcher does; once each has its jobs' cards (the outbox sends them
+   at its pace), all work at once: «Принял, в работе», «Выполнено», «Готово» for each job
+   (3 updates per job). Prints those updates per second and checks every request is «выполнена».
+1c. Confirmation: every request is «выполнена» (by the executors, or with --executors 0 by
+   staff through the request service); once every resident has «Проблема решена?» (the
+   outbox sends the questions at its pace), all answer at once: «Да», then a rating (2 updates
+   each). Prints those updates per second and checks every request is closed with its rating.
 2. Outbox: queues --outbox notification rows (default 1000) over many chats as the web app
    would, and prints the achieved send rate, the most sends in any 1-second window
    (Telegram allows about 30 a second), and the shortest gap between two messages to one chat.
@@ -60,6 +64,8 @@ from devtools.local_api import LocalBotApi, NoReply, Resident  # noqa: E402
 from devtools.worker_process import NotPolling, WorkerProcess  # noqa: E402
 
 FIRST_USER_ID = 9_000_000
+FIRST_EXECUTOR_ID = 9_500_000
+EXECUTOR_UPDATES = 3  # per job: «Принял, в работе», «Выполнено», «Готово»
 OUTBOX_CHAT_ID = 8_000_000
 FILING_UPDATES, CONVERSATION_UPDATES = 10, 5  # per resident
 BAD_REPLIES = ("Произошла ошибка", "Сервис временно недоступен")
@@ -173,11 +179,11 @@ class Steps:
     def __init__(self, r: Resident, latencies: list, errors: list, lock: threading.Lock):
         self.r, self.latencies, self.errors, self.lock = r, latencies, errors, lock
 
-    def step(self, action, *expected: str, replies: int = 1, press: str | None = None):
+    def step(self, action, *expected: str, replies: int = 1, press: str | None = None, on=None):
         r = self.r
         started = time.monotonic()
         if press:
-            r.press(press)  # returns once the bot answered the button (after its messages)
+            r.press(press, message=on)  # returns once the bot answered the button (after its messages)
         else:
             action()
         got = [r.next_message() for _ in range(replies)]
@@ -275,7 +281,74 @@ def bench_dialog(database: Database, api: LocalBotApi, worker: WorkerProcess, ac
     return result
 
 
-# --- 1b. «Проблема решена?» ---
+# --- 1b. executors ---
+
+def assign_all(database: Database, executors: int) -> Counter:
+    """Bind `executors` executors (as their invitations would) and assign every request to one of them,
+    round robin, through the request service as the web app does; returns jobs per executor's user id."""
+    jobs: Counter = Counter()
+    with database.app.app_context():
+        staff = StaffUser(login="bench-dispatcher", full_name="Диспетчер", password_hash="x")
+        people = [Executor(full_name=f"Мастер {j}", position="Сантехник", telegram_user_id=FIRST_EXECUTOR_ID + j,
+                           telegram_chat_id=FIRST_EXECUTOR_ID + j, telegram_name=f"Мастер {j}")
+                  for j in range(executors)]
+        db.session.add_all([staff, *people])
+        db.session.flush()
+        for i, request in enumerate(db.session.execute(select(Request).order_by(Request.id)).scalars()):
+            executor = people[i % executors]
+            request_service.assign_executor(request, executor, staff)
+            jobs[executor.telegram_user_id] += 1
+        db.session.commit()
+    return jobs
+
+
+def executor_steps(jobs: int, ready: threading.Barrier):
+    def steps(s: Steps) -> None:
+        cards = [s.r.wait_for("Новое задание") for _ in range(jobs)]
+        ready.wait()  # everyone has their cards: all work at once
+        for card in cards:
+            s.step(None, "принята в работу", press="Принял, в работе", on=card)
+            s.step(None, "Отчёт о выполнении", press="Выполнено", on=card)
+            s.step(lambda: s.r.send("Готово"), "отмечена выполненной")
+    return steps
+
+
+def bench_executors(database: Database, api: LocalBotApi, executors: int) -> dict:
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    ready = threading.Barrier(executors + 1)
+    queued = time.monotonic()
+    jobs = assign_all(database, executors)
+    people = [Resident(api, user_id, "Мастер", timeout=120) for user_id in jobs]
+    threads = [threading.Thread(target=Steps(person, latencies, errors, lock).run,
+                                args=(executor_steps(jobs[person.user_id], ready),), daemon=True)
+               for person in people]
+    for t in threads:
+        t.start()
+    try:
+        ready.wait(timeout=sum(jobs.values()) / 5 + 60)  # the cards go out at the outbox's pace
+    except threading.BrokenBarrierError:
+        errors.append("not every executor got their jobs in time")
+    started = time.monotonic()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    latencies.sort()
+    done = database.count(Request, Request.status == "done")
+    result = {"updates": len(latencies), "elapsed": elapsed, "rate": len(latencies) / elapsed if elapsed else 0.0,
+              "p50": statistics.median(latencies) if latencies else 0.0, "errors": errors, "done": done,
+              "jobs": sum(jobs.values())}
+    print(f"  executors: {sum(jobs.values())} jobs to {executors} executors, cards delivered in "
+          f"{started - queued:.1f} s (outbox pace); then {result['updates']} updates (taken, «Выполнено», "
+          f"«Готово») in {elapsed:.1f} s -> {result['rate']:.0f} updates/s, p50 {result['p50'] * 1000:.0f} ms")
+    print(f"          requests «выполнена» {done}/{result['jobs']}, executors with a failed step {len(errors)}")
+    for message in errors[:3]:
+        print("          !", message)
+    return result
+
+
+# --- 1c. «Проблема решена?» ---
 
 def finish_all(database: Database) -> None:
     """Staff report every request done, through the request service as the web app does (the
@@ -292,7 +365,7 @@ def finish_all(database: Database) -> None:
         db.session.commit()
 
 
-def bench_confirm(database: Database, api: LocalBotApi, residents: list[Resident]) -> dict:
+def bench_confirm(database: Database, api: LocalBotApi, residents: list[Resident], staff_finish: bool) -> dict:
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -302,7 +375,8 @@ def bench_confirm(database: Database, api: LocalBotApi, residents: list[Resident
     for t in threads:
         t.start()
     queued = time.monotonic()
-    finish_all(database)
+    if staff_finish:
+        finish_all(database)
     try:
         ready.wait(timeout=len(residents) / 5 + 60)  # the questions go out at the outbox's pace
     except threading.BrokenBarrierError:
@@ -436,8 +510,10 @@ def run_backend(backend: str, args) -> dict:
         worker = start_worker(database, api, args.threads)
         residents: list[Resident] = []
         results["dialog"] = bench_dialog(database, api, worker, accounts, residents, not args.filing_only)
+        if args.executors:
+            results["executors"] = bench_executors(database, api, args.executors)
         if args.confirm:
-            results["confirm"] = bench_confirm(database, api, residents)
+            results["confirm"] = bench_confirm(database, api, residents, staff_finish=not args.executors)
         if args.outbox:
             results["outbox"] = bench_outbox(database, api, args.outbox, database.app.config["NOTIFY_RATE"])
             results["flood"] = bench_flood(database, api, args.outbox // 5, floods=2, retry_after=2)
@@ -499,6 +575,8 @@ def arguments(description: str, residents: int) -> argparse.ArgumentParser:
 def main() -> int:
     parser = arguments(__doc__, residents=500)
     parser.add_argument("--outbox", type=int, default=1000, help="notifications to queue (0: skip)")
+    parser.add_argument("--executors", type=int, default=50,
+                        help="executors who take and finish the requests in the bot (0: staff finish them)")
     parser.add_argument("--no-confirm", dest="confirm", action="store_false",
                         help="skip the «Проблема решена?» phase")
     parser.add_argument("--filing-only", action="store_true",
@@ -519,6 +597,8 @@ def main() -> int:
         dialog = results["dialog"]
         failed |= bool(dialog["errors"]) or dialog["requests"] != args.residents or bool(results["problems"])
         failed |= dialog["unread"] != (0 if args.filing_only else args.residents)
+        if "executors" in results:
+            failed |= bool(results["executors"]["errors"]) or results["executors"]["done"] != args.residents
         if "confirm" in results:
             failed |= bool(results["confirm"]["errors"]) or results["confirm"]["closed"] != args.residents
         failed |= not results.get("outbox", {"ok": True})["ok"] or not results.get("flood", {"ok": True})["ok"]
@@ -530,14 +610,17 @@ def main() -> int:
 def print_summary(summary, args) -> None:
     print(f"\n== summary: {args.residents} residents, load average now {os.getloadavg()[0]:.2f}, "
           f"speed check {speed_check() * 1000:.0f} ms ==")
-    print(f"{'backend':<11} {'updates/s':>9} {'p50 ms':>7} {'p95 ms':>7} {'answers/s':>9} {'outbox msg/s':>12} "
+    print(f"{'backend':<11} {'updates/s':>9} {'p50 ms':>7} {'p95 ms':>7} {'executors/s':>11} {'answers/s':>9} "
+          f"{'outbox msg/s':>12} "
           f"{'max in 1 s':>10} {'429 pauses':>12} {'exactly once':>12}")
     for backend, results in summary:
         dialog, outbox, flood = results["dialog"], results.get("outbox"), results.get("flood")
         pauses = ", ".join(f"{p:.1f}" for p in flood["pauses"]) + " s" if flood else "-"
         once = "-" if not outbox else ("yes" if outbox["ok"] and flood["ok"] else "NO")
         answers = f"{results['confirm']['rate']:>9.0f}" if "confirm" in results else f"{'-':>9}"
-        print(f"{backend:<11} {dialog['rate']:>9.0f} {dialog['p50'] * 1000:>7.0f} {dialog['p95'] * 1000:>7.0f} {answers} "
+        jobs = f"{results['executors']['rate']:>11.0f}" if "executors" in results else f"{'-':>11}"
+        print(f"{backend:<11} {dialog['rate']:>9.0f} {dialog['p50'] * 1000:>7.0f} {dialog['p95'] * 1000:>7.0f} {jobs} "
+              f"{answers} "
               + (f"{outbox['rate']:>12.1f} {outbox['peak']:>10}" if outbox else f"{'-':>12} {'-':>10}")
               + f" {pauses:>12} {once:>12}")
     for backend, results in summary:
