@@ -208,3 +208,31 @@ def test_ratings_given_before_the_counters_existed_are_counted_by_their_migratio
             assert "request_ratings" not in inspect(conn).get_table_names()
         db.session.remove()
         db.engine.dispose()
+
+
+def test_executors_in_telegram_migration_keeps_executors_and_goes_down_and_up(empty_database, tmp_path):
+    app = create_app(base_config(tmp_path, empty_database))
+    with app.app_context():
+        upgrade(revision="0010")
+        with db.engine.begin() as conn:  # an executor from before Telegram
+            conn.execute(text("INSERT INTO executors (full_name, position, phone, active) "
+                              "VALUES ('Петров Пётр', 'Сантехник', '', true)"))
+        upgrade(revision="0011")
+        with db.engine.begin() as conn:
+            row = conn.execute(text("SELECT full_name, telegram_user_id, telegram_name FROM executors")).one()
+            assert tuple(row) == ("Петров Пётр", None, "")
+            conn.execute(text("UPDATE executors SET telegram_user_id = 42, telegram_chat_id = 42"))
+            with pytest.raises(Exception):  # one Telegram account serves one executor
+                with conn.begin_nested():
+                    conn.execute(text("INSERT INTO executors (full_name, position, phone, active, telegram_name, "
+                                      "telegram_user_id) VALUES ('Второй', '', '', true, '', 42)"))
+        downgrade(revision="0010")
+        with db.engine.connect() as conn:
+            inspector = inspect(conn)
+            assert not {c["name"] for c in inspector.get_columns("executors")} & {"telegram_user_id", "telegram_name"}
+            assert "executor_id" not in {c["name"] for c in inspector.get_columns("request_messages")}
+            assert "executor_invitations" not in inspector.get_table_names()
+            assert conn.execute(text("SELECT count(*) FROM executors")).scalar() == 1
+        upgrade()
+        db.session.remove()
+        db.engine.dispose()
