@@ -7,6 +7,7 @@ from flask import abort, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
+from app import htmx
 from app.admin import bp
 from app.admin.common import admin_required, done, paginate, render_list, search_term
 from app.database import contains_ci
@@ -112,7 +113,10 @@ def executors_delete(executor_id: int):
 # Dispatchers too: inviting the plumber to the bot, or cutting off a lost phone, is their daily work.
 
 def _telegram_section(obj: Executor) -> str:
-    return url_for("admin.executors_edit", executor_id=obj.id, _anchor="telegram")
+    # htmx follows HX-Redirect by setting location.href: to the page already open with just a #hash
+    # added, the browser would only scroll and never show the result, so htmx gets the bare page.
+    anchor = None if htmx.is_htmx() else "telegram"
+    return url_for("admin.executors_edit", executor_id=obj.id, _anchor=anchor)
 
 
 @bp.post("/executors/<int:executor_id>/invitation")
