@@ -102,7 +102,9 @@ def _thread(req: Request) -> dict:
     poll = current_app.config["JOURNAL_NEWS_POLL_SECONDS"]
     if any(entry.delivery == "pending" for entry in entries):
         poll = min(poll, DELIVERY_POLL_SECONDS)
-    return {"entries": entries, "thread_poll": poll, "kind_labels": KIND_LABELS}
+    # A request filed by phone has no conversation with its resident, but may have the executor's report.
+    has_messages = any(entry.message is not None for entry in entries)
+    return {"entries": entries, "thread_poll": poll, "kind_labels": KIND_LABELS, "has_messages": has_messages}
 
 
 @bp.route("/requests/<int:request_id>")

@@ -197,3 +197,39 @@ def test_the_photo_field_says_its_limit_to_the_browser(staff, filed):
     page = staff.page(f"/requests/{filed}")
     assert f'data-max-bytes="{PHOTO_UPLOAD_MAX}"' in page and 'accept="image/jpeg,image/png"' in page
     assert 'enctype="multipart/form-data"' in page
+
+
+def executor_reports(app, request_id, tmp_path, text="Заменил смеситель"):
+    """The executor presses «Выполнено» in the bot with a photo; the worker has downloaded it."""
+    (tmp_path / "storage" / "photos").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "storage" / "photos" / "done.png").write_bytes(PNG)
+    with app.app_context():
+        request = db.session.get(Request, request_id)
+        report = request_service.executor_done(request, request.executor, text, [("tg-done", "tg-done-uniq")])
+        db.session.flush()
+        report.photos[0].file_path = "photos/done.png"
+        db.session.commit()
+
+
+@pytest.mark.parametrize("by_phone", [False, True])
+def test_the_executors_report_is_shown_as_theirs(app, staff, tmp_path, by_phone):
+    """A report from the bot is the executor's, with its photo, on a request filed in Telegram or by
+    phone alike; a request filed by phone still has no form to write to its resident."""
+    with app.app_context():
+        fields = {} if by_phone else {"author_telegram_id": 900, "author_chat_id": 900}
+        request = factories.request(**fields)
+        request_service.assign_executor(request, factories.executor(), factories.staff("admin"))
+        db.session.commit()
+        request_id = request.id
+    executor_reports(app, request_id, tmp_path)
+    page = staff.page(f"/requests/{request_id}")
+    thread = thread_html(page)
+    report = re.search(r'<div class="msg from-executor" id="msg-\d+">.*?\n  </div>', thread, re.S).group(0)
+    assert "<b>Исполнитель Петров Пётр</b>" in report and ">отчёт о выполнении</span>" in report
+    assert "Заменил смеситель" in report and ">новое<" not in report
+    src = re.search(r'<img src="(/requests/\d+/photos/\d+)" alt="Фото к сообщению"', report).group(1)
+    assert staff.get(src).data == PNG
+    assert f'<a href="{src}" target="_blank" rel="noopener" class="photo from-executor"' in page
+    assert "выполнена</span>" in thread  # the move it made follows the report
+    assert ('id="message-form"' in page) is not by_phone
+    assert ("написать жителю в Telegram нельзя" in page) is by_phone
