@@ -18,7 +18,7 @@ from app.journal import bp
 from app.journal.forms import CategoryForm, CommentForm, ExecutorForm, MessageForm, NewRequestForm, StatusForm
 from app.models import Category, Client, Executor, Request, RequestEvent, RequestPhoto, Subcategory, utcnow
 from app.models.conversation import KIND_LABELS
-from app.services import conversation, deadlines
+from app.services import conversation, deadlines, executor_jobs
 from app.services import requests as request_service
 from app.services.categories import active_categories, active_subcategories
 from app.services.conversation import BadPhoto, ConversationError
@@ -47,7 +47,8 @@ def _executor_choices(req: Request) -> list[tuple[str, str]]:
         select(Executor).where(or_(Executor.active, Executor.id == req.executor_id)).order_by(Executor.full_name)
     ).scalars()
     return [("", "— выберите —")] + [
-        (str(e.id), e.full_name + (f", {e.position}" if e.position else "") + ("" if e.active else " (отключён)"))
+        (str(e.id), e.full_name + (f", {e.position}" if e.position else "") + ("" if e.active else " (отключён)")
+         + (" · в Telegram" if e.in_telegram else ""))  # they get the job in the bot
         for e in executors
     ]
 
@@ -89,7 +90,8 @@ def _render(req: Request, *, status_form=None, executor_form=None, comment_form=
         message_form=message_form or MessageForm(formdata=None), photo_max=PHOTO_UPLOAD_MAX,
         cannot_write=conversation.staff_cannot_write(req),
         confirm_deadline=request_service.confirmation_deadline(req, current_app.config["CONFIRM_DAYS"]),
-        deadline_lines=deadlines.lines(req, utcnow()), error=error, **_thread(req),
+        deadline_lines=deadlines.lines(req, utcnow()), job_delivery=executor_jobs.delivery(req), error=error,
+        **_thread(req),
     ), code
 
 

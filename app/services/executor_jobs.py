@@ -14,7 +14,7 @@ from sqlalchemy import func, nulls_last, select
 
 from app.database import locked
 from app.extensions import db
-from app.models import Executor, Request, RequestPhoto, utcnow
+from app.models import Executor, Notification, Request, RequestPhoto, utcnow
 from app.services import deadlines, outbox
 from app.services.conversation import button_data
 from app.services.statuses import Status
@@ -138,6 +138,24 @@ def status_moved(request: Request, before: Status, after: Status, actor_label: s
         _queue(executor, request, text + "\n\n" + card_text(request), buttons=card_buttons(request))
     else:
         _queue(executor, request, text)
+
+
+def delivery(request: Request) -> tuple[str, str] | None:
+    """What became of the newest message about the request to its executor's chat, for the request
+    page: (outbox state, as staff are told); None if the executor was sent nothing about it."""
+    executor = request.executor
+    if executor is None or not executor.in_telegram:
+        return None
+    row = db.session.execute(
+        select(Notification).where(Notification.request_id == request.id, Notification.kind == "executor",
+                                   Notification.chat_id == executor.telegram_chat_id)
+        .order_by(Notification.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    if row is None:
+        return None
+    if row.status == outbox.FAILED and row.failure == "blocked":
+        return row.status, "не доставлено: исполнитель заблокировал бота"
+    return row.status, outbox.state_text(row)
 
 
 # --- what an executor's buttons may act on ---------------------------------------------------

@@ -197,3 +197,33 @@ def test_anonymous_is_sent_to_login(visitor, ctx, method, action):
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
     assert len(invitations(executor)) == 1
     assert db.session.execute(select(Executor.telegram_user_id)).scalar_one() is None
+
+
+def test_the_request_page_shows_whether_the_executor_got_the_job_in_telegram(operator, ctx):
+    from app.models import Request
+    from app.services import requests as request_service
+    from tests import factories
+
+    executor = ctx.executor()
+    executor.telegram_user_id = executor.telegram_chat_id = 4242
+    offline = factories.executor("Без Телеграма")
+    request = factories.request()
+    page = f"/requests/{request.id}"
+    html = operator.page(page)
+    assert "Петров Пётр, Сантехник · в Telegram</option>" in html and "Без Телеграма, Сантехник</option>" in html
+    assert "job-delivery" not in html
+
+    request_service.assign_executor(db.session.get(Request, request.id), executor, ctx.staff("operator"))
+    db.session.commit()
+    assert '<span class="delivery d-pending" id="job-delivery">в Telegram: в очереди</span>' in operator.page(page)
+    card = db.session.execute(select(Notification).where(Notification.chat_id == 4242)).scalar_one()
+    card.status, card.failure = "failed", "blocked"
+    db.session.commit()
+    assert "в Telegram: не доставлено: исполнитель заблокировал бота" in operator.page(page)
+    card.status, card.failure = "sent", ""
+    db.session.commit()
+    assert "в Telegram: доставлено" in operator.page(page)
+
+    request_service.assign_executor(db.session.get(Request, request.id), offline, ctx.staff("operator"))
+    db.session.commit()
+    assert "job-delivery" not in operator.page(page)  # the executor now on it has no Telegram
