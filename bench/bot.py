@@ -313,37 +313,52 @@ def executor_steps(jobs: int, ready: threading.Barrier):
     return steps
 
 
-def bench_executors(database: Database, api: LocalBotApi, executors: int) -> dict:
+def all_at_once(people: list[Resident], plan, queue, timeout: float, late: str) -> dict:
+    """Start everyone's steps (`plan(person)`, which waits at the barrier it is given once its messages
+    have come), make the change that sends them those messages (`queue()`), then measure from the moment
+    all have them to the moment all are done: the updates' rate and median latency."""
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
-    ready = threading.Barrier(executors + 1)
-    queued = time.monotonic()
-    jobs = assign_all(database, executors)
-    people = [Resident(api, user_id, "Мастер", timeout=120) for user_id in jobs]
-    threads = [threading.Thread(target=Steps(person, latencies, errors, lock).run,
-                                args=(executor_steps(jobs[person.user_id], ready),), daemon=True)
-               for person in people]
+    ready = threading.Barrier(len(people) + 1)
+    threads = [threading.Thread(target=Steps(person, latencies, errors, lock).run, args=(plan(person, ready),),
+                                daemon=True) for person in people]
     for t in threads:
         t.start()
+    queued = time.monotonic()
+    queue()
     try:
-        ready.wait(timeout=sum(jobs.values()) / 5 + 60)  # the cards go out at the outbox's pace
+        ready.wait(timeout=timeout)  # the messages go out at the outbox's pace
     except threading.BrokenBarrierError:
-        errors.append("not every executor got their jobs in time")
+        errors.append(late)
     started = time.monotonic()
     for t in threads:
         t.join()
     elapsed = time.monotonic() - started
     latencies.sort()
-    done = database.count(Request, Request.status == "done")
-    result = {"updates": len(latencies), "elapsed": elapsed, "rate": len(latencies) / elapsed if elapsed else 0.0,
-              "p50": statistics.median(latencies) if latencies else 0.0, "errors": errors, "done": done,
-              "jobs": sum(jobs.values())}
-    print(f"  executors: {sum(jobs.values())} jobs to {executors} executors, cards delivered in "
-          f"{started - queued:.1f} s (outbox pace); then {result['updates']} updates (taken, «Выполнено», "
-          f"«Готово») in {elapsed:.1f} s -> {result['rate']:.0f} updates/s, p50 {result['p50'] * 1000:.0f} ms")
-    print(f"          requests «выполнена» {done}/{result['jobs']}, executors with a failed step {len(errors)}")
-    for message in errors[:3]:
+    return {"updates": len(latencies), "elapsed": elapsed, "rate": len(latencies) / elapsed if elapsed else 0.0,
+            "p50": statistics.median(latencies) if latencies else 0.0, "errors": errors,
+            "delivered_in": started - queued}
+
+
+def bench_executors(database: Database, api: LocalBotApi, executors: int) -> dict:
+    requests = database.count(Request)
+    people = [Resident(api, FIRST_EXECUTOR_ID + j, "Мастер", timeout=120) for j in range(executors)]
+    jobs = Counter({FIRST_EXECUTOR_ID + j: len(range(j, requests, executors)) for j in range(executors)})  # round robin
+    assigned: Counter = Counter()
+    result = all_at_once(people, lambda person, ready: executor_steps(jobs[person.user_id], ready),
+                         lambda: assigned.update(assign_all(database, executors)),
+                         timeout=requests / 5 + 60, late="not every executor got their jobs in time")
+    if assigned != jobs:
+        result["errors"].append(f"jobs assigned {dict(assigned)}, expected {dict(jobs)}")
+    result["done"], result["jobs"] = database.count(Request, Request.status == "done"), requests
+    print(f"  executors: {result['jobs']} jobs to {executors} executors, cards delivered in "
+          f"{result['delivered_in']:.1f} s (outbox pace); then {result['updates']} updates (taken, «Выполнено», "
+          f"«Готово») in {result['elapsed']:.1f} s -> {result['rate']:.0f} updates/s, "
+          f"p50 {result['p50'] * 1000:.0f} ms")
+    print(f"          requests «выполнена» {result['done']}/{result['jobs']}, "
+          f"executors with a failed step {len(result['errors'])}")
+    for message in result["errors"][:3]:
         print("          !", message)
     return result
 
@@ -366,34 +381,16 @@ def finish_all(database: Database) -> None:
 
 
 def bench_confirm(database: Database, api: LocalBotApi, residents: list[Resident], staff_finish: bool) -> dict:
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    ready = threading.Barrier(len(residents) + 1)
-    threads = [threading.Thread(target=Steps(r, latencies, errors, lock).run, args=(confirm_steps(ready),),
-                                daemon=True) for r in residents]
-    for t in threads:
-        t.start()
-    queued = time.monotonic()
-    if staff_finish:
-        finish_all(database)
-    try:
-        ready.wait(timeout=len(residents) / 5 + 60)  # the questions go out at the outbox's pace
-    except threading.BrokenBarrierError:
-        errors.append("not every resident got «Проблема решена?» in time")
-    started = time.monotonic()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - started
-    latencies.sort()
-    closed = database.count(Request, Request.status == "closed", Request.rating == 5)
-    result = {"updates": len(latencies), "elapsed": elapsed, "rate": len(latencies) / elapsed if elapsed else 0.0,
-              "p50": statistics.median(latencies) if latencies else 0.0, "errors": errors, "closed": closed}
-    print(f"  confirm: questions to {len(residents)} residents delivered in {started - queued:.1f} s (outbox pace); "
-          f"then {result['updates']} answers («Да», rating) in {elapsed:.1f} s -> {result['rate']:.0f} updates/s, "
-          f"p50 {result['p50'] * 1000:.0f} ms")
-    print(f"          closed with the rating {closed}/{len(residents)}, residents with a failed step {len(errors)}")
-    for message in errors[:3]:
+    result = all_at_once(residents, lambda person, ready: confirm_steps(ready),
+                         lambda: finish_all(database) if staff_finish else None,
+                         timeout=len(residents) / 5 + 60, late="not every resident got «Проблема решена?» in time")
+    result["closed"] = closed = database.count(Request, Request.status == "closed", Request.rating == 5)
+    print(f"  confirm: questions to {len(residents)} residents delivered in {result['delivered_in']:.1f} s "
+          f"(outbox pace); then {result['updates']} answers («Да», rating) in {result['elapsed']:.1f} s -> "
+          f"{result['rate']:.0f} updates/s, p50 {result['p50'] * 1000:.0f} ms")
+    print(f"          closed with the rating {closed}/{len(residents)}, residents with a failed step "
+          f"{len(result['errors'])}")
+    for message in result["errors"][:3]:
         print("          !", message)
     return result
 

@@ -29,13 +29,13 @@ from telebot.states import State, StatesGroup
 
 from app.bot import keyboards, menu, photos, texts
 from app.bot.dialog import REPROMPTS, current
-from app.bot.incoming import clean, is_image_document, photo_of
+from app.bot.incoming import clean, is_image_document, keepable_photo
 from app.bot.routing import ANY_CONTENT, ANY_STATE, Input, Step, content, lasting
 from app.services import executor_jobs, executor_links
 from app.services import requests as request_service
 from app.services.conversation import parse_button
 from app.services.executor_jobs import JobError
-from app.services.requests import DESCRIPTION_MAX, PHOTO_MAX_BYTES, PHOTOS_MAX, RequestError
+from app.services.requests import DESCRIPTION_MAX, PHOTOS_MAX, RequestError
 from app.timezone import format_local
 
 
@@ -229,19 +229,18 @@ def on_report_text(message) -> None:
 
 def on_report_photo(message) -> None:
     turn = current()
-    file_id, unique_id, size = photo_of(message)
-    if size and size > PHOTO_MAX_BYTES:
-        turn.send(texts.PHOTO_TOO_BIG.format(mb=PHOTO_MAX_BYTES // 2**20))
-        return
     kept = turn.data.get("photos", [])
     if len(kept) >= PHOTOS_MAX:
         turn.send(texts.PHOTO_LIMIT.format(max=PHOTOS_MAX, done=texts.BTN_DONE))
+        return
+    photo = keepable_photo(turn, message)
+    if photo is None:
         return
     caption = clean(message.caption)
     text = turn.data.get("text", "")
     if caption:
         text = (f"{text}\n{caption}" if text else caption)[:DESCRIPTION_MAX]
-    turn.update(photos=[*kept, [file_id, unique_id]], text=text)
+    turn.update(photos=[*kept, list(photo)], text=text)
     turn.send(texts.REPORT_PHOTO_SAVED.format(count=len(kept) + 1, max=PHOTOS_MAX, done=texts.BTN_DONE))
 
 

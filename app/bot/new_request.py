@@ -27,7 +27,7 @@ from telebot.states import State, StatesGroup
 from app.bot import keyboards, photos, texts
 from app.bot.dialog import REPROMPTS, current
 from app.bot.identify import contact_phone
-from app.bot.incoming import clean, is_image_document, photo_of
+from app.bot.incoming import clean, is_image_document, keepable_photo
 from app.bot.menu import home, needs_identification
 from app.bot.routing import ANY_STATE, ANYTHING, CONTACT, TEXT, Step, button, content, label
 from app.extensions import db
@@ -35,7 +35,7 @@ from app.models import Category, Request, RequestPhoto, Subcategory
 from app.services import bindings
 from app.services.categories import active_categories, active_subcategories
 from app.services.phones import InvalidPhone, display_phone, normalise_phone
-from app.services.requests import DESCRIPTION_MAX, PHOTO_MAX_BYTES, PHOTOS_MAX, RequestError, create_request
+from app.services.requests import DESCRIPTION_MAX, PHOTOS_MAX, RequestError, create_request
 
 SUMMARY_DESCRIPTION_MAX = 1500  # the summary must fit into one Telegram message
 YES_WORDS = {"да", "yes", "ок", "ok", "верно"}
@@ -239,16 +239,15 @@ def _add_description(turn, text: str) -> str:
 
 def on_photo(message) -> None:
     turn = current()
-    file_id, unique_id, size = photo_of(message)
     data = turn.data
     shots = data.get("photos", [])
     if len(shots) >= PHOTOS_MAX:
         turn.send(texts.PHOTO_LIMIT.format(max=PHOTOS_MAX, done=texts.BTN_DONE))
         return
-    if size and size > PHOTO_MAX_BYTES:
-        turn.send(texts.PHOTO_TOO_BIG.format(mb=PHOTO_MAX_BYTES // 2**20))
+    photo = keepable_photo(turn, message)
+    if photo is None:
         return
-    shots.append({"file_id": file_id, "unique_id": unique_id})
+    shots.append({"file_id": photo[0], "unique_id": photo[1]})
     turn.update(photos=shots)
     reply = texts.PHOTO_SAVED.format(count=len(shots), max=PHOTOS_MAX, done=texts.BTN_DONE)
     caption = clean(message.caption)

@@ -23,7 +23,7 @@ from telebot.states import State, StatesGroup
 
 from app.bot import keyboards, photos, texts
 from app.bot.dialog import REPROMPTS, current
-from app.bot.incoming import clean, is_image_document, photo_of
+from app.bot.incoming import clean, is_image_document, keepable_photo
 from app.bot.menu import home
 from app.bot.my_requests import card, refuse
 from app.bot.routing import ANY_STATE, ANYTHING, TEXT, Step, content, label, lasting
@@ -31,7 +31,7 @@ from app.models.conversation import Kind
 from app.services import conversation
 from app.services import requests as request_service
 from app.services.conversation import NotBound, NotYours
-from app.services.requests import PHOTO_MAX_BYTES, RequestError
+from app.services.requests import RequestError
 from app.services.statuses import Status
 
 
@@ -92,14 +92,13 @@ def on_text(message) -> None:
 def on_photo(message) -> None:
     """A photo (with or without a caption: a photo alone is kept too); one reply per album."""
     turn = current()
-    file_id, unique_id, size = photo_of(message)
-    if size and size > PHOTO_MAX_BYTES:
-        turn.send(texts.PHOTO_TOO_BIG.format(mb=PHOTO_MAX_BYTES // 2**20))
+    photo = keepable_photo(turn, message)
+    if photo is None:
         return
     request = _writable_request(turn)
     if request is None:
         return
-    conversation.add_resident_message(request, turn.user_id, clean(message.caption), photo=(file_id, unique_id),
+    conversation.add_resident_message(request, turn.user_id, clean(message.caption), photo=photo,
                                       kind=Kind(turn.data.get("kind", "message")))
     album = message.media_group_id or ""
     said_for_album = album and album == turn.data.get("album")

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.extensions import db
 from app.models import Category, Client, Executor, StaffUser, Subcategory
 from devtools.local_api import LocalBotApi, Resident
 from devtools.worker_process import WorkerProcess
-from tests.conftest import base_config
+from tests.conftest import StaffClient, base_config
 
 _user_ids = itertools.count(5_000_001)
 # Quick polls and notifications, few threads, and a low identification limit to reach in a test.
@@ -101,6 +102,17 @@ def dispatcher() -> StaffUser:
         db.session.add(user)
         db.session.flush()
     return user
+
+
+def staff_browser(world: BotWorld, login: str = "web-dispatcher") -> StaffClient:
+    """A dispatcher signed in to the world's web app (the request page beside the bot)."""
+    with world.app.app_context():
+        if db.session.execute(select(StaffUser).where(StaffUser.login == login)).first() is None:
+            user = StaffUser(login=login, full_name="Вера Диспетчер")
+            user.password_hash = generate_password_hash("web-secret-1", method="pbkdf2:sha256:1000")
+            db.session.add(user)
+            db.session.commit()
+    return StaffClient.signed_in(world.app, login, "web-secret-1")
 
 
 def running(world: BotWorld):

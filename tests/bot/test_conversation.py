@@ -10,17 +10,15 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
-from werkzeug.security import generate_password_hash
 
 from app.bot.jobs import JOBS, JobRunner
 from app.extensions import db
-from app.models import (Executor, Notification, Request, RequestMessage, RequestPhoto, StaffUser, TelegramBinding,
+from app.models import (Executor, Notification, Request, RequestMessage, RequestPhoto, TelegramBinding,
                         utcnow)
 from app.services import conversation
 from app.services import requests as request_service
-from tests.bot.conftest import dispatcher, running
+from tests.bot.conftest import dispatcher, running, staff_browser
 from tests.bot.test_requests import MENU, number_in, to_summary
-from tests.conftest import StaffClient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
@@ -43,13 +41,7 @@ def test_resident_and_staff_write_through_the_bot_and_the_request_page(world):
     r = world.identified()
     request_id = file(world, r)
     page_url = f"/requests/{request_id}"
-    with world.app.app_context():
-        if db.session.execute(select(StaffUser).where(StaffUser.login == "web-dispatcher")).first() is None:
-            user = StaffUser(login="web-dispatcher", full_name="Вера Диспетчер")
-            user.password_hash = generate_password_hash("web-secret-1", method="pbkdf2:sha256:1000")
-            db.session.add(user)
-            db.session.commit()
-    browser = StaffClient.signed_in(world.app, "web-dispatcher", "web-secret-1")
+    browser = staff_browser(world)
 
     r.send("Мои заявки")
     r.press(r.expect("Ваши заявки").buttons[0])

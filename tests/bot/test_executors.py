@@ -8,18 +8,16 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
-from werkzeug.security import generate_password_hash
 
 from app.extensions import db
 from app.models import (Executor, ExecutorInvitation, Notification, Request, RequestEvent, RequestMessage,
-                        StaffUser, utcnow)
+                        utcnow)
 from app.services import executor_links
 from app.services import requests as request_service
 from app.services.conversation import button_data
 from devtools.local_api import Resident
-from tests.bot.conftest import dispatcher, running
+from tests.bot.conftest import dispatcher, running, staff_browser
 from tests.bot.test_requests import number_in, start_request, to_summary
-from tests.conftest import StaffClient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
@@ -191,13 +189,7 @@ def test_an_assigned_job_is_taken_and_reported_done_with_photos_and_shows_on_the
         assert report.read_at is not None  # not an unread resident message
     assert world.api.wait_until(lambda: _report_photo_path(world, request_id), 15)
 
-    with world.app.app_context():
-        if db.session.execute(select(StaffUser).where(StaffUser.login == "exec-dispatcher")).first() is None:
-            user = StaffUser(login="exec-dispatcher", full_name="Вера Диспетчер")
-            user.password_hash = generate_password_hash("web-secret-1", method="pbkdf2:sha256:1000")
-            db.session.add(user)
-            db.session.commit()
-    browser = StaffClient.signed_in(world.app, "exec-dispatcher", "web-secret-1")
+    browser = staff_browser(world)
     page = browser.page(f"/requests/{request_id}")
     assert "Заменил прокладку, течи нет" in page and by_executor in page
     photo_url = f"/requests/{request_id}/photos/{_report_photo_id(world, request_id)}"
