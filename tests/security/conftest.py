@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Announcement, RequestPhoto, StaffUser, TelegramBinding
+from app.services import executor_links
 from app.services.audience import Audience
 from tests import factories
 
@@ -31,8 +32,8 @@ class World:
 
 @pytest.fixture
 def world(app, tmp_path) -> World:
-    """Clients A and B with a Telegram binding each, a category with a subcategory, executors,
-    a spare staff user, a request of each client with a photo on disk, and a draft
+    """Clients A and B with a Telegram binding each, a category with a subcategory, executors (one
+    with an open invitation to the bot), a spare staff user, a request of each client with a photo on disk, and a draft
     announcement with a photo."""
     storage = tmp_path / "storage" / "photos"
     storage.mkdir(parents=True)
@@ -48,6 +49,8 @@ def world(app, tmp_path) -> World:
         spare = StaffUser(login="spare", role="operator", full_name="Запасной Сотрудник",
                           password_hash="!")  # never matches a password: nobody signs in as them
         db.session.add(spare)
+        db.session.flush()
+        executor_links.create_invitation(executor, spare)  # its QR code is a page too
         bindings = [TelegramBinding(client_id=c.id, telegram_user_id=700 + i, chat_id=700 + i,
                                     phone="+79120000000") for i, c in enumerate((client_a, client_b))]
         db.session.add_all(bindings)

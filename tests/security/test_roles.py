@@ -65,6 +65,9 @@ STAFF = {
     ("admin.executors_new", "GET"), ("admin.executors_new", "POST"),
     ("admin.executors_edit", "GET"), ("admin.executors_edit", "POST"),
     ("admin.executors_toggle", "POST"),
+    # The executor's invitation to the bot and the binding: a dispatcher's daily work too.
+    ("admin.executors_invite", "POST"), ("admin.executors_invitation_cancel", "POST"),
+    ("admin.executors_invitation_qr", "GET"), ("admin.executors_unbind", "POST"),
     ("announcements.index", "GET"),
     ("announcements.new", "GET"), ("announcements.new", "POST"),
     ("announcements.edit", "GET"), ("announcements.edit", "POST"),
