@@ -421,7 +421,8 @@ def measure_scans(db_path: Path, repeat: int) -> None:
         counts = [raw.execute(*q).fetchone()[0] for q in (indexed, scan)]
         assert counts[0] == counts[1], (title, counts)  # the index finds what the scan finds
         indexed_ms, scan_ms = median_ms([lambda q=q: raw.execute(*q).fetchone() for q in (indexed, scan)], tries)
-        print(f"{title:34} {counts[0]:>9,} {scan_ms:>9.1f}  indexed {indexed_ms:.1f}: {scan_ms / indexed_ms:.0f}x faster")
+        print(f"{title:34} {counts[0]:>9,} {scan_ms:>9.1f}  "
+              f"indexed {indexed_ms:.1f}: {scan_ms / indexed_ms:.0f}x faster")
     raw.close()
 
 
