@@ -350,7 +350,8 @@ class PageBench:
         cursor = self.raw.cursor()
         for statement, parameters in statements:
             cursor.execute(statement, parameters)
-            cursor.fetchall()
+            if cursor.description is not None:  # not SET
+                cursor.fetchall()
         cursor.close()
         self.raw.rollback()
 

@@ -9,7 +9,7 @@ faster paths; each must give exactly what the plain SQL gives, on both engines.
 import re
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
@@ -157,6 +157,25 @@ def test_an_estimate_lower_than_what_was_found_says_more_than(app, staff, estima
         state = query.parse_state(MultiDict(), query.load_choices())
         assert total.count(state, app.config["TZ"]) == total.Total(30, total.OVER)
     assert found(staff.page("/")) == "больше 30"
+
+
+def test_the_first_matches_are_counted_with_text_priced_as_it_costs(app, estimating):
+    """The bounded count runs with lower() priced higher (total.FOLDING_COST), and only it."""
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("SELECT count(*)"):  # what the setting is as each count runs
+            seen.append((" LIMIT " in statement, cursor.connection.execute("SHOW cpu_operator_cost").fetchone()[0]))
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            state = query.parse_state(MultiDict({"description": "обычная"}), query.load_choices())
+            assert total.count(state, app.config["TZ"]).kind == total.ABOUT
+            assert db.session.execute(state.count_statement(app.config["TZ"])).scalar_one() == 51
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    assert seen == [(True, total.FOLDING_COST), (False, "0.0025")]
 
 
 def test_the_export_states_the_exact_number(app, staff, estimating):
