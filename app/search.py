@@ -75,6 +75,18 @@ def count_matching(terms: list[tuple[object, str]]):
     """SQLite: the number of requests whose columns contain every (column, term), counted in the search
     index alone, without a look at `requests` (each request is one row of the index, kept in step by
     its triggers): 3x faster for many matches. None where the index cannot answer exactly."""
+    condition = _matching(terms)
+    return None if condition is None else select(func.count()).select_from(table(SEARCH_TABLE)).where(condition)
+
+
+def ids_matching(terms: list[tuple[object, str]], limit: int):
+    """SQLite: the ids of (at most `limit` of) the requests that count_matching counts, or None."""
+    condition = _matching(terms)
+    return None if condition is None else \
+        select(literal_column("rowid")).select_from(table(SEARCH_TABLE)).where(condition).limit(limit)
+
+
+def _matching(terms: list[tuple[object, str]]):
     if not terms or db.engine.dialect.name != "sqlite":
         return None
     queries = []
@@ -83,8 +95,7 @@ def count_matching(terms: list[tuple[object, str]]):
         if not (_is_indexed(column) and index_can_answer(lowered)):
             return None
         queries.append(f"({match_query(column.key, lowered)})")
-    return select(func.count()).select_from(table(SEARCH_TABLE)).where(
-        literal_column(SEARCH_TABLE).op("MATCH")(bindparam(None, " AND ".join(queries), String)))
+    return literal_column(SEARCH_TABLE).op("MATCH")(bindparam(None, " AND ".join(queries), String))
 
 
 def include_in_autogenerate(name, type_, parent_names) -> bool:

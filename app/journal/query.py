@@ -89,12 +89,12 @@ class JournalState:
     def rows_statement(self, columns: list[Column], tz, with_id: bool = True, probe: bool = False, ids=None):
         """Selected columns of the matching requests in order; joins only what is shown or sorted.
         `with_id`: for the page, the request id first and ROW_STATE last.
-        `ids`: a statement of the wanted ids (already filtered) instead of the filters."""
+        `ids`: the wanted ids (a list, or a statement of them), already filtered, instead of the filters."""
         selected = [c.expr.label(c.key) for c in columns]
         if with_id:
             selected = [Request.id, *selected, *ROW_STATE]
         stmt = self._joined(select(*selected).select_from(Request), columns)
-        where = [Request.id.in_(ids.scalar_subquery())] if ids is not None else self.conditions(tz, probe)
+        where = [Request.id.in_(ids)] if ids is not None else self.conditions(tz, probe)
         return stmt.where(*where).order_by(*self.order_by())
 
     def _joined(self, stmt, columns: list[Column]):
@@ -104,15 +104,18 @@ class JournalState:
                 stmt = stmt.outerjoin(*c.join)
         return stmt
 
-    def page_statement(self, columns: list[Column], tz, total: int | None = None, extra: int = 0):
+    def page_statement(self, columns: list[Column], tz, total: int | None = None, extra: int = 0,
+                       ids: list[int] | None = None):
         """One page (and `extra` rows after it); `total` (the count) chooses how a text search is used,
-        see PROBE_ABOVE.
+        see PROBE_ABOVE; `ids`: every matching id, when the count found them (total.count).
 
         A deep page first finds its ids alone, then reads those rows: skipping OFFSET rows then walks
         an index (ix_requests_created_at for the default order) rather than reading every row it
         skips, and the other columns and joins are done for the page's rows only."""
         probe = total is not None and total > PROBE_ABOVE and BY_KEY[self.sort_key].sort_indexed
         offset, limit = (self.page - 1) * self.per_page, self.per_page + extra
+        if ids is not None:
+            return self.rows_statement(columns, tz, ids=ids).limit(limit).offset(offset)
         if offset < DEFER_FROM:
             return self.rows_statement(columns, tz, probe=probe).limit(limit).offset(offset)
         ids = (self._joined(select(Request.id).select_from(Request), []).where(*self.conditions(tz, probe))

@@ -4,7 +4,9 @@ Counting is most of a page's time on a big database: every match is visited, whi
 reads fifty. So:
 
 - SQLite counts exactly, always: its counts are fast (a covering index, or the text search
-  index alone: app.search.count_matching).
+  index alone: app.search.count_matching). A search of text alone with up to
+  query.PROBE_ABOVE matches is read whole for its page anyway: its ids, read from the index once, give both the
+  count and the page (a long term such as a full name costs ~50 ms a reading).
 - PostgreSQL counts exactly what the planner expects to count cheaply (an index-only scan of
   a usual filter), and anything with up to EXACT_UP_TO matches. Beyond both, the page shows the
   planner's estimate said as one: «около 62 000», or «больше 1 000» when even the estimate is
@@ -19,9 +21,10 @@ from sqlalchemy import func, literal_column, select
 
 from app.database import planner_estimate, planner_setting
 from app.extensions import db
+from app.journal import query
 from app.journal.columns import BY_KEY
 from app.models import Request
-from app.search import count_matching
+from app.search import count_matching, ids_matching
 
 # Planner cost units (about one page read each): below, an exact count takes a few milliseconds.
 # status + category + a year: ~1 900, 4 ms; all requests: ~14 000, 40-80 ms (bench/journal.py).
@@ -39,6 +42,7 @@ EXACT, ABOUT, OVER = "exact", "about", "over"
 class Total:
     value: int
     kind: str = EXACT  # EXACT; ABOUT: an estimate; OVER: more than `value`
+    ids: tuple[int, ...] | None = None  # every match, when the count read them (SQLite)
 
     @property
     def exact(self) -> bool:
@@ -50,8 +54,13 @@ def count(state, tz) -> Total:
     if db.engine.dialect.name == "postgresql":
         return _postgresql_count(state, tz)
     terms = [(BY_KEY[key].filter_target, BY_KEY[key].filter.search_term(value)) for key, value in state.values.items()]
-    statement = count_matching(terms) if all(term is not None for _, term in terms) else None
-    return Total(db.session.execute(state.count_statement(tz) if statement is None else statement).scalar_one())
+    few = ids_matching(terms, query.PROBE_ABOVE + 1) if all(term is not None for _, term in terms) else None
+    if few is None:
+        return Total(db.session.execute(state.count_statement(tz)).scalar_one())
+    ids = tuple(db.session.execute(few).scalars())
+    if len(ids) <= query.PROBE_ABOVE:
+        return Total(len(ids), ids=ids)
+    return Total(db.session.execute(count_matching(terms)).scalar_one())
 
 
 def _postgresql_count(state, tz) -> Total:
@@ -78,7 +87,8 @@ def page(state, columns, tz) -> tuple[list, Total, int]:
     pages = max(1, ceil(total.value / state.per_page))
     if total.exact:
         state.page = min(state.page, pages)
-        return db.session.execute(state.page_statement(columns, tz, total.value)).all(), total, pages
+        rows = db.session.execute(state.page_statement(columns, tz, total.value, ids=total.ids)).all()
+        return rows, total, pages
     # An estimate may be short or long: one row more says whether a next page exists.
     rows = db.session.execute(state.page_statement(columns, tz, total.value, extra=1)).all()
     if not rows and state.page > 1:  # past the end (an address typed, or an estimate too long)

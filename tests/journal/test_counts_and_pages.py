@@ -106,7 +106,7 @@ def test_the_count_is_the_plain_count(app, staff, params, where):
 
 
 def test_sqlite_counts_text_searches_in_the_search_index_alone(app):
-    from app.search import count_matching
+    from app.search import count_matching, ids_matching
 
     with app.app_context():
         seed_journal()
@@ -120,6 +120,13 @@ def test_sqlite_counts_text_searches_in_the_search_index_alone(app):
             "lower(street) LIKE '%ленина%' AND contact_phone LIKE '%912%'") > 0
         assert count_matching([(Request.street, "ле")]) is None  # no trigram: the scan counts
         assert count_matching([(Request.house, "123")]) is None  # not indexed
+        # Few matches: the count reads their ids once, and the page is read by them.
+        state = query.parse_state(MultiDict({"client": "петрова"}), query.load_choices())
+        counted = total.count(state, app.config["TZ"])
+        plain = db.session.execute(text("SELECT id FROM requests WHERE lower(client_full_name) LIKE '%петрова%'"))
+        assert sorted(counted.ids) == sorted(plain.scalars()) and counted.value == len(counted.ids) > 0
+        assert sorted(db.session.execute(ids_matching([(Request.street, "ленина")], 2)).scalars()) == \
+            sorted(db.session.execute(text("SELECT id FROM requests WHERE street LIKE '%Ленина%' LIMIT 2")).scalars())
 
 
 @pytest.fixture
