@@ -8,7 +8,7 @@ reads fifty. So:
   query.PROBE_ABOVE matches is read whole for its page anyway: its ids, read from the index once, give both the
   count and the page (a long term such as a full name costs ~50 ms a reading).
 - PostgreSQL counts exactly what the planner expects to count cheaply (an index-only scan of
-  a usual filter), and anything with up to EXACT_UP_TO matches. Beyond both, the page shows the
+  some 20 000 entries of a usual filter), and anything with up to EXACT_UP_TO matches. Beyond both, the page shows the
   planner's estimate said as one: «около 62 000», or «больше 1 000» when even the estimate is
   lower; a count of all of a million requests (PostgreSQL visits each one, 40-80 ms) or of a
   common word becomes such an estimate. The Excel export and its sheet state the exact number
@@ -26,9 +26,11 @@ from app.journal.columns import BY_KEY
 from app.models import Request
 from app.search import count_matching, ids_matching
 
-# Planner cost units (about one page read each): below, an exact count takes a few milliseconds.
-# status + category + a year: ~1 900, 4 ms; all requests: ~14 000, 40-80 ms (bench/journal.py).
-EXACT_COST = 5000.0
+# Planner cost units (about one page read each): below, an exact count takes at most a few
+# milliseconds. An index-only count costs ~1 per 22 index entries: status + category + a month
+# (1 568 requests) ~7, counted; + a year (41 691) ~1 900 and 4-8 ms on a busy 2-core machine,
+# estimated, which keeps its page under 30 ms; all requests ~14 000 and 40-80 ms (bench/journal.py).
+EXACT_COST = 1000.0
 EXACT_UP_TO = 1000  # matches always counted exactly: a dispatcher's working lists are this short
 # PostgreSQL prices a call of any operator or function alike (cpu_operator_cost, 0.0025), so lower() of
 # a long Cyrillic description looks as cheap as comparing two numbers. Looking for the first 1 001
