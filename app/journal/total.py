@@ -5,14 +5,15 @@ reads fifty. So:
 
 - SQLite counts exactly, always: its counts are fast (a covering index, or the text search
   index alone: app.search.count_matching). A search of text alone with up to
-  query.PROBE_ABOVE matches is read whole for its page anyway: its ids, read from the index once, give both the
-  count and the page (a long term such as a full name costs ~50 ms a reading).
+  query.PROBE_ABOVE matches is read whole for its page anyway: its ids, read from the index
+  once, give both the count and the page (a long term such as a full name costs ~50 ms a reading).
 - PostgreSQL counts exactly what the planner expects to count cheaply (an index-only scan of
-  some 20 000 entries of a usual filter), and anything with up to EXACT_UP_TO matches. Beyond both, the page shows the
-  planner's estimate said as one: «около 62 000», or «больше 1 000» when even the estimate is
-  lower; a count of all of a million requests (PostgreSQL visits each one, 40-80 ms) or of a
-  common word becomes such an estimate. The Excel export and its sheet state the exact number
-  (routes.export_start counts it), and the last page, once reached, knows it exactly too.
+  some 20 000 entries of a usual filter), and anything with up to EXACT_UP_TO matches. Beyond
+  both, the page shows the planner's estimate said as one: «около 62 000», or «больше 1 000»
+  when even the estimate is lower; a count of all of a million requests (PostgreSQL visits
+  each one, 40-80 ms), of a year of a category or of a common word becomes such an estimate.
+  The Excel export and its sheet state the exact number (routes.export_start counts it), and
+  the last page, once reached, knows it exactly too.
 """
 from dataclasses import dataclass
 from math import ceil
@@ -55,7 +56,8 @@ def count(state, tz) -> Total:
     """The requests matching the journal's filters, exactly or (PostgreSQL) as estimated."""
     if db.engine.dialect.name == "postgresql":
         return _postgresql_count(state, tz)
-    terms = [(BY_KEY[key].filter_target, BY_KEY[key].filter.search_term(value)) for key, value in state.values.items()]
+    terms = [(BY_KEY[key].filter_target, BY_KEY[key].filter.search_term(value))
+             for key, value in state.values.items()]
     few = ids_matching(terms, query.PROBE_ABOVE + 1) if all(term is not None for _, term in terms) else None
     if few is None:
         return Total(db.session.execute(state.count_statement(tz)).scalar_one())
