@@ -1,5 +1,6 @@
-"""The text "contains" search of requests (the journal's text filters), served by a trigram index
-(migration 0003); the database transfer and the migrations know its tables too.
+"""The text "contains" search of requests (the journal's text filters and its phone filter), served
+by a trigram index (migrations 0003 and 0012); the database transfer and the migrations know its
+tables too.
 
 SQLite: the FTS5 table `requests_search` (trigram tokenizer, external content,
 kept in step by triggers) answers the filter: a term as one quoted phrase in one
@@ -25,7 +26,7 @@ from app.models import Request
 
 SEARCH_TABLE = "requests_search"
 INDEX_PREFIX = f"ix_{SEARCH_TABLE}_"  # the PostgreSQL indexes: ix_requests_search_<column>
-INDEXED = ("client_full_name", "city", "street", "description")
+INDEXED = ("client_full_name", "city", "street", "description", "contact_phone")  # the phone: migration 0012
 MIN_LENGTH = 3
 
 # Case-folded alike by FTS5 and Python: these lowercase letters (see above), and characters without
@@ -68,6 +69,33 @@ def text_contains(column, term: str, probe: bool = False):
         literal_column(SEARCH_TABLE).op("MATCH")(bindparam(None, match_query(column.key, lowered), String)))
     # SQLite starts from no index for `id + 0`: only from the index of another condition or of the sort.
     return (Request.id + literal_column("0") if probe else Request.id).in_(matching)
+
+
+def count_matching(terms: list[tuple[object, str]]):
+    """SQLite: the number of requests whose columns contain every (column, term), counted in the search
+    index alone, without a look at `requests` (each request is one row of the index, kept in step by
+    its triggers): 3x faster for many matches. None where the index cannot answer exactly."""
+    condition = _matching(terms)
+    return None if condition is None else select(func.count()).select_from(table(SEARCH_TABLE)).where(condition)
+
+
+def ids_matching(terms: list[tuple[object, str]], limit: int):
+    """SQLite: the ids of (at most `limit` of) the requests that count_matching counts, or None."""
+    condition = _matching(terms)
+    return None if condition is None else \
+        select(literal_column("rowid")).select_from(table(SEARCH_TABLE)).where(condition).limit(limit)
+
+
+def _matching(terms: list[tuple[object, str]]):
+    if not terms or db.engine.dialect.name != "sqlite":
+        return None
+    queries = []
+    for column, term in terms:
+        lowered = term.lower()
+        if not (_is_indexed(column) and index_can_answer(lowered)):
+            return None
+        queries.append(f"({match_query(column.key, lowered)})")
+    return literal_column(SEARCH_TABLE).op("MATCH")(bindparam(None, " AND ".join(queries), String))
 
 
 def include_in_autogenerate(name, type_, parent_names) -> bool:

@@ -1,6 +1,7 @@
-"""Journal speed on a big SQLite database: page, text filter and Excel export.
+"""Journal speed on a big database: page, text filter and Excel export.
 
     .venv/bin/python bench/journal.py                  # 1 000 000 requests over 100 000 clients
+    .venv/bin/python bench/journal.py --reuse --backend both --skip-export   # pages on SQLite and PostgreSQL
     .venv/bin/python bench/journal.py --rows 200000 --clients 20000
     .venv/bin/python bench/journal.py --reuse          # measure again without re-seeding
     .venv/bin/python bench/journal.py --reuse --skip-pages --export-rows 50000   # the export only
@@ -8,21 +9,27 @@
 Seeds a fresh database (bench/out/journal.db) with bulk inserts of clients, categories,
 executors and request texts made by the code of `flask seed-demo` (app/services/demo_data.py),
 then prints:
-- the median time of the journal page (status + category + date range, sorted, with the
-  total count) through the Flask test client, beside the same SQL run by hand;
-- the same for text-contains filters, which the trigram index (migration 0003) answers; the raw
-  SQL is the indexed query the app runs, and the full scan the app ran before is timed beside it;
-- the same for the conversation's filters (unread resident messages, low ratings, requests the
-  resident returned to work), which the counters and indexes of migration 0007 answer;
+- the median time of the journal page through the Flask test client for the cases of issue 13
+  (status + category + a period, text-contains filters, the phone filter, no filter, page 2,000)
+  and the conversation's filters, beside the SQL the page sent run again through the bare driver,
+  and the count the page shows (exact, or an estimate labelled as one on PostgreSQL:
+  app/journal/total.py; an exact one is checked against the plain count);
+  --backend postgresql / both: the same on PostgreSQL, the SQLite database copied there once by
+  `flask transfer-db` (app/services/transfer.py) into --pg-db on the --pg-url server, kept with --reuse;
+- the text filters' counts from the search index (migrations 0003, 0012) beside the full scans the
+  app ran before (SQLite);
 - the time and peak RSS of exporting ~100 000 rows through the real export job, beside
   bare XlsxWriter (the export's writer, same settings) and bare openpyxl write-only writing
   the same rows, and reading them alone; then the export's RSS as rows grow.
-Targets: page < 150 ms and <= 1.5x raw SQL; text filter <= 1.5x raw SQL;
+Targets (issue 13, on both engines): indexed filters and no filter <= 30 ms, text-contains <= 150 ms,
+the phone filter <= 100 ms, page 2,000 <= 50 ms;
 export <= 1.25x bare XlsxWriter; RSS < 150 MB and flat.
 """
 import argparse
+import contextlib
 import os
 import random
+import re
 import resource
 import sqlite3
 import statistics
@@ -37,7 +44,6 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.journal.query import PROBE_ABOVE  # noqa: E402
 from app.search import SEARCH_TABLE, match_query  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
@@ -67,11 +73,12 @@ def fmt(dt: datetime | None) -> str | None:
     return dt.astimezone(timezone.utc).replace(tzinfo=None).strftime(SQLITE_DATETIME) if dt else None
 
 
-def make_app(db_path: Path):
+def make_app(db: Path | str):
+    """The app on the SQLite file `db`, or on the database URL `db`."""
     from app import create_app
 
     return create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+        "SQLALCHEMY_DATABASE_URI": db if isinstance(db, str) else f"sqlite:///{db}",
         "SECRET_KEY": "bench", "INSTANCE_PATH": str(OUT / "instance"), "STORAGE_DIR": str(OUT / "storage"),
     })
 
@@ -217,114 +224,229 @@ def raw_connection(db_path: Path) -> sqlite3.Connection:
     return conn
 
 
-SELECT_PAGE = """
-SELECT requests.id, requests.number, requests.unread_messages, requests.created_at, requests.status,
-       categories.name, subcategories.name, requests.client_full_name, requests.account, requests.street,
-       requests.house, requests.apartment, requests.contact_phone, executors.full_name, requests.description
-FROM requests
-LEFT OUTER JOIN categories ON categories.id = requests.category_id
-LEFT OUTER JOIN subcategories ON subcategories.id = requests.subcategory_id
-LEFT OUTER JOIN executors ON executors.id = requests.executor_id
-WHERE {where}
-ORDER BY {order} LIMIT 50 OFFSET 0"""
-DEFAULT_ORDER = "requests.created_at DESC, requests.id DESC"
+# The old text filters, for the section that compares them with the search index (SQLite).
 SELECT_COUNT = "SELECT count(*) FROM requests WHERE {where}"
-# A text filter as the app runs it (app/search.py), and as it ran before migration 0003.
-# {id}: `requests.id`, or `requests.id + 0` for a page of many matches (query.PROBE_ABOVE).
-SEARCH = f"{{id}} IN (SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?)"
+SEARCH = f"requests.id IN (SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?)"
 SCAN = "lower(requests.{column}) LIKE '%' || ? || '%' ESCAPE '/'"
 
 
-def local_midnight_utc(day: str) -> str:
-    from zoneinfo import ZoneInfo
+# --- PostgreSQL: the same database, moved by `flask transfer-db` ---------------------
 
-    local = datetime.fromisoformat(day).replace(tzinfo=ZoneInfo("Europe/Moscow"))
-    return fmt(local)
+def postgres_copy(db_path: Path, server_url: str, name: str, reuse: bool) -> str:
+    """The SQLite bench database in the PostgreSQL database `name` on the server, copied by the
+    transfer (which ends with VACUUM ANALYZE); kept when --reuse and it holds as many requests."""
+    from sqlalchemy import create_engine, make_url, text
 
+    from app.config import normalise_database_url
+    from app.services import transfer
 
-def measure_pages(db_path: Path, repeat: int) -> None:
-    from app.extensions import db
-    from app.models import StaffUser
-
+    server = make_url(normalise_database_url(server_url))
+    url = server.set(database=name).render_as_string(hide_password=False)
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
+    if exists and reuse:
+        target = create_engine(url)
+        with target.connect() as conn:
+            copied = conn.execute(text("SELECT count(*) FROM requests")).scalar() if \
+                conn.execute(text("SELECT to_regclass('requests')")).scalar() else None
+        target.dispose()
+        with sqlite3.connect(db_path) as source:
+            if copied == source.execute("SELECT count(*) FROM requests").fetchone()[0]:
+                admin.dispose()
+                return url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
     app = make_app(db_path)
-    client = app.test_client()
+    started = time.perf_counter()
     with app.app_context():
-        session_id = db.session.query(StaffUser).filter_by(login="bench").one().get_id()
-    with client.session_transaction() as session:
-        session["_user_id"] = session_id
-        session["_fresh"] = True
-    raw = raw_connection(db_path)
-    category = raw.execute("SELECT category_id FROM requests GROUP BY 1 ORDER BY count(*) DESC").fetchone()[0]
-    last = raw.execute("SELECT max(created_at) FROM requests").fetchone()[0][:10]
-    full_name = raw.execute("SELECT lower(client_full_name) FROM requests WHERE id = 1").fetchone()[0]
-    first = (datetime.fromisoformat(last) - timedelta(days=365)).date().isoformat()
-    hx = {"HX-Request": "true", "HX-Target": "journal-body"}
+        transfer.transfer(url, progress=lambda label, length: contextlib.nullcontext(NoBar()), echo=lambda _: None)
+    print(f"copied to PostgreSQL ({name}) by transfer-db in {time.perf_counter() - started:.0f} s "
+          "(VACUUM ANALYZE included)")
+    return url
 
-    cases = [
-        ("indexed: status + category + 1 year, newest first",
-         {"status": "closed", "category": category, "created_at_from": first, "created_at_to": last},
-         "requests.created_at >= ? AND requests.created_at < ? AND requests.status = ? AND requests.category_id = ?",
-         (local_midnight_utc(first), local_midnight_utc(
-             (datetime.fromisoformat(last) + timedelta(days=1)).date().isoformat()), "closed", category)),
-        ("indexed: status + category + 1 month, newest first",
-         {"status": "in_progress", "category": category,
-          "created_at_from": (datetime.fromisoformat(last) - timedelta(days=30)).date().isoformat(),
-          "created_at_to": last},
-         "requests.created_at >= ? AND requests.created_at < ? AND requests.status = ? AND requests.category_id = ?",
-         (local_midnight_utc((datetime.fromisoformat(last) - timedelta(days=30)).date().isoformat()),
-          local_midnight_utc((datetime.fromisoformat(last) + timedelta(days=1)).date().isoformat()),
-          "in_progress", category)),
-        ("text contains: client «иванова», newest first", {"client": "иванова"},
-         SEARCH, (match_query("client_full_name", "иванова"),),
-         SCAN.format(column="client_full_name"), ("иванова",)),
-        ("text contains: description «подвал» + status", {"description": "подвал", "status": "closed"},
-         "requests.status = ? AND " + SEARCH,
-         ("closed", match_query("description", "подвал")),
-         "requests.status = ? AND " + SCAN.format(column="description"), ("closed", "подвал")),
-        ("text contains: street «ленина»", {"street": "ленина"},
-         SEARCH, (match_query("street", "ленина"),),
-         SCAN.format(column="street"), ("ленина",)),
-        ("text contains: one client's full name", {"client": full_name},
-         SEARCH, (match_query("client_full_name", full_name),),
-         SCAN.format(column="client_full_name"), (full_name,)),
-        ("unread resident messages, newest first", {"unread": "yes"}, "requests.unread_messages > ?", (0,)),
-        ("unread messages, most first", {"unread": "yes", "sort": "-unread"}, "requests.unread_messages > ?", (0,),
-         None, None, "requests.unread_messages DESC, requests.id DESC"),
-        ("rating 1-3 + category", {"rating": "low", "category": category},
-         "requests.rating BETWEEN ? AND ? AND requests.category_id = ?", (1, 3, category)),
-        ("returned to work by the resident", {"verdict": "returned"}, "requests.verdict = ?", ("returned",)),
-        ("no filter, newest first", {}, "1 = 1", ()),
+
+class NoBar:
+    def update(self, n):
+        pass
+
+
+# --- measuring the page -------------------------------------------------------------
+
+# Issue 13's page times before it (ms: SQLite; PostgreSQL just loaded; after VACUUM ANALYZE) and its
+# targets on both engines, by case title.
+ISSUE_13 = {
+    "status + category + 1 year": ((14.7, 124.3, 29.5), 30),
+    "status + category + 1 month": ((8.4, 20.3, 18.8), 30),
+    "client contains «иванова»": ((113.3, 241.0, 234.8), 150),
+    "description «подвал» + status": ((239.0, 320.8, 387.5), 150),
+    "street contains «ленина»": ((144.1, 243.8, 269.7), 150),
+    "one client's full name": ((112.4, 113.9, 110.1), 150),
+    "no filter": ((16.3, 125.8, 60.9), 30),
+    "phone contains digits «912»": ((272.5, 171.3, 184.3), 100),
+    "no filter, page 2,000": ((110.8, 227.5, 177.3), 50),
+}
+
+
+def journal_cases(app) -> list[tuple[str, dict]]:
+    """The cases of issue 13's table, then the conversation's filters; values read from the data."""
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import Request
+
+    with app.app_context():
+        category = db.session.execute(select(Request.category_id).group_by(Request.category_id)
+                                      .order_by(func.count().desc()).limit(1)).scalar()
+        last = db.session.execute(select(func.max(Request.created_at))).scalar().astimezone(app.config["TZ"]).date()
+        full_name = db.session.execute(select(func.lower(Request.client_full_name)).where(Request.id == 1)).scalar()
+    day = timedelta(days=1)
+    return [
+        ("status + category + 1 year", {"status": "closed", "category": category,
+                                        "created_at_from": last - 365 * day, "created_at_to": last}),
+        ("status + category + 1 month", {"status": "in_progress", "category": category,
+                                         "created_at_from": last - 30 * day, "created_at_to": last}),
+        ("client contains «иванова»", {"client": "иванова"}),
+        ("description «подвал» + status", {"description": "подвал", "status": "closed"}),
+        ("street contains «ленина»", {"street": "ленина"}),
+        ("one client's full name", {"client": full_name}),
+        ("no filter", {}),
+        ("phone contains digits «912»", {"phone": "912"}),
+        ("no filter, page 2,000", {"page": 2000}),
+        ("unread resident messages", {"unread": "yes"}),
+        ("unread messages, most first", {"unread": "yes", "sort": "-unread"}),
+        ("rating 1-3 + category", {"rating": "low", "category": category}),
+        ("returned to work by the resident", {"verdict": "returned"}),
     ]
-    print(f"\njournal page, median of {repeat} (ms); raw SQL = the same page query + count by hand")
-    print(f"{'case':52} {'rows':>9} {'raw SQL':>9} {'page':>9} {'ratio':>6} {'htmx rows':>10} {'ratio':>6}")
-    scans = []
-    for title, params, where, args, *scan in cases:
+
+
+class PageBench:
+    """The journal page of one database through the Flask test client, and the SQL it sent."""
+
+    def __init__(self, url: str):
+        from sqlalchemy import event
+
+        from app.extensions import db
+        from app.models import StaffUser
+
+        self.app = make_app(url)
+        self.client = self.app.test_client()
+        with self.app.app_context():
+            session_id = db.session.query(StaffUser).filter_by(login="bench").one().get_id()
+            self.engine = db.engine
+        with self.client.session_transaction() as session:
+            session["_user_id"] = session_id
+            session["_fresh"] = True
+        self.recording: list | None = None
+
+        @event.listens_for(self.engine, "before_cursor_execute")
+        def record(conn, cursor, statement, parameters, context, executemany):
+            if self.recording is not None:
+                self.recording.append((statement, parameters))
+
+        self.raw = self.engine.raw_connection()  # set up as the app's own (app/database.py)
+
+    def get(self, url: str):
+        response = self.client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        return response
+
+    def page_sql(self, url: str) -> list:
+        """The statements the page sends, in order, with their parameters."""
+        self.recording = []
+        self.get(url)
+        statements, self.recording = self.recording, None
+        return statements
+
+    def run_raw(self, statements) -> None:
+        """The same statements through the bare driver: the page's time in the database."""
+        cursor = self.raw.cursor()
+        for statement, parameters in statements:
+            cursor.execute(statement, parameters)
+            if cursor.description is not None:  # not SET
+                cursor.fetchall()
+        cursor.close()
+        self.raw.rollback()
+
+    def exact_count(self, params: dict) -> int:
+        """The plain count of the filters (JournalState.count_statement), as the export counts."""
+        from werkzeug.datastructures import MultiDict
+
+        from app.extensions import db
+        from app.journal.query import load_choices, parse_state
+
+        with self.app.app_context():
+            state = parse_state(MultiDict({k: str(v) for k, v in params.items()}), load_choices())
+            return db.session.execute(state.count_statement(self.app.config["TZ"])).scalar_one()
+
+
+FOUND = re.compile(r'id="journal-total">\s*Найдено:\s*<b[^>]*>\s*((?:около |больше )?[\d\u202f]+)</b>')
+
+
+def measure_pages(db_path: Path, repeat: int, backends: dict[str, str]) -> None:
+    """Every case on every backend: the page through the test client beside its SQL run by hand."""
+    benches = {name: PageBench(url) for name, url in backends.items()}
+    cases = journal_cases(next(iter(benches.values())).app)
+    results = []
+    for title, params in cases:
         url = "/?" + urlencode(params)
-        response = client.get(url)
-        assert response.status_code == 200, response.status_code
-        order = scan[2] if len(scan) > 2 else DEFAULT_ORDER
-        scan = [part for part in scan[:2] if part is not None]
+        line = {"title": title, "exact": None}
+        for name, bench in benches.items():
+            statements = bench.page_sql(url)
+            exact = bench.exact_count(params)
+            shown = FOUND.search(bench.get(url).get_data(as_text=True))
+            shown = shown.group(1).replace("\u202f", "") if shown else "0"
+            # An exact figure must be the plain count; an estimate says so («около», «больше»).
+            assert shown == str(exact) or not shown.isdigit(), (name, title, shown, exact)
+            raw_ms, page_ms = median_ms([lambda b=bench, s=statements: b.run_raw(s),
+                                         lambda b=bench: b.get(url)], repeat)
+            line.update({"exact": exact, name: (raw_ms, page_ms, shown)})
+        results.append(line)
+    print(f"\njournal page through the Flask test client, median of {repeat} (ms); raw SQL = the statements "
+          "the page sent, run again through the bare driver; shown = the count on the page;\n"
+          "issue 13 = the page before it (SQLite / PostgreSQL just loaded / after VACUUM ANALYZE) and its target")
+    head = f"{'case':34} {'rows':>9}"
+    for name in benches:
+        head += f" | {name + ' raw SQL':>17} {'page':>7} {'shown':>14}"
+    print(head + f" | {'issue 13':>20} {'target':>6}")
+    missed = []
+    for line in results:
+        text = f"{line['title']:34} {line['exact']:>9,}"
+        before, target = ISSUE_13.get(line["title"], (None, None))
+        for name in benches:
+            raw_ms, page_ms, shown = line[name]
+            text += f" | {raw_ms:>17.1f} {page_ms:>7.1f} {shown:>14}"
+            if target and page_ms > target:
+                missed.append(f"{line['title']} on {name}: {page_ms:.1f} ms > {target} ms")
+        if before:
+            text += f" | {' / '.join(f'{ms:g}' for ms in before):>20} {target:>6}"
+        print(text)
+    print("targets: " + ("; ".join(missed) if missed else "all met"))
+    if "sqlite" in benches:
+        measure_scans(db_path, repeat)
 
-        def run_raw(where=where, args=args, order=order):
-            """The count, then the page, as app/journal/routes.py runs them."""
-            total = raw.execute(SELECT_COUNT.format(where=where.format(id="requests.id")), args).fetchone()[0]
-            page_id = "requests.id + 0" if total > PROBE_ABOVE else "requests.id"
-            raw.execute(SELECT_PAGE.format(where=where.format(id=page_id), order=order), args).fetchall()
-            return total
 
-        total = run_raw()
-        assert f"Найдено: <b>{total:,}".replace(",", "\u202f") in response.get_data(as_text=True) or total == 0
-        raw_ms, page_ms, rows_ms = median_ms([run_raw, lambda: client.get(url),
-                                              lambda: client.get(url, headers=hx)], repeat)
-        print(f"{title:52} {total:>9,} {raw_ms:>9.1f} {page_ms:>9.1f} {page_ms / raw_ms:>5.2f}x "
-              f"{rows_ms:>10.1f} {rows_ms / raw_ms:>5.2f}x")
-        if scan:
-            scan_total = run_raw(*scan)
-            assert scan_total == total, (title, scan_total, total)  # the index finds what the scan finds
-            scans.append((title, scan_total, median_ms([lambda: run_raw(*scan)], max(3, repeat // 3))[0], raw_ms))
-    print(f"\nthe text filters by a full scan (the SQL before the index; median of {max(3, repeat // 3)}, ms)")
-    for title, total, scan_ms, raw_ms in scans:
-        print(f"{title:52} {total:>9,} {scan_ms:>9.1f}  indexed {raw_ms:.1f}: {scan_ms / raw_ms:.0f}x faster")
+def measure_scans(db_path: Path, repeat: int) -> None:
+    """SQLite: the text filters' counts from the search index beside the full scan they replaced."""
+    raw = raw_connection(db_path)
+    full_name = raw.execute("SELECT lower(client_full_name) FROM requests WHERE id = 1").fetchone()[0]
+    cases = [("client «иванова»", "", "client_full_name", "иванова"),
+             ("description «подвал» + status", "requests.status = 'closed' AND ", "description", "подвал"),
+             ("street «ленина»", "", "street", "ленина"),
+             ("one client's full name", "", "client_full_name", full_name),
+             ("phone digits «912»", "", "contact_phone", "912")]
+    tries = max(3, repeat // 3)
+    print(f"\nthe text filters' counts by a full scan (the SQL before the index; median of {tries}, ms)")
+    for title, extra, column, term in cases:
+        indexed = SELECT_COUNT.format(where=extra + SEARCH), (match_query(column, term),)
+        scan = SELECT_COUNT.format(where=extra + SCAN.format(column=column)), (term,)
+        counts = [raw.execute(*q).fetchone()[0] for q in (indexed, scan)]
+        assert counts[0] == counts[1], (title, counts)  # the index finds what the scan finds
+        indexed_ms, scan_ms = median_ms([lambda q=q: raw.execute(*q).fetchone() for q in (indexed, scan)], tries)
+        print(f"{title:34} {counts[0]:>9,} {scan_ms:>9.1f}  "
+              f"indexed {indexed_ms:.1f}: {scan_ms / indexed_ms:.0f}x faster")
     raw.close()
 
 
@@ -475,6 +597,11 @@ def main() -> None:
     parser.add_argument("--export-rows", type=int, default=100_000)
     parser.add_argument("--export-tries", type=int, default=3, help="runs of the export and each bare writer "
                                                                     "(best counts)")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="sqlite",
+                        help="where the pages are measured (the export: SQLite)")
+    parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL"),
+                        help="a PostgreSQL server (default: TEST_DATABASE_URL)")
+    parser.add_argument("--pg-db", default="bench_journal", help="the database made there for the bench")
     parser.add_argument("--skip-pages", action="store_true")
     parser.add_argument("--skip-export", action="store_true")
     parser.add_argument("--worker", choices=list(WORKERS), help=argparse.SUPPRESS)
@@ -487,7 +614,14 @@ def main() -> None:
     if not (args.reuse and args.db.exists()):
         seed(args.db, args.rows, args.clients)
     if not args.skip_pages:
-        measure_pages(args.db, args.repeat)
+        backends = {}
+        if args.backend in ("sqlite", "both"):
+            backends["sqlite"] = f"sqlite:///{args.db}"
+        if args.backend in ("postgresql", "both"):
+            if not args.pg_url:
+                parser.error("--pg-url (or TEST_DATABASE_URL) is needed for PostgreSQL")
+            backends["postgresql"] = postgres_copy(args.db, args.pg_url, args.pg_db, args.reuse)
+        measure_pages(args.db, args.repeat, backends)
     if not args.skip_export:
         measure_export(args.db, args.export_rows, args.export_tries)
 

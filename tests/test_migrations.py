@@ -234,5 +234,56 @@ def test_executors_in_telegram_migration_keeps_executors_and_goes_down_and_up(em
             assert "executor_invitations" not in inspector.get_table_names()
             assert conn.execute(text("SELECT count(*) FROM executors")).scalar() == 1
         upgrade()
+
+def phone_found(digits: str) -> list[int]:
+    return db.session.execute(select(Request.id).where(text_contains(Request.contact_phone, digits))).scalars().all()
+
+
+def journal_0012_state() -> dict:
+    """What migration 0012 changes: the phone in the search index, the default order's index, and
+    (PostgreSQL) autovacuum of `requests`."""
+    with db.engine.connect() as conn:
+        index = next(i["column_names"] for i in inspect(conn).get_indexes("requests")
+                     if i["name"] == "ix_requests_created_at")
+        if conn.dialect.name == "sqlite":
+            phone = "contact_phone" in {row[1] for row in conn.execute(text("PRAGMA table_info(requests_search)"))}
+            options = None
+        else:
+            phone = bool(conn.execute(text("SELECT 1 FROM pg_indexes WHERE indexname = "
+                                           "'ix_requests_search_contact_phone'")).scalar())
+            options = conn.execute(text("SELECT reloptions FROM pg_class WHERE relname = 'requests'")).scalar()
+    return {"index": index, "phone": phone, "options": sorted(options or [])}
+
+
+def test_journal_migration_indexes_the_phone_and_goes_down_and_up(empty_database, tmp_path):
+    """0012 remakes SQLite's search index with the phone (requests already filed are indexed), and
+    goes back to the index of 0003; the text search keeps working both ways."""
+    app = create_app(base_config(tmp_path, empty_database))
+    sqlite = empty_database.startswith("sqlite")
+    vacuum = [] if sqlite else ["autovacuum_analyze_scale_factor=0.01", "autovacuum_vacuum_insert_scale_factor=0.02",
+                                "autovacuum_vacuum_scale_factor=0.02"]
+    with app.app_context():
+        upgrade(revision="0011")
+        cellar = request_at_this_revision("Вода в ПОДВАЛЕ")
+        db.session.execute(text("UPDATE requests SET contact_phone = '+79123456789' WHERE id = :id"), {"id": cellar})
+        db.session.commit()
+        db.session.remove()
+        upgrade(revision="0012")
+        assert journal_0012_state() == {"index": ["created_at", "id"], "phone": True, "options": vacuum}
+        assert phone_found("912345") == [cellar] and found("подвал") == [cellar]
+        attic = request_at_this_revision("Течёт на чердаке")  # the triggers index the phone too
+        db.session.execute(text("UPDATE requests SET contact_phone = '+79001112233' WHERE id = :id"), {"id": attic})
+        db.session.commit()
+        assert phone_found("0011122") == [attic]
+        db.session.remove()
+
+        downgrade(revision="0011")
+        assert journal_0012_state() == {"index": ["created_at"], "phone": False, "options": []}
+        assert (found("подвал"), found("чердак")) == ([cellar], [attic])  # the index of 0003, rebuilt
+        db.session.remove()
+
+        upgrade()
+        assert journal_0012_state() == {"index": ["created_at", "id"], "phone": True, "options": vacuum}
+        assert (phone_found("912345"), phone_found("0011122"), found("чердак")) == ([cellar], [attic], [attic])
         db.session.remove()
         db.engine.dispose()

@@ -258,6 +258,28 @@ def test_either_backend_is_copied(small, target):
 
 
 @pytest.mark.sqlite_only
+def test_the_copy_ends_vacuumed_and_analyzed(small, target):
+    """VACUUM ANALYZE after the commit: statistics for the planner, and every page of the copied tables
+    marked all-visible, so the journal's counts read their indexes alone from the first page view."""
+    result = transfer(small, target)
+    assert result.exit_code == 0, result.output
+    assert "VACUUM ANALYZE" in result.output
+    eng = engine(target)
+    try:
+        with eng.connect() as conn:
+            conn.execute(text("SELECT pg_stat_clear_snapshot()"))
+            stats = conn.execute(text(
+                "SELECT relname, last_vacuum IS NOT NULL, last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                "WHERE relname IN ('requests', 'clients', 'request_events')")).all()
+            pages, visible = conn.execute(text(
+                "SELECT relpages, relallvisible FROM pg_class WHERE relname = 'requests'")).one()
+    finally:
+        eng.dispose()
+    assert sorted(map(tuple, stats)) == [(name, True, True) for name in ("clients", "request_events", "requests")]
+    assert pages >= 1 and visible == pages
+
+
+@pytest.mark.sqlite_only
 def test_a_target_migrated_beforehand_but_empty_is_filled(small, target, tmp_path):
     migrate_database(tmp_path, target)  # `flask db upgrade` on it: only the request counter's first row
     result = transfer(small, target)

@@ -77,6 +77,10 @@ class FilterKind:
     def describe(self, value, raw: dict[str, str], key: str, choices: Choices) -> str:
         return f"«{raw[key]}»"
 
+    def search_term(self, value) -> str | None:
+        """The text the search index looks for, for the filters it answers (app.search)."""
+        return None
+
 
 class TypedFilter(FilterKind):
     """A value typed into a search box (journal/filters/search.html)."""
@@ -101,6 +105,9 @@ class TextFilter(TypedFilter):
 
         return [text_contains(target, value, probe)]
 
+    def search_term(self, value):
+        return value
+
 
 class PhoneFilter(TypedFilter):
     """Digits anywhere in the number: «8 912 345» finds +7 912 345…"""
@@ -118,7 +125,13 @@ class PhoneFilter(TypedFilter):
         return digits
 
     def where(self, target, value, tz, probe=False):
-        return [target.contains(value, autoescape=True)]
+        from app.search import text_contains
+
+        # The digits have no case: the text search finds what contains() finds, from its index.
+        return [text_contains(target, value, probe)]
+
+    def search_term(self, value):
+        return value
 
 
 class PrefixFilter(TypedFilter):

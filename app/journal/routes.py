@@ -1,5 +1,4 @@
 """The request journal: table, filters, sorting, pages, column choice, Excel export."""
-from math import ceil
 from urllib.parse import parse_qsl, urlencode
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
@@ -9,6 +8,7 @@ from sqlalchemy import func, select
 from app import htmx
 from app.extensions import db
 from app.journal import bp, export
+from app.journal import total as journal_total
 from app.journal.columns import COLUMNS, visible_columns
 from app.journal.query import PAGE_SIZES, load_choices, parse_state
 from app.models import Request, RequestMessage, utcnow
@@ -30,10 +30,7 @@ def index():
     state = parse_state(request.args, choices)
     columns = visible_columns(current_user.get_journal_columns())
 
-    total = db.session.execute(state.count_statement(tz)).scalar_one()
-    pages = max(1, ceil(total / state.per_page))
-    state.page = min(state.page, pages)
-    rows = db.session.execute(state.page_statement(columns, tz, total)).all()
+    rows, total, pages = journal_total.page(state, columns, tz)
 
     # Requests and resident messages that arrive later (from the bot, other dispatchers) have greater ids.
     newest_id = db.session.execute(select(func.max(Request.id))).scalar() or 0

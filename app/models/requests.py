@@ -89,7 +89,8 @@ class Request(db.Model):
 
     # Indexes for the journal: default sort, and the filters dispatchers use most.
     __table_args__ = (
-        Index("ix_requests_created_at", "created_at"),
+        # The default order with its tie-break: a deep page's ids come from this index alone (migration 0012).
+        Index("ix_requests_created_at", "created_at", "id"),
         Index("ix_requests_status_created", "status", "created_at"),
         # status + category + period, the dispatcher's usual view: its count is an index-only scan.
         Index("ix_requests_status_category_created", "status", "category_id", "created_at"),
