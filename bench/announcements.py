@@ -40,8 +40,8 @@ from sqlalchemy import func, select  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Announcement, Client, Notification, StaffUser, TelegramBinding  # noqa: E402
 from app.services import announcements, demo_data, outbox  # noqa: E402
-from bench.bot import (Database, arguments, cpu_seconds, max_in_window, postgres_reachable,  # noqa: E402
-                       speed_check, start_worker)
+from bench.bot import Database, arguments, cpu_seconds, max_in_window, speed_check, start_worker  # noqa: E402
+from devtools.databases import postgres_reachable  # noqa: E402
 from devtools.local_api import LocalBotApi  # noqa: E402
 
 FIRST_CHAT = 7_000_000

@@ -51,15 +51,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, func, make_url, select  # noqa: E402
+from sqlalchemy import func, make_url, select  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.config import normalise_database_url  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Client, Executor, Notification, ProcessedUpdate, Request, StaffUser, TelegramBinding  # noqa: E402
 from app.services import demo_data  # noqa: E402
 from app.services import requests as request_service  # noqa: E402
-from devtools.databases import private_postgres_database  # noqa: E402
+from devtools.databases import postgres_reachable, private_postgres_database  # noqa: E402
 from devtools.local_api import LocalBotApi, NoReply, Resident  # noqa: E402
 from devtools.worker_process import NotPolling, WorkerProcess  # noqa: E402
 
@@ -545,18 +544,6 @@ def speed_check() -> float:
             total += len(json.dumps({"chat_id": i, "text": "Статус изменён", "ids": [i] * 4}))
         return time.perf_counter() - started
     return min(work() for _ in range(3))
-
-
-def postgres_reachable(url: str) -> bool:
-    try:
-        engine = create_engine(normalise_database_url(url))
-        with engine.connect():
-            pass
-        engine.dispose()
-        return True
-    except Exception as exc:  # noqa: BLE001
-        print(f"PostgreSQL at {url} is not reachable ({type(exc).__name__}); skipped")
-        return False
 
 
 def arguments(description: str, residents: int) -> argparse.ArgumentParser:

@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.search import SEARCH_TABLE, match_query  # noqa: E402
+from devtools.databases import postgres_reachable  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime in SQLite
@@ -599,8 +600,9 @@ def main() -> None:
                                                                     "(best counts)")
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="sqlite",
                         help="where the pages are measured (the export: SQLite)")
-    parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL"),
-                        help="a PostgreSQL server (default: TEST_DATABASE_URL)")
+    parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL")
+                        or "postgresql://root@127.0.0.1:5432/test",
+                        help="a PostgreSQL server (default: TEST_DATABASE_URL, else the local one)")
     parser.add_argument("--pg-db", default="bench_journal", help="the database made there for the bench")
     parser.add_argument("--skip-pages", action="store_true")
     parser.add_argument("--skip-export", action="store_true")
@@ -610,6 +612,8 @@ def main() -> None:
     if args.worker:
         export_worker(args.db, args.export_rows, args.worker)
         return
+    if args.backend != "sqlite" and not args.skip_pages and not postgres_reachable(args.pg_url):
+        parser.error(f"no PostgreSQL server answers at {args.pg_url}: give --pg-url, or --backend sqlite")
     args.db.parent.mkdir(parents=True, exist_ok=True)
     if not (args.reuse and args.db.exists()):
         seed(args.db, args.rows, args.clients)
@@ -618,8 +622,6 @@ def main() -> None:
         if args.backend in ("sqlite", "both"):
             backends["sqlite"] = f"sqlite:///{args.db}"
         if args.backend in ("postgresql", "both"):
-            if not args.pg_url:
-                parser.error("--pg-url (or TEST_DATABASE_URL) is needed for PostgreSQL")
             backends["postgresql"] = postgres_copy(args.db, args.pg_url, args.pg_db, args.reuse)
         measure_pages(args.db, args.repeat, backends)
     if not args.skip_export:

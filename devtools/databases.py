@@ -23,3 +23,16 @@ def private_postgres_database(server_url: str, prefix: str):
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def postgres_reachable(url: str) -> bool:
+    """Whether a PostgreSQL server answers at the URL (a bench skips or refuses the engine if not)."""
+    try:
+        engine = create_engine(normalise_database_url(url))
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception as exc:  # noqa: BLE001
+        print(f"PostgreSQL at {url} is not reachable ({type(exc).__name__})")
+        return False
