@@ -31,6 +31,8 @@ from app.bot import keyboards, menu, photos, texts
 from app.bot.dialog import REPROMPTS, current
 from app.bot.incoming import clean, is_image_document, keepable_photo
 from app.bot.routing import ANY_CONTENT, ANY_STATE, Input, Step, content, lasting
+from app.extensions import db
+from app.models import Executor
 from app.services import executor_jobs, executor_links
 from app.services import requests as request_service
 from app.services.conversation import parse_button
@@ -45,15 +47,20 @@ class Report(StatesGroup):
 
 # --- who is an executor -------------------------------------------------------------------
 
-def executor_of(turn):
-    """The executor the turn's Telegram user is bound to, or None (one query per update)."""
-    if "executor" not in turn.facts:
-        turn.facts["executor"] = executor_links.bound_executor(turn.user_id)
-    return turn.facts["executor"]
+def _executor_id(turn) -> int | None:
+    """The id of the executor the turn's Telegram user is bound to (one light query per update)."""
+    if "executor_id" not in turn.facts:
+        turn.facts["executor_id"] = executor_links.bound_executor_id(turn.user_id)
+    return turn.facts["executor_id"]
+
+
+def executor_of(turn) -> Executor | None:
+    executor_id = _executor_id(turn)
+    return db.session.get(Executor, executor_id) if executor_id is not None else None
 
 
 def is_executor(update) -> bool:
-    return executor_of(current()) is not None
+    return _executor_id(current()) is not None
 
 
 def is_invitation(message) -> bool:
@@ -79,7 +86,7 @@ def on_invitation(message) -> None:
         else:  # the resident's (or a newcomer's) menu
             menu.home(turn, str(error))
         return
-    turn.facts["executor"] = executor
+    turn.facts["executor_id"] = executor.id
     home(turn, texts.EXECUTOR_BOUND.format(name=executor.full_name))
     if executor_jobs.open_jobs(executor, limit=1):
         send_jobs(turn, executor)
@@ -269,12 +276,12 @@ def on_report_done(message) -> None:
 
 def _executor(*content_types: str, when=None) -> Input:
     """A message of these types from an executor (and `when`, if given)."""
-    return content(*content_types, when=lambda m: is_executor(m) and (when is None or when(m)))
+    return content(*content_types, when=is_executor if when is None else lambda m: is_executor(m) and when(m))
 
 
 def _executor_says(*labels: str) -> Input:
     check = keyboards.text_is(*labels)
-    return content("text", when=lambda m: check(m) and is_executor(m))
+    return content("text", when=lambda m: is_executor(m) and check(m))
 
 
 def _executor_command(*names: str) -> Input:
