@@ -73,6 +73,7 @@ class Worker:
         self.busy = threading.Lock()
         self.heartbeat_seconds = max(1, cfg["BOT_HEARTBEAT_SECONDS"])
         self.username = ""
+        self.beat_now = threading.Event()  # a beat before the next one is due: the bot's username is known
         self.telegram_ok_at = None  # when Telegram last answered: shown to staff when it goes stale
 
     def request_stop(self, signum=None, frame=None) -> None:
@@ -81,6 +82,7 @@ class Worker:
             os._exit(1)
         log.info("Signal %s received: stopping", signum)
         self.stop.set()
+        self.beat_now.set()
 
     def run(self) -> int:
         # Beating from the start: a worker that cannot reach Telegram is reported as such.
@@ -89,6 +91,7 @@ class Worker:
         if me is None:
             return 0 if self.stop.is_set() else 2
         self.username = me.username or ""
+        self.beat_now.set()  # recorded now, not at the next beat: executors' invitation links name the bot
         api = (apihelper.API_URL or "https://api.telegram.org").split("/bot{0}")[0]
         log.info("Bot @%s is running (Bot API: %s)", me.username, api)
         self._best_effort(self.bot.delete_webhook)  # long polling and a webhook exclude each other
@@ -145,13 +148,15 @@ class Worker:
                 self.offset = max(u.update_id for u in updates) + 1
 
     def _heartbeat(self) -> None:
-        while True:
+        while True:  # one thread writes the row: two first beats at once would collide on its insert
             try:
                 with self.app.app_context():
                     bot_health.beat(self.username, self.telegram_ok_at)
             except Exception as exc:  # noqa: BLE001 - the database may be down; beat again later
                 log.warning("Heartbeat not written (%s)", describe(exc))
-            if self.stop.wait(self.heartbeat_seconds):
+            self.beat_now.wait(self.heartbeat_seconds)
+            self.beat_now.clear()
+            if self.stop.is_set():
                 return
 
     def _run_jobs(self) -> None:

@@ -54,3 +54,13 @@ def test_heartbeat_tells_a_silent_telegram_from_a_stopped_worker(world):
     last = status(world).beat_at
     time.sleep(2.5)
     assert status(world).beat_at == last
+
+
+def test_the_bots_username_is_recorded_as_soon_as_telegram_names_it(tmp_path_factory, sqlite_template):
+    """Not at the next beat half a minute later: an executor's invitation link names the bot."""
+    world = make_world(tmp_path_factory, sqlite_template, BOT_HEARTBEAT_SECONDS=3600)
+    try:
+        world.worker.start()
+        assert wait_for(lambda: (s := status(world)) and s.username) == "uk_local_bot"
+    finally:
+        world.close()
