@@ -11,13 +11,13 @@ State table (handlers registered before the dialogs' own, so they win at every s
 from app.bot import keyboards, my_requests, texts
 from app.bot.dialog import REPROMPTS, current
 from app.bot.routing import ANY_BUTTON, ANY_CONTENT, ANY_STATE, ANYTHING, Step, command, content, label
-from app.services.bindings import current_binding
+from app.services.bindings import is_bound
 
 
 def home(turn, text: str | None = None, durable: bool = False) -> None:
     """End any dialog: the main menu for a known user, the identification welcome otherwise."""
     turn.finish()
-    if current_binding(turn.user_id) is not None:
+    if is_bound(turn.user_id):
         turn.send(text or texts.MAIN_MENU, keyboards.main_menu(), durable=durable)
     else:
         turn.send(text or texts.WELCOME_UNKNOWN, keyboards.identify_only(), durable=durable)
@@ -38,13 +38,13 @@ def on_start(message) -> None:
 
 def on_cancel(message) -> None:
     turn = current()
-    known = current_binding(turn.user_id) is not None
+    known = is_bound(turn.user_id)
     home(turn, texts.CANCELLED + " " + (texts.MAIN_MENU if known else texts.WELCOME_UNKNOWN))
 
 
 def on_help(message) -> None:
     turn = current()
-    known = current_binding(turn.user_id) is not None
+    known = is_bound(turn.user_id)
     help_text = texts.HELP if known else texts.HELP_UNKNOWN
     if turn.state:
         turn.send(help_text)
@@ -55,7 +55,7 @@ def on_help(message) -> None:
 
 def on_my_requests(message) -> None:
     turn = current()
-    if current_binding(turn.user_id) is None:
+    if not is_bound(turn.user_id):
         needs_identification(turn)
         return
     my_requests.send_list(turn)
@@ -64,7 +64,7 @@ def on_my_requests(message) -> None:
 def on_leftover(message) -> None:
     """No dialog is waiting for input: point at the menu."""
     turn = current()
-    if current_binding(turn.user_id) is not None:
+    if is_bound(turn.user_id):
         turn.send(texts.UNKNOWN_INPUT_MENU, keyboards.main_menu())
     else:
         turn.send(texts.WELCOME_UNKNOWN, keyboards.identify_only())

@@ -21,7 +21,7 @@ from app.extensions import db
 from app.models import Category, Request
 from app.models.conversation import RESIDENT, Verdict
 from app.services import conversation
-from app.services.bindings import current_binding
+from app.services.bindings import is_bound
 from app.services.conversation import NotBound, NotYours
 from app.services.statuses import TIMESTAMP_FIELD, Status
 from app.timezone import format_local
@@ -105,7 +105,7 @@ def refuse(turn, error: LookupError) -> None:
 def on_list(call) -> None:
     turn = current()
     _, number, _ = conversation.parse_button(call.data)
-    if current_binding(turn.user_id) is None:
+    if not is_bound(turn.user_id):
         turn.answer(texts.NOT_YOURS_SHORT)
         turn.send(texts.BINDING_LOST)
         return

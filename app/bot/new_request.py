@@ -150,7 +150,7 @@ REPROMPTS.update({
 def begin(message) -> None:
     """«Создать заявку» at any step: a fresh run of the dialog."""
     turn = current()
-    if bindings.current_binding(turn.user_id) is None:
+    if not bindings.is_bound(turn.user_id):
         needs_identification(turn)
         return
     turn.start(NewRequest.category)

@@ -16,7 +16,7 @@ from app.bot.dialog import current
 from app.bot.menu import needs_identification
 from app.bot.routing import ANY_STATE, Input, Step, label
 from app.services import announcements
-from app.services.bindings import current_binding
+from app.services.bindings import is_bound
 
 # Not a dialog run's flow (those are hex), so the switch is valid on any settings message.
 SWITCH_ON, SWITCH_OFF = keyboards.button_data("notices", "on"), keyboards.button_data("notices", "off")
@@ -34,7 +34,7 @@ def settings_message(wanted: bool) -> tuple[str, types.InlineKeyboardMarkup]:
 
 def show(message) -> None:
     turn = current()
-    if current_binding(turn.user_id) is None:
+    if not is_bound(turn.user_id):
         needs_identification(turn)
         return
     turn.send(*settings_message(announcements.wants_announcements(turn.user_id)))
@@ -43,7 +43,7 @@ def show(message) -> None:
 
 def on_switch(call) -> None:
     turn = current()
-    if current_binding(turn.user_id) is None:
+    if not is_bound(turn.user_id):
         turn.answer(texts.NEEDS_IDENTIFICATION)
         return
     wanted = call.data == SWITCH_ON

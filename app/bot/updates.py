@@ -162,7 +162,8 @@ class Dispatcher:
 
     @staticmethod
     def _mark_processed(update) -> None:
-        db.session.execute(MARK_PROCESSED, {"update_id": update.update_id, "processed_at": utcnow()})
+        # On the session's connection: the update's own transaction, without the ORM's per-call work.
+        db.session.connection().execute(MARK_PROCESSED, {"update_id": update.update_id, "processed_at": utcnow()})
 
     def _new_turn(self, update) -> dialog.Turn:
         if update.message is not None:

@@ -4,7 +4,7 @@ One rule lives here: an account holds at most BINDINGS_PER_ACCOUNT pairs, and
 when a new pair would exceed that, the oldest pairs are released.
 """
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from app.extensions import db
 from app.models import Client, TelegramBinding
@@ -26,6 +26,17 @@ def current_binding(telegram_user_id: int) -> TelegramBinding | None:
         .order_by(TelegramBinding.created_at.desc(), TelegramBinding.id.desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+_PAIRS = TelegramBinding.__table__
+_ANY_PAIR = select(_PAIRS.c.id).where(_PAIRS.c.telegram_user_id == bindparam("user")).limit(1)
+
+
+def is_bound(telegram_user_id: int) -> bool:
+    """Whether the user holds any pair: what most of the bot's steps ask, on almost every update, so a
+    prebuilt statement on the session's connection (after a flush: a pair just added counts)."""
+    db.session.flush()
+    return db.session.connection().execute(_ANY_PAIR, {"user": telegram_user_id}).first() is not None
 
 
 def bind(client: Client, telegram_user_id: int, chat_id: int, phone: str) -> TelegramBinding:
