@@ -23,8 +23,6 @@ State table:
 Each press is checked against the database (executor_jobs.job_of): another executor's job, a job
 taken away, closed or moved on, or a revoked binding is refused with the reason, nothing changed.
 """
-import json
-
 from telebot.states import State, StatesGroup
 
 from app.bot import keyboards, menu, photos, texts
@@ -33,7 +31,7 @@ from app.bot.incoming import clean, is_image_document, keepable_photo
 from app.bot.routing import ANY_CONTENT, ANY_STATE, Input, Step, content, lasting
 from app.extensions import db
 from app.models import Executor
-from app.services import executor_jobs, executor_links
+from app.services import executor_jobs, executor_links, outbox
 from app.services import requests as request_service
 from app.services.conversation import parse_button
 from app.services.executor_jobs import JobError
@@ -88,8 +86,7 @@ def on_invitation(message) -> None:
         return
     turn.facts["executor_id"] = executor.id
     home(turn, texts.EXECUTOR_BOUND.format(name=executor.full_name))
-    if executor_jobs.open_jobs(executor, limit=1):
-        send_jobs(turn, executor)
+    send_jobs(turn, executor, none=None)  # jobs assigned before the binding, if any
 
 
 def on_start(message) -> None:
@@ -116,10 +113,12 @@ def on_jobs(message) -> None:
     send_jobs(turn, executor_of(turn))
 
 
-def send_jobs(turn, executor) -> None:
+def send_jobs(turn, executor, none: str | None = texts.NO_JOBS) -> None:
+    """The open jobs as buttons; without any, `none` is said (if given)."""
     jobs = executor_jobs.open_jobs(executor, limit=executor_jobs.LISTED + 1)
     if not jobs:
-        turn.send(texts.NO_JOBS)
+        if none:
+            turn.send(none)
         return
     count = executor_jobs.count_open(executor) if len(jobs) > executor_jobs.LISTED else len(jobs)
     jobs = jobs[:executor_jobs.LISTED]
@@ -165,8 +164,7 @@ def _job(call, lock: bool = False):
 
 def card(request) -> tuple[str, str | None]:
     """The job's card as the bot sends it (the service gives the buttons as Bot API data)."""
-    buttons = executor_jobs.card_buttons(request)
-    return executor_jobs.card_text(request), json.dumps(buttons, ensure_ascii=False) if buttons else None
+    return executor_jobs.card_text(request), outbox.markup_json(executor_jobs.card_buttons(request)) or None
 
 
 def on_open(call) -> None:

@@ -25,7 +25,6 @@ LISTED = 20  # jobs «Мои задания» shows as buttons; the rest are cou
 DESCRIPTION_SHOWN = 3000  # the card must fit one Telegram message (4 096) with its other lines
 BTN_TAKE = "Принял, в работе"
 BTN_DONE = "Выполнено"
-BTN_OPEN = "Открыть задание"
 
 NEW_JOB = "🔧 Новое задание"
 TAKEN_AWAY = "Заявка № {number} снята с вас: {why}. Выполнять её не нужно."
@@ -74,10 +73,6 @@ def card_buttons(request: Request) -> dict | None:
     if request.status in OPEN_JOB:
         row.append({"text": BTN_DONE, "callback_data": button_data("finish", request.id)})
     return {"inline_keyboard": [row]} if row else None
-
-
-def open_button(request: Request) -> dict:
-    return {"inline_keyboard": [[{"text": BTN_OPEN, "callback_data": button_data("job", request.id)}]]}
 
 
 def filing_photos(request: Request) -> list[RequestPhoto]:

@@ -45,7 +45,7 @@ def queue(chat_id: int, text: str, *, kind: str = "status", priority: int | None
     `buttons` (a telebot markup or a Bot API dict) go under the last one. Returns the rows,
     in sending order."""
     parts = message_parts(text, photo)
-    markup = _markup_json(buttons)
+    markup = markup_json(buttons)
     if priority is None:
         priority = REPLY if kind == "reply" else URGENT
     rows = [Notification(chat_id=chat_id, text=part_text, kind=kind, priority=priority,
@@ -107,7 +107,8 @@ def split_text(text: str, limit: int = TEXT_MAX) -> list[str]:
     return pieces
 
 
-def _markup_json(buttons) -> str:
+def markup_json(buttons) -> str:
+    """Buttons as Bot API JSON (what telebot sends as it is); "" for none."""
     if not buttons:
         return ""
     if hasattr(buttons, "to_json"):
