@@ -28,6 +28,7 @@ from app.extensions import db
 from app.models import Request, RequestEvent, RequestMessage, RequestPhoto, utcnow
 from app.models.conversation import EXECUTOR, Kind, Verdict
 from app.services import conversation, deadlines, executor_jobs, outbox, request_stats, staff_alerts, statuses
+from app.plural import count
 from app.services.numbering import next_request_number
 from app.services.statuses import Status
 
@@ -344,8 +345,4 @@ def close_unconfirmed(days: int, limit: int = 100) -> int:
 
 def days_text(n: int) -> str:
     """«1 день», «3 дня», «5 дней»."""
-    if n % 10 == 1 and n % 100 != 11:
-        return f"{n} день"
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return f"{n} дня"
-    return f"{n} дней"
+    return count(n, "день", "дня", "дней")
