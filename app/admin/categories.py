@@ -66,7 +66,7 @@ def _commit(form) -> bool:
 def categories():
     """Categories list with search (also by subcategory name) and pagination."""
     term = search_term()
-    stmt = select(Category).order_by(Category.sort_order, Category.name)
+    stmt = Category.ordered()
     if term:
         in_subs = select(Subcategory.category_id).where(contains_ci(Subcategory.name, term))
         stmt = stmt.where(or_(contains_ci(Category.name, term), Category.id.in_(in_subs)))
@@ -174,8 +174,8 @@ def categories_delete(category_id: int):
 # --- subcategories ---------------------------------------------------------------------------
 
 def _category_choices() -> list[tuple[int, str]]:
-    return [(c.id, c.name + ("" if c.active else " (отключена)")) for c in db.session.execute(
-        select(Category).order_by(Category.sort_order, Category.name)).scalars()]
+    return [(c.id, c.name + ("" if c.active else " (отключена)"))
+            for c in db.session.execute(Category.ordered()).scalars()]
 
 
 @bp.route("/subcategories")

@@ -74,8 +74,9 @@ class Figures:
 
 
 def compute(period: Period, tz) -> Figures:
-    categories = _names(Category, Category.name, Category.sort_order)
-    executors = {**_names(Executor, Executor.full_name, Executor.full_name), NO_EXECUTOR: NO_EXECUTOR_NAME}
+    categories = dict(db.session.execute(Category.ordered(Category.id, Category.name)).all())
+    executors = {**dict(db.session.execute(Executor.ordered(Executor.id, Executor.full_name)).all()),
+                 NO_EXECUTOR: NO_EXECUTOR_NAME}
     figures = Figures(period, categories.get(period.category_id, "все категории"))
 
     outcomes = _outcomes(period)
@@ -116,10 +117,6 @@ def compute(period: Period, tz) -> Figures:
         _ratings_by_executor(ratings, executors),
     ]
     return figures
-
-
-def _names(model, name, order) -> dict[int, str]:
-    return dict(db.session.execute(select(model.id, name).order_by(order)).all())
 
 
 def _in_category(column, period: Period) -> list:

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app, jsonify, render_template, request
-from sqlalchemy import select
 
 from app.dashboard import bp, workbook
 from app.dashboard.figures import Period, compute
@@ -62,8 +61,7 @@ def parse_query(args) -> Query:
 def index():
     """The dashboard page: the period and category form; the figures arrive as JSON."""
     query = parse_query(request.args)
-    categories = db.session.execute(
-        select(Category.id, Category.name, Category.active).order_by(Category.sort_order, Category.name)).all()
+    categories = db.session.execute(Category.ordered(Category.id, Category.name, Category.active)).all()
     return render_template("dashboard/index.html", query=query, period=query.period, categories=categories,
                            presets=PRESETS, today=local_now().date())
 

@@ -29,18 +29,14 @@ ROW_STATE = (Request.due_at.label("row_due_at"), Request.emergency.label("row_em
 
 def load_choices() -> Choices:
     """Categories, subcategories and executors for the filter lists (small tables)."""
-    categories = db.session.execute(
-        select(Category.id, Category.name, Category.active).order_by(Category.sort_order, Category.name)
-    ).all()
+    categories = db.session.execute(Category.ordered(Category.id, Category.name, Category.active)).all()
     cat_names = {str(c.id): c.name for c in categories}
     cat_order = {str(c.id): i for i, c in enumerate(categories)}
     subs = db.session.execute(
         select(Subcategory.id, Subcategory.name, Subcategory.category_id, Subcategory.sort_order)
     ).all()
     subs = sorted(subs, key=lambda s: (cat_order.get(str(s.category_id), 0), s.sort_order, s.name))
-    executors = db.session.execute(
-        select(Executor.id, Executor.full_name, Executor.active).order_by(Executor.full_name)
-    ).all()
+    executors = db.session.execute(Executor.ordered(Executor.id, Executor.full_name, Executor.active)).all()
     return Choices(
         options={
             "category": [(str(c.id), c.name if c.active else f"{c.name} (не используется)") for c in categories],

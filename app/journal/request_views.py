@@ -43,9 +43,7 @@ def _load(request_id: int, lock: bool = False) -> Request:
 
 
 def _executor_choices(req: Request) -> list[tuple[str, str]]:
-    executors = db.session.execute(
-        select(Executor).where(or_(Executor.active, Executor.id == req.executor_id)).order_by(Executor.full_name)
-    ).scalars()
+    executors = db.session.execute(Executor.assignable(req.executor_id)).scalars()
     return [("", "— выберите —")] + [
         (str(e.id), e.full_name + (f", {e.position}" if e.position else "") + ("" if e.active else " (отключён)")
          + (" · в Telegram" if e.in_telegram else ""))  # they get the job in the bot
@@ -56,15 +54,11 @@ def _executor_choices(req: Request) -> list[tuple[str, str]]:
 def _category_choices(form: CategoryForm, req: Request) -> None:
     """The categories in use (and the request's own, even if switched off); the subcategories of the
     chosen one."""
-    categories = db.session.execute(
-        select(Category.id, Category.name).where(or_(Category.active, Category.id == req.category_id))
-        .order_by(Category.sort_order, Category.name)).all()
+    categories = db.session.execute(Category.choosable(req.category_id, Category.id, Category.name)).all()
     form.category.choices = [(str(c.id), c.name) for c in categories]
     category_id = parse_id(form.category.data)
-    subs = db.session.execute(
-        select(Subcategory.id, Subcategory.name)
-        .where(Subcategory.category_id == category_id, or_(Subcategory.active, Subcategory.id == req.subcategory_id))
-        .order_by(Subcategory.sort_order, Subcategory.name)).all() if category_id else []
+    subs = db.session.execute(Subcategory.choosable(category_id, req.subcategory_id, Subcategory.id,
+                                                    Subcategory.name)).all() if category_id else []
     form.subcategory.choices = [("", "— без подкатегории —")] + [(str(s.id), s.name) for s in subs]
 
 

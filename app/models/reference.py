@@ -1,5 +1,5 @@
 """Reference data kept by administrators: clients, categories, executors."""
-from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, false
+from sqlalchemy import BigInteger, ForeignKey, Index, Select, String, UniqueConstraint, false, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -73,6 +73,16 @@ class Category(db.Model):
         back_populates="category", order_by="Subcategory.sort_order, Subcategory.name"
     )
 
+    @classmethod
+    def ordered(cls, *columns) -> Select:
+        """The categories (or these columns of them) in the order staff and residents see them."""
+        return select(*(columns or (cls,))).order_by(cls.sort_order, cls.name)
+
+    @classmethod
+    def choosable(cls, keep_id: int | None = None, *columns) -> Select:
+        """Those in use, and the one a request already has (`keep_id`) even if switched off."""
+        return cls.ordered(*columns).where(or_(cls.active, cls.id == keep_id))
+
 
 class Subcategory(db.Model):
     __tablename__ = "subcategories"
@@ -88,6 +98,16 @@ class Subcategory(db.Model):
     completion_minutes: Mapped[int | None] = mapped_column()
 
     category: Mapped[Category] = relationship(back_populates="subcategories")
+
+    @classmethod
+    def ordered(cls, *columns) -> Select:
+        """The subcategories (or these columns of them) in the order staff and residents see them."""
+        return select(*(columns or (cls,))).order_by(cls.sort_order, cls.name)
+
+    @classmethod
+    def choosable(cls, category_id: int, keep_id: int | None = None, *columns) -> Select:
+        """A category's subcategories in use, and the one a request already has (`keep_id`)."""
+        return cls.ordered(*columns).where(cls.category_id == category_id, or_(cls.active, cls.id == keep_id))
 
     __table_args__ = (UniqueConstraint("category_id", "name", name="uq_subcategories_category_name"),)
 
@@ -110,6 +130,17 @@ class Executor(db.Model):
     @property
     def in_telegram(self) -> bool:
         return self.telegram_user_id is not None
+
+    @classmethod
+    def ordered(cls, *columns) -> Select:
+        """The executors (or these columns of them) by name."""
+        return select(*(columns or (cls,))).order_by(cls.full_name)
+
+    @classmethod
+    def assignable(cls, keep_id: int | None = None) -> Select:
+        """Who a request can be given to: the active executors, and its own one (`keep_id`) even if
+        switched off."""
+        return cls.ordered().where(or_(cls.active, cls.id == keep_id))
 
 
 class ExecutorInvitation(db.Model):
