@@ -1,5 +1,5 @@
 """Flask CLI commands: `flask create-admin`, `flask import-clients`, `flask seed-demo`, `flask transfer-db`,
-`flask rebuild-stats`, `flask bot-sandbox`."""
+`flask rebuild-stats`."""
 import os
 import secrets
 import time
@@ -131,23 +131,9 @@ def rebuild_stats() -> None:
     click.echo(f"Dashboard figures recounted from {count} requests.")
 
 
-@click.command("bot-sandbox")
-@with_appcontext
-@click.option("--user-id", default=100000001, show_default=True, help="Your Telegram user id in the sandbox.")
-@click.option("--name", default="Жилец", show_default=True, help="Your first name in Telegram.")
-@click.option("--phone", default="+79001234567", show_default=True, help="The number !contact shares.")
-def bot_sandbox(user_id: int, name: str, phone: str) -> None:
-    """Chat with the bot in this terminal through a local Bot API server (no token needed)."""
-    # Imported here: the fake Bot API server is a development tool, not part of the web app.
-    from devtools import sandbox
-
-    sandbox.run(current_app._get_current_object(), user_id, name, phone)
-
-
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(import_clients)
     app.cli.add_command(seed_demo)
     app.cli.add_command(transfer_db)
     app.cli.add_command(rebuild_stats)
-    app.cli.add_command(bot_sandbox)

@@ -1,4 +1,4 @@
-"""`flask bot-sandbox`: chat with the bot in a terminal, no Telegram token needed.
+"""`python -m devtools.sandbox`: chat with the bot in a terminal, no Telegram token needed.
 
 It starts the local Bot API server and the real worker process (`bot_worker.py`)
 on the configured database, and plays a resident with what you type:
@@ -10,8 +10,8 @@ on the configured database, and plays a resident with what you type:
     !sticker  !voice     send a sticker or a voice message
     !quit                stop (Ctrl+D and Ctrl+C work too)
 
-The worker's log goes to <instance>/bot-sandbox.log. The command and its options
-are declared in app/cli.py, which imports this module only when the command runs.
+The worker's log goes to <instance>/bot-sandbox.log. It uses the app's settings (environment
+and `.env`: DATABASE_URL, STORAGE_DIR...); the app itself knows nothing of this module.
 """
 import sys
 import threading
@@ -21,6 +21,7 @@ import click
 from flask import Flask
 from sqlalchemy import func, select
 
+from app import create_app
 from app.extensions import db
 from app.models import Category, Client
 from devtools.local_api import BotMessage, LocalBotApi, Resident
@@ -164,3 +165,19 @@ def _act(chat: Chat, resident: Resident, line: str, phone: str) -> bool:
     else:
         resident.send(line)
     return True
+
+
+@click.command("sandbox")
+@click.option("--user-id", default=100000001, show_default=True, help="Your Telegram user id in the sandbox.")
+@click.option("--name", default="Жилец", show_default=True, help="Your first name in Telegram.")
+@click.option("--phone", default="+79001234567", show_default=True, help="The number !contact shares.")
+@click.pass_context
+def main(ctx: click.Context, user_id: int, name: str, phone: str) -> None:
+    """Chat with the bot in this terminal through a local Bot API server (no token needed)."""
+    app = ctx.obj if isinstance(ctx.obj, Flask) else create_app()  # a test passes its own app
+    with app.app_context():
+        run(app, user_id, name, phone)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,6 +1,6 @@
 """The Telegram bot: the resident dialog, the long-polling worker and the outbox sender.
 
 Entry point: `python bot_worker.py` (app.bot.worker.main). The web app imports
-nothing from here; a local Bot API server for tests, benches and `flask bot-sandbox`
+nothing from here; a local Bot API server for tests, benches and `python -m devtools.sandbox`
 is in the top-level `devtools` package.
 """

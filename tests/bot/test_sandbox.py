@@ -1,18 +1,20 @@
-"""`flask bot-sandbox`: the local API, the real worker and a terminal resident, driven by typed lines."""
+"""`python -m devtools.sandbox`: the local API, the real worker and a terminal resident, driven by typed lines."""
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import TelegramBinding
+from devtools import sandbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
 
-def test_sandbox_chat_identifies_a_resident(runner, ctx):
+def test_sandbox_chat_identifies_a_resident(app, ctx):
     ctx.client(account="100001")
     ctx.category()
     typed = "\n".join(["/start", "#1", "12ab", "100001", "!contact", "#2", "!quit"]) + "\n"
-    result = runner.invoke(args=["bot-sandbox", "--user-id", "4242", "--phone", "+79005556677"], input=typed)
+    result = CliRunner().invoke(sandbox.main, ["--user-id", "4242", "--phone", "+79005556677"], input=typed, obj=app)
     assert result.exit_code == 0, result.output
     out = result.output
     for fragment in ("ЛС 100001", "бот: Здравствуйте!", "[#1] Идентификация", "Введите номер лицевого счёта",
