@@ -20,9 +20,10 @@ from app.announcements.forms import AnnouncementForm
 from app.services.outage import notice_text
 from app.extensions import db
 from app.models import Announcement
-from app.services import announcements, audience as audiences, outbox
+from app.services import announcements, audience as audiences
 from app.services.announcements import AnnouncementError
 from app.services.audience import Audience, InvalidAudience
+from app.telegram.limits import MESSAGE_TEXT_MAX, PHOTO_CAPTION_MAX
 from app.timezone import local_now
 
 PHOTO_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
@@ -31,7 +32,7 @@ PHOTO_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
 @bp.context_processor
 def _helpers():
     return {"page_url": page_url, "describe": audiences.describe, "audience_of": announcements.audience_of,
-            "limits": {"text": outbox.TEXT_MAX, "caption": outbox.CAPTION_MAX}}
+            "limits": {"text": MESSAGE_TEXT_MAX, "caption": PHOTO_CAPTION_MAX}}
 
 
 def _load(announcement_id: int) -> Announcement:

@@ -3,7 +3,7 @@
 import re
 
 from app.bot import texts
-from app.services.requests import PHOTO_MAX_BYTES
+from app.telegram.limits import DOWNLOAD_MAX_BYTES
 
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -31,7 +31,7 @@ def keepable_photo(turn, message) -> tuple[str, str] | None:
     """(file id, file unique id) of the message's picture; None, the sender told why, if it is too big
     for the Bot API to hand out."""
     file_id, unique_id, size = photo_of(message)
-    if size and size > PHOTO_MAX_BYTES:
-        turn.send(texts.PHOTO_TOO_BIG.format(mb=PHOTO_MAX_BYTES // 2**20))
+    if size and size > DOWNLOAD_MAX_BYTES:
+        turn.send(texts.PHOTO_TOO_BIG.format(mb=DOWNLOAD_MAX_BYTES // 2**20))
         return None
     return file_id, unique_id

@@ -9,6 +9,7 @@ use app.services.conversation's lasting format, checked against the database ins
 from telebot import types
 
 from app.bot import texts
+from app.telegram.limits import CALLBACK_DATA_MAX_BYTES
 from app.services.conversation import BTN_NO, BTN_YES, RATINGS, button_data as lasting
 
 
@@ -48,7 +49,7 @@ def describing() -> types.ReplyKeyboardMarkup:
 
 def button_data(flow: str, action: str, arg: object = "") -> str:
     data = f"{flow}:{action}" + (f":{arg}" if arg != "" else "")
-    assert len(data.encode()) <= 64, "Telegram limits callback data to 64 bytes"
+    assert len(data.encode()) <= CALLBACK_DATA_MAX_BYTES, "Telegram limits callback data to 64 bytes"
     return data
 
 

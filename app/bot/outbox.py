@@ -32,6 +32,7 @@ from app.bot.updates import is_stale_connection, is_unavailable
 from app.extensions import db
 from app.models import Notification, utcnow
 from app.services.outbox import FAILED, PENDING, REPLY, SENT, TELEGRAM_FILE
+from app.telegram.limits import MESSAGE_TEXT_MAX
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,6 @@ PER_CHAT_INTERVAL = 1.0
 MAX_ATTEMPTS = 20  # with the backoff below: about three hours of an unreachable Telegram
 MAX_BACKOFF = 15 * 60
 SEND_THREADS = 4  # overlap Telegram's latency; the pacer still decides when each send starts
-TELEGRAM_TEXT_MAX = 4096
 
 
 class PhotoMissing(Exception):
@@ -217,7 +217,7 @@ class OutboxSender(threading.Thread):
     def _send(self, row):
         markup = row.buttons or None  # Bot API JSON: telebot passes a string as it is
         if not row.photo:
-            return self.bot.send_message(row.chat_id, row.text[:TELEGRAM_TEXT_MAX], reply_markup=markup)
+            return self.bot.send_message(row.chat_id, row.text[:MESSAGE_TEXT_MAX], reply_markup=markup)
         if row.photo in self.file_ids or row.photo.startswith(TELEGRAM_FILE):
             photo = self.file_ids.get(row.photo) or row.photo.removeprefix(TELEGRAM_FILE)
             return self.bot.send_photo(row.chat_id, photo, caption=row.text or None, reply_markup=markup)

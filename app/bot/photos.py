@@ -15,8 +15,8 @@ from telebot import apihelper
 from app.bot.sender import PERMANENT, call_with_retries, classify, describe
 from app.extensions import db
 from app.models import RequestPhoto
-from app.services.requests import PHOTO_MAX_BYTES
 from app.services.storage import save
+from app.telegram.limits import DOWNLOAD_MAX_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def fetch(bot, file_id: str) -> tuple[bytes, str]:
         chunks, size = [], 0
         for chunk in response.iter_content(64 * 1024):
             size += len(chunk)
-            if size > PHOTO_MAX_BYTES:
+            if size > DOWNLOAD_MAX_BYTES:
                 raise DownloadError("file too large")
             chunks.append(chunk)
     finally:

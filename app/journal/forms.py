@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from app.services.conversation import STAFF_TEXT_MAX
 from app.services.phones import InvalidPhone, normalise_phone
 from app.services.requests import DESCRIPTION_MAX
-from app.services.storage import PHOTO_UPLOAD_MAX
+from app.telegram.limits import SEND_PHOTO_MAX_BYTES
 
 
 class StatusForm(FlaskForm):
@@ -41,7 +41,7 @@ class MessageForm(FlaskForm):
 
     text = TextAreaField("Сообщение жителю", validators=[
         Optional(), Length(max=STAFF_TEXT_MAX, message=f"Не больше {STAFF_TEXT_MAX} символов.")])
-    photo = FileField(f"Фото (JPEG или PNG, до {PHOTO_UPLOAD_MAX // 2**20} МБ)")
+    photo = FileField(f"Фото (JPEG или PNG, до {SEND_PHOTO_MAX_BYTES // 2**20} МБ)")
 
 
 class NewRequestForm(FlaskForm):

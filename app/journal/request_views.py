@@ -24,7 +24,7 @@ from app.services.categories import active_categories, active_subcategories
 from app.services.conversation import BadPhoto, ConversationError
 from app.services.requests import RequestError
 from app.services.statuses import Status, allowed_targets, executor_locked
-from app.services.storage import PHOTO_UPLOAD_MAX
+from app.telegram.limits import SEND_PHOTO_MAX_BYTES
 from app.web import parse_id
 
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
@@ -81,7 +81,7 @@ def _render(req: Request, *, status_form=None, executor_form=None, comment_form=
         executor_locked=executor_locked(req.status),
         status_form=status_form or StatusForm(formdata=None), executor_form=executor_form,
         comment_form=comment_form or CommentForm(formdata=None), category_form=category_form,
-        message_form=message_form or MessageForm(formdata=None), photo_max=PHOTO_UPLOAD_MAX,
+        message_form=message_form or MessageForm(formdata=None), photo_max=SEND_PHOTO_MAX_BYTES,
         cannot_write=conversation.staff_cannot_write(req),
         confirm_deadline=request_service.confirmation_deadline(req, current_app.config["CONFIRM_DAYS"]),
         deadline_lines=deadlines.lines(req, utcnow()), job_delivery=executor_jobs.delivery(req), error=error,
@@ -219,7 +219,7 @@ def send_message(request_id: int):
     if not form.validate_on_submit():
         return _render(req, message_form=form, code=400)
     upload = form.photo.data
-    photo = upload.read(PHOTO_UPLOAD_MAX + 1) if upload else None  # more is refused: no need to read it
+    photo = upload.read(SEND_PHOTO_MAX_BYTES + 1) if upload else None  # more is refused: no need to read it
     try:
         conversation.add_staff_message(req, current_user, form.text.data or "", photo)
     except ConversationError as error:

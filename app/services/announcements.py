@@ -8,7 +8,6 @@ or not at all, and request messages always go first (app/bot/outbox.py). Its rep
 what became of those rows.
 """
 import secrets
-import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,11 +18,10 @@ from app.extensions import db
 from app.models import Announcement, AnnouncementOptOut, Notification, utcnow
 from app.services import audience as audiences
 from app.services import outbox
+from app.telegram import photos
+from app.telegram.limits import MESSAGE_TEXT_MAX, PHOTO_CAPTION_MAX
 
 KIND = "announcement"  # Notification.kind of a notice's rows
-PHOTO_MAX_BYTES = 10 * 1024 * 1024  # Telegram's limit for sendPhoto
-PHOTO_SIDES_MAX = 10_000  # Telegram: width + height at most 10 000, sides at most 20:1
-PHOTO_RATIO_MAX = 20
 PHOTO_DIR = "announcements"  # under STORAGE_DIR
 
 DRAFT, SENDING, DONE, CANCELLED = "draft", "sending", "done", "cancelled"
@@ -42,68 +40,23 @@ def check_text(text: str, with_photo: bool) -> str:
     text = (text or "").strip()
     if not text:
         raise AnnouncementError("Напишите текст объявления.")
-    if with_photo and len(text) > outbox.CAPTION_MAX:
+    if with_photo and len(text) > PHOTO_CAPTION_MAX:
         raise AnnouncementError(
-            f"С фото текст — не длиннее {outbox.CAPTION_MAX} символов (сейчас {len(text)}): так Telegram "
+            f"С фото текст — не длиннее {PHOTO_CAPTION_MAX} символов (сейчас {len(text)}): так Telegram "
             "ограничивает подпись к фото. Сократите текст или уберите фото.")
-    if len(text) > outbox.TEXT_MAX:
+    if len(text) > MESSAGE_TEXT_MAX:
         raise AnnouncementError(
-            f"Текст длиннее {outbox.TEXT_MAX} символов (сейчас {len(text)}) — Telegram такое сообщение "
+            f"Текст длиннее {MESSAGE_TEXT_MAX} символов (сейчас {len(text)}) — Telegram такое сообщение "
             "не примет. Сократите его.")
     return text
 
 
 def check_photo(data: bytes) -> str:
-    """The file extension of a photo Telegram will accept (JPEG or PNG by its content, at most
-    10 MB, sides within Telegram's limits), or AnnouncementError."""
-    if not data:
-        raise AnnouncementError("Файл пустой. Выберите фото в формате JPEG или PNG.")
-    if len(data) > PHOTO_MAX_BYTES:
-        raise AnnouncementError(f"Фото больше {PHOTO_MAX_BYTES // (1024 * 1024)} МБ ({len(data) / 1024 / 1024:.1f} МБ) "
-                                "— Telegram такое не примет. Уменьшите или сожмите его.")
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        ext, size = ".png", _png_size(data)
-    elif data.startswith(b"\xff\xd8\xff"):
-        ext, size = ".jpg", _jpeg_size(data)
-    else:
-        raise AnnouncementError("Это не фото: принимаются только изображения JPEG и PNG.")
-    if size is None:
-        raise AnnouncementError("Файл изображения повреждён: его не удалось прочитать. Выберите другое фото.")
-    width, height = size
-    if not width or not height or width + height > PHOTO_SIDES_MAX \
-            or max(width, height) / min(width, height) > PHOTO_RATIO_MAX:
-        raise AnnouncementError(f"Фото {width}×{height} Telegram не примет: ширина и высота вместе — не больше "
-                                f"{PHOTO_SIDES_MAX}, а одна сторона — не длиннее другой в {PHOTO_RATIO_MAX} раз.")
-    return ext
-
-
-def _png_size(data: bytes) -> tuple[int, int] | None:
-    if len(data) < 24 or data[12:16] != b"IHDR":
-        return None
-    return struct.unpack(">II", data[16:24])
-
-
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height from the JPEG's frame header (SOFn)."""
-    i = 2
-    while i + 4 <= len(data):
-        if data[i] != 0xFF:
-            return None
-        marker = data[i + 1]
-        if marker == 0xFF:  # fill byte
-            i += 1
-            continue
-        if marker in (0x01, *range(0xD0, 0xD9)):  # markers without a length
-            i += 2
-            continue
-        length = struct.unpack(">H", data[i + 2:i + 4])[0]
-        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
-            if i + 9 > len(data):
-                return None
-            height, width = struct.unpack(">HH", data[i + 5:i + 9])
-            return width, height
-        i += 2 + length
-    return None
+    """The file extension of a photo Telegram will accept (app.telegram.photos), or AnnouncementError."""
+    try:
+        return photos.check_photo(data)
+    except photos.BadPhoto as error:
+        raise AnnouncementError(str(error)) from None
 
 
 def _storage() -> Path:

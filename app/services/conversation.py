@@ -27,6 +27,8 @@ from app.models.base import MAX_ID
 from app.models.conversation import BOT, RESIDENT, STAFF, Kind
 from app.services import outbox, storage
 from app.services.statuses import Status
+from app.telegram import photos
+from app.telegram.limits import CALLBACK_DATA_MAX_BYTES
 
 STAFF_TEXT_MAX = 10_000  # the outbox splits it into Telegram messages of 4 096 characters
 BUTTON_PREFIX = "rq"
@@ -46,7 +48,7 @@ class ConversationError(ValueError):
 
 
 class BadPhoto(ConversationError):
-    """The photo cannot be sent (not a JPEG or PNG, too big)."""
+    """The photo cannot be sent (app.telegram.photos says why)."""
 
 
 class NotYours(LookupError):
@@ -66,7 +68,7 @@ class NotBound(LookupError):
 def button_data(action: str, number: int, arg: object = "") -> str:
     """`rq:<action>:<number>[:<arg>]`: the number is a request id (a page number for «list»)."""
     data = f"{BUTTON_PREFIX}:{action}:{number}" + (f":{arg}" if arg != "" else "")
-    assert len(data.encode()) <= 64, "Telegram limits callback data to 64 bytes"
+    assert len(data.encode()) <= CALLBACK_DATA_MAX_BYTES, "Telegram limits callback data to 64 bytes"
     return data
 
 
@@ -178,8 +180,8 @@ def add_staff_message(request: Request, staff, text: str, photo: bytes | None = 
     if len(text) > STAFF_TEXT_MAX:
         raise ConversationError(f"Сообщение длиннее {STAFF_TEXT_MAX} символов: сократите его.")
     try:
-        extension = storage.photo_extension(photo) if photo else ""
-    except storage.BadImage as error:
+        extension = photos.check_photo(photo) if photo else ""
+    except photos.BadPhoto as error:
         raise BadPhoto(str(error)) from None
     now = utcnow()
     message = RequestMessage(request_id=request.id, created_at=now, sender=STAFF, kind=Kind.MESSAGE.value,

@@ -13,6 +13,7 @@ from sqlalchemy import Select, insert, literal, select
 
 from app.extensions import db
 from app.models import Notification
+from app.telegram.limits import MESSAGE_TEXT_MAX, PHOTO_CAPTION_MAX
 
 # Priorities: a lower value is sent first; a big announcement never delays a request's messages.
 REPLY = -1   # the bot's answer to a resident who just wrote: not held to the overall rate
@@ -20,8 +21,6 @@ URGENT = 0   # status notifications, staff messages to a resident
 ALERT = 5    # messages to the staff chat
 BULK = 9     # announcements
 
-TEXT_MAX = 4096     # Telegram's limit for a message
-CAPTION_MAX = 1024  # ... and for a photo's caption
 
 # Notification.photo: a file under STORAGE_DIR, or this prefix and a Telegram file id (a photo a user sent
 # the bot, which the bot may send on as it is, downloaded or not).
@@ -86,12 +85,12 @@ def message_parts(text: str, photo: str = "") -> list[tuple[str, str]]:
         raise ValueError("an empty message cannot be sent")
     if not photo:
         return [("", chunk) for chunk in split_text(text)]
-    if len(text) <= CAPTION_MAX:
+    if len(text) <= PHOTO_CAPTION_MAX:
         return [(photo, text)]
     return [(photo, "")] + [("", chunk) for chunk in split_text(text)]
 
 
-def split_text(text: str, limit: int = TEXT_MAX) -> list[str]:
+def split_text(text: str, limit: int = MESSAGE_TEXT_MAX) -> list[str]:
     """Pieces of at most `limit` characters, cut at a line break or a space where there is one."""
     pieces = []
     while len(text) > limit:

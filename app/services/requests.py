@@ -38,7 +38,6 @@ SYSTEM = SimpleNamespace(id=None, display_name="Автоматически")  # 
 # What a request may hold, from the bot and from the web alike.
 DESCRIPTION_MAX = 4000  # read by a dispatcher; Telegram itself caps a message at 4096
 PHOTOS_MAX = 10
-PHOTO_MAX_BYTES = 20 * 1024 * 1024  # the Bot API hands out no bigger file
 
 
 class RequestError(ValueError):

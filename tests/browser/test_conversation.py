@@ -11,13 +11,14 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Notification, Request, RequestPhoto
 from app.services import conversation
-from app.services.storage import PHOTO_UPLOAD_MAX
+from app.telegram.limits import SEND_PHOTO_MAX_BYTES
 from tests.browser.test_journal import column_texts, header_titles, log_in
+from tests.images import png
 from tests.journal.seed import seed_journal
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png()
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def test_the_thread_on_the_request_page(page, app, data):
 
     # A photo over Telegram's limit is stopped in the browser, before anything is sent.
     page.set_input_files("#photo", files=[{"name": "big.jpg", "mimeType": "image/jpeg",
-                                           "buffer": b"\xff\xd8\xff" + b"0" * PHOTO_UPLOAD_MAX}])
+                                           "buffer": b"\xff\xd8\xff" + b"0" * SEND_PHOTO_MAX_BYTES}])
     expect(page.locator("#photo-error")).to_contain_text("Фото больше 10 МБ")
     page.fill("#text", "Мастер придёт завтра с 9 до 12")
     page.click("#message-form button[type=submit]")

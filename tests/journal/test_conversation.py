@@ -11,10 +11,11 @@ from app.extensions import db
 from app.models import Notification, Request, RequestPhoto
 from app.services import conversation
 from app.services import requests as request_service
-from app.services.storage import PHOTO_UPLOAD_MAX
+from app.telegram.limits import SEND_PHOTO_MAX_BYTES
 from tests import factories
+from tests.images import png
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png()
 GIF = b"GIF89a" + b"\x00" * 64
 
 
@@ -123,8 +124,8 @@ def test_staff_send_a_photo(app, staff, filed, tmp_path):
 @pytest.mark.parametrize("data,message", [
     ({"text": "   "}, "Напишите сообщение или приложите фото."),
     ({"text": "я" * 10_001}, "Не больше 10000 символов."),
-    ({"text": "Вот фото", "photo": (GIF, "photo.png")}, "не фотография в формате JPEG или PNG"),
-    ({"text": "Вот фото", "photo": (b"\xff\xd8\xff" + b"0" * PHOTO_UPLOAD_MAX, "big.jpg")}, "Фото больше 10 МБ"),
+    ({"text": "Вот фото", "photo": (GIF, "photo.png")}, "Это не фото: принимаются только изображения JPEG и PNG"),
+    ({"text": "Вот фото", "photo": (b"\xff\xd8\xff" + b"0" * SEND_PHOTO_MAX_BYTES, "big.jpg")}, "Фото больше 10 МБ"),
 ])
 def test_bad_input_is_refused_with_the_text_kept(app, staff, filed, data, message):
     form = {k: (io.BytesIO(v[0]), v[1]) if k == "photo" else v for k, v in data.items()}
@@ -195,7 +196,7 @@ def test_unknown_threads_are_404(staff, url):
 
 def test_the_photo_field_says_its_limit_to_the_browser(staff, filed):
     page = staff.page(f"/requests/{filed}")
-    assert f'data-max-bytes="{PHOTO_UPLOAD_MAX}"' in page and 'accept="image/jpeg,image/png"' in page
+    assert f'data-max-bytes="{SEND_PHOTO_MAX_BYTES}"' in page and 'accept="image/jpeg,image/png"' in page
     assert 'enctype="multipart/form-data"' in page
 
 

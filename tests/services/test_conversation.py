@@ -14,12 +14,13 @@ from app.services import conversation, outbox
 from app.services import requests as request_service
 from app.services.conversation import ConversationError, NotBound, NotYours
 from app.services.requests import QuestionClosed, RequestError
-from app.services.storage import PHOTO_UPLOAD_MAX
+from app.telegram.limits import SEND_PHOTO_MAX_BYTES
 from tests import factories
+from tests.images import jpeg_header, png
 
 RESIDENT = 7001
-JPEG = b"\xff\xd8\xff\xe0" + b"0" * 100
-PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 100
+JPEG = jpeg_header()
+PNG = png()
 
 
 @pytest.fixture
@@ -147,9 +148,11 @@ def test_a_staff_photo_is_stored_and_sent_with_the_text_as_caption(filed, app):
 @pytest.mark.parametrize("text,photo,error", [
     ("   ", None, "Напишите сообщение или приложите фото."),
     ("я" * 10_001, None, "длиннее 10000 символов"),
-    ("gif", b"GIF89a" + b"0" * 50, "не фотография в формате JPEG или PNG"),
-    ("renamed", b"<html><script>", "не фотография"),
-    ("huge", b"\xff\xd8\xff" + b"0" * PHOTO_UPLOAD_MAX, "больше 10 МБ"),
+    ("gif", b"GIF89a" + b"0" * 50, "Это не фото: принимаются только изображения JPEG и PNG"),
+    ("renamed", b"<html><script>", "Это не фото"),
+    ("huge", b"\xff\xd8\xff" + b"0" * SEND_PHOTO_MAX_BYTES, "больше 10 МБ"),
+    ("corrupted", b"\xff\xd8\xff\xe0\x00\x10JFIF", "повреждён"),  # the same check as announcements'
+    ("too long", png(9000, 2000), "Telegram не примет"),
 ])
 def test_what_staff_cannot_send_is_refused_and_nothing_is_queued(filed, text, photo, error):
     request, staff = filed
