@@ -48,6 +48,6 @@ fi
 
 HOST=${HOST:-127.0.0.1}; PORT=${PORT:-8000}
 echo "==> Web app on http://$HOST:$PORT/ (Ctrl+C to stop)"
-.venv/bin/waitress-serve --host="$HOST" --port="$PORT" --threads="${WEB_THREADS:-8}" wsgi:app &
+HOST=$HOST PORT=$PORT .venv/bin/python wsgi.py &
 pids+=($!)
 wait -n "${pids[@]}"

@@ -1,16 +1,26 @@
-"""WSGI entry point: `waitress-serve --call wsgi:create_app` or `python wsgi.py`."""
+"""The web process: `python wsgi.py` serves the app with waitress; the Procfile, run.sh and the
+systemd unit (docs/operations.md) all start it so. Other WSGI servers can take `wsgi:app`."""
 import os
 
 from app import create_app
 
 app = create_app()
 
+
+def waitress_settings(environ=os.environ) -> dict:
+    """waitress's settings from HOST, PORT and WEB_THREADS. waitress 3 deletes X-Forwarded-For from
+    every request unless told otherwise, and its own `trusted_proxy` takes one address only: it passes
+    the proxy headers on untouched, and TrustedProxyFix (app/proxy.py) believes them only from
+    TRUSTED_PROXIES (addresses or networks) and ignores them from anyone else."""
+    return {
+        "host": environ.get("HOST") or "127.0.0.1",
+        "port": int(environ.get("PORT") or "8000"),
+        "threads": int(environ.get("WEB_THREADS") or "8"),
+        "clear_untrusted_proxy_headers": False,
+    }
+
+
 if __name__ == "__main__":
     from waitress import serve
 
-    serve(
-        app,
-        host=os.environ.get("HOST", "127.0.0.1"),
-        port=int(os.environ.get("PORT", "8000")),
-        threads=int(os.environ.get("WEB_THREADS", "8")),
-    )
+    serve(app, **waitress_settings())

@@ -1,11 +1,10 @@
 """The form that composes a notice: its addresses, the «Отключение» template, text and photo."""
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectField, SelectMultipleField, StringField, \
-    TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from app.forms import Form
+from app.forms import Form, TextArea
 from app.services.outage import KINDS, RESOURCES
 
 DATETIME = "%Y-%m-%dT%H:%M"  # <input type="datetime-local">
@@ -28,7 +27,7 @@ class AnnouncementForm(Form):
     addresses = StringField("Адреса", validators=[Length(max=500, message="Не длиннее 500 символов.")])
     note = StringField("Причина, подробности", validators=[Length(max=500, message="Не длиннее 500 символов.")])
 
-    text = TextAreaField("Текст объявления")
+    text = TextArea("Текст объявления")
     photo = FileField("Фото")
     remove_photo = BooleanField("Убрать фото")
 

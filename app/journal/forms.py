@@ -1,9 +1,10 @@
 """Forms of the request page and of a request filed by phone."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from app.forms import TextArea, unix_line_breaks
 from app.services.conversation import STAFF_TEXT_MAX
 from app.services.phones import InvalidPhone, normalise_phone
 from app.services.requests import DESCRIPTION_MAX
@@ -13,13 +14,14 @@ from app.telegram.limits import SEND_PHOTO_MAX_BYTES
 class StatusForm(FlaskForm):
     status = HiddenField()     # the pressed button's value
     current = HiddenField()    # the status the page showed, to catch a colleague's change
-    status_comment = TextAreaField("Комментарий для жителя", validators=[Optional(), Length(max=1000)])
+    status_comment = TextArea("Комментарий для жителя", validators=[Optional(), Length(max=1000)])
 
 
 class ExecutorForm(FlaskForm):
     executor = SelectField("Исполнитель", choices=[], validate_choice=False,
                            validators=[DataRequired("Выберите исполнителя.")])
-    executor_comment = StringField("Комментарий", validators=[Optional(), Length(max=500)])
+    executor_comment = StringField("Комментарий", validators=[Optional(), Length(max=500)],
+                                   filters=[unix_line_breaks])
 
 
 class CategoryForm(FlaskForm):
@@ -28,18 +30,19 @@ class CategoryForm(FlaskForm):
     category = SelectField("Категория", choices=[], validate_choice=False,
                            validators=[DataRequired("Выберите категорию.")])
     subcategory = SelectField("Подкатегория", choices=[], validate_choice=False, validators=[Optional()])
-    category_comment = StringField("Комментарий", validators=[Optional(), Length(max=500)])
+    category_comment = StringField("Комментарий", validators=[Optional(), Length(max=500)],
+                                   filters=[unix_line_breaks])
 
 
 class CommentForm(FlaskForm):
-    text = TextAreaField("Комментарий", validators=[
+    text = TextArea("Комментарий", validators=[
         DataRequired("Напишите комментарий."), Length(max=2000, message="Не больше 2000 символов.")])
 
 
 class MessageForm(FlaskForm):
     """A message to the resident in Telegram; the photo is checked by app.services.conversation."""
 
-    text = TextAreaField("Сообщение жителю", validators=[
+    text = TextArea("Сообщение жителю", validators=[
         Optional(), Length(max=STAFF_TEXT_MAX, message=f"Не больше {STAFF_TEXT_MAX} символов.")])
     photo = FileField(f"Фото (JPEG или PNG, до {SEND_PHOTO_MAX_BYTES // 2**20} МБ)")
 
@@ -49,7 +52,7 @@ class NewRequestForm(FlaskForm):
     category = SelectField("Категория", choices=[], validate_choice=False,
                            validators=[DataRequired("Выберите категорию.")])
     subcategory = SelectField("Подкатегория", choices=[], validate_choice=False, validators=[Optional()])
-    description = TextAreaField("Описание проблемы", validators=[
+    description = TextArea("Описание проблемы", validators=[
         DataRequired("Опишите проблему со слов жителя."),
         Length(max=DESCRIPTION_MAX, message=f"Не больше {DESCRIPTION_MAX} символов.")])
     contact_phone = StringField("Контактный телефон", validators=[Optional()])

@@ -171,7 +171,7 @@ def staff_cannot_write(request: Request) -> str | None:
 
 def add_staff_message(request: Request, staff, text: str, photo: bytes | None = None) -> RequestMessage:
     """Write to the resident who filed the request, through the outbox; ConversationError if it cannot go."""
-    text = (text or "").replace("\r\n", "\n").strip()
+    text = (text or "").strip()  # its line breaks are \n already (app.forms.TextArea)
     refusal = staff_cannot_write(request)
     if refusal:
         raise ConversationError(refusal)
