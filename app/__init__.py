@@ -40,7 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
-    from app import cli, web
+    from app import cli, health, web
     app.url_map.converters["int"] = web.IdConverter  # before any route is registered
     from app.auth import bp as auth_bp
     from app.admin import bp as admin_bp
@@ -53,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(journal_bp)
     app.register_blueprint(announcements_bp)
     app.register_blueprint(dashboard_bp)
+    health.init_app(app)
     web.init_app(app)
     cli.init_app(app)
     return app

@@ -64,6 +64,11 @@ class Config:
         self.LOGIN_WINDOW_SECONDS = _int("LOGIN_WINDOW_SECONDS", 15 * 60)
         # Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed.
         self.TRUSTED_PROXIES = os.environ.get("TRUSTED_PROXIES", "")
+        # Monitoring (app.health): who may read /metrics (addresses or networks, comma-separated;
+        # empty: nobody), and how long a message other than an announcement may wait in the
+        # outbox before /healthz reports the sender stuck.
+        self.METRICS_ALLOWED = os.environ.get("METRICS_ALLOWED", "")
+        self.OUTBOX_STUCK_SECONDS = _int("OUTBOX_STUCK_SECONDS", 600)
         self.MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

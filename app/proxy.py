@@ -4,15 +4,24 @@ import ipaddress
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 
-def trusted_networks(setting: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+def trusted_networks(setting: str, name: str = "TRUSTED_PROXIES") -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     """`127.0.0.1, 10.0.0.0/8, ::1` -> networks; a typo stops the app with the setting's name."""
     networks = []
     for item in filter(None, (part.strip() for part in setting.split(","))):
         try:
             networks.append(ipaddress.ip_network(item, strict=False))
         except ValueError:
-            raise ValueError(f"TRUSTED_PROXIES: {item!r} is not an IP address or network") from None
+            raise ValueError(f"{name}: {item!r} is not an IP address or network") from None
     return networks
+
+
+def address_in(address: str | None, networks) -> bool:
+    """Is this address (REMOTE_ADDR) in one of the networks? Not an address at all: no."""
+    try:
+        peer = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return any(peer in network for network in networks)
 
 
 class TrustedProxyFix:
@@ -25,12 +34,5 @@ class TrustedProxyFix:
         self.networks = networks
 
     def __call__(self, environ, start_response):
-        app = self.behind_proxy if self._trusted(environ.get("REMOTE_ADDR")) else self.wsgi_app
-        return app(environ, start_response)
-
-    def _trusted(self, address: str | None) -> bool:
-        try:
-            peer = ipaddress.ip_address(address or "")
-        except ValueError:
-            return False
-        return any(peer in network for network in self.networks)
+        trusted = address_in(environ.get("REMOTE_ADDR"), self.networks)
+        return (self.behind_proxy if trusted else self.wsgi_app)(environ, start_response)

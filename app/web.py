@@ -16,7 +16,8 @@ from app.services.phones import display_phone
 from app.services.statuses import label as status_label
 from app.timezone import format_local
 
-PUBLIC_ENDPOINTS = {"auth.login", "static"}
+# /healthz tells no data; /metrics checks the caller's address itself (app.health).
+PUBLIC_ENDPOINTS = {"auth.login", "static", "health.healthz", "health.metrics"}
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

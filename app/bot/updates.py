@@ -16,6 +16,7 @@
 import contextlib
 import logging
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor, wait
 
@@ -27,7 +28,7 @@ from app.bot.backoff import Backoff
 from app.bot.sender import PERMANENT, call_with_retries, classify, describe
 from app.extensions import db
 from app.models import ProcessedUpdate, utcnow
-from app.services import outbox
+from app.services import bot_metrics, outbox
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,9 @@ class Dispatcher:
 
     def _process_group(self, updates) -> None:
         for update in updates:
+            started = time.monotonic()
             self.process(update)
+            bot_metrics.UPDATES.record(time.monotonic() - started)  # /metrics: handled, and how long
 
     def process(self, update) -> None:
         """Handle one update to the end; never raises."""

@@ -28,7 +28,7 @@ from app.bot.outbox import OutboxSender
 from app.bot.sender import FLOOD, classify, describe, retry_after
 from app.bot.updates import Dispatcher
 from app.models import utcnow
-from app.services import bot_health
+from app.services import bot_health, bot_metrics
 
 log = logging.getLogger("app.bot")
 
@@ -105,6 +105,7 @@ class Worker:
             self.busy.release()
         self.outbox.join(timeout=30)
         self.dispatcher.shutdown()
+        self._best_effort(self._flush_metrics)  # what was handled since the last beat
         log.info("Stopped")
         return 0
 
@@ -152,12 +153,17 @@ class Worker:
             try:
                 with self.app.app_context():
                     bot_health.beat(self.username, self.telegram_ok_at)
+                    bot_metrics.UPDATES.flush()  # the figures /metrics shows, on any machine
             except Exception as exc:  # noqa: BLE001 - the database may be down; beat again later
                 log.warning("Heartbeat not written (%s)", describe(exc))
             self.beat_now.wait(self.heartbeat_seconds)
             self.beat_now.clear()
             if self.stop.is_set():
                 return
+
+    def _flush_metrics(self) -> None:
+        with self.app.app_context():
+            bot_metrics.UPDATES.flush()
 
     def _run_jobs(self) -> None:
         runner = JobRunner(self.app, self.bot, after_each=self.outbox.wake)

@@ -8,7 +8,9 @@ import pytest
 
 from tests.security.conftest import routes, snapshot
 
-PUBLIC = {("auth.login", "GET"), ("auth.login", "POST")}
+# Without a session: the login form, and what monitoring polls (/metrics checks the caller's
+# address instead: METRICS_ALLOWED, tests/web/test_health.py).
+PUBLIC = {("auth.login", "GET"), ("auth.login", "POST"), ("health.healthz", "GET"), ("health.metrics", "GET")}
 
 ADMIN_ONLY = {
     ("admin.users", "GET"),
