@@ -580,12 +580,15 @@ class Resident:
         return info
 
     def send_document(self, content: bytes, file_name: str, mime_type: str, file_size: int | None = None,
-                      caption: str | None = None) -> dict:
+                      caption: str | None = None, media_group_id: str | None = None) -> dict:
         """A file sent "as a document" (file_size may claim more than `content`, to test limits)."""
         info = self.api.add_file(content, "." + file_name.rpartition(".")[2])
         document = {"file_id": info["file_id"], "file_unique_id": info["file_unique_id"],
                     "file_name": file_name, "mime_type": mime_type, "file_size": file_size or len(content)}
-        self._push(document=document, **({"caption": caption} if caption else {}))
+        extra = {"caption": caption} if caption else {}
+        if media_group_id:
+            extra["media_group_id"] = media_group_id
+        self._push(document=document, **extra)
         return info
 
     def send_sticker(self) -> int:

@@ -12,7 +12,8 @@ State table:
   for an executor:
     any state        /start, /cancel, «Отмена», /help, «Помощь»    -> none: the executor's menu (or help)
     any state        «Мои задания»                                 -> unchanged: the open jobs as buttons
-    Report:collect   text, a photo, an image as a file             -> Report:collect (kept in the dialog)
+    Report:collect   text, a photo, an album, an image as a file   -> Report:collect (gathered by the
+                                                                      collector: REPORT)
                      «Готово»                                      -> none: the job «выполнена», report kept
                      anything else                                 -> Report:collect (a hint)
     none             anything else                                 -> none: the menu's hint
@@ -26,8 +27,9 @@ taken away, closed or moved on, or a revoked binding is refused with the reason,
 from telebot.states import State, StatesGroup
 
 from app.bot import keyboards, menu, photos, texts
+from app.bot.collector import Collector, Limits, Voice, gathered
 from app.bot.dialog import REPROMPTS, current
-from app.bot.incoming import clean, is_image_document, keepable_photo
+from app.bot.incoming import is_image_document
 from app.bot.routing import ANY_CONTENT, ANY_STATE, Input, Step, content, lasting
 from app.extensions import db
 from app.models import Executor
@@ -214,58 +216,25 @@ def ask_report(turn) -> None:
 REPROMPTS[Report.collect.name] = ask_report
 
 
-def on_report_text(message) -> None:
-    turn = current()
-    text = clean(message.text)
-    if not text:
-        turn.send(texts.REPORT_WRONG_TYPE.format(done=texts.BTN_DONE))
-        return
-    kept = turn.data.get("text", "")
-    joined = f"{kept}\n{text}" if kept else text
-    if len(kept) >= DESCRIPTION_MAX:
-        turn.send(texts.REPORT_TEXT_FULL.format(max=DESCRIPTION_MAX, done=texts.BTN_DONE))
-        return
-    turn.update(text=joined[:DESCRIPTION_MAX])
-    if len(joined) > DESCRIPTION_MAX:
-        turn.send(texts.REPORT_TEXT_FULL.format(max=DESCRIPTION_MAX, done=texts.BTN_DONE))
-    else:
-        turn.send(texts.REPORT_TEXT_SAVED.format(done=texts.BTN_DONE))
-
-
-def on_report_photo(message) -> None:
-    turn = current()
-    kept = turn.data.get("photos", [])
-    if len(kept) >= PHOTOS_MAX:
-        turn.send(texts.PHOTO_LIMIT.format(max=PHOTOS_MAX, done=texts.BTN_DONE))
-        return
-    photo = keepable_photo(turn, message)
-    if photo is None:
-        return
-    caption = clean(message.caption)
-    text = turn.data.get("text", "")
-    if caption:
-        text = (f"{text}\n{caption}" if text else caption)[:DESCRIPTION_MAX]
-    turn.update(photos=[*kept, list(photo)], text=text)
-    turn.send(texts.REPORT_PHOTO_SAVED.format(count=len(kept) + 1, max=PHOTOS_MAX, done=texts.BTN_DONE))
-
-
-def on_report_other(message) -> None:
-    current().send(texts.REPORT_WRONG_TYPE.format(done=texts.BTN_DONE))
+# The report: a comment and photos gathered until «Готово» (captions join the comment).
+REPORT = Collector(Limits(text_max=DESCRIPTION_MAX, photos_max=PHOTOS_MAX), Voice(
+    text_kept=texts.REPORT_TEXT_SAVED, photo_kept=texts.REPORT_PHOTO_SAVED, no_words=texts.REPORT_NO_WORDS,
+    wrong_type=texts.REPORT_WRONG_TYPE, text_cut=texts.REPORT_TEXT_CUT, text_full=texts.REPORT_TEXT_FULL))
 
 
 def on_report_done(message) -> None:
     turn = current()
     data = turn.data
+    text, shots = gathered(data)
     executor = executor_of(turn)
     try:
         request = executor_jobs.job_of(data.get("request", 0), executor, lock=True)
-        report = request_service.executor_done(request, executor, data.get("text", ""),
-                                               [tuple(p) for p in data.get("photos", [])])
+        report = request_service.executor_done(request, executor, text, shots)
     except (JobError, RequestError) as error:
         home(turn, str(error))
         return
     home(turn, texts.REPORT_DONE.format(number=request.number, report=texts.REPORT_ATTACHED if report else ""))
-    if report is not None and data.get("photos"):
+    if report is not None and shots:
         request_id, bot = request.id, turn.bot
         turn.later(lambda: photos.download_for_request(bot, request_id))
 
@@ -303,10 +272,10 @@ EXECUTOR_STEPS = [
     Step(ANY_STATE, lasting("finish"),                                  on_finish),
     Step(ANY_STATE, lasting("job"),                                     on_open),
     Step(R,         _executor_says(texts.BTN_DONE),                     on_report_done),
-    Step(R,         _executor("text"),                                  on_report_text),
-    Step(R,         _executor("photo"),                                 on_report_photo),
-    Step(R,         _executor("document", when=is_image_document),      on_report_photo),
-    Step(R,         _executor(*ANY_CONTENT),                            on_report_other),
+    Step(R,         _executor("text"),                                  REPORT.on_text),
+    Step(R,         _executor("photo"),                                 REPORT.on_photo),
+    Step(R,         _executor("document", when=is_image_document),      REPORT.on_photo),
+    Step(R,         _executor(*ANY_CONTENT),                            REPORT.on_other),
     Step(ANY_STATE, _executor(*ANY_CONTENT),                            on_leftover),
     Step(ANY_STATE, Input({"func": is_executor}, button=True),          on_stale_button),
 ]

@@ -1,9 +1,6 @@
 """What residents send, read the same way by every dialog: text as staff should see it, and photos
-(a picture, or an image sent "as a file")."""
+(a picture, or an image sent "as a file"). What a dialog keeps of them: app.bot.collector."""
 import re
-
-from app.bot import texts
-from app.telegram.limits import DOWNLOAD_MAX_BYTES
 
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -26,12 +23,3 @@ def photo_of(message) -> tuple[str, str, int | None]:
     doc = message.document
     return doc.file_id, doc.file_unique_id, doc.file_size
 
-
-def keepable_photo(turn, message) -> tuple[str, str] | None:
-    """(file id, file unique id) of the message's picture; None, the sender told why, if it is too big
-    for the Bot API to hand out."""
-    file_id, unique_id, size = photo_of(message)
-    if size and size > DOWNLOAD_MAX_BYTES:
-        turn.send(texts.PHOTO_TOO_BIG.format(mb=DOWNLOAD_MAX_BYTES // 2**20))
-        return None
-    return file_id, unique_id

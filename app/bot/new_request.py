@@ -6,7 +6,8 @@ State table:
     NewRequest:category        a category button                            -> :subcategory, or :description
                                                                                when it has no subcategories
     NewRequest:subcategory     a subcategory button / «Назад»               -> :description / :category
-    NewRequest:description     text, photos (captions join the text)        -> :description
+    NewRequest:description     text, photos, an album (captions join the    -> :description
+                               text), gathered by the collector (DESCRIPTION)
                                «Готово» (text or a photo was given)         -> :confirm_phone (summary shown)
     NewRequest:confirm_phone   «Да» (the request is filed) / «Нет»          -> none / :new_phone
     NewRequest:new_phone       the user's own contact, or a typed phone     -> :drop_old_phone; none when it
@@ -25,9 +26,10 @@ from sqlalchemy import select
 from telebot.states import State, StatesGroup
 
 from app.bot import keyboards, photos, texts
+from app.bot.collector import Collector, Limits, Voice, gathered
 from app.bot.dialog import REPROMPTS, current
 from app.bot.identify import contact_phone
-from app.bot.incoming import clean, is_image_document, keepable_photo
+from app.bot.incoming import is_image_document
 from app.bot.menu import home, needs_identification
 from app.bot.routing import ANY_STATE, ANYTHING, CONTACT, TEXT, Step, button, content, label
 from app.extensions import db
@@ -52,6 +54,10 @@ class NewRequest(StatesGroup):
 
 
 ALL_STATES = NewRequest.state_list()
+# The description: text and photos gathered until «Готово» (captions join the text).
+DESCRIPTION = Collector(Limits(text_max=DESCRIPTION_MAX, photos_max=PHOTOS_MAX), Voice(
+    text_kept=texts.DESCRIPTION_SAVED, photo_kept=texts.PHOTO_SAVED, no_words=texts.DESCRIPTION_NO_WORDS,
+    wrong_type=texts.DESCRIPTION_WRONG_TYPE, text_cut=texts.DESCRIPTION_CUT, text_full=texts.DESCRIPTION_FULL))
 
 
 def _active(model, item_id) -> object | None:
@@ -97,7 +103,8 @@ def show_summary(turn) -> None:
         home(turn, texts.BINDING_LOST)
         return
     data = turn.data
-    description = data.get("desc") or texts.NO_DESCRIPTION
+    description, shots = gathered(data)
+    description = description or texts.NO_DESCRIPTION
     if len(description) > SUMMARY_DESCRIPTION_MAX:
         description = description[:SUMMARY_DESCRIPTION_MAX] + "…"
     category = data.get("cat_name", "")
@@ -106,7 +113,7 @@ def show_summary(turn) -> None:
     turn.goto(NewRequest.confirm_phone, phone=binding.phone)
     turn.send(
         texts.SUMMARY.format(category=category, address=binding.client.address or "—",
-                             description=description, photos=len(data.get("photos", [])),
+                             description=description, photos=len(shots),
                              phone=display_phone(binding.phone)),
         keyboards.yes_no(data["flow"], (texts.BTN_PHONE_YES, "yes"), (texts.BTN_PHONE_NO, "no")),
     )
@@ -213,63 +220,9 @@ def on_cancel_button(call) -> None:
     home(turn, texts.CANCELLED + " " + texts.MAIN_MENU)
 
 
-def on_description_text(message) -> None:
-    turn = current()
-    text = clean(message.text)
-    if not any(ch.isalnum() for ch in text):  # emoji, punctuation: nothing a dispatcher can act on
-        turn.send(texts.DESCRIPTION_NO_WORDS)
-        return
-    turn.send(_add_description(turn, text))
-
-
-def _add_description(turn, text: str) -> str:
-    """Append to the description within DESCRIPTION_MAX; the reply says what was kept."""
-    done = texts.BTN_DONE
-    old = turn.data.get("desc", "")
-    if len(old) >= DESCRIPTION_MAX:
-        return texts.DESCRIPTION_FULL.format(max=DESCRIPTION_MAX, done=done)
-    combined = f"{old}\n{text}" if old else text
-    reply = texts.DESCRIPTION_SAVED.format(done=done)
-    if len(combined) > DESCRIPTION_MAX:
-        combined = combined[:DESCRIPTION_MAX]
-        reply = texts.DESCRIPTION_CUT.format(max=DESCRIPTION_MAX, done=done)
-    turn.update(desc=combined)
-    return reply
-
-
-def on_photo(message) -> None:
-    turn = current()
-    data = turn.data
-    shots = data.get("photos", [])
-    if len(shots) >= PHOTOS_MAX:
-        turn.send(texts.PHOTO_LIMIT.format(max=PHOTOS_MAX, done=texts.BTN_DONE))
-        return
-    photo = keepable_photo(turn, message)
-    if photo is None:
-        return
-    shots.append({"file_id": photo[0], "unique_id": photo[1]})
-    turn.update(photos=shots)
-    reply = texts.PHOTO_SAVED.format(count=len(shots), max=PHOTOS_MAX, done=texts.BTN_DONE)
-    caption = clean(message.caption)
-    if caption and any(ch.isalnum() for ch in caption):
-        cut = _add_description(turn, caption)
-        if cut != texts.DESCRIPTION_SAVED.format(done=texts.BTN_DONE):
-            reply = cut
-    album = message.media_group_id
-    if album and album == data.get("album"):
-        return  # one reply per album, not one per picture
-    turn.update(album=album or "")
-    turn.send(reply)
-
-
-def on_description_other(message) -> None:
-    current().send(texts.DESCRIPTION_WRONG_TYPE)
-
-
 def on_done(message) -> None:
     turn = current()
-    data = turn.data
-    if not data.get("desc") and not data.get("photos"):
+    if not any(gathered(turn.data)):
         turn.send(texts.DESCRIPTION_EMPTY.format(done=texts.BTN_DONE))
         return
     turn.send(texts.DESCRIPTION_DONE, keyboards.cancel_only())  # «Готово» has done its job
@@ -385,9 +338,10 @@ def file_request(turn, phone: str, phone_change: str | None = None) -> None:
         bindings.replace_phone(binding, phone)
     elif phone_change == "add":
         bindings.bind(client, turn.user_id, turn.chat_id, phone)
+    description, shots = gathered(data)
     try:
         request = create_request(
-            client=client, category=category, subcategory=sub, description=data.get("desc", ""),
+            client=client, category=category, subcategory=sub, description=description,
             contact_phone=phone, author_telegram_id=turn.user_id, author_chat_id=turn.chat_id,
             idempotency_key=key,
         )
@@ -395,14 +349,14 @@ def file_request(turn, phone: str, phone_change: str | None = None) -> None:
         turn.send(texts.REQUEST_FAILED.format(reason=exc))
         turn.reprompt()
         return
-    for shot in data.get("photos", []):
-        db.session.add(RequestPhoto(request_id=request.id, telegram_file_id=shot["file_id"],
-                                    telegram_file_unique_id=shot.get("unique_id", "")))
+    for file_id, unique_id in shots:
+        db.session.add(RequestPhoto(request_id=request.id, telegram_file_id=file_id,
+                                    telegram_file_unique_id=unique_id))
     # Through the outbox: the resident learns the number even if the worker dies right after the commit.
     home(turn, texts.REQUEST_CREATED.format(number=request.number, category=request.category_text,
                                             address=request.address or "—", phone=display_phone(phone)),
          durable=True)
-    if data.get("photos"):
+    if shots:
         request_id, bot = request.id, turn.bot
         turn.later(lambda: photos.download_for_request(bot, request_id))
 
@@ -420,10 +374,10 @@ STEPS = [
     Step(S.subcategory,    button("sub"),                               on_subcategory),
     Step(S.subcategory,    button("back"),                              on_back),
     Step(S.description,    label(texts.BTN_DONE),                       on_done),
-    Step(S.description,    TEXT,                                        on_description_text),
-    Step(S.description,    content("photo"),                            on_photo),
-    Step(S.description,    content("document", when=is_image_document), on_photo),
-    Step(S.description,    ANYTHING,                                    on_description_other),
+    Step(S.description,    TEXT,                                        DESCRIPTION.on_text),
+    Step(S.description,    content("photo"),                            DESCRIPTION.on_photo),
+    Step(S.description,    content("document", when=is_image_document), DESCRIPTION.on_photo),
+    Step(S.description,    ANYTHING,                                    DESCRIPTION.on_other),
     Step(S.confirm_phone,  button("yes"),                               on_phone_yes),
     Step(S.confirm_phone,  button("no"),                                on_phone_no),
     Step(S.new_phone,      CONTACT,                                     on_new_phone_contact),

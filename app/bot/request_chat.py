@@ -8,9 +8,11 @@ State table:
     any state        «Да» under «Проблема решена?» (or the card)      -> unchanged: request closed, rating asked
     any state        «Нет» there                                     -> Writing:message (what is wrong)
     any state        a rating 1-5                                    -> Writing:message (a comment on it)
-    Writing:message  text, a photo or an album, an image as a file   -> Writing:message (each kept at once)
+    Writing:message  text, a photo or an album, an image as a file   -> Writing:message (each kept at once,
+                                                                        by the collector: MESSAGES)
                      «Готово»                                        -> none: main menu
-                     a sticker, voice, video, other file             -> Writing:message (a hint)
+                     a sticker, voice, video, other file; a text     -> Writing:message (a hint)
+                     without a letter or digit
 The menu's commands and buttons work at every step (menu.AT_EVERY_STEP): /cancel or
 «Мои заявки» leave the writing mode, what was written is already with the dispatcher.
 
@@ -22,13 +24,14 @@ refused and changes nothing. What a request may take is decided by app.services.
 from telebot.states import State, StatesGroup
 
 from app.bot import keyboards, photos, texts
+from app.bot.collector import Collector, Limits, Voice
 from app.bot.dialog import REPROMPTS, current
-from app.bot.incoming import clean, is_image_document, keepable_photo
+from app.bot.incoming import is_image_document
 from app.bot.menu import home
 from app.bot.my_requests import card, refuse
 from app.bot.routing import ANY_STATE, ANYTHING, TEXT, Step, content, label, lasting
 from app.models.conversation import Kind
-from app.services import conversation
+from app.services import conversation, outbox
 from app.services import requests as request_service
 from app.services.conversation import NotBound, NotYours
 from app.services.requests import RequestError
@@ -75,42 +78,23 @@ def _writable_request(turn):
     return request
 
 
-def on_text(message) -> None:
-    turn = current()
-    text = clean(message.text)
-    if not text:
-        turn.send(texts.WRITE_EMPTY)
-        return
+def keep(turn, text: str, photo: tuple[str, str] | None) -> bool:
+    """Hand one message (a text, or a photo with its caption) to the dispatcher at once."""
     request = _writable_request(turn)
     if request is None:
-        return
-    conversation.add_resident_message(request, turn.user_id, text, kind=Kind(turn.data.get("kind", "message")))
-    turn.update(sent=turn.data.get("sent", 0) + 1, album="")
-    turn.send(texts.WRITE_SENT.format(done=texts.BTN_DONE))
-
-
-def on_photo(message) -> None:
-    """A photo (with or without a caption: a photo alone is kept too); one reply per album."""
-    turn = current()
-    photo = keepable_photo(turn, message)
-    if photo is None:
-        return
-    request = _writable_request(turn)
-    if request is None:
-        return
-    conversation.add_resident_message(request, turn.user_id, clean(message.caption), photo=photo,
+        return False
+    conversation.add_resident_message(request, turn.user_id, text, photo=photo,
                                       kind=Kind(turn.data.get("kind", "message")))
-    album = message.media_group_id or ""
-    said_for_album = album and album == turn.data.get("album")
-    turn.update(sent=turn.data.get("sent", 0) + 1, album=album)
-    if not said_for_album:
-        turn.send(texts.WRITE_PHOTO_SENT.format(done=texts.BTN_DONE))
-    request_id, bot = request.id, turn.bot
-    turn.later(lambda: photos.download_for_request(bot, request_id))
+    if photo is not None:
+        request_id, bot = request.id, turn.bot
+        turn.later(lambda: photos.download_for_request(bot, request_id))
+    return True
 
 
-def on_other(message) -> None:
-    current().send(texts.WRITE_WRONG_TYPE)
+# Each text, photo or picture of an album is a message of its own, kept at once (one reply per album).
+MESSAGES = Collector(Limits(text_max=outbox.TEXT_MAX, at_once=True), Voice(
+    text_kept=texts.WRITE_SENT, photo_kept=texts.WRITE_PHOTO_SENT, no_words=texts.WRITE_NO_WORDS,
+    wrong_type=texts.WRITE_WRONG_TYPE, text_cut=texts.WRITE_CUT), keep=keep)
 
 
 def on_done(message) -> None:
@@ -206,8 +190,8 @@ W = Writing
 STEPS = [
     #    state      expected input                               handler
     Step(W.message, label(texts.BTN_DONE),                       on_done),
-    Step(W.message, TEXT,                                        on_text),
-    Step(W.message, content("photo"),                            on_photo),
-    Step(W.message, content("document", when=is_image_document), on_photo),
-    Step(W.message, ANYTHING,                                    on_other),
+    Step(W.message, TEXT,                                        MESSAGES.on_text),
+    Step(W.message, content("photo"),                            MESSAGES.on_photo),
+    Step(W.message, content("document", when=is_image_document), MESSAGES.on_photo),
+    Step(W.message, ANYTHING,                                    MESSAGES.on_other),
 ]

@@ -188,6 +188,31 @@ def test_resident_writes_text_photos_and_an_album_then_done(world):
     assert len(load(world, request_id)["messages"]) == 4
 
 
+def test_an_album_gets_one_reply_and_one_refusal(world):
+    r = world.identified("100003")
+    request_id = file(world, r)
+    r.send("Мои заявки")
+    r.press(r.expect("Ваши заявки").buttons[0])
+    r.press("Написать по заявке", message=r.expect("Заявка №"))
+    r.expect("Напишите сообщение")
+    for n in range(2):  # an album of images sent as files, each too big for the Bot API to hand out
+        r.send_document(b"huge", f"IMG_{n}.JPG", "image/jpeg", file_size=25 * 1024 * 1024, media_group_id="big")
+    r.expect("Файл больше 20 МБ")
+    for n in range(3):
+        r.send_photo(b"\xff\xd8 wall %d" % n, caption="Трещина в стене" if n == 0 else None, media_group_id="wall")
+    r.expect("Фото передано диспетчеру")
+    r.send("👀")  # no letter or digit: nothing a dispatcher can read
+    r.expect("напишите словами")  # the very next reply: nothing more was said about either album
+    r.send("Готово")
+    r.expect("передано диспетчеру — 3")
+    state = load(world, request_id)
+    assert [m[:3] for m in state["messages"]] == [("resident", "message", "Трещина в стене"),
+                                                  ("resident", "message", ""), ("resident", "message", "")]
+    assert world.api.wait_until(lambda: all(path for _, path in load(world, request_id)["photos"]), 15)
+    stored = sorted((world.storage / path).read_bytes() for _, path in load(world, request_id)["photos"])
+    assert stored == [b"\xff\xd8 wall %d" % n for n in range(3)]
+
+
 def test_a_message_on_a_closed_request_is_flagged_and_does_not_reopen_it(world):
     r = world.identified("100002")
     request_id = file(world, r)

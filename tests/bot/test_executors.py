@@ -201,6 +201,28 @@ def test_an_assigned_job_is_taken_and_reported_done_with_photos_and_shows_on_the
     assert news.buttons == ["Выполнено"]
 
 
+def test_an_album_in_the_report_gets_one_reply(world):
+    resident = world.identified("100002")
+    request_id, number = file(world, resident)
+    executor_id, person = bound_executor(world)
+    assign(world, request_id, executor_id)
+    person.expect(f"Заявка № {number}", "назначена исполнителю")
+    person.press("Выполнено")
+    person.expect(f"Отчёт о выполнении заявки № {number}")
+    for n in range(3):
+        person.send_photo(b"\xff\xd8 riser %d" % n, caption="Заменил стояк" if n == 0 else None,
+                          media_group_id="report-album")
+    person.expect("Фото добавлено (1 из 10)")
+    person.send("!!!")  # no letter or digit
+    person.expect("Напишите комментарий словами")  # the very next reply: one for the whole album
+    person.send("Готово")
+    person.expect(f"Заявка № {number} отмечена выполненной, отчёт передан")
+    with world.app.app_context():
+        report = db.session.execute(select(RequestMessage).where(RequestMessage.request_id == request_id,
+                                                                 RequestMessage.sender == "executor")).scalar_one()
+        assert report.text == "Заменил стояк" and len(report.photos) == 3
+
+
 def _report_photo(world, request_id):
     from app.models import RequestPhoto
     with world.app.app_context():

@@ -189,6 +189,25 @@ def test_photo_only_request_and_photo_limit(bot_world):
     assert len(wait_for_files(bot_world, r.user_id, 10)) == 10
 
 
+def test_an_album_gets_one_reply_and_past_the_limit_one_refusal(bot_world):
+    r = bot_world.identified("100001", "+79123450005")
+    start_request(r, "Благоустройство", None)
+    for n in range(10):  # a full album: a message per picture, the caption on the first
+        r.send_photo(b"album %d" % n, caption="Провалился асфальт у подъезда" if n == 0 else None,
+                     media_group_id="full-album")
+    r.expect("Фото добавлено (1 из 10)")
+    for n in range(2):  # an album past the limit
+        r.send_photo(b"extra %d" % n, media_group_id="extra-album")
+    r.expect("не больше 10 фото", "лишние фото не сохранены")
+    r.send("Готово")
+    r.expect("Описание принято")  # the very next reply: nothing more was said about either album
+    r.expect("Фото: 10", "Описание: Провалился асфальт у подъезда")
+    r.press("Да, это мой номер")
+    r.expect("Заявка №")
+    photos = wait_for_files(bot_world, r.user_id, 10)
+    assert [(bot_world.storage / p.file_path).read_bytes() for p in photos] == [b"album %d" % n for n in range(10)]
+
+
 def test_images_sent_as_files(bot_world):
     r = bot_world.identified("100001", "+79123450004")
     start_request(r)
