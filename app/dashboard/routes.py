@@ -14,6 +14,7 @@ from app.dashboard.figures import Period, compute
 from app.extensions import db
 from app.journal.filters import FilterError, parse_date
 from app.models import Category
+from app.services.request_stats import PRECISION_TEXT
 from app.timezone import local_now
 from app.web import parse_id
 from app.xlsx import attachment
@@ -65,7 +66,8 @@ def index():
     categories = db.session.execute(
         select(Category.id, Category.name, Category.active).order_by(Category.sort_order, Category.name)).all()
     return render_template("dashboard/index.html", query=query, period=query.period, categories=categories,
-                           presets=PRESETS, today=local_now().date())
+                           presets=PRESETS, today=local_now().date(),
+                           precision=PRECISION_TEXT)
 
 
 @bp.route("/data")
