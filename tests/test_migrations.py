@@ -287,3 +287,33 @@ def test_journal_migration_indexes_the_phone_and_goes_down_and_up(empty_database
         assert (phone_found("912345"), phone_found("0011122"), found("чердак")) == ([cellar], [attic], [attic])
         db.session.remove()
         db.engine.dispose()
+
+
+def test_duration_counters_are_recounted_to_the_documented_precision_and_back(empty_database, tmp_path):
+    """0014 recounts request_durations: a job done in 3 min 50 s (written with plain SQL, so not counted
+    yet) is counted under 4 minutes; going down recounts it under 0, the old rounding down to 5."""
+    app = create_app(base_config(tmp_path, empty_database))
+    with app.app_context():
+        upgrade(revision="0012")
+        done = request_at_this_revision("Течёт кран")
+        with db.engine.begin() as conn:
+            conn.execute(text("UPDATE requests SET status = 'done', created_at = :filed, done_at = :done "
+                              "WHERE id = :id"),
+                         {"id": done, "filed": datetime(2024, 3, 5, 9, 0), "done": datetime(2024, 3, 5, 9, 3, 50)})
+
+        def minutes() -> set:
+            return set(db.session.execute(text("SELECT grain, minutes, n FROM request_durations "
+                                               "WHERE category_id = -1")).all())
+
+        assert minutes() == set()
+        db.session.remove()
+        upgrade()
+        assert minutes() == {(grain, 4, 1) for grain in "dwm"}
+        db.session.remove()
+        downgrade(revision="0012")
+        assert minutes() == {(grain, 0, 1) for grain in "dwm"}
+        db.session.remove()
+        upgrade()
+        assert minutes() == {(grain, 4, 1) for grain in "dwm"}
+        db.session.remove()
+        db.engine.dispose()

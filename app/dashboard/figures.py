@@ -6,8 +6,9 @@ They add up the counters of app/models/stats.py (kept by app.services.request_st
 months of the period, the whole weeks left, the days left, so a year of a million requests takes
 some thousands of rows; only what depends on the clock (overdue now) is read from the requests
 themselves, through the index of the pending deadlines. Time to done is a
-nearest-rank percentile (the value at rank ⌈p·n⌉) rounded down to the precision the counters keep
-(request_stats.duration_bucket); tests/dashboard check every figure against plain SQL.
+nearest-rank percentile (the value at rank ⌈p·n⌉) rounded to the nearest step of the precision the
+counters keep (request_stats.duration_bucket, stated on the page and in the Excel file); tests/dashboard
+check every figure against plain SQL.
 """
 import math
 from collections import Counter, defaultdict
@@ -20,7 +21,7 @@ from app.extensions import db
 from app.models import Category, Executor, Request, RequestAddress, RequestCount, RequestDuration, RequestRating
 from app.models.stats import ALL, DAY, NO_EXECUTOR
 from app.services import conversation, deadlines, durations
-from app.services.request_stats import cover
+from app.services.request_stats import PRECISION_TEXT, cover
 from app.services.statuses import Status
 from app.timezone import local_midnight
 
@@ -234,7 +235,8 @@ def _times(key: str, title: str, sheet: str, who: str, histograms: dict[int, Cou
         [who, "Выполнено", "Медиана", "90-й процентиль"],
         [[names[k], sum(histograms[k].values()), durations.text(m), durations.text(p)]
          for k, m, p in zip(shown, medians, p90s)],
-        unit="часов", note="Медиана: половина заявок выполнена быстрее; 90-й процентиль: девять из десяти.")
+        unit="часов", note="Медиана: половина заявок выполнена быстрее; 90-й процентиль: девять из десяти. "
+                           + PRECISION_TEXT)
 
 
 def _overdue_share(outcomes: Counter, overdue: Counter, names: dict[int, str]) -> Chart:

@@ -13,6 +13,7 @@ from app.dashboard.figures import Period, compute
 from app.extensions import db
 from app.journal.filters import FilterError, parse_date
 from app.models import Category
+from app.services.request_stats import PRECISION_TEXT
 from app.timezone import local_now
 from app.web import parse_id
 from app.xlsx import attachment
@@ -63,7 +64,8 @@ def index():
     query = parse_query(request.args)
     categories = db.session.execute(Category.ordered(Category.id, Category.name, Category.active)).all()
     return render_template("dashboard/index.html", query=query, period=query.period, categories=categories,
-                           presets=PRESETS, today=local_now().date())
+                           presets=PRESETS, today=local_now().date(),
+                           precision=PRECISION_TEXT)
 
 
 @bp.route("/data")

@@ -43,8 +43,9 @@ class RequestCount(db.Model):
 
 
 class RequestDuration(db.Model):
-    """Done requests by their time from filing to done (`minutes`, rounded down to the precision the
-    dashboard shows: request_stats.duration_bucket), per category and executor, and per each alone."""
+    """Done requests by their time from filing to done (`minutes`, rounded to the nearest step of the
+    precision the dashboard shows: request_stats.duration_bucket), per category and executor, and per
+    each alone."""
 
     __tablename__ = "request_durations"
 

@@ -27,18 +27,21 @@ from app.timezone import local_tz
 TABLES = (RequestCount, RequestDuration, RequestAddress, RequestRating)
 GRAINS = (DAY, WEEK, MONTH)
 DONE_STATUSES = frozenset({Status.DONE, Status.CLOSED, Status.ARCHIVED})
-# Time to done is kept rounded down to about two significant figures, what the dashboard shows:
-# below `limit` minutes, to `step` minutes.
-PRECISION = ((60, 5), (600, 30), (1440, 60), (7 * 1440, 180), (30 * 1440, 1440), (365 * 1440, 7 * 1440))
+# Time to done is kept as the dashboard shows it (README, «Сводка»): below `limit` minutes, rounded to
+# the nearest `step` minutes (half a step up, never down), so a shown figure is never more than half a
+# step from the exact one. The page and the Excel file say so (PRECISION_TEXT).
+PRECISION = ((60, 1), (1440, 10), (7 * 1440, 60), (365 * 1440, 1440))
 LONGEST = PRECISION[-1][0]  # a year or more counts as a year
+PRECISION_TEXT = ("Время до выполнения округлено до ближайшей минуты, если оно меньше часа; до 10 минут — "
+                  "меньше суток; до часа — меньше недели; дальше — до суток.")
 REBUILD_CHUNK = 20_000
 
 
 def duration_bucket(minutes: int) -> int:
-    """Minutes rounded down to the dashboard's precision: 45 min, 5 h 30 min, 15 h, 2 d 3 h, 12 d, 63 d."""
+    """Minutes rounded to the nearest step of the dashboard's precision: 47 min, 5 h 40 min, 2 d 5 h, 12 d."""
     for limit, step in PRECISION:
         if minutes < limit:
-            return minutes - minutes % step
+            return min(LONGEST, (minutes + step // 2) // step * step)
     return LONGEST
 
 
@@ -80,7 +83,13 @@ def _weeks_and_days(start: date, end: date) -> list[tuple[str, date, date]]:
 
 
 def minutes_to_done(created_at: datetime, done_at: datetime) -> int:
-    return max(0, int((done_at - created_at).total_seconds() // 60))
+    """Whole minutes, the nearest (half a minute up): 2 min 40 s counts as 3 min."""
+    return max(0, int((done_at - created_at).total_seconds() + 30) // 60)
+
+
+def done_bucket(created_at: datetime, done_at: datetime) -> int:
+    """The key a done request is counted under in request_durations."""
+    return duration_bucket(minutes_to_done(created_at, done_at))
 
 
 def house_address(request) -> str:
@@ -104,8 +113,9 @@ class Facts:
     rating: tuple | None = None
 
 
-def facts(request, tz) -> Facts:
-    """Works on a Request or on a row with the same column names (rebuild)."""
+def facts(request, tz, bucket=done_bucket) -> Facts:
+    """Works on a Request or on a row with the same column names (rebuild). `bucket` rounds the time to
+    done (a migration going down recounts with the rounding of its time)."""
     day = request.created_at.astimezone(tz).date()
     executor = request.executor_id or NO_EXECUTOR
     done = is_done(request)
@@ -113,8 +123,7 @@ def facts(request, tz) -> Facts:
     count = (day, request.category_id, executor, request.status, done, deadline, (request.late_minutes or 0) > 0)
     duration = None
     if done:
-        duration = (day, request.category_id, executor,
-                    duration_bucket(minutes_to_done(request.created_at, request.done_at)))
+        duration = (day, request.category_id, executor, bucket(request.created_at, request.done_at))
     rating = (day, request.category_id, executor, request.rating) if request.rating is not None else None
     return Facts(count, duration, (day, request.category_id, house_address(request)), rating)
 
@@ -183,14 +192,14 @@ FACT_COLUMNS = (Request.created_at, Request.category_id, Request.executor_id, Re
                 Request.city, Request.street, Request.house, Request.house_letter, Request.rating)
 
 
-def rebuild(connection, tz, tables=TABLES) -> int:
-    """Recount the tables (every one by default; a migration names those it adds) from the requests,
-    on `connection` (the caller commits); returns how many requests were counted."""
+def rebuild(connection, tz, tables=TABLES, bucket=done_bucket) -> int:
+    """Recount the tables (every one by default; a migration names those it adds or changes) from the
+    requests, on `connection` (the caller commits); returns how many requests were counted."""
     counts = Counter()
     total = 0
     rows = connection.execute(select(*FACT_COLUMNS).execution_options(yield_per=REBUILD_CHUNK))
     for row in rows:
-        for key in _rows(facts(row, tz)):
+        for key in _rows(facts(row, tz, bucket)):
             if key[0] in tables:
                 counts[key] += 1
         total += 1

@@ -3,7 +3,7 @@ the requests, for periods with and without whole months, with and without a cate
 kept by the request service equal those recounted by `flask rebuild-stats`."""
 import math
 from collections import Counter, defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -12,10 +12,12 @@ from app.extensions import db
 from app.models import Category, Executor, Request
 from app.models.reference import format_address
 from app.services import durations
+from app.services import requests as request_service
 from app.models.stats import DAY, MONTH, WEEK
 from app.services.request_stats import cover, duration_bucket, unit
 from app.services.statuses import Status
 from app.timezone import local_midnight
+from tests.clock import Clock
 from tests.dashboard.seed import NOW, STREETS
 
 PERIODS = [
@@ -38,7 +40,7 @@ def plain(period, category_id, tz) -> dict:
     categories = dict(db.session.execute(select(Category.id, Category.name)).all())
     executors = {**dict(db.session.execute(select(Executor.id, Executor.full_name)).all()), None: "— не назначен —"}
     done = [r for r in rows if r.status in ("done", "closed", "archived") and r.done_at is not None]
-    minutes = [(r, int((r.done_at - r.created_at).total_seconds() // 60)) for r in done]
+    minutes = [(r, exact_minutes(r)) for r in done]
 
     def times(key):
         by = defaultdict(list)
@@ -58,7 +60,7 @@ def plain(period, category_id, tz) -> dict:
     return {
         "tiles": {"filed": len(rows), "in_work": sum(r.status in ("assigned", "in_progress") for r in rows),
                   "overdue": len(late_now), "done": len(done),
-                  "median": duration_bucket(_exact(all_minutes, 0.5)) if all_minutes else None,
+                  "median": documented(_exact(all_minutes, 0.5)) if all_minutes else None,
                   "rating": sum(r.rating for r in rated) / len(rated) if rated else None},
         "intake": Counter((r.created_at.astimezone(tz).strftime("%d.%m.%Y"), categories[r.category_id]) for r in rows),
         "statuses": Counter(Status(r.status).label for r in rows),
@@ -72,15 +74,27 @@ def plain(period, category_id, tz) -> dict:
     }
 
 
+def exact_minutes(request) -> int:
+    """Filed to done in whole minutes, the nearest one (half a minute up)."""
+    return int(((request.done_at - request.created_at).total_seconds() + 30) // 60)
+
+
 def _exact(values, share):
     """The nearest-rank percentile of the exact minutes."""
     ordered = sorted(values)
     return ordered[max(1, math.ceil(share * len(ordered))) - 1]
 
 
+def documented(minutes: int) -> int:
+    """`minutes` as README says «Сводка» tells time to done: to the minute under an hour, to 10 minutes
+    under a day, to the hour under a week, then in days (a year at most), the nearest step half up."""
+    step = 1 if minutes < 60 else 10 if minutes < 1440 else 60 if minutes < 7 * 1440 else 1440
+    return min(365 * 1440, (minutes + step // 2) // step * step)
+
+
 def exact(values, share) -> str:
-    """... as the dashboard shows it: rounded down to the precision it keeps."""
-    return durations.text(duration_bucket(_exact(values, share)))
+    """... as the dashboard shows it: rounded to the nearest step of the documented precision."""
+    return durations.text(documented(_exact(values, share)))
 
 
 def shown(staff, period, category_id) -> dict:
@@ -186,3 +200,60 @@ def test_the_counters_read_for_a_period_cover_each_of_its_days_once(start, end):
     assert days == [start + timedelta(days=i) for i in range((end - start).days + 1)]
     # A year is read as its months, weeks and days: a handful of ranges, not 365 days.
     assert len(cover(start, end)) <= 7
+
+
+def test_time_to_done_is_kept_at_the_documented_precision_rounded_to_the_nearest_step():
+    """Every time to done up to a year and a bit: the counters' key is README's rounding, never more
+    than half a step from the exact minutes (it used to be rounded down to 5 minutes, 30 minutes...)."""
+    for minutes in range(0, 370 * 1440):
+        shown = duration_bucket(minutes)
+        assert shown == documented(minutes), minutes
+        if minutes < 365 * 1440:
+            step = 1 if minutes < 60 else 10 if minutes < 1440 else 60 if minutes < 7 * 1440 else 1440
+            assert abs(shown - minutes) <= step / 2, minutes
+
+
+def test_a_three_minute_job_shows_three_minutes(app, staff_client, ctx, monkeypatch):
+    filed = datetime(2024, 3, 5, 9, 0, tzinfo=timezone.utc)
+    clock = Clock(monkeypatch, filed)
+    operator = ctx.staff("operator")
+    request = ctx.request(category_obj=ctx.category("Сантехника", ()))
+    clock.now = filed + timedelta(minutes=2, seconds=50)  # 2 min 50 s: the nearest minute is 3
+    request_service.assign_executor(request, ctx.executor("Иванов"), operator)
+    request_service.change_status(request, "in_progress", operator)
+    request_service.change_status(request, "done", operator)
+    db.session.commit()
+    data = staff_client("operator").get("/dashboard/data?from=2024-03-01&to=2024-03-31").get_json()
+    median = next(tile for tile in data["tiles"] if tile["key"] == "median")
+    assert (median["value"], median["text"]) == (3, "3 мин")
+    charts = {chart["key"]: chart for chart in data["charts"]}
+    assert charts["time_by_category"]["table"]["rows"] == [["Сантехника", 1, "3 мин", "3 мин"]]
+    assert charts["time_by_executor"]["table"]["rows"] == [["Иванов", 1, "3 мин", "3 мин"]]
+
+
+def test_a_median_is_never_below_the_exact_one_by_more_than_half_a_step(app, history, staff_client):
+    staff = staff_client("operator")
+    with app.app_context():
+        ids = [None, *db.session.execute(select(Category.id)).scalars()]
+    checked = 0
+    for category_id in ids:
+        for start, end in PERIODS:
+            url = f"/dashboard/data?from={start}&to={end}" + (f"&category={category_id}" if category_id else "")
+            shown = next(t["value"] for t in staff.get(url).get_json()["tiles"] if t["key"] == "median")
+            with app.app_context():
+                tz = app.config["TZ"]
+                done = db.session.execute(
+                    select(Request).where(Request.created_at >= local_midnight(start, tz),
+                                          Request.created_at < local_midnight(end + timedelta(days=1), tz),
+                                          Request.status.in_(("done", "closed", "archived")),
+                                          Request.done_at.is_not(None),
+                                          *([Request.category_id == category_id] if category_id else []))
+                ).scalars().all()
+                if not done:
+                    assert shown is None
+                    continue
+                exact_median = _exact([exact_minutes(r) for r in done], 0.5)
+            step = 1 if exact_median < 60 else 10 if exact_median < 1440 else 60 if exact_median < 7 * 1440 else 1440
+            assert exact_median - step / 2 <= shown <= exact_median + step / 2, (start, end, category_id)
+            checked += 1
+    assert checked >= 10
