@@ -31,11 +31,12 @@ from app.bot.menu import home
 from app.bot.my_requests import card, refuse
 from app.bot.routing import ANY_STATE, ANYTHING, TEXT, Step, content, label, lasting
 from app.models.conversation import Kind
-from app.services import conversation, outbox
+from app.services import conversation
 from app.services import requests as request_service
 from app.services.conversation import NotBound, NotYours
 from app.services.requests import RequestError
 from app.services.statuses import Status
+from app.telegram.limits import MESSAGE_TEXT_MAX
 
 
 class Writing(StatesGroup):
@@ -92,7 +93,7 @@ def keep(turn, text: str, photo: tuple[str, str] | None) -> bool:
 
 
 # Each text, photo or picture of an album is a message of its own, kept at once (one reply per album).
-MESSAGES = Collector(Limits(text_max=outbox.TEXT_MAX, at_once=True), Voice(
+MESSAGES = Collector(Limits(text_max=MESSAGE_TEXT_MAX, at_once=True), Voice(
     text_kept=texts.WRITE_SENT, photo_kept=texts.WRITE_PHOTO_SENT, no_words=texts.WRITE_NO_WORDS,
     wrong_type=texts.WRITE_WRONG_TYPE, text_cut=texts.WRITE_CUT), keep=keep)
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Announcement, Notification, Request, RequestEvent
-from app.services import outbox
+from app.telegram.limits import MESSAGE_TEXT_MAX
 from tests import factories
 from tests.announcements.data import seed_residents
 from tests.announcements.test_pages import SADOVAYA_17
@@ -24,7 +24,7 @@ def posted(text: str) -> str:
 
 def test_a_notice_the_counter_shows_at_the_limit_is_accepted_and_stored_with_unix_line_breaks(operator):
     seed_residents()
-    text = lines(40, outbox.TEXT_MAX)  # the counter (static/announcements.js): «4096 из 4096»
+    text = lines(40, MESSAGE_TEXT_MAX)  # the counter (static/announcements.js): «4096 из 4096»
     assert len(text) == 4096 and len(posted(text)) == 4135
     response = operator.post("/announcements/new", {**SADOVAYA_17, "text": posted(text)})
     assert response.status_code == 303, response.get_data(as_text=True)
