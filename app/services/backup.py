@@ -63,7 +63,8 @@ class CountMismatch(BackupError):
 
 
 def count_rows(conn: Connection) -> dict[str, int]:
-    """Rows of every table of the models (SQLite's search index is rebuilt from them, not counted)."""
+    """Rows of every table of the models (SQLite's search index, derived from the requests, is copied
+    with the file but not counted)."""
     return {table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
             for table in db.metadata.sorted_tables}
 
