@@ -1,8 +1,9 @@
 """Flask CLI commands: `flask create-admin`, `flask import-clients`, `flask seed-demo`, `flask transfer-db`,
-`flask rebuild-stats`."""
+`flask rebuild-stats`, `flask backup`, `flask restore`."""
 import os
 import secrets
 import time
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -52,8 +53,6 @@ def create_admin(login_name: str, password: str, if_none: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Check the file and print the report without saving.")
 def import_clients(path: str, dry_run: bool) -> None:
     """Import clients from an .xlsx or .csv file (create or update by personal account)."""
-    from pathlib import Path
-
     from app.services import client_import
 
     file = Path(path)
@@ -131,9 +130,61 @@ def rebuild_stats() -> None:
     click.echo(f"Dashboard figures recounted from {count} requests.")
 
 
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Write the database and every file under STORAGE_DIR to one archive (.tar, or .tar.gz), while
+    the web app and the bot go on working."""
+    from app.services import backup
+
+    started = time.monotonic()
+    try:
+        manifest = backup.backup(path, Path(current_app.config["STORAGE_DIR"]))
+    except backup.BackupError as exc:
+        raise click.ClickException(f"No backup written: {exc}.") from None
+    rows = sum(manifest["counts"].values())
+    click.echo(f"Backup written: {path} ({path.stat().st_size / 2**20:.1f} MB, {manifest['engine']} at "
+               f"revision {', '.join(manifest['revision'])}, {rows} rows, {manifest['files']} files, "
+               f"{time.monotonic() - started:.1f} s).")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore_command(path: Path) -> None:
+    """Restore an archive of `flask backup` into the EMPTY database of DATABASE_URL and STORAGE_DIR,
+    then compare the rows of every table with the backup's."""
+    from app.health import migration_heads
+    from app.services import backup
+
+    started = time.monotonic()
+    try:
+        manifest, counts = backup.restore(path, Path(current_app.config["STORAGE_DIR"]), echo=click.echo)
+    except backup.CountMismatch as exc:
+        _echo_restored(exc.counts)
+        raise click.ClickException(f"{exc}: do not use this database; restore again into a new one.") from None
+    except backup.BackupError as exc:
+        raise click.ClickException(f"{exc}.") from None
+    _echo_restored(counts)
+    click.echo(f"Restored {sum(c.restored for c in counts)} rows and {manifest['files']} files from the backup "
+               f"of {manifest['created_at']} in {time.monotonic() - started:.1f} s; every table's rows match.")
+    if set(manifest["revision"]) != migration_heads():
+        click.echo(f"The backup is at revision {', '.join(manifest['revision'])}, the code at "
+                   f"{', '.join(sorted(migration_heads()))}: run `flask db upgrade` before starting the app.")
+
+
+def _echo_restored(counts) -> None:
+    click.echo("Rows per table (backup -> restored):")
+    for c in counts:
+        click.echo(f"  {c.table:<24} {c.backup:>10} -> {c.restored}{'' if c.backup == c.restored else '  DIFFERS'}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(import_clients)
     app.cli.add_command(seed_demo)
     app.cli.add_command(transfer_db)
     app.cli.add_command(rebuild_stats)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
