@@ -1,6 +1,7 @@
 """«Мои заявки»: the resident's requests as buttons, newest first, a page at a time, and a request's card.
 
-State table (none of it changes the dialog state: it works in the middle of any dialog):
+State table (it works in the middle of any dialog, which goes on; only the writing mode of
+request_chat ends, so that the next text cannot land on a request the resident has left: LEAVING):
     any state    «Мои заявки» (menu.AT_EVERY_STEP)    -> the list's first page
     any state    «Ещё» / «Назад» under a list          -> that page, in the same message
     any state    a request of a list                   -> its card (a new message)
@@ -12,6 +13,8 @@ question «Проблема решена?», to rate confirmed work, and to writ
 The buttons are lasting (app.services.conversation): yesterday's list still works, and a
 request the resident can no longer reach is refused with the reason.
 """
+from typing import Callable
+
 from sqlalchemy import func, select
 
 from app.bot import keyboards, texts
@@ -29,6 +32,17 @@ from app.timezone import format_local
 PAGE_SIZE = 5
 CARD_MESSAGES = 3
 CARD_TEXT_MAX = 300  # of each message on the card, which must fit one Telegram message
+
+# state name -> how a dialog ends when the resident opens the list or a card (the dialog's module
+# registers it, as with dialog.REPROMPTS: request_chat's writing mode).
+LEAVING: dict[str, Callable] = {}
+
+
+def leave_dialog(turn) -> None:
+    """The resident turns to the list or a card: end a dialog that must not outlive that."""
+    leave = LEAVING.get(turn.state or "")
+    if leave is not None:
+        leave(turn)
 
 
 def page(telegram_user_id: int, number: int) -> tuple[str, object] | None:
@@ -52,6 +66,7 @@ def page(telegram_user_id: int, number: int) -> tuple[str, object] | None:
 
 
 def send_list(turn) -> None:
+    leave_dialog(turn)
     shown = page(turn.user_id, 0)
     if shown is None:
         turn.send(texts.NO_REQUESTS)
@@ -110,6 +125,7 @@ def on_list(call) -> None:
         turn.send(texts.BINDING_LOST)
         return
     turn.answer()
+    leave_dialog(turn)
     shown = page(turn.user_id, number)
     if shown is None:
         turn.send(texts.NO_REQUESTS)
@@ -128,6 +144,7 @@ def on_card(call) -> None:
         refuse(turn, error)
         return
     turn.answer()
+    leave_dialog(turn)
     turn.send(*card(request))
 
 

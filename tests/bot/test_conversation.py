@@ -213,6 +213,54 @@ def test_an_album_gets_one_reply_and_one_refusal(world):
     assert stored == [b"\xff\xd8 wall %d" % n for n in range(3)]
 
 
+def test_opening_the_list_or_another_card_leaves_the_writing_mode(world):
+    """«Написать» on one request, then another's card: what is typed next never lands on the first."""
+    r = world.identified("100004")
+    first, second = file(world, r, description="Течёт кран"), file(world, r, description="Не горит лампа")
+    with world.app.app_context():
+        first_number, second_number = (db.session.get(Request, i).number for i in (first, second))
+    r.send("Мои заявки")
+    listing = r.expect("Ваши заявки")
+
+    def button(number):
+        return next(b for b in listing.buttons if b.startswith(f"№ {number} "))
+    r.press(button(first_number), message=listing)
+    r.press("Написать по заявке", message=r.expect(f"Заявка № {first_number} от"))
+    r.expect(f"Напишите сообщение по заявке № {first_number}")
+    r.send("Течёт сильнее")
+    r.expect(f"Передано диспетчеру — добавлено к заявке № {first_number}.")
+
+    r.press(button(second_number), message=listing)  # another card: the writing mode is over
+    r.expect(f"сообщений по заявке № {first_number} передано диспетчеру — 1")
+    assert r.keyboard == MENU
+    card = r.expect(f"Заявка № {second_number} от")
+    r.send("Когда придёт мастер?")
+    r.expect("Не понял вас")
+    assert [m[2] for m in load(world, first)["messages"]] == ["Течёт сильнее"]
+    assert load(world, second)["messages"] == []
+
+    r.press("Написать по заявке", message=card)
+    r.expect(f"Напишите сообщение по заявке № {second_number}")
+    r.send("Когда придёт мастер?")
+    r.expect(f"Передано диспетчеру — добавлено к заявке № {second_number}.")
+    r.send_photo(b"\xff\xd8 lamp")
+    r.expect(f"Фото передано диспетчеру — добавлено к заявке № {second_number}.")
+    r.send("Мои заявки")  # the list: the writing mode is over too
+    r.expect(f"сообщений по заявке № {second_number} передано диспетчеру — 2")
+    assert r.keyboard == MENU
+    r.expect("Ваши заявки")
+    r.send("Ещё вопрос")
+    r.expect("Не понял вас")
+    r.press("Написать по заявке", message=card)
+    r.expect(f"Напишите сообщение по заявке № {second_number}")
+    r.send("Мои заявки")  # nothing written this time: the list at once, and no writing mode after it
+    r.expect("Ваши заявки")
+    r.send("Ещё вопрос")
+    r.expect("Не понял вас")
+    assert [m[2] for m in load(world, second)["messages"]] == ["Когда придёт мастер?", ""]
+    assert [m[2] for m in load(world, first)["messages"]] == ["Течёт сильнее"]
+
+
 def test_a_message_on_a_closed_request_is_flagged_and_does_not_reopen_it(world):
     r = world.identified("100002")
     request_id = file(world, r)
