@@ -6,7 +6,8 @@ request_chat ends, so that the next text cannot land on a request the resident h
     any state    «Ещё» / «Назад» under a list          -> that page, in the same message
     any state    a request of a list                   -> its card (a new message)
     any state    «К списку» under a card               -> the list's first page, in the card's message
-The card shows the number, date, category, address, status and since when, the executor
+The card shows the number, date, category, address, status and since when, the deadline while it
+is open (when the category has a norm: due_line, also in «Заявка № N принята»), the executor
 (name and position only), the rating, the last messages, and buttons to answer the open
 question «Проблема решена?», to rate confirmed work, and to write about the request (request_chat).
 
@@ -26,6 +27,7 @@ from app.models.conversation import RESIDENT, Verdict
 from app.services import conversation
 from app.services.bindings import is_bound
 from app.services.conversation import NotBound, NotYours
+from app.services.deadlines import FINISHED
 from app.services.statuses import TIMESTAMP_FIELD, Status
 from app.timezone import format_local
 
@@ -74,6 +76,13 @@ def send_list(turn) -> None:
         turn.send(*shown)
 
 
+def due_line(request: Request) -> str | None:
+    """When the request is due to be done, as residents are told while it is open; None without a norm."""
+    if request.completion_due_at is None or request.status in FINISHED:
+        return None
+    return texts.DUE.format(due=format_local(request.completion_due_at, "%d.%m, %H:%M"))
+
+
 def card(request: Request) -> tuple[str, object]:
     status = Status(request.status)
     field = TIMESTAMP_FIELD.get(status)
@@ -86,6 +95,8 @@ def card(request: Request) -> tuple[str, object]:
         executor=(executor.full_name + (f", {executor.position}" if executor.position else "")) if executor
         else texts.CARD_NO_EXECUTOR,
     )]
+    if due := due_line(request):
+        lines.append(due)
     if request.rating:
         lines.append(texts.CARD_RATING.format(stars=conversation.stars(request.rating)))
     asked = request.verdict == Verdict.ASKED

@@ -130,9 +130,10 @@ ASK_NEW_PHONE = (
 )
 ASK_DROP_OLD = "Удалить старый номер {old}? Если оставить, у вас будут оба номера."
 REQUEST_CREATED = (
-    "Заявка № {number} принята.\nКатегория: {category}\nАдрес: {address}\nТелефон: {phone}\n\n"
+    "Заявка № {number} принята.\nКатегория: {category}\nАдрес: {address}\nТелефон: {phone}{due}\n\n"
     "Мы сообщим, когда статус заявки изменится."
 )
+DUE = "Срок выполнения: до {due}"  # the completion norm's deadline, local time (none without a norm)
 ALREADY_CREATED = "Заявка № {number} уже принята."
 REQUEST_FAILED = "Не удалось создать заявку: {reason}"
 
