@@ -22,6 +22,8 @@ from tests.bot.test_requests import MENU, number_in, to_summary
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
+RATINGS = ["1 ★", "2 ★", "3 ★", "4 ★", "5 ★"]  # the rating's buttons: the text says what the ends mean
+
 
 @pytest.fixture
 def world(bot_world):
@@ -331,10 +333,10 @@ def test_yes_closes_the_request_then_a_rating_and_a_comment(world):
     assert "изменён: выполнена." in question.text and question.buttons == ["Да", "Нет"]
     old_question = copy.deepcopy(question)  # as another device still shows them
     r.press("Да", message=question)
-    thanks = r.expect("Спасибо! Заявка №", "закрыта. Оцените")
-    assert thanks.buttons == ["1", "2", "3", "4", "5"] and r.message(question.message_id).buttons == []
+    thanks = r.expect("Спасибо! Заявка №", "закрыта. Оцените", "1 — плохо … 5 — отлично")
+    assert thanks.buttons == RATINGS and r.message(question.message_id).buttons == []
     old_thanks = copy.deepcopy(thanks)
-    r.press("5", message=thanks)
+    r.press("5 ★", message=thanks)
     assert r.message(thanks.message_id).text.endswith("★★★★★ (5). Спасибо!")
     r.expect("напишите комментарий к работе")
     r.send("Мастер всё сделал быстро")
@@ -351,7 +353,7 @@ def test_yes_closes_the_request_then_a_rating_and_a_comment(world):
                                                   ("resident", "feedback", "Мастер всё сделал быстро")]
     assert state["unread"] == 1  # the comment; «Да» needs nobody's attention
 
-    answer = r.press("3", message=old_thanks)  # a second rating
+    answer = r.press("3 ★", message=old_thanks)  # a second rating
     assert answer["text"] == "Эта кнопка устарела."
     r.expect("уже сохранена: 5")
     r.press("Нет", message=old_question)  # the answered question
@@ -420,11 +422,11 @@ def test_the_card_answers_the_question_and_takes_the_rating(world):
     r.press("Да", message=card)
     r.expect("Спасибо! Заявка №")
     redrawn = r.message(card.message_id)  # the card shows the request as it is now
-    assert "Статус: закрыта с " in redrawn.text and redrawn.buttons[:5] == ["1", "2", "3", "4", "5"]
+    assert "Статус: закрыта с " in redrawn.text and redrawn.buttons[:5] == RATINGS
     card = open_card()  # the rating skipped for now: the card asks for it
-    assert "Оцените, пожалуйста, работу" in card.text
-    assert card.buttons == ["1", "2", "3", "4", "5", "Написать по заявке", "« К списку"]
-    r.press("4", message=card)
+    assert "Оцените, пожалуйста, работу" in card.text and "1 — плохо … 5 — отлично" in card.text
+    assert card.buttons == [*RATINGS, "Написать по заявке", "« К списку"]
+    r.press("4 ★", message=card)
     r.expect("напишите комментарий")
     assert load(world, request_id)["rating"] == 4
     card = open_card()
