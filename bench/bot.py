@@ -229,7 +229,7 @@ def confirm_steps(ready: threading.Barrier):
         s.r.wait_for("Проблема решена?")
         ready.wait()  # everyone has the question: all answer at once
         s.step(None, "Оцените", press="Да")
-        s.step(None, "комментарий", press="5")
+        s.step(None, "комментарий", press="5 ★")
     return steps
 
 

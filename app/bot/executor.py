@@ -33,6 +33,7 @@ from app.bot.incoming import is_image_document
 from app.bot.routing import ANY_CONTENT, ANY_STATE, Input, Step, content, lasting
 from app.extensions import db
 from app.models import Executor
+from app.models.reference import format_address
 from app.services import executor_jobs, executor_links, outbox
 from app.services import requests as request_service
 from app.services.conversation import parse_button
@@ -128,9 +129,9 @@ def send_jobs(turn, executor, none: str | None = texts.NO_JOBS) -> None:
     if count > len(jobs):
         text += " " + texts.JOBS_LIST_MORE.format(shown=len(jobs), count=count)
     items = [(job.id, texts.JOB_BUTTON.format(
-        number=job.number, category=job.category.name,
+        number=job.number, address=format_address("", job.street, job.house, job.house_letter, job.apartment),
         due=("до " + format_local(job.due_at, "%d.%m %H:%M")) if job.due_at else texts.JOB_NO_DUE))
-        for job in jobs]
+        for job in jobs]  # the address without the city: where to go, short enough for a button
     turn.send(text, keyboards.job_list(items))
 
 
@@ -139,10 +140,17 @@ def on_leftover(message) -> None:
 
 
 def on_stale_button(call) -> None:
+    """A button no executor row takes. One of the message's own (a resident's old keyboard) is
+    removed; forged or unreadable data leaves the message, a job's card, as it is."""
     turn = current()
     turn.answer(texts.STALE_BUTTON)
-    if call.message is not None:
+    if call.message is not None and _is_on(call.message, call.data):
         turn.remove_buttons(call.message.message_id)
+
+
+def _is_on(message, data: str | None) -> bool:
+    rows = message.reply_markup.keyboard if message.reply_markup is not None else []
+    return any(button.callback_data == data for row in rows for button in row)
 
 
 # --- the job's buttons -------------------------------------------------------------------------

@@ -141,7 +141,8 @@ def rating(request_id: int) -> types.InlineKeyboardMarkup:
 
 
 def _rating_buttons(request_id: int) -> list[types.InlineKeyboardButton]:
-    return [types.InlineKeyboardButton(str(n), callback_data=lasting("rate", request_id, n)) for n in RATINGS]
+    return [types.InlineKeyboardButton(texts.BTN_RATING.format(n=n), callback_data=lasting("rate", request_id, n))
+            for n in RATINGS]
 
 
 # --- executors (app.bot.executor) ---

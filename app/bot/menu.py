@@ -12,6 +12,7 @@ from app.bot import keyboards, my_requests, texts
 from app.bot.dialog import REPROMPTS, current
 from app.bot.routing import ANY_BUTTON, ANY_CONTENT, ANY_STATE, ANYTHING, Step, command, content, label
 from app.services.bindings import is_bound
+from app.services.executor_links import was_executor
 
 
 def home(turn, text: str | None = None, durable: bool = False) -> None:
@@ -20,7 +21,13 @@ def home(turn, text: str | None = None, durable: bool = False) -> None:
     if is_bound(turn.user_id):
         turn.send(text or texts.MAIN_MENU, keyboards.main_menu(), durable=durable)
     else:
-        turn.send(text or texts.WELCOME_UNKNOWN, keyboards.identify_only(), durable=durable)
+        turn.send(text or welcome(turn), keyboards.identify_only(), durable=durable)
+
+
+def welcome(turn) -> str:
+    """The greeting of a user bound to no account. An executor switched off or revoked is told that
+    (app.bot.executor serves only bound executors), not greeted as a newcomer."""
+    return texts.EXECUTOR_OFF if was_executor(turn.user_id) else texts.WELCOME_UNKNOWN
 
 
 def needs_identification(turn) -> None:
@@ -39,7 +46,7 @@ def on_start(message) -> None:
 def on_cancel(message) -> None:
     turn = current()
     known = is_bound(turn.user_id)
-    home(turn, texts.CANCELLED + " " + (texts.MAIN_MENU if known else texts.WELCOME_UNKNOWN))
+    home(turn, texts.CANCELLED + " " + (texts.MAIN_MENU if known else welcome(turn)))
 
 
 def on_help(message) -> None:
@@ -67,7 +74,7 @@ def on_leftover(message) -> None:
     if is_bound(turn.user_id):
         turn.send(texts.UNKNOWN_INPUT_MENU, keyboards.main_menu())
     else:
-        turn.send(texts.WELCOME_UNKNOWN, keyboards.identify_only())
+        turn.send(welcome(turn), keyboards.identify_only())
 
 
 def on_stale_button(call) -> None:

@@ -1,17 +1,21 @@
 """«Мои заявки»: the resident's requests as buttons, newest first, a page at a time, and a request's card.
 
-State table (none of it changes the dialog state: it works in the middle of any dialog):
+State table (it works in the middle of any dialog, which goes on; only the writing mode of
+request_chat ends, so that the next text cannot land on a request the resident has left: LEAVING):
     any state    «Мои заявки» (menu.AT_EVERY_STEP)    -> the list's first page
     any state    «Ещё» / «Назад» under a list          -> that page, in the same message
     any state    a request of a list                   -> its card (a new message)
     any state    «К списку» under a card               -> the list's first page, in the card's message
-The card shows the number, date, category, address, status and since when, the executor
+The card shows the number, date, category, address, status and since when, the deadline while it
+is open (when the category has a norm: due_line, also in «Заявка № N принята»), the executor
 (name and position only), the rating, the last messages, and buttons to answer the open
 question «Проблема решена?», to rate confirmed work, and to write about the request (request_chat).
 
 The buttons are lasting (app.services.conversation): yesterday's list still works, and a
 request the resident can no longer reach is refused with the reason.
 """
+from typing import Callable
+
 from sqlalchemy import func, select
 
 from app.bot import keyboards, texts
@@ -23,12 +27,24 @@ from app.models.conversation import RESIDENT, Verdict
 from app.services import conversation
 from app.services.bindings import is_bound
 from app.services.conversation import NotBound, NotYours
+from app.services.deadlines import FINISHED
 from app.services.statuses import TIMESTAMP_FIELD, Status
 from app.timezone import format_local
 
 PAGE_SIZE = 5
 CARD_MESSAGES = 3
 CARD_TEXT_MAX = 300  # of each message on the card, which must fit one Telegram message
+
+# state name -> how a dialog ends when the resident opens the list or a card (the dialog's module
+# registers it, as with dialog.REPROMPTS: request_chat's writing mode).
+LEAVING: dict[str, Callable] = {}
+
+
+def leave_dialog(turn) -> None:
+    """The resident turns to the list or a card: end a dialog that must not outlive that."""
+    leave = LEAVING.get(turn.state or "")
+    if leave is not None:
+        leave(turn)
 
 
 def page(telegram_user_id: int, number: int) -> tuple[str, object] | None:
@@ -52,11 +68,19 @@ def page(telegram_user_id: int, number: int) -> tuple[str, object] | None:
 
 
 def send_list(turn) -> None:
+    leave_dialog(turn)
     shown = page(turn.user_id, 0)
     if shown is None:
         turn.send(texts.NO_REQUESTS)
     else:
         turn.send(*shown)
+
+
+def due_line(request: Request) -> str | None:
+    """When the request is due to be done, as residents are told while it is open; None without a norm."""
+    if request.completion_due_at is None or request.status in FINISHED:
+        return None
+    return texts.DUE.format(due=format_local(request.completion_due_at, "%d.%m, %H:%M"))
 
 
 def card(request: Request) -> tuple[str, object]:
@@ -71,6 +95,8 @@ def card(request: Request) -> tuple[str, object]:
         executor=(executor.full_name + (f", {executor.position}" if executor.position else "")) if executor
         else texts.CARD_NO_EXECUTOR,
     )]
+    if due := due_line(request):
+        lines.append(due)
     if request.rating:
         lines.append(texts.CARD_RATING.format(stars=conversation.stars(request.rating)))
     asked = request.verdict == Verdict.ASKED
@@ -110,6 +136,7 @@ def on_list(call) -> None:
         turn.send(texts.BINDING_LOST)
         return
     turn.answer()
+    leave_dialog(turn)
     shown = page(turn.user_id, number)
     if shown is None:
         turn.send(texts.NO_REQUESTS)
@@ -128,6 +155,7 @@ def on_card(call) -> None:
         refuse(turn, error)
         return
     turn.answer()
+    leave_dialog(turn)
     turn.send(*card(request))
 
 

@@ -31,6 +31,7 @@ from app.bot.dialog import REPROMPTS, current
 from app.bot.identify import contact_phone
 from app.bot.incoming import is_image_document
 from app.bot.menu import home, needs_identification
+from app.bot.my_requests import due_line
 from app.bot.routing import ANY_STATE, ANYTHING, CONTACT, TEXT, Step, button, content, label
 from app.extensions import db
 from app.models import Category, Request, RequestPhoto, Subcategory
@@ -353,8 +354,10 @@ def file_request(turn, phone: str, phone_change: str | None = None) -> None:
         db.session.add(RequestPhoto(request_id=request.id, telegram_file_id=file_id,
                                     telegram_file_unique_id=unique_id))
     # Through the outbox: the resident learns the number even if the worker dies right after the commit.
+    due = due_line(request)
     home(turn, texts.REQUEST_CREATED.format(number=request.number, category=request.category_text,
-                                            address=request.address or "—", phone=display_phone(phone)),
+                                            address=request.address or "—", phone=display_phone(phone),
+                                            due=f"\n{due}" if due else ""),
          durable=True)
     if shots:
         request_id, bot = request.id, turn.bot

@@ -13,8 +13,9 @@ State table:
                      «Готово»                                        -> none: main menu
                      a sticker, voice, video, other file; a text     -> Writing:message (a hint)
                      without a letter or digit
-The menu's commands and buttons work at every step (menu.AT_EVERY_STEP): /cancel or
-«Мои заявки» leave the writing mode, what was written is already with the dispatcher.
+The menu's commands and buttons work at every step (menu.AT_EVERY_STEP): /cancel, «Мои заявки»
+and any list or card (my_requests.LEAVING) leave the writing mode, saying what was passed on (it is
+already with the dispatcher). Each acknowledgement names the request the message was added to.
 
 Every button here is lasting (app.services.conversation): checked against the database on
 each press, so a button of an old message works while it applies, or says why not; data
@@ -23,7 +24,7 @@ refused and changes nothing. What a request may take is decided by app.services.
 """
 from telebot.states import State, StatesGroup
 
-from app.bot import keyboards, photos, texts
+from app.bot import keyboards, my_requests, photos, texts
 from app.bot.collector import Collector, Limits, Voice
 from app.bot.dialog import REPROMPTS, current
 from app.bot.incoming import is_image_document
@@ -104,6 +105,18 @@ def on_done(message) -> None:
     count, number = data.get("sent", 0), data.get("number")
     home(turn, texts.WRITE_DONE.format(number=number, count=count) if count
          else texts.WRITE_NOTHING.format(number=number))
+
+
+def on_leaving(turn) -> None:
+    """The resident opens the list or a card: the writing mode ends, saying what was passed on (if
+    anything: nothing to report otherwise, the list or card follows at once)."""
+    if turn.data.get("sent"):
+        on_done(None)
+    else:
+        turn.finish()
+
+
+my_requests.LEAVING[Writing.message.name] = on_leaving
 
 
 # --- lasting buttons ---

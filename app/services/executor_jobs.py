@@ -2,7 +2,7 @@
 requests their buttons may act on.
 
 - Assigned a request, an executor receives its card (number, category, address, the resident's
-  name and phone, deadlines, description) with «Принял, в работе» / «Выполнено», after the
+  name and phone, the deadlines still to meet, description) with «Принял, в работе» / «Выполнено», after the
   resident's photos; a job taken away (another executor, back to «новая») is announced, and so is
   any status move made by someone else while the job is theirs. All through the outbox.
 - A job is an executor's while the request names them and is «назначена» or «в работе»
@@ -57,7 +57,8 @@ def card_text(request: Request, heading: str = "") -> str:
               f"Житель: {request.client_full_name or '—'}",
               f"Телефон: {request.contact_phone or 'не указан'}"]  # E.164: Telegram makes it a tap to call
     lines += [f"{line.title}: до {format_local(line.due)} — {line.text}"
-              for line in deadlines.lines(request, utcnow())]
+              for line in deadlines.lines(request, utcnow())
+              if line.state not in ("met", "missed")]  # only what is still to meet: a reaction is once assigned
     description = request.description or "(без текста, см. фото)"
     if len(description) > DESCRIPTION_SHOWN:
         description = description[:DESCRIPTION_SHOWN] + "…"

@@ -153,6 +153,13 @@ def bound_executor(telegram_user_id: int, active_only: bool = True) -> Executor 
     return db.session.execute(stmt).scalar_one_or_none()
 
 
+def was_executor(telegram_user_id: int) -> bool:
+    """The Telegram user served an executor (and may no longer: switched off, revoked, replaced)."""
+    bound = select(Executor.id).where(Executor.telegram_user_id == telegram_user_id)
+    invited = select(ExecutorInvitation.id).where(ExecutorInvitation.used_by_telegram_id == telegram_user_id)
+    return db.session.execute(select(bound.exists() | invited.exists())).scalar()
+
+
 def telegram_name(user) -> str:
     """«Пётр Петров (@petrov)», from a Telegram User."""
     name = " ".join(part for part in (user.first_name, user.last_name) if part)

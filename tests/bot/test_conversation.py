@@ -22,6 +22,8 @@ from tests.bot.test_requests import MENU, number_in, to_summary
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
+RATINGS = ["1 ★", "2 ★", "3 ★", "4 ★", "5 ★"]  # the rating's buttons: the text says what the ends mean
+
 
 @pytest.fixture
 def world(bot_world):
@@ -213,6 +215,54 @@ def test_an_album_gets_one_reply_and_one_refusal(world):
     assert stored == [b"\xff\xd8 wall %d" % n for n in range(3)]
 
 
+def test_opening_the_list_or_another_card_leaves_the_writing_mode(world):
+    """«Написать» on one request, then another's card: what is typed next never lands on the first."""
+    r = world.identified("100004")
+    first, second = file(world, r, description="Течёт кран"), file(world, r, description="Не горит лампа")
+    with world.app.app_context():
+        first_number, second_number = (db.session.get(Request, i).number for i in (first, second))
+    r.send("Мои заявки")
+    listing = r.expect("Ваши заявки")
+
+    def button(number):
+        return next(b for b in listing.buttons if b.startswith(f"№ {number} "))
+    r.press(button(first_number), message=listing)
+    r.press("Написать по заявке", message=r.expect(f"Заявка № {first_number} от"))
+    r.expect(f"Напишите сообщение по заявке № {first_number}")
+    r.send("Течёт сильнее")
+    r.expect(f"Передано диспетчеру — добавлено к заявке № {first_number}.")
+
+    r.press(button(second_number), message=listing)  # another card: the writing mode is over
+    r.expect(f"сообщений по заявке № {first_number} передано диспетчеру — 1")
+    assert r.keyboard == MENU
+    card = r.expect(f"Заявка № {second_number} от")
+    r.send("Когда придёт мастер?")
+    r.expect("Не понял вас")
+    assert [m[2] for m in load(world, first)["messages"]] == ["Течёт сильнее"]
+    assert load(world, second)["messages"] == []
+
+    r.press("Написать по заявке", message=card)
+    r.expect(f"Напишите сообщение по заявке № {second_number}")
+    r.send("Когда придёт мастер?")
+    r.expect(f"Передано диспетчеру — добавлено к заявке № {second_number}.")
+    r.send_photo(b"\xff\xd8 lamp")
+    r.expect(f"Фото передано диспетчеру — добавлено к заявке № {second_number}.")
+    r.send("Мои заявки")  # the list: the writing mode is over too
+    r.expect(f"сообщений по заявке № {second_number} передано диспетчеру — 2")
+    assert r.keyboard == MENU
+    r.expect("Ваши заявки")
+    r.send("Ещё вопрос")
+    r.expect("Не понял вас")
+    r.press("Написать по заявке", message=card)
+    r.expect(f"Напишите сообщение по заявке № {second_number}")
+    r.send("Мои заявки")  # nothing written this time: the list at once, and no writing mode after it
+    r.expect("Ваши заявки")
+    r.send("Ещё вопрос")
+    r.expect("Не понял вас")
+    assert [m[2] for m in load(world, second)["messages"]] == ["Когда придёт мастер?", ""]
+    assert [m[2] for m in load(world, first)["messages"]] == ["Течёт сильнее"]
+
+
 def test_a_message_on_a_closed_request_is_flagged_and_does_not_reopen_it(world):
     r = world.identified("100002")
     request_id = file(world, r)
@@ -283,10 +333,10 @@ def test_yes_closes_the_request_then_a_rating_and_a_comment(world):
     assert "изменён: выполнена." in question.text and question.buttons == ["Да", "Нет"]
     old_question = copy.deepcopy(question)  # as another device still shows them
     r.press("Да", message=question)
-    thanks = r.expect("Спасибо! Заявка №", "закрыта. Оцените")
-    assert thanks.buttons == ["1", "2", "3", "4", "5"] and r.message(question.message_id).buttons == []
+    thanks = r.expect("Спасибо! Заявка №", "закрыта. Оцените", "1 — плохо … 5 — отлично")
+    assert thanks.buttons == RATINGS and r.message(question.message_id).buttons == []
     old_thanks = copy.deepcopy(thanks)
-    r.press("5", message=thanks)
+    r.press("5 ★", message=thanks)
     assert r.message(thanks.message_id).text.endswith("★★★★★ (5). Спасибо!")
     r.expect("напишите комментарий к работе")
     r.send("Мастер всё сделал быстро")
@@ -303,7 +353,7 @@ def test_yes_closes_the_request_then_a_rating_and_a_comment(world):
                                                   ("resident", "feedback", "Мастер всё сделал быстро")]
     assert state["unread"] == 1  # the comment; «Да» needs nobody's attention
 
-    answer = r.press("3", message=old_thanks)  # a second rating
+    answer = r.press("3 ★", message=old_thanks)  # a second rating
     assert answer["text"] == "Эта кнопка устарела."
     r.expect("уже сохранена: 5")
     r.press("Нет", message=old_question)  # the answered question
@@ -372,11 +422,11 @@ def test_the_card_answers_the_question_and_takes_the_rating(world):
     r.press("Да", message=card)
     r.expect("Спасибо! Заявка №")
     redrawn = r.message(card.message_id)  # the card shows the request as it is now
-    assert "Статус: закрыта с " in redrawn.text and redrawn.buttons[:5] == ["1", "2", "3", "4", "5"]
+    assert "Статус: закрыта с " in redrawn.text and redrawn.buttons[:5] == RATINGS
     card = open_card()  # the rating skipped for now: the card asks for it
-    assert "Оцените, пожалуйста, работу" in card.text
-    assert card.buttons == ["1", "2", "3", "4", "5", "Написать по заявке", "« К списку"]
-    r.press("4", message=card)
+    assert "Оцените, пожалуйста, работу" in card.text and "1 — плохо … 5 — отлично" in card.text
+    assert card.buttons == [*RATINGS, "Написать по заявке", "« К списку"]
+    r.press("4 ★", message=card)
     r.expect("напишите комментарий")
     assert load(world, request_id)["rating"] == 4
     card = open_card()

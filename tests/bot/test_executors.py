@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import (Executor, ExecutorInvitation, Notification, Request, RequestEvent, RequestMessage,
-                        utcnow)
+from app.models import (Category, Executor, ExecutorInvitation, Notification, Request, RequestEvent,
+                        RequestMessage, utcnow)
 from app.services import executor_links
 from app.services import requests as request_service
 from app.services.conversation import button_data
+from app.timezone import format_local
 from devtools.local_api import Resident
 from tests.bot.conftest import dispatcher, running, staff_browser
 from tests.bot.test_requests import number_in, start_request, to_summary
@@ -223,6 +224,63 @@ def test_an_album_in_the_report_gets_one_reply(world):
         assert report.text == "Заменил стояк" and len(report.photos) == 3
 
 
+def test_the_card_shows_only_the_deadlines_still_to_meet_and_the_list_the_addresses(world):
+    with world.app.app_context():
+        db.session.add(Category(name="Лифт", sort_order=12, reaction_minutes=30, completion_minutes=24 * 60))
+        db.session.commit()
+    resident = world.identified("100001")
+    to_summary(resident, category="Лифт", subcategory=None, description="Лифт стоит между этажами")
+    resident.press("Да, это мой номер")
+    number = number_in(resident.expect("Заявка №").text)
+    with world.app.app_context():
+        request = db.session.execute(select(Request).where(Request.number == number)).scalar_one()
+        request_id, completion = request.id, format_local(request.completion_due_at)
+    executor_id, person = bound_executor(world)
+    assign(world, request_id, executor_id)
+    card = person.expect(f"Заявка № {number}", f"Срок выполнения: до {completion} — осталось")
+    assert "Срок реакции" not in card.text  # met by the assignment itself: nothing left to do about it
+    person.send("Мои задания")
+    with world.app.app_context():
+        due = format_local(db.session.get(Request, request_id).due_at, "%d.%m %H:%M")
+    assert person.expect("Ваши открытые задания (1)").buttons == [f"№ {number} · ул. Ленина, д. 5А, кв. 12 · до {due}"]
+
+
+def test_a_switched_off_or_revoked_executor_who_writes_is_told_so(world):
+    revoked_id, revoked = bound_executor(world)
+    switched_off_id, switched_off = bound_executor(world)
+    with world.app.app_context():
+        assert executor_links.unbind(db.session.get(Executor, revoked_id))
+        db.session.get(Executor, switched_off_id).active = False
+        db.session.commit()
+    revoked.expect("Вы отключены от заданий")  # the revocation itself, through the outbox
+    for person in (revoked, switched_off):
+        person.send("Мои задания")
+        told = person.expect("Вы отключены от заданий исполнителя", "обратитесь в диспетчерскую")
+        assert "Это бот управляющей компании" not in told.text and told.keyboard == ["Идентификация"]
+        person.send("/start")
+        person.expect("Вы отключены от заданий исполнителя")
+        person.send("/cancel")
+        person.expect("Действие отменено", "Вы отключены от заданий исполнителя")
+    newcomer = world.resident()
+    newcomer.send("Мои задания")
+    newcomer.expect("Здравствуйте! Это бот управляющей компании")  # never invited: the usual welcome
+
+
+def test_a_forged_or_unreadable_button_leaves_the_card_as_it_is(world):
+    resident = world.identified("100003")
+    request_id, number = file(world, resident)
+    executor_id, person = bound_executor(world)
+    assign(world, request_id, executor_id)
+    card = person.expect(f"Заявка № {number}", "назначена исполнителю")
+    buttons = card.buttons
+    for data in (button_data("take", 99_999_999_999), "not ours", "ab12cd34:cat:1", ""):
+        assert person.press_data(data, card)["text"] == "Эта кнопка устарела."
+        assert person.message(card.message_id).buttons == buttons
+    person.press("Принял, в работе", message=card)  # the card still works
+    person.expect(f"Заявка № {number} принята в работу")
+    assert status_of(world, request_id) == "in_progress"
+
+
 def _report_photo(world, request_id):
     from app.models import RequestPhoto
     with world.app.app_context():
@@ -250,7 +308,7 @@ def test_a_reassigned_job_leaves_the_first_executor_and_a_revoked_one_acts_on_no
     card = first.expect(f"Заявка № {number}", "назначена исполнителю")
     first.send("Мои задания")
     jobs = first.expect("Ваши открытые задания (1)")
-    assert jobs.buttons == [f"№ {number} · Сантехника · без срока"]
+    assert jobs.buttons == [f"№ {number} · ул. Садовая, д. 17, кв. 3 · без срока"]  # where to go
 
     assign(world, request_id, second_id)
     first.expect(f"Заявка № {number} снята с вас: её передали другому исполнителю")

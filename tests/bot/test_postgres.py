@@ -74,7 +74,7 @@ def test_conversation_and_confirmation_on_postgresql(pg_world):
         db.session.commit()
     as_staff(pg_world, request_id, "in_progress", "done")
     r.press("Да", message=r.wait_for("Проблема решена?"))
-    r.press("4", message=r.expect("Оцените"))
+    r.press("4 ★", message=r.expect("Оцените"))
     r.expect("напишите комментарий")
     state = load(pg_world, request_id)
     assert (state["status"], state["verdict"], state["rating"], state["unread"]) == ("closed", "confirmed", 4, 0)

@@ -9,6 +9,9 @@ from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.models import Category, Request, RequestPhoto, Subcategory, TelegramBinding
+from app.services.requests import change_status
+from app.timezone import format_local
+from tests.bot.conftest import dispatcher
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
@@ -147,6 +150,37 @@ def wait_for_files(world, user_id, count, timeout=15.0) -> list[RequestPhoto]:
         if len(done) == count or time.monotonic() > deadline:
             return request.photos
         time.sleep(0.05)
+
+
+def test_the_resident_is_told_when_the_request_is_due(bot_world):
+    with bot_world.app.app_context():
+        db.session.add(Category(name="Лифт не едет", sort_order=11, completion_minutes=24 * 60))
+        db.session.commit()
+    r = bot_world.identified("100003")
+    to_summary(r, category="Лифт не едет", subcategory=None, description="Лифт стоит на 5 этаже")
+    r.press("Да, это мой номер")
+    created = r.expect("Заявка №", "принята")
+    due_request = requests_of(bot_world, r.user_id)[-1]
+    with bot_world.app.app_context():
+        due = format_local(due_request.completion_due_at, "%d.%m, %H:%M")  # local time, as residents read it
+    assert f"Телефон: +7 912 345-67-89\nСрок выполнения: до {due}\n" in created.text
+
+    to_summary(r)  # «Сантехника / Протечка»: no norm, no deadline
+    r.press("Да, это мой номер")
+    assert "Срок" not in r.expect("Заявка №", "принята").text
+
+    def card(number):
+        r.send("Мои заявки")
+        listing = r.expect("Ваши заявки")
+        r.press(next(b for b in listing.buttons if b.startswith(f"№ {number} ")), message=listing)
+        return r.expect(f"Заявка № {number} от").text
+    assert f"Срок выполнения: до {due}" in card(due_request.number).splitlines()
+    assert "Срок" not in card(requests_of(bot_world, r.user_id)[-1].number)
+    with bot_world.app.app_context():  # closed: nothing is due any more
+        change_status(db.session.get(Request, due_request.id), "closed", dispatcher())
+        db.session.commit()
+    r.wait_for("изменён: закрыта")
+    assert "Срок" not in card(due_request.number)
 
 
 def test_photos_are_stored_with_the_request(bot_world):
