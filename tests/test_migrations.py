@@ -316,4 +316,33 @@ def test_duration_counters_are_recounted_to_the_documented_precision_and_back(em
         upgrade()
         assert minutes() == {(grain, 4, 1) for grain in "dwm"}
         db.session.remove()
+
+
+def test_staff_message_form_key_migration_keeps_messages_and_goes_down_and_up(empty_database, tmp_path):
+    """0013: messages written before it keep no key (any number of them); a key is unique per request."""
+    app = create_app(base_config(tmp_path, empty_database))
+    columns = "request_id, created_at, sender, kind, on_closed, text"
+    values = ":request, :now, 'staff', 'message', false, :text"
+    old_message = text(f"INSERT INTO request_messages ({columns}) VALUES ({values})")
+    new_message = text(f"INSERT INTO request_messages ({columns}, form_key) VALUES ({values}, :key)")
+    with app.app_context():
+        upgrade(revision="0012")
+        request_id = request_at_this_revision("Течёт кран")
+        with db.engine.begin() as conn:
+            for said in ("Первое", "Второе"):
+                conn.execute(old_message, {"request": request_id, "now": utcnow(), "text": said})
+        upgrade(revision="0013")
+        with db.engine.begin() as conn:
+            rows = conn.execute(text("SELECT text, form_key FROM request_messages ORDER BY id")).all()
+            assert [tuple(row) for row in rows] == [("Первое", None), ("Второе", None)]
+            third = {"request": request_id, "now": utcnow(), "text": "Третье", "key": "k1"}
+            conn.execute(new_message, third)
+            with pytest.raises(Exception):  # the same form posted again
+                with conn.begin_nested():
+                    conn.execute(new_message, third)
+        downgrade(revision="0012")
+        with db.engine.connect() as conn:
+            assert "form_key" not in {c["name"] for c in inspect(conn).get_columns("request_messages")}
+            assert conn.execute(text("SELECT count(*) FROM request_messages")).scalar() == 3
+        upgrade()
         db.engine.dispose()

@@ -159,6 +159,21 @@ def executors_invitation_qr(executor_id: int):
     return svg.getvalue(), 200, {"Content-Type": "image/svg+xml", "Cache-Control": "no-store"}
 
 
+@bp.post("/executors/<int:executor_id>/telegram/new-phone")
+def executors_new_phone(executor_id: int):
+    """«Новый телефон»: disconnect the bound account and show a new invitation, in one step."""
+    obj = db.get_or_404(Executor, executor_id)
+    try:
+        executor_links.new_phone(obj, current_user)
+    except InvitationError as error:
+        db.session.rollback()
+        return done(_telegram_section(obj), str(error), "danger")
+    db.session.commit()
+    return done(_telegram_section(obj), f"«{obj.full_name}» отключён от прежнего аккаунта Telegram, бот сообщит "
+                                        "ему об этом. Новое приглашение создано: откройте ссылку или QR-код на новом "
+                                        f"телефоне. Оно действует {executor_links.INVITATION_HOURS} часа.")
+
+
 @bp.post("/executors/<int:executor_id>/telegram/unbind")
 def executors_unbind(executor_id: int):
     """Disconnect the executor's Telegram account from the bot; the bot tells them so."""

@@ -39,9 +39,16 @@ class CommentForm(FlaskForm):
         DataRequired("Напишите комментарий."), Length(max=2000, message="Не больше 2000 символов.")])
 
 
-class MessageForm(FlaskForm):
-    """A message to the resident in Telegram; the photo is checked by app.services.conversation."""
+def form_key(value):
+    """A filter: the message form's key as the column holds it (a forged longer one is cut, not a 500)."""
+    return (value or "")[:32] or None
 
+
+class MessageForm(FlaskForm):
+    """A message to the resident in Telegram; the photo is checked by app.services.conversation.
+    `key` is made afresh for each page shown: a second post of the same form sends nothing more."""
+
+    key = HiddenField(filters=[form_key])
     text = TextArea("Сообщение жителю", validators=[
         Optional(), Length(max=STAFF_TEXT_MAX, message=f"Не больше {STAFF_TEXT_MAX} символов.")])
     photo = FileField(f"Фото (JPEG или PNG, до {SEND_PHOTO_MAX_BYTES // 2**20} МБ)")

@@ -6,6 +6,7 @@ writes the history and the resident's notification; messages to the resident go
 through app.services.conversation. Opening the page marks the resident's messages read.
 """
 import mimetypes
+import secrets
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
@@ -81,7 +82,8 @@ def _render(req: Request, *, status_form=None, executor_form=None, comment_form=
         executor_locked=executor_locked(req.status),
         status_form=status_form or StatusForm(formdata=None), executor_form=executor_form,
         comment_form=comment_form or CommentForm(formdata=None), category_form=category_form,
-        message_form=message_form or MessageForm(formdata=None), photo_max=SEND_PHOTO_MAX_BYTES,
+        message_form=message_form or MessageForm(formdata=None, key=secrets.token_urlsafe(16)),
+        photo_max=SEND_PHOTO_MAX_BYTES,
         cannot_write=conversation.staff_cannot_write(req),
         confirm_deadline=request_service.confirmation_deadline(req, current_app.config["CONFIRM_DAYS"]),
         deadline_lines=deadlines.lines(req, utcnow()), job_delivery=executor_jobs.delivery(req), error=error,
@@ -221,7 +223,7 @@ def send_message(request_id: int):
     upload = form.photo.data
     photo = upload.read(SEND_PHOTO_MAX_BYTES + 1) if upload else None  # more is refused: no need to read it
     try:
-        conversation.add_staff_message(req, current_user, form.text.data or "", photo)
+        conversation.add_staff_message(req, current_user, form.text.data or "", photo, form.key.data)
     except ConversationError as error:
         db.session.rollback()
         req = _load(request_id)

@@ -76,10 +76,13 @@ class RequestMessage(db.Model):
     executor_id: Mapped[int | None] = mapped_column(ForeignKey("executors.id", ondelete="SET NULL"))
     on_closed: Mapped[bool] = mapped_column(default=False)      # the resident wrote on a closed request
     read_at: Mapped[object | None] = mapped_column(UTCDateTime)  # a resident's message: when staff saw it
+    # A staff message: the key of the form it was posted from (a second post of that form finds it).
+    form_key: Mapped[str | None] = mapped_column(String(32))
 
     staff = relationship("StaffUser")
     executor = relationship("Executor")
     photos: Mapped[list["RequestPhoto"]] = relationship(  # noqa: F821
         back_populates="message", order_by="RequestPhoto.id")
 
-    __table_args__ = (Index("ix_request_messages_request", "request_id", "id"),)
+    __table_args__ = (Index("ix_request_messages_request", "request_id", "id"),
+                      Index("ix_request_messages_form_key", "request_id", "form_key", unique=True))

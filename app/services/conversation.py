@@ -169,8 +169,16 @@ def staff_cannot_write(request: Request) -> str | None:
     return None
 
 
-def add_staff_message(request: Request, staff, text: str, photo: bytes | None = None) -> RequestMessage:
-    """Write to the resident who filed the request, through the outbox; ConversationError if it cannot go."""
+def add_staff_message(request: Request, staff, text: str, photo: bytes | None = None,
+                      form_key: str | None = None) -> RequestMessage:
+    """Write to the resident who filed the request, through the outbox; ConversationError if it cannot go.
+    `form_key` (the page's form): a second post of the same form returns the first one's message and
+    sends nothing (a double click). The caller holds the request's row lock, so the posts go one by one."""
+    if form_key:
+        sent = db.session.execute(select(RequestMessage).where(RequestMessage.request_id == request.id,
+                                                               RequestMessage.form_key == form_key)).scalar()
+        if sent is not None:
+            return sent
     text = (text or "").strip()  # its line breaks are \n already (app.forms.TextArea)
     refusal = staff_cannot_write(request)
     if refusal:
@@ -185,7 +193,7 @@ def add_staff_message(request: Request, staff, text: str, photo: bytes | None = 
         raise BadPhoto(str(error)) from None
     now = utcnow()
     message = RequestMessage(request_id=request.id, created_at=now, sender=STAFF, kind=Kind.MESSAGE.value,
-                             text=text, staff_id=staff.id)
+                             text=text, staff_id=staff.id, form_key=form_key or None)
     db.session.add(message)
     db.session.flush()
     path = ""

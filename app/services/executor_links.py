@@ -5,7 +5,9 @@ shown as a link to the bot (t.me/<bot>?start=<code>) and a QR code. The Telegram
 opens it is bound to the executor (Executor.telegram_*): from then on the bot shows them the
 executor's menu and their jobs come to that chat (app.services.executor_jobs). A code works
 once; a newer invitation cancels the older one. One Telegram account serves one executor, and
-an executor has one account (a new binding replaces the old one, which is told so).
+an executor has one account: a bound executor is invited again only through new_phone, which
+disconnects the old account (told so) and makes the invitation in one step, so no live code
+exists that the executor's page does not show.
 """
 import secrets
 from dataclasses import dataclass
@@ -23,8 +25,7 @@ CODE_BYTES = 18       # 144 random bits: not guessable
 
 UNBOUND_TEXT = ("Вы отключены от заданий управляющей компании в этом боте. Если это ошибка, "
                 "обратитесь в диспетчерскую за новым приглашением.")
-REPLACED_TEXT = ("Исполнитель «{name}» подключён к боту с другого аккаунта Telegram; "
-                 "задания сюда больше не приходят.")
+ALREADY_BOUND = "Исполнитель уже подключён к боту: сначала отключите его (или нажмите «Новый телефон»)."
 
 
 class InvitationError(ValueError):
@@ -59,9 +60,12 @@ def link(invitation: ExecutorInvitation) -> Link:
 
 
 def create_invitation(executor: Executor, staff) -> ExecutorInvitation:
-    """A new one-time code for the executor; the older ones stop working (the caller commits)."""
+    """A new one-time code for the executor; the older ones stop working (the caller commits).
+    Refused for a bound executor: the page shows an invitation only while there is no binding."""
     if not executor.active:
         raise InvitationError("Исполнитель отключён: сначала включите его.")
+    if executor.telegram_user_id is not None:
+        raise InvitationError(ALREADY_BOUND)
     now = utcnow()
     cancel_invitations(executor, now)
     invitation = ExecutorInvitation(executor_id=executor.id, code=CODE_PREFIX + secrets.token_urlsafe(CODE_BYTES),
@@ -115,8 +119,11 @@ def redeem(code: str, telegram_user_id: int, chat_id: int, name: str) -> Executo
     if other is not None and other.id != executor.id:
         raise InvitationError(f"Этот аккаунт Telegram уже подключён как исполнитель «{other.full_name}». "
                               "Попросите диспетчера сначала отключить его.")
-    if executor.telegram_chat_id is not None and executor.telegram_user_id != telegram_user_id:
-        outbox.queue(executor.telegram_chat_id, REPLACED_TEXT.format(name=executor.full_name), kind="executor")
+    if executor.telegram_user_id == telegram_user_id:
+        raise InvitationError(f"Вы уже подключены как исполнитель «{executor.full_name}».")
+    if executor.telegram_user_id is not None:  # a code made before the binding (new_phone cancels them)
+        raise InvitationError("Исполнитель уже подключён к боту с другого аккаунта Telegram. "
+                              "Попросите диспетчера сначала отключить его.")
     invitation.used_at, invitation.used_by_telegram_id = now, telegram_user_id
     executor.telegram_user_id, executor.telegram_chat_id = telegram_user_id, chat_id
     executor.telegram_name, executor.telegram_bound_at = name[:200], now
@@ -132,6 +139,15 @@ def unbind(executor: Executor) -> bool:
     executor.telegram_user_id = executor.telegram_chat_id = executor.telegram_bound_at = None
     executor.telegram_name = ""
     return True
+
+
+def new_phone(executor: Executor, staff) -> ExecutorInvitation:
+    """«Новый телефон»: the executor's account is disconnected (and told so) and a new invitation made,
+    in one step (the caller commits); InvitationError as create_invitation's."""
+    if not executor.active:
+        raise InvitationError("Исполнитель отключён: сначала включите его.")
+    unbind(executor)
+    return create_invitation(executor, staff)
 
 
 _EXECUTORS = Executor.__table__

@@ -108,6 +108,42 @@ def test_staff_write_to_the_resident_through_the_outbox(app, staff, filed):
     assert 'hx-trigger="every 5s"' in thread_html(page)  # the page looks quicker while it waits
 
 
+def message_form(page: str) -> dict:
+    """The message form's hidden fields as the page renders them."""
+    form = re.search(r'<form[^>]*id="message-form".*?</form>', page, re.S).group(0)
+    return dict(re.findall(r'<input[^>]*type="hidden"[^>]*name="(\w+)"[^>]*value="([^"]*)"', form)
+                + re.findall(r'<input[^>]*name="(\w+)"[^>]*type="hidden"[^>]*value="([^"]*)"', form))
+
+
+def test_a_second_post_of_the_same_form_sends_nothing_more(app, staff, filed, tmp_path):
+    """A double click posts the form twice: one message, one set of outbox rows, one photo."""
+    hidden = message_form(staff.page(f"/requests/{filed}"))
+    for _ in range(2):
+        response = staff.post(f"/requests/{filed}/messages",
+                              {**hidden, "text": "Мастер придёт в 10", "photo": (io.BytesIO(PNG), "схема.png")},
+                              content_type="multipart/form-data")
+        assert response.status_code == 303
+        assert response.headers["Location"].endswith(f"/requests/{filed}#conversation")
+    [(text, photo, _, _)] = state(app, filed)["rows"]
+    assert text.endswith("Мастер придёт в 10")
+    assert [p.name for p in (tmp_path / "storage" / "messages" / str(filed)).iterdir()] == [photo.split("/")[-1]]
+    page = staff.page(f"/requests/{filed}")
+    assert thread_html(page).count("Мастер придёт в 10") == 1
+
+    fresh = message_form(page)  # the page shown afterwards: a new form, another message
+    assert len(hidden["key"]) >= 16 and fresh["key"] != hidden["key"]
+    assert staff.post(f"/requests/{filed}/messages", {**fresh, "text": "И ещё"}).status_code == 303
+    assert [row[0].split(":\n")[-1] for row in state(app, filed)["rows"]] == ["Мастер придёт в 10", "И ещё"]
+
+
+def test_the_same_form_key_on_another_request_is_another_message(app, staff, filed):
+    with app.app_context():
+        other = factories.request(factories.client("100002", "Петров"), author_telegram_id=901, author_chat_id=901).id
+    for request_id in (filed, other):
+        assert staff.post(f"/requests/{request_id}/messages", {"key": "k" * 40, "text": "Здравствуйте"}).status_code == 303
+    assert len(state(app, filed)["rows"]) == 1 and len(state(app, other)["rows"]) == 1
+
+
 def test_staff_send_a_photo(app, staff, filed, tmp_path):
     response = staff.post(f"/requests/{filed}/messages", {"text": "Вот схема", "photo": (io.BytesIO(PNG), "схема.png")},
                           content_type="multipart/form-data")

@@ -70,6 +70,7 @@ STAFF = {
     # The executor's invitation to the bot and the binding: a dispatcher's daily work too.
     ("admin.executors_invite", "POST"), ("admin.executors_invitation_cancel", "POST"),
     ("admin.executors_invitation_qr", "GET"), ("admin.executors_unbind", "POST"),
+    ("admin.executors_new_phone", "POST"),
     ("announcements.index", "GET"),
     ("announcements.new", "GET"), ("announcements.new", "POST"),
     ("announcements.edit", "GET"), ("announcements.edit", "POST"),

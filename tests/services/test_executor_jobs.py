@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Executor, Notification, Request, RequestEvent, RequestMessage, RequestPhoto, utcnow
+from app.models import Executor, ExecutorInvitation, Notification, Request, RequestEvent, RequestMessage, RequestPhoto, \
+    utcnow
 from app.services import executor_jobs, executor_links
 from app.services import requests as request_service
 from app.services.executor_jobs import JobError
@@ -192,6 +193,25 @@ def test_an_invitation_binds_once_within_a_day_and_a_newer_one_cancels_it(ctx):
     assert executor_links.bound_executor(901).id == executor.id
 
 
+def test_a_code_made_before_the_executor_bound_takes_nobody_over(ctx):
+    """An invitation left open while the executor bound with another one (made before «Новый телефон»
+    existed, when a bound executor could still be invited): it binds nobody."""
+    executor = factories.executor()
+    first = executor_links.create_invitation(executor, ctx.staff("operator"))
+    db.session.commit()
+    executor_links.redeem(first.code, 901, 901, "Пётр")
+    stray = ExecutorInvitation(executor_id=executor.id, code="inv_stray", created_at=utcnow(),
+                               expires_at=utcnow() + timedelta(hours=1))
+    db.session.add(stray)
+    db.session.commit()
+    with pytest.raises(InvitationError, match="уже подключён к боту с другого аккаунта"):
+        executor_links.redeem(stray.code, 902, 902, "Чужой")
+    with pytest.raises(InvitationError, match="Вы уже подключены как исполнитель"):
+        executor_links.redeem(stray.code, 901, 901, "Пётр")
+    assert executor.telegram_user_id == 901 and stray.used_at is None
+    assert sent_to(901) == []
+
+
 def test_an_expired_code_an_inactive_executor_and_a_taken_account_bind_nobody(ctx):
     staff = ctx.staff("operator")
     late_executor, off_executor, taken = factories.executor("А"), factories.executor("Б"), factories.executor("В")
@@ -216,13 +236,17 @@ def test_an_expired_code_an_inactive_executor_and_a_taken_account_bind_nobody(ct
     assert executor_links.bound_executor(905) is None  # a switched-off executor's account acts as nobody's
 
 
-def test_a_new_account_replaces_the_old_one_and_revoking_tells_the_executor(ctx):
+def test_a_new_phone_replaces_the_old_account_and_revoking_tells_the_executor(ctx):
     executor = bound(factories.executor())
-    invitation = executor_links.create_invitation(executor, ctx.staff("operator"))
+    with pytest.raises(InvitationError, match="уже подключён к боту: сначала отключите"):
+        executor_links.create_invitation(executor, ctx.staff("operator"))
+    invitation = executor_links.new_phone(executor, ctx.staff("operator"))
+    db.session.commit()
+    assert sent_to(EXECUTOR_CHAT)[-1][0] == executor_links.UNBOUND_TEXT
+    assert executor_links.bound_executor(EXECUTOR_CHAT) is None
     executor_links.redeem(invitation.code, 906, 906, "Новый телефон")
     db.session.commit()
-    assert "с другого аккаунта Telegram" in sent_to(EXECUTOR_CHAT)[-1][0]
-    assert executor_links.bound_executor(EXECUTOR_CHAT) is None and executor.telegram_user_id == 906
+    assert executor.telegram_user_id == 906
     assert executor_links.unbind(executor) is True
     db.session.commit()
     assert "Вы отключены от заданий" in sent_to(906)[-1][0]

@@ -154,6 +154,62 @@ def test_binding_is_shown_and_revoked(operator, ctx):
     assert db.session.execute(select(Notification)).scalars().all() == [note]
 
 
+def test_a_page_opened_before_the_binding_makes_no_invitation_nobody_sees(operator, ctx):
+    """«Создать новое» on a page left open while the executor bound: refused, no live code is left."""
+    executor = ctx.executor()
+    code, stale_page = invite(operator, executor)
+    assert "Создать новое" in stale_page
+    executor_links.redeem(code, 5001, 6001, "Пётр Петров (@petrov)")
+    db.session.commit()
+    response = operator.post(f"/admin/executors/{executor.id}/invitation")  # the stale page's button
+    assert response.status_code == 302
+    html = operator.page(response.headers["Location"])
+    assert "Исполнитель уже подключён к боту: сначала отключите его" in html and ">Подключён<" in html
+    assert [i.code for i in invitations(executor)] == [code] and executor_links.open_invitation(executor) is None
+    db.session.expire_all()
+    assert executor.telegram_user_id == 5001
+
+
+def test_new_phone_disconnects_the_old_account_and_shows_the_new_invitation_at_once(operator, ctx):
+    bot_started()
+    executor = ctx.executor()
+    code, _ = invite(operator, executor)
+    executor_links.redeem(code, 5001, 6001, "Старый телефон")
+    db.session.commit()
+    html = operator.page(f"/admin/executors/{executor.id}")
+    assert f'action="/admin/executors/{executor.id}/telegram/new-phone"' in html
+    assert 'hx-confirm="Отключить прежний аккаунт Telegram исполнителя «Петров Пётр» и создать новое приглашение?"' in html
+
+    response = operator.post(f"/admin/executors/{executor.id}/telegram/new-phone", headers=HTMX)
+    assert response.status_code == 204 and response.headers["HX-Redirect"] == f"/admin/executors/{executor.id}"
+    html = operator.page(response.headers["HX-Redirect"])
+    assert "отключён от прежнего аккаунта Telegram" in html and "Новое приглашение создано" in html
+    new_code = CODE.search(html).group(1)
+    assert new_code != code and f"https://t.me/zhkh_test_bot?start={new_code}" in html and 'id="invite-qr"' in html
+    assert ">Подключён<" not in html
+    db.session.expire_all()
+    assert executor.telegram_user_id is None and executor_links.open_invitation(executor).code == new_code
+    [note] = db.session.execute(select(Notification)).scalars().all()
+    assert note.chat_id == 6001 and note.text == executor_links.UNBOUND_TEXT  # the old phone is told
+
+    executor_links.redeem(new_code, 5002, 6002, "Новый телефон")
+    db.session.commit()
+    assert executor.telegram_user_id == 5002 and executor_links.bound_executor(5001) is None
+
+
+def test_new_phone_for_a_switched_off_executor_is_refused_and_keeps_the_binding(operator, ctx):
+    executor = ctx.executor()
+    executor.telegram_user_id, executor.telegram_chat_id, executor.active = 5001, 6001, False
+    db.session.commit()
+    assert "Новый телефон" not in operator.page(f"/admin/executors/{executor.id}")
+    response = operator.post(f"/admin/executors/{executor.id}/telegram/new-phone")
+    assert response.status_code == 302
+    assert "Исполнитель отключён: сначала включите его." in operator.page(f"/admin/executors/{executor.id}")
+    db.session.expire_all()
+    assert executor.telegram_user_id == 5001 and invitations(executor) == []
+    assert db.session.execute(select(Notification)).first() is None
+
+
 def test_inactive_executor_cannot_be_invited(operator, ctx):
     executor = ctx.executor()
     executor.active = False
@@ -166,7 +222,7 @@ def test_inactive_executor_cannot_be_invited(operator, ctx):
     assert invitations(executor) == []
 
 
-@pytest.mark.parametrize("action", ["invitation", "invitation/cancel", "telegram/unbind"])
+@pytest.mark.parametrize("action", ["invitation", "invitation/cancel", "telegram/unbind", "telegram/new-phone"])
 def test_post_without_csrf_is_refused(operator, ctx, action):
     executor = ctx.executor()
     executor_links.create_invitation(executor, None)
@@ -182,7 +238,8 @@ def test_post_without_csrf_is_refused(operator, ctx, action):
 
 
 @pytest.mark.parametrize("method,action", [("post", "invitation"), ("post", "invitation/cancel"),
-                                           ("post", "telegram/unbind"), ("get", "invitation/qr.svg")])
+                                           ("post", "telegram/unbind"), ("post", "telegram/new-phone"),
+                                           ("get", "invitation/qr.svg")])
 def test_missing_executor_is_404(operator, method, action):
     assert getattr(operator, method)(f"/admin/executors/999/{action}").status_code == 404
 
