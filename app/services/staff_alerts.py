@@ -1,5 +1,6 @@
 """Messages to the staff's Telegram group (STAFF_CHAT_ID): an emergency request, requests gone overdue,
-and the morning digest.
+the morning digest, and a done request left to the dispatcher (its resident wrote instead of answering
+«Проблема решена?», or the question was not delivered).
 
 All go through the outbox (priority ALERT, after residents' messages), each written in the transaction
 of its cause, so none is lost or sent twice: an emergency with its filing (or its category correction);
@@ -45,6 +46,23 @@ def emergency(request: Request) -> None:
         lines.append(text if len(text) <= DESCRIPTION_SHOWN else text[:DESCRIPTION_SHOWN] + "…")
     lines += [f"{line.title}: до {format_local(line.due)}" for line in deadlines.lines(request, utcnow())]
     _queue("\n".join(lines), "alert", request.id)
+
+
+def resident_wrote(request: Request, text: str) -> None:
+    """The resident wrote instead of answering «Проблема решена?»: the request waits for the dispatcher."""
+    if chat_id() is None:
+        return
+    shown = text if len(text) <= DESCRIPTION_SHOWN else text[:DESCRIPTION_SHOWN] + "…"
+    _queue(f"✉️ Заявка № {request.number}: житель написал вместо ответа на «Проблема решена?»"
+           + (f": «{shown}»" if shown else "") + "\nЗаявка не закроется сама: решите по ней.", "alert", request.id)
+
+
+def question_undelivered(request: Request, reason: str) -> None:
+    """«Проблема решена?» did not reach the resident: the request waits for the dispatcher."""
+    if chat_id() is None:
+        return
+    _queue(f"📵 Заявка № {request.number}: вопрос «Проблема решена?» не доставлен — {reason}.\n"
+           "Заявка не закроется сама: позвоните жителю.", "alert", request.id)
 
 
 def _line(request: Request, late_by: str) -> str:
