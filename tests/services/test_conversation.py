@@ -273,7 +273,7 @@ def staff_chat_rows() -> list[Notification]:
                               .order_by(Notification.id)).scalars().all()
 
 
-@pytest.mark.app_config(CONFIRM_DAYS=3, STAFF_CHAT_ID=STAFF_CHAT)
+@pytest.mark.app_config(CONFIRM_DAYS=3, STAFF_CHAT_ID=STAFF_CHAT, WEB_URL="https://zhkh.example.ru")
 def test_a_message_instead_of_an_answer_stops_the_clock_and_alerts_the_dispatcher(filed, app):
     request, staff = filed
     move(request, staff, "in_progress", "done")
@@ -286,7 +286,8 @@ def test_a_message_instead_of_an_answer_stops_the_clock_and_alerts_the_dispatche
     [alert] = staff_chat_rows()
     assert (alert.kind, alert.request_id) == ("alert", request.id)
     assert alert.text == (f"✉️ Заявка № {request.number}: житель написал вместо ответа на «Проблема решена?»: "
-                          "«Нет, всё ещё течёт!»\nЗаявка не закроется сама: решите по ней.")
+                          "«Нет, всё ещё течёт!»\nЗаявка не закроется сама: решите по ней.\n"
+                          f"https://zhkh.example.ru/requests/{request.id}")
 
     request.confirmation_asked_at = utcnow() - timedelta(days=30)
     db.session.commit()
@@ -327,7 +328,7 @@ def test_an_undelivered_question_is_left_to_the_dispatcher_with_the_reason(filed
                              "закроется автоматически: позвоните жителю, затем закройте её или верните в работу.")
     [alert] = staff_chat_rows()
     assert alert.text == (f"📵 Заявка № {request.number}: вопрос «Проблема решена?» не доставлен — житель "
-                          "заблокировал бота.\nЗаявка не закроется сама: позвоните жителю.")
+                          "заблокировал бота.\nЗаявка не закроется сама: позвоните жителю (+7 912 345-67-89).")
     events = len(request.events)
     request.confirmation_asked_at = utcnow() - timedelta(days=30)
     db.session.commit()
