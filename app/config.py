@@ -29,6 +29,14 @@ def _chat_id(name: str) -> int | None:
     return int(value)
 
 
+def _web_url(name: str) -> str:
+    """The web app's address as staff open it (https://zhkh.example.ru), without a trailing slash; ""."""
+    value = os.environ.get(name, "").strip().rstrip("/")
+    if value and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+        raise ValueError(f"{name}={value!r} is not a web address: write one such as https://zhkh.example.ru")
+    return value
+
+
 class Config:
     def __init__(self, **overrides):
         instance = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
@@ -88,6 +96,8 @@ class Config:
         self.STAFF_CHAT_ID = _chat_id("STAFF_CHAT_ID")
         self.STAFF_DIGEST_HOUR = _int("STAFF_DIGEST_HOUR", 8)
         self.STAFF_ALERT_SECONDS = _int("STAFF_ALERT_SECONDS", 60)
+        # The web app's address as staff open it: the staff chat's alerts link to the request; empty: no link.
+        self.WEB_URL = _web_url("WEB_URL")
         self.WTF_CSRF_TIME_LIMIT = None  # a dispatcher keeps a tab open all day
         self.TESTING = False
         for key, value in overrides.items():

@@ -122,7 +122,11 @@ def init_app(app: Flask) -> None:
         def bot_problem():
             """A warning for staff when residents cannot reach the bot (base.html, signed-in pages)."""
             return bot_health.problem(bool(app.config.get("TELEGRAM_BOT_TOKEN")), format_local)
-        return {"bot_problem": bot_problem}
+
+        def staff_chat_problem():
+            """A warning for staff when their Telegram chat does not take the alerts (base.html)."""
+            return bot_health.staff_chat_problem(app.config.get("STAFF_CHAT_ID"), format_local)
+        return {"bot_problem": bot_problem, "staff_chat_problem": staff_chat_problem}
 
     app.jinja_env.filters["dt"] = format_local
     app.jinja_env.filters["phone"] = display_phone

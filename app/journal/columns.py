@@ -77,9 +77,9 @@ class Column:
 
 # Workflow order, so sorting by status reads new -> archived rather than alphabetically.
 STATUS_ORDER = case({s.value: i for i, s in enumerate(Status)}, value=Request.status, else_=len(Status))
-# The resident's verdict: waiting for an answer and returned first, no verdict last.
-VERDICT_ORDER = case({v.value: i for i, v in enumerate((Verdict.ASKED, Verdict.RETURNED, Verdict.CONFIRMED,
-                                                         Verdict.AUTO_CLOSED))}, value=Request.verdict, else_=9)
+# The resident's verdict: those left to the dispatcher, waiting for an answer and returned first, none last.
+VERDICT_ORDER = case({v.value: i for i, v in enumerate((Verdict.WROTE, Verdict.UNDELIVERED, Verdict.ASKED,
+                                                         Verdict.RETURNED, Verdict.CONFIRMED, Verdict.AUTO_CLOSED))}, value=Request.verdict, else_=9)
 
 # Filters of the conversation's columns: unread resident messages, the rating, the verdict.
 UNREAD = FixedChoiceFilter({"yes": ("есть новые", lambda c: c > 0), "no": ("нет новых", lambda c: c == 0)},

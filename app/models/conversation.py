@@ -41,6 +41,8 @@ class Verdict(StrEnum):
     CONFIRMED = "confirmed"
     RETURNED = "returned"
     AUTO_CLOSED = "auto_closed"
+    WROTE = "wrote"              # the resident wrote instead of answering: the dispatcher decides, no auto-close
+    UNDELIVERED = "undelivered"  # the question never reached the resident: the dispatcher decides
 
     @property
     def label(self) -> str:
@@ -52,6 +54,8 @@ VERDICT_LABELS = {
     Verdict.CONFIRMED: "подтвердил",
     Verdict.RETURNED: "вернул в работу",
     Verdict.AUTO_CLOSED: "закрыта автоматически",
+    Verdict.WROTE: "написал вместо ответа",
+    Verdict.UNDELIVERED: "вопрос не доставлен",
 }
 
 

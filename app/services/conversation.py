@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.database import locked
 from app.extensions import db
 from app.models import Notification, Request, RequestEvent, RequestMessage, RequestPhoto, TelegramBinding, utcnow
 from app.models.base import MAX_ID
-from app.models.conversation import BOT, RESIDENT, STAFF, Kind
-from app.services import outbox, storage
+from app.models.conversation import BOT, RESIDENT, STAFF, Kind, Verdict
+from app.services import outbox, staff_alerts, storage
 from app.services.statuses import Status
 from app.telegram import photos
 from app.telegram.limits import CALLBACK_DATA_MAX_BYTES
@@ -145,7 +146,23 @@ def add_resident_message(request: Request, telegram_user_id: int, text: str = ""
     if unread:
         request.unread_messages = Request.unread_messages + 1  # in SQL: a concurrent change is not lost
     request.updated_at = now
+    if kind not in (Kind.SOLVED, Kind.UNSOLVED) and _stop_the_clock(request):
+        staff_alerts.resident_wrote(request, text or ("фото" if photo is not None else ""))
     return message
+
+
+def _stop_the_clock(request: Request) -> bool:
+    """A message while «Проблема решена?» waits may be a «нет» in words («Нет, всё ещё течёт!»): the
+    request no longer closes by itself, the dispatcher decides (Verdict.WROTE; the buttons still answer).
+    In SQL, as the unread count: the auto-close job may hold the request right now. True if it stopped."""
+    stopped = db.session.execute(
+        update(Request).where(Request.id == request.id, Request.status == Status.DONE.value,
+                              Request.verdict == Verdict.ASKED.value)
+        .values(verdict=Verdict.WROTE.value).execution_options(synchronize_session=False)
+    ).rowcount
+    if stopped:
+        set_committed_value(request, "verdict", Verdict.WROTE.value)
+    return bool(stopped)
 
 
 def last_messages(request: Request, count: int = 3) -> list[RequestMessage]:

@@ -11,8 +11,9 @@ on filing and on a category correction and followed as the status moves
 When a request filed in Telegram becomes «выполнена», its resident is asked «Проблема
 решена?» (requests.verdict = asked): «Да» closes it (then a rating 1-5), «Нет» returns it
 to «в работе» with the same executor; no answer within CONFIRM_DAYS closes it
-automatically (close_unconfirmed, a job of the bot worker). Any other move out of
-«выполнена» withdraws the question.
+automatically (close_unconfirmed, a job of the bot worker), unless the resident wrote
+instead of answering (Verdict.WROTE) or the question was not delivered (UNDELIVERED):
+then it waits for the dispatcher. Any other move out of «выполнена» withdraws the question.
 
 An executor bound to the bot receives the jobs assigned to them and news of them
 (app.services.executor_jobs), takes a job and reports it done from Telegram
@@ -21,11 +22,11 @@ An executor bound to the bot receives the jobs assigned to them and news of them
 from datetime import timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.database import locked
 from app.extensions import db
-from app.models import Request, RequestEvent, RequestMessage, RequestPhoto, utcnow
+from app.models import Notification, Request, RequestEvent, RequestMessage, RequestPhoto, utcnow
 from app.models.conversation import EXECUTOR, Kind, Verdict
 from app.services import conversation, deadlines, executor_jobs, outbox, request_stats, staff_alerts, statuses
 from app.plural import count
@@ -271,6 +272,8 @@ UNSOLVED_TEXT = "Нет, проблема не решена."
 CONFIRMED_COMMENT = "Житель подтвердил, что проблема решена."
 RETURNED_COMMENT = "Житель ответил, что проблема не решена: заявка возвращена в работу."
 AUTO_CLOSED_COMMENT = "Закрыта автоматически: житель не ответил на вопрос «Проблема решена?» за {days}."
+UNDELIVERED_COMMENT = ("Вопрос «Проблема решена?» не доставлен: {reason}. Заявка не закроется автоматически: "
+                       "позвоните жителю, затем закройте её или верните в работу.")
 
 
 class QuestionClosed(RequestError):
@@ -280,7 +283,7 @@ class QuestionClosed(RequestError):
 def answer_confirmation(request: Request, telegram_user_id: int, solved: bool) -> None:
     """The resident's «Да» (the request is closed) or «Нет» (back to «в работе», the executor stays,
     and staff get it as an unread message). Lock the request first (app.database.locked)."""
-    if request.status != Status.DONE or request.verdict != Verdict.ASKED:
+    if request.status != Status.DONE or request.verdict not in (Verdict.ASKED, Verdict.WROTE):
         raise QuestionClosed(_why_closed(request))
     conversation.add_resident_message(request, telegram_user_id, SOLVED_TEXT if solved else UNSOLVED_TEXT,
                                       kind=Kind.SOLVED if solved else Kind.UNSOLVED, unread=not solved)
@@ -326,20 +329,46 @@ def confirmation_deadline(request: Request, days: int):
 
 def close_unconfirmed(days: int, limit: int = 100) -> int:
     """Close done requests whose resident has not answered «Проблема решена?» for `days`; returns
-    how many. Safe to run again at any time: each is re-read under lock and closed once."""
+    how many. A question whose message failed (bot blocked, chat gone) was never asked: its request is
+    left to the dispatcher with the reason (Verdict.UNDELIVERED), as soon as the failure is seen.
+    Safe to run again at any time: each is re-read under lock and changed once."""
     cutoff = utcnow() - timedelta(days=days)
-    overdue = (Request.verdict == Verdict.ASKED, Request.confirmation_asked_at < cutoff)
+    asked = Request.verdict == Verdict.ASKED
     ids = db.session.execute(
-        select(Request.id).where(*overdue).order_by(Request.confirmation_asked_at).limit(limit)).scalars().all()
+        select(Request.id).where(asked, _question_failure(Request.id).exists()).limit(limit)).scalars().all()
+    ids += db.session.execute(
+        select(Request.id).where(asked, Request.confirmation_asked_at < cutoff)
+        .order_by(Request.confirmation_asked_at).limit(limit)).scalars().all()
     closed = 0
-    for request_id in ids:
+    for request_id in dict.fromkeys(ids):
         request = locked(Request, request_id)
-        if request is None or request.verdict != Verdict.ASKED or request.confirmation_asked_at >= cutoff:
+        if request is None or request.verdict != Verdict.ASKED:
             continue  # answered or moved meanwhile
-        change_status(request, Status.CLOSED, SYSTEM, AUTO_CLOSED_COMMENT.format(days=days_text(days)),
-                      verdict=Verdict.AUTO_CLOSED)
-        closed += 1
+        failure = db.session.execute(_question_failure(request.id).limit(1)).scalar()
+        if failure is not None:
+            _question_undelivered(request, outbox.FAILURES.get(failure, failure or "причина неизвестна"))
+        elif request.confirmation_asked_at < cutoff:
+            change_status(request, Status.CLOSED, SYSTEM, AUTO_CLOSED_COMMENT.format(days=days_text(days)),
+                          verdict=Verdict.AUTO_CLOSED)
+            closed += 1
     return closed
+
+
+def _question_failure(request_id):
+    """Select the failure of the outbox rows that failed to carry the request's latest question."""
+    question = select(func.max(RequestMessage.id)).where(
+        RequestMessage.request_id == request_id, RequestMessage.kind == Kind.QUESTION.value).scalar_subquery()
+    return select(Notification.failure).where(Notification.request_id == request_id,
+                                              Notification.message_id == question,
+                                              Notification.status == outbox.FAILED)
+
+
+def _question_undelivered(request: Request, reason: str) -> None:
+    now = utcnow()
+    request.verdict, request.updated_at = Verdict.UNDELIVERED.value, now
+    db.session.add(RequestEvent(request_id=request.id, created_at=now, kind="comment",
+                                comment=UNDELIVERED_COMMENT.format(reason=reason), **_actor_fields(SYSTEM)))
+    staff_alerts.question_undelivered(request, reason)
 
 
 def days_text(n: int) -> str:

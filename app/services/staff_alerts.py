@@ -1,5 +1,6 @@
 """Messages to the staff's Telegram group (STAFF_CHAT_ID): an emergency request, requests gone overdue,
-and the morning digest.
+the morning digest, and a done request left to the dispatcher (its resident wrote instead of answering
+«Проблема решена?», or the question was not delivered).
 
 All go through the outbox (priority ALERT, after residents' messages), each written in the transaction
 of its cause, so none is lost or sent twice: an emergency with its filing (or its category correction);
@@ -15,6 +16,7 @@ from sqlalchemy import func, or_, select
 from app.extensions import db
 from app.models import Request, StaffDigest, utcnow
 from app.services import deadlines, durations, outbox
+from app.services.phones import display_phone
 from app.services.statuses import OPEN, Status
 from app.timezone import format_local, local_midnight, local_now
 
@@ -33,18 +35,49 @@ def _queue(text: str, kind: str, request_id: int | None = None) -> None:
     outbox.queue(chat_id(), text, kind=kind, priority=outbox.ALERT, request_id=request_id)
 
 
+def link(request: Request) -> list[str]:
+    """The request page's address as a line of its own, if WEB_URL says where the web app is (the
+    worker has no web request to learn it from)."""
+    base = current_app.config.get("WEB_URL")
+    if not base:
+        return []
+    path = current_app.url_map.bind("localhost").build("journal.request_page", {"request_id": request.id})
+    return [base + path]
+
+
 def emergency(request: Request) -> None:
     """An emergency request was filed, or corrected into an emergency category."""
     if chat_id() is None:
         return
     lines = [f"🚨 Аварийная заявка № {request.number}",
              request.category_text,
-             f"Адрес: {request.address or '—'}"]
+             f"Адрес: {request.address or '—'}",
+             f"Телефон: {display_phone(request.contact_phone) or '—'}"]
     if request.description:
         text = request.description
         lines.append(text if len(text) <= DESCRIPTION_SHOWN else text[:DESCRIPTION_SHOWN] + "…")
     lines += [f"{line.title}: до {format_local(line.due)}" for line in deadlines.lines(request, utcnow())]
-    _queue("\n".join(lines), "alert", request.id)
+    _queue("\n".join(lines + link(request)), "alert", request.id)
+
+
+def resident_wrote(request: Request, text: str) -> None:
+    """The resident wrote instead of answering «Проблема решена?»: the request waits for the dispatcher."""
+    if chat_id() is None:
+        return
+    shown = text if len(text) <= DESCRIPTION_SHOWN else text[:DESCRIPTION_SHOWN] + "…"
+    _queue("\n".join([f"✉️ Заявка № {request.number}: житель написал вместо ответа на «Проблема решена?»"
+                      + (f": «{shown}»" if shown else ""), "Заявка не закроется сама: решите по ней.",
+                      *link(request)]), "alert", request.id)
+
+
+def question_undelivered(request: Request, reason: str) -> None:
+    """«Проблема решена?» did not reach the resident: the request waits for the dispatcher."""
+    if chat_id() is None:
+        return
+    _queue("\n".join([f"📵 Заявка № {request.number}: вопрос «Проблема решена?» не доставлен — {reason}.",
+                      "Заявка не закроется сама: позвоните жителю"
+                      + (f" ({display_phone(request.contact_phone)})." if request.contact_phone else "."),
+                      *link(request)]), "alert", request.id)
 
 
 def _line(request: Request, late_by: str) -> str:
@@ -66,7 +99,10 @@ def check_overdue(bot=None) -> None:
     lines = [f"⏰ Просрочены заявки: {len(found)}"]
     for request in found[:LISTED]:
         which = "реакция" if request.due_at == request.reaction_due_at and request.reacted_at is None else "выполнение"
-        lines.append(_line(request, f"{which}, срок был {format_local(request.due_at)}"))
+        late = durations.text(deadlines.late_minutes(now - request.due_at))
+        executor = request.executor
+        lines.append(_line(request, f"{which}, срок был {format_local(request.due_at)}, просрочка {late}")
+                     + (f", исполнитель: {executor.full_name}" if executor else ", исполнитель не назначен"))
     if len(found) > LISTED:
         lines.append(f"…и ещё {len(found) - LISTED}: журнал, фильтр «Просрочка: просроченные».")
     for request in found:

@@ -405,6 +405,71 @@ def test_no_answer_past_the_deadline_closes_the_request_automatically(world):
     assert r.message(question.message_id).buttons == []
 
 
+def run_auto_close(world, request_id) -> None:
+    """The question was asked over CONFIRM_DAYS ago; the worker's auto-close job runs (twice: as after
+    a restart)."""
+    with world.app.app_context():
+        db.session.execute(update(Request).where(Request.id == request_id)
+                           .values(confirmation_asked_at=utcnow() - timedelta(days=3, minutes=5)))
+        db.session.commit()
+    [job] = [job for job in JOBS if job.name == "unconfirmed requests"]
+    runner = JobRunner(world.app, bot=None, jobs=[job])
+    assert runner.run(job) and runner.run(job)
+
+
+def test_a_written_no_instead_of_the_button_stops_the_auto_close(world):
+    r = world.identified()
+    request_id = file(world, r)
+    as_staff(world, request_id, "assign", "in_progress", "done")
+    question = r.wait_for("Проблема решена?")
+    r.send("Мои заявки")
+    r.press(r.expect("Ваши заявки").buttons[0])
+    r.press("Написать по заявке", message=r.expect("Заявка №"))
+    r.expect("Напишите сообщение")
+    r.send("Нет, всё ещё течёт!")
+    r.next_message()  # the acknowledgement
+    state = load(world, request_id)
+    assert (state["status"], state["verdict"], state["unread"]) == ("done", "wrote", 1)
+
+    run_auto_close(world, request_id)
+    state = load(world, request_id)
+    assert (state["status"], state["verdict"], state["unread"]) == ("done", "wrote", 1)
+    assert [e for e in state["events"] if e[1] == "closed"] == []
+    page = staff_browser(world).page(f"/requests/{request_id}")
+    assert 'id="verdict-note">Житель написал сообщение вместо ответа' in page
+
+    r.send("Готово")
+    r.next_message()
+    r.press("Нет", message=question)  # the question still answers
+    r.expect("возвращена в работу")
+    assert load(world, request_id)["status"] == "in_progress"
+
+
+def test_an_undelivered_question_never_closes_as_not_answered(world):
+    r = world.identified()
+    request_id = file(world, r)
+    as_staff(world, request_id, "assign", "in_progress")
+    r.wait_for("изменён: в работе")
+    world.api.block(r.chat_id)
+    try:
+        as_staff(world, request_id, "done")
+        assert world.api.wait_until(
+            lambda: [n.status for n in staff_rows(world, request_id) if n.kind == "confirm"] == ["failed"], 10)
+    finally:
+        world.api.block(r.chat_id, False)
+    run_auto_close(world, request_id)
+
+    state = load(world, request_id)
+    assert (state["status"], state["verdict"]) == ("done", "undelivered")
+    assert state["events"][-1] == ("comment", None, "Автоматически", "")
+    with world.app.app_context():
+        event = db.session.get(Request, request_id).events[-1]
+        assert event.comment.startswith("Вопрос «Проблема решена?» не доставлен: житель заблокировал бота.")
+    page = staff_browser(world).page(f"/requests/{request_id}")
+    assert 'id="verdict-note">Вопрос «Проблема решена?» не доставлен жителю' in page
+    assert "изменён: закрыта" not in "".join(m.text for m in world.api.messages(r.chat_id))
+
+
 def test_the_card_answers_the_question_and_takes_the_rating(world):
     """The message that asked may be long gone: the card offers the same answers."""
     r = world.identified("100003")

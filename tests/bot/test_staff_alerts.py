@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Notification, Request, Subcategory
+from app.models import Client, Notification, Request, Subcategory
 from app.services import deadlines
-from tests.bot.conftest import make_world
+from app.services import requests as request_service
+from tests.bot.conftest import make_world, staff_browser
 from tests.bot.test_requests import number_in, to_summary
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
@@ -68,3 +69,43 @@ def test_emergency_overdue_and_digest_reach_the_staff_chat_once_each(world):
         rows = db.session.execute(select(Notification.kind, Notification.status)
                                   .where(Notification.chat_id == STAFF_CHAT).order_by(Notification.id)).all()
         assert rows == [("digest", "sent"), ("alert", "sent"), ("alert", "sent")]
+
+
+def test_a_staff_chat_that_stops_taking_alerts_shows_a_banner_until_one_gets_through(world):
+    """The worker's real failure (the group blocked the bot) reaches every staff page; a later
+    delivered alert clears it."""
+    world.app.config["STAFF_CHAT_ID"] = STAFF_CHAT  # the web app's side of the same setting
+    browser = staff_browser(world)
+
+    def emergency() -> int:
+        with world.app.app_context():
+            client = db.session.execute(select(Client)).scalars().first()
+            leak = db.session.execute(select(Subcategory).where(Subcategory.name == "Протечка")).scalar_one()
+            request = request_service.create_request(client=client, category=leak.category, subcategory=leak,
+                                                     description="Течёт стояк", source="phone")
+            db.session.commit()
+            return request.id
+
+    def alert_status(request_id) -> str:
+        with world.app.app_context():
+            return db.session.execute(select(Notification.status).where(
+                Notification.chat_id == STAFF_CHAT, Notification.request_id == request_id)).scalar_one()
+
+    try:
+        assert 'id="staff-chat-alert"' not in browser.page("/")
+        world.api.block(STAFF_CHAT)
+        try:
+            failed = emergency()
+            wait_for(world, lambda: alert_status(failed) == "failed", "the alert did not fail")
+        finally:
+            world.api.block(STAFF_CHAT, False)
+        page = browser.page("/")
+        assert 'id="staff-chat-alert">Чат сотрудников в Telegram не получает оповещений' in page
+        assert "не доставлено (бот заблокирован в чате)" in page
+        assert 'id="staff-chat-alert"' in browser.page("/dashboard")
+
+        delivered = emergency()
+        wait_for(world, lambda: alert_status(delivered) == "sent", "the next alert was not delivered")
+        assert 'id="staff-chat-alert"' not in browser.page("/")
+    finally:
+        world.app.config["STAFF_CHAT_ID"] = None

@@ -225,6 +225,43 @@ def test_the_residents_verdict_and_rating_on_the_page(app, staff, filed):
     assert "ответ: проблема решена" in thread_html(page)
 
 
+def test_the_page_says_when_a_done_request_waits_for_the_dispatcher(app, staff, filed):
+    """The resident wrote instead of answering, or the question was not delivered: no auto-close."""
+    with app.app_context():
+        request = db.session.get(Request, filed)
+        request_service.change_status(request, "in_progress", factories.staff("admin"))
+        request_service.change_status(request, "done", factories.staff("admin"))
+        db.session.commit()
+    assert 'id="verdict-note"' not in staff.page(f"/requests/{filed}")
+    resident_writes(app, filed, "Нет, всё ещё течёт!")
+    page = staff.page(f"/requests/{filed}")
+    assert 'class="verdict v-wrote">написал вместо ответа</span></dd>' in page  # no auto-close date
+    note = re.search(r'id="verdict-note">(.*?)</div>', page, re.S).group(1)
+    assert " ".join(note.split()) == ("Житель написал сообщение вместо ответа на вопрос «Проблема решена?» — "
+                                      "прочтите переписку. Заявка не закроется автоматически: закройте её или "
+                                      "верните в работу.")
+    assert ">новое<" in thread_html(page)
+
+    with app.app_context():
+        request = db.session.get(Request, filed)
+        request_service.change_status(request, "in_progress", factories.staff("admin"))
+        request_service.change_status(request, "done", factories.staff("admin"))
+        question = db.session.execute(select(Notification).where(Notification.request_id == filed,
+                                                                  Notification.kind == "confirm")
+                                      .order_by(Notification.id.desc())).scalars().first()
+        question.status, question.failure = "failed", "chat_gone"
+        db.session.commit()
+        request_service.close_unconfirmed(app.config["CONFIRM_DAYS"])
+        db.session.commit()
+    page = staff.page(f"/requests/{filed}")
+    assert 'class="verdict v-undelivered">вопрос не доставлен</span></dd>' in page
+    note = re.search(r'id="verdict-note">(.*?)</div>', page, re.S).group(1)
+    assert " ".join(note.split()) == ("Вопрос «Проблема решена?» не доставлен жителю (причина — в переписке и в "
+                                      "истории). Заявка не закроется автоматически: позвоните жителю, затем "
+                                      "закройте её или верните в работу.")
+    assert "не доставлен: чат удалён или недоступен" in page[page.index('id="history"'):]
+
+
 @pytest.mark.parametrize("url", ["/requests/999999/thread", "/requests/abc/thread"])
 def test_unknown_threads_are_404(staff, url):
     assert staff.get(url).status_code == 404

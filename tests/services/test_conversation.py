@@ -268,6 +268,86 @@ def test_unanswered_questions_close_automatically_once(filed, app):
         request_service.answer_confirmation(request, RESIDENT, solved=True)
 
 
+STAFF_CHAT = -1001234567890
+
+
+def staff_chat_rows() -> list[Notification]:
+    return db.session.execute(select(Notification).where(Notification.chat_id == STAFF_CHAT)
+                              .order_by(Notification.id)).scalars().all()
+
+
+@pytest.mark.app_config(CONFIRM_DAYS=3, STAFF_CHAT_ID=STAFF_CHAT, WEB_URL="https://zhkh.example.ru")
+def test_a_message_instead_of_an_answer_stops_the_clock_and_alerts_the_dispatcher(filed, app):
+    request, staff = filed
+    move(request, staff, "in_progress", "done")
+    conversation.add_resident_message(request, RESIDENT, "Нет, всё ещё течёт!")
+    conversation.add_resident_message(request, RESIDENT, "", photo=("file-2", "uniq-2"))  # one alert, not two
+    db.session.commit()
+    db.session.refresh(request)
+    assert (request.status, request.verdict, request.unread_messages) == ("done", "wrote", 2)
+    assert request_service.confirmation_deadline(request, 3) is None
+    [alert] = staff_chat_rows()
+    assert (alert.kind, alert.request_id) == ("alert", request.id)
+    assert alert.text == (f"✉️ Заявка № {request.number}: житель написал вместо ответа на «Проблема решена?»: "
+                          "«Нет, всё ещё течёт!»\nЗаявка не закроется сама: решите по ней.\n"
+                          f"https://zhkh.example.ru/requests/{request.id}")
+
+    request.confirmation_asked_at = utcnow() - timedelta(days=30)
+    db.session.commit()
+    assert request_service.close_unconfirmed(3) == 0
+    db.session.commit()
+    assert (request.status, request.verdict) == ("done", "wrote")
+
+    request_service.answer_confirmation(request, RESIDENT, solved=False)  # the buttons still answer
+    db.session.commit()
+    assert (request.status, request.verdict) == ("in_progress", "returned")
+
+
+def test_a_message_after_the_answer_or_on_another_status_does_not_touch_the_verdict(filed):
+    request, staff = filed
+    conversation.add_resident_message(request, RESIDENT, "Когда придёт мастер?")
+    move(request, staff, "in_progress", "done")
+    request_service.answer_confirmation(request, RESIDENT, solved=True)
+    conversation.add_resident_message(request, RESIDENT, "Спасибо!")
+    db.session.commit()
+    assert (request.status, request.verdict) == ("closed", "confirmed")
+
+
+@pytest.mark.app_config(CONFIRM_DAYS=3, STAFF_CHAT_ID=STAFF_CHAT)
+def test_an_undelivered_question_is_left_to_the_dispatcher_with_the_reason(filed, app):
+    request, staff = filed
+    move(request, staff, "in_progress", "done")
+    [question] = outbox_rows(request, "confirm")
+    assert request_service.close_unconfirmed(3) == 0 and request.verdict == "asked"  # pending: nothing yet
+    question.status, question.failure = outbox.FAILED, "blocked"
+    db.session.commit()
+
+    assert request_service.close_unconfirmed(3) == 0  # seen at once, not after three days
+    db.session.commit()
+    assert (request.status, request.verdict) == ("done", "undelivered")
+    event = request.events[-1]
+    assert (event.kind, event.actor_label) == ("comment", "Автоматически")
+    assert event.comment == ("Вопрос «Проблема решена?» не доставлен: житель заблокировал бота. Заявка не "
+                             "закроется автоматически: позвоните жителю, затем закройте её или верните в работу.")
+    [alert] = staff_chat_rows()
+    assert alert.text == (f"📵 Заявка № {request.number}: вопрос «Проблема решена?» не доставлен — житель "
+                          "заблокировал бота.\nЗаявка не закроется сама: позвоните жителю (+7 912 345-67-89).")
+    events = len(request.events)
+    request.confirmation_asked_at = utcnow() - timedelta(days=30)
+    db.session.commit()
+    assert request_service.close_unconfirmed(3) == 0  # never «не ответил», never twice
+    db.session.commit()
+    db.session.refresh(request)
+    assert (request.status, len(staff_chat_rows()), len(request.events)) == ("done", 1, events)
+
+    move(request, staff, "in_progress", "done")  # asked again, delivered this time: the old failure is history
+    request.confirmation_asked_at = utcnow() - timedelta(days=3, minutes=1)
+    db.session.commit()
+    assert request_service.close_unconfirmed(3) == 1
+    db.session.commit()
+    assert (request.status, request.verdict) == ("closed", "auto_closed")
+
+
 # --- small pieces --------------------------------------------------------------------------
 
 def test_lasting_button_data_round_trip():

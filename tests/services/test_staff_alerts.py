@@ -55,10 +55,34 @@ def test_an_emergency_request_is_announced_in_its_filing_transaction(app, lift):
     tz = app.config["TZ"]
     assert alert.text == "\n".join([
         f"🚨 Аварийная заявка № {request.number}", "Лифт / Застревание",
-        "Адрес: г. Самара, ул. Ленина, д. 5А, кв. 12", "Лифт застрял между 6 и 7 этажом",
+        "Адрес: г. Самара, ул. Ленина, д. 5А, кв. 12", "Телефон: +7 912 345-67-89", "Лифт застрял между 6 и 7 этажом",
         f"Срок реакции: до {due['Срок реакции'].astimezone(tz):%d.%m.%Y %H:%M}",
-        f"Срок выполнения: до {due['Срок выполнения'].astimezone(tz):%d.%m.%Y %H:%M}"])
+        f"Срок выполнения: до {due['Срок выполнения'].astimezone(tz):%d.%m.%Y %H:%M}"])  # no WEB_URL: no link
     assert ordinary.id != request.id
+
+
+@pytest.mark.app_config(STAFF_CHAT_ID=CHAT, WEB_URL="https://zhkh.example.ru/dispatch")
+def test_with_the_web_address_the_emergency_alert_links_to_the_request(app, lift):
+    request = file(lift, "Застревание")
+    [alert] = alerts()
+    assert alert.text.splitlines()[-1] == f"https://zhkh.example.ru/dispatch/requests/{request.id}"
+    request.contact_phone = ""  # a request without a phone says so
+    staff_alerts.emergency(request)
+    assert "Телефон: —" in alerts()[-1].text.splitlines()
+
+
+@pytest.mark.parametrize("value,expected", [("", ""), (" https://zhkh.example.ru/ ", "https://zhkh.example.ru"),
+                                            ("http://10.0.0.5:8000/app", "http://10.0.0.5:8000/app")])
+def test_the_web_address_setting(monkeypatch, value, expected):
+    monkeypatch.setenv("WEB_URL", value)
+    assert Config().WEB_URL == expected
+
+
+@pytest.mark.parametrize("value", ["zhkh.example.ru", "ftp://zhkh.example.ru", "https://zhkh example.ru"])
+def test_a_bad_web_address_stops_the_start_with_a_clear_message(monkeypatch, value):
+    monkeypatch.setenv("WEB_URL", value)
+    with pytest.raises(ValueError, match="is not a web address: write one such as https://"):
+        Config()
 
 
 @WITH_CHAT
@@ -75,7 +99,8 @@ def test_a_correction_into_an_emergency_is_announced_once(app, lift):
 
 
 @WITH_CHAT
-def test_overdue_requests_are_told_once_per_deadline(app, lift):
+def test_overdue_requests_are_told_once_per_deadline(app, lift, monkeypatch):
+    Clock(monkeypatch, utcnow(), staff_alerts)  # how late is told to the minute
     late = file(lift, "Не работает кнопка", "Кнопка на 3 этаже", ago=timedelta(hours=1))  # reaction due 30 min ago
     stuck = file(lift, "Застревание", ago=timedelta(minutes=20))                         # reaction due 10 min ago
     file(lift, "Не работает кнопка", "Давно", ago=timedelta(days=3))                     # passed too long ago
@@ -88,12 +113,12 @@ def test_overdue_requests_are_told_once_per_deadline(app, lift):
     [alert] = alerts()
     tz = app.config["TZ"]
     assert alert.kind == "alert" and alert.chat_id == CHAT
-    assert alert.text.splitlines() == [
+    assert alert.text.splitlines() == [  # how late, and who is assigned
         "⏰ Просрочены заявки: 2",
         f"№ {late.number} — реакция, срок был {late.reaction_due_at.astimezone(tz):%d.%m.%Y %H:%M}, "
-        "Лифт / Не работает кнопка, г. Самара, ул. Ленина, д. 5А, кв. 12",
+        "просрочка 30 мин, Лифт / Не работает кнопка, г. Самара, ул. Ленина, д. 5А, кв. 12, исполнитель не назначен",
         f"№ {stuck.number} — реакция, срок был {stuck.reaction_due_at.astimezone(tz):%d.%m.%Y %H:%M}, "
-        "Лифт / Застревание, г. Самара, ул. Ленина, д. 5А, кв. 12"]
+        "просрочка 10 мин, Лифт / Застревание, г. Самара, ул. Ленина, д. 5А, кв. 12, исполнитель не назначен"]
 
     staff_alerts.check_overdue()  # told already: nothing new
     assert len(alerts()) == 1
@@ -105,7 +130,9 @@ def test_overdue_requests_are_told_once_per_deadline(app, lift):
     db.session.commit()
     staff_alerts.check_overdue()
     assert len(alerts()) == 2
-    assert alerts()[-1].text.splitlines()[1].startswith(f"№ {stuck.number} — выполнение, срок был")
+    line = alerts()[-1].text.splitlines()[1]
+    assert line.startswith(f"№ {stuck.number} — выполнение, срок был") and "просрочка 15 мин" in line
+    assert line.endswith("кв. 12, исполнитель: Петров Пётр")
 
 
 @pytest.mark.app_config(STAFF_CHAT_ID=CHAT, STAFF_DIGEST_HOUR=8)

@@ -4,8 +4,8 @@ from datetime import timedelta
 import pytest
 
 from app.extensions import db
-from app.models import BotStatus, utcnow
-from app.services import bot_health
+from app.models import BotStatus, Notification, utcnow
+from app.services import bot_health, outbox
 
 ALERT = 'id="bot-alert"'
 
@@ -75,3 +75,53 @@ def test_beat_writes_one_row_and_keeps_it_current(app):
         bot_health.beat("uk_bot", ok)
         rows = db.session.query(BotStatus).all()
         assert len(rows) == 1 and rows[0].beat_at >= first and rows[0].telegram_ok_at == ok
+
+
+# --- the staff chat (STAFF_CHAT_ID) --------------------------------------------------------
+
+STAFF_CHAT = -1001234567890
+STAFF_CHAT_ALERT = 'id="staff-chat-alert"'
+
+
+def staff_chat_alert(client, url="/") -> str | None:
+    page = client.get(url).get_data(as_text=True)
+    if STAFF_CHAT_ALERT not in page:
+        return None
+    return page.split(STAFF_CHAT_ALERT, 1)[1].split(">", 1)[1].split("</div>", 1)[0]
+
+
+def sent(app, chat_id, status, failure="", priority=outbox.ALERT):
+    """A message to `chat_id` as the worker left it; when it was written."""
+    with app.app_context():
+        row = Notification(chat_id=chat_id, text="⏰ Просрочены заявки: 1", kind="alert", priority=priority,
+                           status=status, failure=failure)
+        db.session.add(row)
+        db.session.commit()
+        return row.created_at
+
+
+@pytest.mark.app_config(STAFF_CHAT_ID=STAFF_CHAT)
+def test_a_staff_chat_that_fails_is_reported_on_every_page_until_a_message_gets_through(app, operator):
+    assert staff_chat_alert(operator) is None  # nothing sent yet
+    sent(app, STAFF_CHAT, outbox.SENT)
+    sent(app, 777, outbox.FAILED, "blocked", priority=outbox.URGENT)  # a resident's: not the staff chat's
+    assert staff_chat_alert(operator) is None
+
+    at = sent(app, STAFF_CHAT, outbox.FAILED, "chat_gone")  # a wrong id, or the bot removed from the group
+    expected = ("Чат сотрудников в Telegram не получает оповещений: сообщение от "
+                f"{at.astimezone(app.config['TZ']):%d.%m.%Y %H:%M} не доставлено (чат не найден или бот удалён "
+                "из группы). Аварийные заявки и просрочки туда не приходят. Сообщите администратору: проверьте "
+                "STAFF_CHAT_ID и что бот состоит в группе.")
+    assert staff_chat_alert(operator) == expected
+    assert staff_chat_alert(operator, "/admin/clients") == expected  # on every page
+    sent(app, STAFF_CHAT, outbox.PENDING)  # not delivered yet: still failing
+    assert staff_chat_alert(operator, "/dashboard") == expected
+
+    sent(app, STAFF_CHAT, outbox.SENT)  # the group fixed: the next alert arrived
+    assert staff_chat_alert(operator) is None
+
+
+def test_no_staff_chat_no_staff_chat_warning(app, operator):
+    assert app.config["STAFF_CHAT_ID"] is None
+    sent(app, STAFF_CHAT, outbox.FAILED, "chat_gone")
+    assert staff_chat_alert(operator) is None
