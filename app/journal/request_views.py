@@ -3,7 +3,9 @@ executor, status, comments) and filing a request for a resident who phoned in.
 
 Every change goes through app.services.requests, which enforces the rules and
 writes the history and the resident's notification; messages to the resident go
-through app.services.conversation. Opening the page marks the resident's messages read.
+through app.services.conversation. Opening the page marks the resident's messages read; those
+its poll brings later are marked by the page (static/thread.js) once a person sees it, never by
+the poll itself, so a page left in a background tab keeps them unread in the journal.
 """
 import mimetypes
 import secrets
@@ -87,22 +89,27 @@ def _render(req: Request, *, status_form=None, executor_form=None, comment_form=
         cannot_write=conversation.staff_cannot_write(req),
         confirm_deadline=request_service.confirmation_deadline(req, current_app.config["CONFIRM_DAYS"]),
         deadline_lines=deadlines.lines(req, utcnow()), job_delivery=executor_jobs.delivery(req), error=error,
-        **_thread(req),
+        **_thread(req, seen=True),
     ), code
 
 
-def _thread(req: Request) -> dict:
-    """The conversation for the page, which a staff member now sees: its resident messages are read.
-    The page polls it, quicker while a message waits to be delivered."""
+def _thread(req: Request, seen: bool) -> dict:
+    """The conversation for the page; `seen`: a person has it in front of them (the page is opened),
+    so the resident messages it shows are read. The page polls it, quicker while a message waits to
+    be delivered; what a poll brings stays unread (`unread_upto`) until the page says it was seen."""
     entries = conversation.thread(req)
-    if conversation.mark_read(req):
+    unread_upto = max((entry.message.id for entry in entries if entry.new), default=None)
+    if seen and unread_upto is not None:
+        conversation.mark_read(req, upto=unread_upto)
         db.session.commit()
+        unread_upto = None
     poll = current_app.config["JOURNAL_NEWS_POLL_SECONDS"]
     if any(entry.delivery == "pending" for entry in entries):
         poll = min(poll, DELIVERY_POLL_SECONDS)
     # A request filed by phone has no conversation with its resident, but may have the executor's report.
     has_messages = any(entry.message is not None for entry in entries)
-    return {"entries": entries, "thread_poll": poll, "kind_labels": KIND_LABELS, "has_messages": has_messages}
+    return {"entries": entries, "thread_poll": poll, "kind_labels": KIND_LABELS, "has_messages": has_messages,
+            "unread_upto": unread_upto}
 
 
 @bp.route("/requests/<int:request_id>")
@@ -210,7 +217,19 @@ def add_comment(request_id: int):
 def thread(request_id: int):
     """The conversation alone: the open page polls it for new messages and delivery states."""
     req = _load(request_id)
-    return render_template("journal/_thread.html", req=req, **_thread(req))
+    return render_template("journal/_thread.html", req=req, **_thread(req, seen=False))
+
+
+@bp.post("/requests/<int:request_id>/read")
+def messages_read(request_id: int):
+    """The open page is in front of its reader: the resident messages it shows (up to `upto`) are read."""
+    req = _load(request_id)
+    upto = parse_id(request.form.get("upto"))
+    if upto is None:
+        abort(400, "Не указано, до какого сообщения прочитано.")
+    conversation.mark_read(req, upto=upto)
+    db.session.commit()
+    return "", 204
 
 
 @bp.post("/requests/<int:request_id>/messages")

@@ -242,12 +242,13 @@ def _queue(request: Request, message: RequestMessage, text: str, kind: str = "me
         row.message_id = message.id
 
 
-def mark_read(request: Request) -> int:
-    """A staff member opened the request: its resident messages are read. Returns how many were new."""
+def mark_read(request: Request, upto: int | None = None) -> int:
+    """A staff member saw the request's resident messages (those up to message id `upto`: the ones
+    their page shows): they are read. Returns how many were new."""
     seen = db.session.execute(
         update(RequestMessage)
         .where(RequestMessage.request_id == request.id, RequestMessage.sender == RESIDENT,
-               RequestMessage.read_at.is_(None))
+               RequestMessage.read_at.is_(None), *([RequestMessage.id <= upto] if upto is not None else []))
         .values(read_at=utcnow())
     ).rowcount
     if seen:  # minus what was marked, so a message arriving meanwhile stays counted

@@ -77,6 +77,44 @@ def test_the_thread_on_the_request_page(page, app, data):
     expect(page.locator("#thread .msg.from-resident").last).to_contain_text("Спасибо, жду")
 
 
+# Whether the page's reader can see it, as the test says (Playwright tells every page that it is
+# visible and focused): a background tab until `window.__seen` is set.
+SEEN_SWITCH = """
+window.__seen = false;
+Object.defineProperty(document, "visibilityState", {get: function () { return window.__seen ? "visible" : "hidden"; }});
+Object.defineProperty(document, "hidden", {get: function () { return !window.__seen; }});
+document.hasFocus = function () { return window.__seen; };
+"""
+
+
+def test_a_background_request_page_leaves_new_messages_unread_until_seen(page, app, data):
+    page.add_init_script(SEEN_SWITCH)
+    log_in(page)
+    number = data.number(0)
+    page.click(f"#journal-body a:text-is('{number}')")
+    expect(page.locator("#thread .msg.from-resident")).to_have_count(2)  # opening the page read them
+
+    with app.app_context():  # the resident writes while the page waits in a background tab
+        conversation.add_resident_message(db.session.get(Request, data.requests[0][0]), 900, "Вода всё ещё капает")
+        db.session.commit()
+    expect(page.locator("#thread .msg.new", has_text="Вода всё ещё капает")).to_have_count(1)  # the poll brought it
+    expect(page.locator("#thread .msg.new")).to_have_count(1)
+    for _ in range(2):  # and goes on polling
+        with page.expect_response(lambda response: response.url.endswith("/thread")):
+            pass
+    journal = page.context.new_page()
+    journal.goto("/")
+    badge = journal.locator(f"#journal-body tr:has(td.c-number a:text-is('{number}')) .unread-badge")
+    expect(badge).to_have_text("1")  # nobody has read it
+
+    page.evaluate("window.__seen = true; window.dispatchEvent(new Event('focus'))")  # the dispatcher looks
+    expect(page.locator("#thread .msg.new")).to_have_count(0)  # marked read, as the next poll shows
+    expect(page.locator("#thread .msg.from-resident").last).to_contain_text("Вода всё ещё капает")
+    journal.reload()
+    expect(badge).to_have_count(0)
+    journal.close()
+
+
 def test_unread_badge_filter_and_announcement_in_the_journal(page, app, data):
     log_in(page)
     expect(page.locator("#journal-body .unread-badge")).to_have_count(1)
