@@ -10,6 +10,7 @@ the poll itself, so a page left in a background tab keeps them unread in the jou
 import mimetypes
 import secrets
 from pathlib import Path
+from typing import Callable
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
@@ -112,6 +113,22 @@ def _thread(req: Request, seen: bool) -> dict:
             "unread_upto": unread_upto}
 
 
+def _apply(req: Request, change: Callable[[], str], refused_code: int = 409, anchor: str | None = None,
+           **form):
+    """The request page's forms, once checked: `change()` makes the change through the request service
+    (the row is locked: _load) and says what was done; the change commits and the page is shown again
+    with that said. A change the rules refuse (RequestError) is rolled back and the page is drawn again
+    with the form as typed (`form`: its name in _render) and the reason."""
+    try:
+        done = change()
+    except RequestError as error:
+        db.session.rollback()
+        return _render(_load(req.id), **form, error=str(error), code=refused_code)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("journal.request_page", request_id=req.id, _anchor=anchor), 303)
+
+
 @bp.route("/requests/<int:request_id>")
 def request_page(request_id: int):
     """A request: details, photos, history and what a dispatcher can do with it."""
@@ -129,15 +146,12 @@ def change_status(request_id: int):
         return _render(req, status_form=form, code=409, error=(
             f"Пока страница была открыта, статус заявки изменился: сейчас «{req.status_label}». "
             "Проверьте и повторите."))
-    try:
+
+    def change() -> str:
         request_service.change_status(req, form.status.data or "", current_user,
                                       (form.status_comment.data or "").strip())
-    except RequestError as error:
-        db.session.rollback()
-        return _render(_load(request_id), status_form=form, error=str(error), code=409)
-    db.session.commit()
-    flash(f"Статус заявки № {req.number} изменён: «{req.status_label}».", "success")
-    return redirect(url_for("journal.request_page", request_id=req.id), 303)
+        return f"Статус заявки № {req.number} изменён: «{req.status_label}»."
+    return _apply(req, change, status_form=form)
 
 
 @bp.post("/requests/<int:request_id>/executor")
@@ -152,19 +166,13 @@ def assign_executor(request_id: int):
     if executor is None:
         form.executor.errors.append("Такого исполнителя нет: выберите из списка.")
         return _render(req, executor_form=form, code=400)
-    was_new = req.status == Status.NEW
-    try:
-        request_service.assign_executor(req, executor, current_user,
-                                        (form.executor_comment.data or "").strip())
-    except RequestError as error:
-        db.session.rollback()
-        return _render(_load(request_id), executor_form=form, error=str(error), code=409)
-    db.session.commit()
-    message = f"Исполнитель: {executor.full_name}."
-    if was_new and req.status == Status.ASSIGNED:
-        message += " Заявка назначена исполнителю."
-    flash(message, "success")
-    return redirect(url_for("journal.request_page", request_id=req.id), 303)
+
+    def change() -> str:
+        was_new = req.status == Status.NEW
+        request_service.assign_executor(req, executor, current_user, (form.executor_comment.data or "").strip())
+        message = f"Исполнитель: {executor.full_name}."
+        return message + (" Заявка назначена исполнителю." if was_new and req.status == Status.ASSIGNED else "")
+    return _apply(req, change, executor_form=form)
 
 
 @bp.post("/requests/<int:request_id>/category")
@@ -184,16 +192,12 @@ def change_category(request_id: int):
     if form.subcategory.data and subcategory is None:
         form.subcategory.errors.append("Такой подкатегории нет: выберите из списка.")
         return _render(req, category_form=form, code=400)
-    try:
+
+    def change() -> str:
         request_service.change_category(req, category, subcategory, current_user,
                                         (form.category_comment.data or "").strip())
-    except RequestError as error:
-        db.session.rollback()
-        return _render(_load(request_id), category_form=form, error=str(error), code=409)
-    db.session.commit()
-    flash(f"Категория заявки № {req.number}: {req.category_text}. "
-          "Сроки пересчитаны от времени подачи.", "success")
-    return redirect(url_for("journal.request_page", request_id=req.id), 303)
+        return f"Категория заявки № {req.number}: {req.category_text}. Сроки пересчитаны от времени подачи."
+    return _apply(req, change, category_form=form)
 
 
 @bp.post("/requests/<int:request_id>/comment")
@@ -203,14 +207,11 @@ def add_comment(request_id: int):
     form = CommentForm()
     if not form.validate_on_submit():
         return _render(req, comment_form=form, code=400)
-    try:
+
+    def change() -> str:
         request_service.add_comment(req, current_user, form.text.data)
-    except RequestError as error:
-        db.session.rollback()
-        return _render(_load(request_id), comment_form=form, error=str(error), code=400)
-    db.session.commit()
-    flash("Комментарий добавлен.", "success")
-    return redirect(url_for("journal.request_page", request_id=req.id, _anchor="history"), 303)
+        return "Комментарий добавлен."
+    return _apply(req, change, refused_code=400, anchor="history", comment_form=form)
 
 
 @bp.route("/requests/<int:request_id>/thread")
