@@ -120,7 +120,8 @@ def page_window(page: int, pages: int, around: int = 2) -> list[int | None]:
 
 @bp.app_context_processor
 def _journal_helpers():
-    return {"journal_back_url": journal_back_url, "page_window": page_window, "deadline_state": deadlines.state}
+    return {"journal_back_url": journal_back_url, "page_window": page_window, "deadline_state": deadlines.state,
+            "deadline_soon_seconds": int(deadlines.SOON.total_seconds())}
 
 
 @bp.app_template_filter("lateness")
