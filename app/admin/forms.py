@@ -1,4 +1,6 @@
 """Forms of the reference-data pages (Russian labels and messages)."""
+import re
+
 from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup, escape
 from wtforms import BooleanField, Field, IntegerField, SelectField, StringField
@@ -102,7 +104,7 @@ class DurationField(Field):
         self.data = None
         if not text:
             return
-        if not (text.isascii() and text.isdigit()):
+        if not re.fullmatch(r"[-+]?[0-9]+", text):  # a sign is a number too: "-5" is out of range, not text
             raise ValueError("Введите целое число.")
         if self.unit_typed not in durations.MINUTES:
             raise ValueError("Выберите единицу: минуты, часы или дни.")
