@@ -50,7 +50,7 @@ class WebProcess:
                                for login in logins)
             db.session.commit()
             db.engine.dispose()
-        port = free_port()
+        self.port = port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = tmp_path / "web.log"
         environ = {key: value for key, value in os.environ.items()

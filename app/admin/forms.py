@@ -11,7 +11,7 @@ from wtforms.widgets import html_params
 
 from app.auth.forms import full_name_field
 from app.auth.passwords import confirmation_field, new_password_field
-from app.forms import Form, required, squeeze_spaces
+from app.forms import Form, required, squeeze_spaces, within_upload_limit
 from app.models.staff import ROLE_CHOICES
 from app.services import durations
 from app.services.clients import FIELDS, InvalidAccount, max_length, normalise_account
@@ -180,6 +180,6 @@ class StaffUserForm(Form):
 
 
 class ImportForm(Form):
-    file = FileField("Файл .xlsx или .csv", validators=[FileRequired("Выберите файл.")],
+    file = FileField("Файл .xlsx или .csv", validators=[FileRequired("Выберите файл."), within_upload_limit],
                      render_kw={"accept": ".xlsx,.csv,.txt"})
     dry_run = BooleanField("Только проверить, ничего не записывать")
