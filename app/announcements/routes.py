@@ -20,6 +20,7 @@ from app.announcements.forms import AnnouncementForm
 from app.services.outage import notice_text
 from app.extensions import db
 from app.models import Announcement
+from app.plural import count, plural
 from app.services import announcements, audience as audiences, outbox
 from app.services.announcements import AnnouncementError
 from app.services.audience import Audience, InvalidAudience
@@ -31,7 +32,7 @@ PHOTO_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
 @bp.context_processor
 def _helpers():
     return {"page_url": page_url, "describe": audiences.describe, "audience_of": announcements.audience_of,
-            "limits": {"text": outbox.TEXT_MAX, "caption": outbox.CAPTION_MAX}}
+            "limits": {"text": outbox.TEXT_MAX, "caption": outbox.CAPTION_MAX}, "plural": plural}
 
 
 def _load(announcement_id: int) -> Announcement:
@@ -214,8 +215,8 @@ def send(announcement_id: int):
         db.session.rollback()
         return done(back, str(error), "danger")
     db.session.commit()
-    return done(back, f"Объявление поставлено в очередь: {queued} получателей. Сообщения уходят в пределах "
-                      f"ограничений Telegram; сообщения по заявкам идут в первую очередь.")
+    return done(back, f"Объявление поставлено в очередь: {count(queued, 'получатель', 'получателя', 'получателей')}. "
+                      "Сообщения уходят в пределах ограничений Telegram; сообщения по заявкам идут в первую очередь.")
 
 
 @bp.post("/<int:announcement_id>/cancel")
@@ -225,11 +226,23 @@ def cancel(announcement_id: int):
     back = url_for("announcements.view", announcement_id=notice.id)
     if notice.is_draft:
         return done(back, "Объявление ещё не отправлялось.", "warning")
-    cancelled = announcements.cancel(notice, current_user)
+    stopped = announcements.cancel(notice, current_user)
     db.session.commit()
-    if not cancelled:
+    if not stopped.cancelled and not stopped.in_flight:
         return done(back, "Отправка уже завершена: отменять нечего.", "warning")
-    return done(back, f"Отправка остановлена: {cancelled} сообщений не будут отправлены.")
+    return done(back, stopped_text(stopped))
+
+
+def stopped_text(stopped: announcements.Stopped) -> str:
+    """«Отправка остановлена: 151 сообщение не будет отправлено.», and the few already on their way."""
+    text = "Отправка остановлена: " + count(stopped.cancelled, "сообщение не будет отправлено",
+                                          "сообщения не будут отправлены", "сообщений не будут отправлены") + "."
+    if stopped.in_flight:
+        n = stopped.in_flight
+        text += (f" Ещё {count(n, 'сообщение', 'сообщения', 'сообщений')} в эту секунду "
+                 f"{plural(n, 'передавалось', 'передавались', 'передавались')} в Telegram: "
+                 f"{plural(n, 'оно дойдёт', 'они дойдут', 'они дойдут')} и {plural(n, 'будет учтено', 'будут учтены', 'будут учтены')} в отчёте.")
+    return text
 
 
 @bp.post("/<int:announcement_id>/delete")

@@ -169,17 +169,27 @@ def send(announcement: Announcement, user, expected: int) -> int:
     return queued
 
 
-def cancel(announcement: Announcement, user) -> int:
-    """Stop sending: the notice's messages still waiting are cancelled (a message already on
-    its way to Telegram still arrives and is counted). Returns how many were cancelled."""
+@dataclass(frozen=True)
+class Stopped:
+    cancelled: int  # messages that will not be sent
+    in_flight: int  # being handed to Telegram at that moment: they still arrive (and are counted)
+
+
+def cancel(announcement: Announcement, user) -> Stopped:
+    """Stop sending: the notice's messages still waiting are cancelled; the sender claims each row
+    right before its send (app/bot/outbox.py), so none of them goes out after this commits. A
+    message already on its way to Telegram still arrives and is counted."""
     cancelled = db.session.execute(
         update(Notification).where(Notification.announcement_id == announcement.id,
                                    Notification.status == outbox.PENDING)
         .values(status=outbox.CANCELLED)).rowcount
-    if cancelled:
+    in_flight = db.session.execute(
+        select(func.count()).where(Notification.announcement_id == announcement.id,
+                                   Notification.status == outbox.SENDING)).scalar()
+    if cancelled or in_flight:  # the sender does not retry an in-flight message of a stopped notice
         announcement.cancelled_at = utcnow()
         announcement.cancelled_by_id = user.id
-    return cancelled
+    return Stopped(cancelled, in_flight)
 
 
 def delete_draft(announcement: Announcement) -> None:
@@ -232,7 +242,7 @@ def reports(announcement_ids) -> dict[int, Report]:
         report.total += n
         if status == outbox.SENT:
             report.delivered += n
-        elif status == outbox.PENDING:
+        elif status in outbox.WAITING:
             report.pending += n
         elif status == outbox.CANCELLED:
             report.cancelled += n
