@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app import htmx
 from app.admin.common import done, page_url, paginate
-from app.announcements import bp
+from app.announcements import bp, workbook
 from app.announcements.forms import AnnouncementForm
 from app.services.outage import notice_text
 from app.extensions import db
@@ -25,8 +25,10 @@ from app.services import announcements, audience as audiences, outbox
 from app.services.announcements import AnnouncementError
 from app.services.audience import Audience, InvalidAudience
 from app.timezone import local_now
+from app.xlsx import attachment
 
 PHOTO_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
+UNREACHED_SHOWN = 200  # on the page; the Excel file has them all
 
 
 @bp.context_processor
@@ -198,7 +200,20 @@ def view(announcement_id: int):
         context.update(count=audiences.count(audience), opted_out=audiences.opted_out(audience))
     else:
         context.update(_progress(notice))
+        if context["state"] != announcements.SENDING:  # the final report: who was not reached
+            context.update(unreached=announcements.unreached(notice), unreached_shown=UNREACHED_SHOWN)
     return render_template("announcements/view.html", **context)
+
+
+@bp.route("/<int:announcement_id>/unreached.xlsx")
+def unreached_export(announcement_id: int):
+    """Who did not receive the notice and why, as an .xlsx file (the office phones them)."""
+    notice = _load(announcement_id)
+    if notice.is_draft:
+        abort(404)
+    day = f"{notice.sent_at.astimezone(current_app.config['TZ']):%Y-%m-%d}"
+    return attachment(workbook.write(notice, announcements.unreached(notice)),
+                      f"Не_получили_объявление_{day}_№{notice.id}.xlsx", f"unreached_{day}_{notice.id}.xlsx")
 
 
 @bp.post("/<int:announcement_id>/send")

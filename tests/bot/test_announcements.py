@@ -186,6 +186,11 @@ def test_a_resident_who_blocked_the_bot_is_in_the_report(world, operator):
     html = operator.page(f"/announcements/{notice_id}")
     assert re.search(r'id="delivered">3<', html) and re.search(r'id="blocked">1<', html)
     assert received(world, residents, "Промывка")[residents[1].chat_id] == 0
+    # By name, ЛС and address, so the office can phone them.
+    blocked = residents[1].chat_id
+    assert 'id="unreached-count">1<' in html
+    assert (f"<tr><td>Жилец {blocked}</td><td>{blocked}</td><td>г. Самара, {street}, д. 1, кв. 2</td>" in html
+            and "<td>житель заблокировал бота</td>" in html)
 
 
 def test_stopping_midway_sends_nothing_more(world, operator):
