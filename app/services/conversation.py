@@ -306,8 +306,9 @@ def thread(request: Request) -> list[Entry]:
 def delivery(rows: list[Notification]) -> tuple[str, str]:
     """A message's state from its outbox rows (a long text or a photo takes several): failed if one
     failed, waiting while one waits, delivered when all are."""
-    for state in (outbox.FAILED, outbox.PENDING, outbox.CANCELLED):
+    for state, states in ((outbox.FAILED, (outbox.FAILED,)), (outbox.PENDING, outbox.WAITING),
+                          (outbox.CANCELLED, (outbox.CANCELLED,))):
         for row in rows:
-            if row.status == state:
+            if row.status in states:
                 return state, outbox.state_text(row)
     return outbox.SENT, outbox.state_text(rows[-1])

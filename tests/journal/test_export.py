@@ -248,3 +248,13 @@ def test_the_export_says_which_filters_and_order_it_holds(staff, journal):
     rows = {r[0]: r[1] for r in load_workbook(io.BytesIO(plain.data))["Условия выгрузки"].iter_rows(
         min_row=2, values_only=True)}
     assert rows["Фильтры"] == "нет" and rows["Сортировка"] == "Создана, по убыванию"
+
+
+@pytest.mark.parametrize("total,text", [(1, "Файл готов: 1 строка."), (3, "Файл готов: 3 строки."),
+                                        (21, "Файл готов: 21 строка."), (60, "Файл готов: 60 строк.")])
+def test_the_finished_export_counts_its_rows_in_russian_numerals(app, total, text):
+    from flask import render_template
+    with app.test_request_context():
+        html = render_template("journal/_export.html",
+                               job={"state": "done", "id": "a" * 32, "total": total, "filename": "Заявки.xlsx"})
+    assert text in html
