@@ -239,6 +239,18 @@ def operator(staff_client, ctx):
     return staff_client("operator")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (`--dist loadgroup`, pytest.ini), the tests of a module that shares a
+    module-scoped fixture (a bot world and its worker process) run on one worker, so the world
+    starts once; every other test goes to whichever worker is free."""
+    for item in items:
+        fixturedefs = getattr(item, "_fixtureinfo", None)
+        fixturedefs = fixturedefs.name2fixturedefs.values() if fixturedefs else []
+        if any(defs[-1].scope == "module" for defs in fixturedefs):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     """A failed test that ran bot workers shows the tail of each worker's log."""
