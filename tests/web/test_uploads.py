@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Announcement, Client, Notification, RequestMessage
-from app.services.storage import PHOTO_UPLOAD_MAX
+from app.telegram.limits import SEND_PHOTO_MAX_BYTES
 from tests import factories
 from tests.announcements.data import seed_residents
 from tests.announcements.test_pages import SADOVAYA_17
@@ -38,7 +38,7 @@ def test_a_staff_photo_over_the_old_request_limit_comes_back_with_the_text(opera
                              content_type="multipart/form-data")
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert f"Фото больше {PHOTO_UPLOAD_MAX // MB} МБ" in html and "Вот схема подвала</textarea>" in html
+    assert f"Фото больше {SEND_PHOTO_MAX_BYTES // MB} МБ" in html and "Вот схема подвала</textarea>" in html
     assert db.session.execute(select(RequestMessage)).first() is None
     assert db.session.execute(select(Notification)).first() is None
 
