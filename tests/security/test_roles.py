@@ -52,6 +52,7 @@ STAFF = {
     ("journal.add_comment", "POST"),
     ("journal.thread", "GET"),
     ("journal.send_message", "POST"),
+    ("journal.messages_read", "POST"),
     ("journal.photo", "GET"),
     ("journal.new_request", "GET"), ("journal.new_request", "POST"),
     ("journal.client_search", "GET"),
