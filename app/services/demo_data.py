@@ -343,7 +343,7 @@ def _resident_confirms(rng, request) -> None:
 def _backdate(request, when, moments):
     """Give the request's history its filing time and the moments of its steps (`moments`, one per
     status move); its deadlines are counted again from that time, met or missed as its moves happened.
-    An executor's assignment shares its move's moment, a comment or a rating the step's before it."""
+    An executor's assignment shares its move's moment; a comment or a rating takes the one before it."""
     events = db.session.execute(
         select(RequestEvent).where(RequestEvent.request_id == request.id).order_by(RequestEvent.id)
     ).scalars().all()
