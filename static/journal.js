@@ -221,7 +221,7 @@
     if (seconds > 0) return durationText(Math.ceil(seconds / 60));
     return "осталось " + (seconds <= -60 ? durationText(Math.floor(-seconds / 60)) : "меньше минуты");
   }
-  window.journalLatenessText = latenessText;
+  window.journalLatenessText = latenessText;  // for the test that holds it to the server's wording
 
   function refresh() {
     var body = document.getElementById("journal-body");
