@@ -16,7 +16,6 @@ database, its row counts compared by the command itself) and each command's peak
 """
 import argparse
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -32,18 +31,23 @@ from devtools.databases import private_postgres_database, postgres_reachable  # 
 from journal import OUT, postgres_copy, seed  # noqa: E402  (bench/journal.py)
 
 
+# Runs the command and prints the peak RSS (kB) of it and its children (pg_dump, pg_restore) last:
+# a process of its own, so no earlier child (the transfer) counts.
+MEASURED = ("import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(code)")
+
+
 def flask(command: list[str], database_url: str, storage: Path) -> tuple[float, float, str]:
     """(seconds, peak RSS in MB of it and its children, output) of one `flask ...` run."""
     env = {**os.environ, "FLASK_APP": "app", "DATABASE_URL": database_url, "STORAGE_DIR": str(storage),
            "INSTANCE_PATH": str(OUT / "instance")}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
-    done = subprocess.run([str(ROOT / ".venv" / "bin" / "flask"), *command], env=env, cwd=ROOT,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run([sys.executable, "-c", MEASURED, str(ROOT / ".venv" / "bin" / "flask"), *command],
+                          env=env, cwd=ROOT, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"flask {' '.join(command)} failed:\n{done.stdout}{done.stderr}")
-    rss = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    rss = int(done.stderr.strip().splitlines()[-1]) / 1024
     return seconds, rss, done.stdout
 
 

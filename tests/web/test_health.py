@@ -108,6 +108,17 @@ def test_healthz_turns_503_when_migrations_are_behind_the_code(app, client):
     assert head != ["0011"]
 
 
+@pytest.mark.sqlite_only  # it drops a table: not on the PostgreSQL database the tests share
+def test_healthz_tells_a_database_never_migrated_from_one_that_is_down(app, client):
+    with app.app_context():
+        db.session.execute(text("DROP TABLE alembic_version"))
+        db.session.commit()
+    code, body = health(client)
+    assert code == 503
+    assert body["database"] == {"ok": True} and body["migrations"]["ok"] is False
+    assert body["migrations"]["database"] == [] and body["migrations"]["code"]
+
+
 def set_revision(app, revision: str) -> None:
     with app.app_context():
         db.session.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": revision})
