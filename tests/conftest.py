@@ -22,10 +22,12 @@ from app.config import normalise_database_url
 from app.extensions import db
 from app.models import StaffUser
 from devtools import databases
-from tests import factories
+from tests import app_caches, factories
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+app_caches.install()
 
 ADMIN_PASSWORD = "admin-secret-1"
 OPERATOR_PASSWORD = "operator-secret-1"
