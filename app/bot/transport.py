@@ -5,10 +5,14 @@ per-call look-ups of proxies and ~/.netrc in the environment, re-encoding of the
 URL telebot packs the parameters into, and charset detection on every JSON answer
 (telebot logs `response.text`). At hundreds of updates a second that decides the
 throughput. Here each thread keeps one keep-alive http.client connection per host
-and sends the parameters as a form-encoded POST body, which the Bot API accepts
-for every method. Uploads and configured proxies still go through `requests`.
-Errors are raised as `requests` exceptions, so telebot and app.bot.sender treat
-them exactly as before.
+and sends the parameters as a JSON POST body, which the Bot API accepts for
+every method (and is cheaper to build than form encoding, which quotes every byte
+of the Russian texts and keyboards). Uploads and configured proxies still go
+through `requests`. Errors are raised as `requests` exceptions, so telebot and
+app.bot.sender treat them exactly as before.
+
+`call` makes a Bot API call without telebot's method wrappers, for the replies whose
+answer nobody reads: no Message objects built from it, no debug text formatted.
 """
 import http.client
 import json
@@ -16,10 +20,11 @@ import select
 import socket
 import ssl
 import threading
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import certifi
 import requests
+from telebot import apihelper
 
 _local = threading.local()
 _ssl_context: ssl.SSLContext | None = None
@@ -47,8 +52,8 @@ def send(method, url, params=None, files=None, timeout=None, proxies=None):
     connect_timeout, read_timeout = timeout if isinstance(timeout, tuple) else (timeout, timeout)
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
-    body = urlencode({k: v for k, v in (params or {}).items() if v is not None}).encode()
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "Content-Length": str(len(body))}
+    body = json.dumps({k: v for k, v in (params or {}).items() if v is not None}, ensure_ascii=False).encode()
+    headers = {"Content-Type": "application/json", "Content-Length": str(len(body))}
     conn = _connection(parts.scheme, parts.netloc)
     try:
         if conn.sock is None:
@@ -67,6 +72,14 @@ def send(method, url, params=None, files=None, timeout=None, proxies=None):
     if response.will_close:
         conn.close()
     return Response(response.status, response.reason, response.headers, content)
+
+
+def call(token: str, method: str, params: dict):
+    """A Bot API method's `result` (parsed JSON), raising what telebot raises for a failed call."""
+    url = (apihelper.API_URL or "https://api.telegram.org/bot{0}/{1}").format(token, method)
+    response = send("post", url, params=params, timeout=(apihelper.CONNECT_TIMEOUT, apihelper.READ_TIMEOUT),
+                      proxies=apihelper.proxy)
+    return apihelper._check_result(method, response)["result"]
 
 
 def _connection(scheme: str, netloc: str) -> http.client.HTTPConnection:
