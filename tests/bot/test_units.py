@@ -380,3 +380,41 @@ def test_connection_dropped_after_the_method_ran(api):
     with pytest.raises(requests.ConnectionError):
         call(api, "sendMessage", chat_id=9, text="дошло, но ответ потерян")
     assert [m.text for m in api.messages(9)] == ["дошло, но ответ потерян"]
+
+
+@pytest.mark.parametrize("answer, keeps", [
+    (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+     b"7\r\n{\"ok\":t\r\n4;x=1\r\nrue}\r\n0\r\n\r\n", True),
+    (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"ok\":true}", False),
+    (b"HTTP/1.0 200 OK\r\nContent-Length: 11\r\n\r\n{\"ok\":true}", False),
+])
+def test_transport_reads_chunked_and_unsized_answers(answer, keeps):
+    """Answers as other servers (a proxy in front of the Bot API) may frame them; the request arrives whole."""
+    import socket
+
+    server = socket.create_server(("127.0.0.1", 0))
+    requests_seen = []
+
+    def serve():
+        conn, _ = server.accept()
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data or not data.endswith(b"}"):
+                data += conn.recv(65536)
+            requests_seen.append(data)
+            conn.sendall(answer)
+            if not keeps:
+                conn.shutdown(socket.SHUT_WR)
+            conn.recv(1)  # until the client closes (or sends the next request)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}/bot1:x/sendMessage"
+    response = transport.send("post", url, params={"chat_id": 5, "text": "Привет", "reply_markup": None},
+                              timeout=(5, 5))
+    assert response.status_code == 200 and response.json() == {"ok": True}
+    assert json.loads(requests_seen[0].split(b"\r\n\r\n", 1)[1]) == {"chat_id": 5, "text": "Привет"}
+    conn = transport._local.conns[("http", f"127.0.0.1:{server.getsockname()[1]}")]
+    assert (conn.sock is not None) == keeps
+    conn.close()
+    server.close()
