@@ -18,7 +18,9 @@ on the --pg-url / TEST_DATABASE_URL server and dropped afterwards):
    `--filing-only`: the first 10 steps alone (identification and filing, the request's
    deadlines computed on filing), the dialog this bench measured before the conversation.
 1a. Paced: --paced-residents more residents (default 100) go through the same dialog, but
-   together at a steady --paced-rate (default 50 updates/s, a busy hour rather than a burst):
+   at a steady --paced-rate (default 50 updates/s, a busy hour rather than a burst: one
+   resident starts every 15/50 s and every step waits its turn at that rate, so residents at
+   different steps mix):
    prints the reply latency p50/p95/max at that rate (target: p95 <= 150 ms) and the worker's
    CPU per update.
 1b. Executors: --executors bound executors (default 50) are assigned every request through the
@@ -213,7 +215,8 @@ class Steps:
             raise AssertionError(f"resident {r.user_id}: expected {expected!r}, got {said!r}")
         return got
 
-    def run(self, steps) -> None:
+    def run(self, steps, delay: float = 0.0) -> None:
+        time.sleep(delay)
         try:
             steps(self)
         except (AssertionError, NoReply, threading.BrokenBarrierError) as exc:
@@ -257,8 +260,10 @@ def confirm_steps(ready: threading.Barrier):
 def bench_dialog(database: Database, api: LocalBotApi, worker: WorkerProcess, accounts: list[str],
                  residents_out: list, conversation: bool = True, first: int = 0, rate: float | None = None) -> dict:
     """Residents `first`, `first + 1`, ... (one per account) through the dialog: all at once, or
-    together at `rate` updates a second."""
+    at `rate` updates a second: then one resident starts every `per_resident / rate` seconds and
+    steps wait their turn at that rate, so residents at different steps mix as in a busy hour."""
     residents = len(accounts)
+    per_resident = FILING_UPDATES + (CONVERSATION_UPDATES if conversation else 0)
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -268,7 +273,8 @@ def bench_dialog(database: Database, api: LocalBotApi, worker: WorkerProcess, ac
         steps = Steps(Resident(api, FIRST_USER_ID + i, f"Жилец {i}", timeout=120), latencies, errors, lock, pace)
         residents_out.append(steps.r)
         runs.append((steps, dialog_steps(i, account, conversation)))
-    threads = [threading.Thread(target=steps.run, args=(plan,), daemon=True) for steps, plan in runs]
+    threads = [threading.Thread(target=steps.run, args=(plan, k * per_resident / rate if rate else 0.0), daemon=True)
+               for k, (steps, plan) in enumerate(runs)]
     requests0, unread0 = database.count(Request), database.sum(Request.unread_messages)
     cpu0, server0, own0 = cpu_seconds(worker.proc.pid), database.server_cpu(), sum(os.times()[:2])
     started = time.monotonic()
@@ -290,7 +296,6 @@ def bench_dialog(database: Database, api: LocalBotApi, worker: WorkerProcess, ac
         "requests": database.count(Request) - requests0, "bindings": database.count(TelegramBinding),
         "unread": database.sum(Request.unread_messages) - unread0, "processed": handled,
     }
-    per_resident = FILING_UPDATES + (CONVERSATION_UPDATES if conversation else 0)
     name = f"paced at {rate:.0f}/s" if rate else "dialog"
     print(f"  {name}: {residents} residents x {per_resident} updates = {result['updates']} updates "
           f"in {elapsed:.1f} s -> {result['rate']:.0f} updates/s")
