@@ -165,7 +165,7 @@ def call(token: str, method: str, params: dict):
     """A Bot API method's `result` (parsed JSON), raising what telebot raises for a failed call."""
     url = (apihelper.API_URL or "https://api.telegram.org/bot{0}/{1}").format(token, method)
     response = send("post", url, params=params, timeout=(apihelper.CONNECT_TIMEOUT, apihelper.READ_TIMEOUT),
-                      proxies=apihelper.proxy)
+                    proxies=apihelper.proxy)
     return apihelper._check_result(method, response)["result"]
 
 
