@@ -36,9 +36,9 @@ from app.models import Executor
 from app.models.reference import format_address
 from app.services import executor_jobs, executor_links, outbox
 from app.services import requests as request_service
-from app.services.conversation import parse_button
 from app.services.executor_jobs import JobError
 from app.services.requests import DESCRIPTION_MAX, PHOTOS_MAX, RequestError
+from app.telegram.codec import parse_lasting_button
 from app.timezone import format_local
 
 
@@ -163,7 +163,7 @@ def _job(call, lock: bool = False):
         turn.answer(texts.NOT_YOUR_JOB_SHORT)
         turn.send(texts.NOT_EXECUTOR)
         return None, None
-    _, request_id, _ = parse_button(call.data)
+    _, request_id, _ = parse_lasting_button(call.data)
     try:
         return executor, executor_jobs.job_of(request_id, executor, lock=lock)
     except JobError as error:  # the message stays as it is: forged data may name another request than it

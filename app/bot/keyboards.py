@@ -1,16 +1,11 @@
-"""Keyboards the bot shows, and the format of inline-button data.
-
-Inline button data is `<flow>:<action>[:<arg>]`. `flow` identifies one run of a
-dialog (a new request gets a new one), so a button left on an old message is
-recognised as stale instead of acting on the current dialog. Buttons that must keep
-working on old messages (request lists and cards, the answers about finished work)
-use app.services.conversation's lasting format, checked against the database instead.
-"""
+"""Keyboards the bot shows. Their inline buttons' data and its lifetimes: app.telegram.codec
+(a dialog's choices are dialog buttons; request lists and cards and the answers about finished
+work are lasting buttons, checked against the database)."""
 from telebot import types
 
 from app.bot import texts
-from app.telegram.limits import CALLBACK_DATA_MAX_BYTES
-from app.services.conversation import BTN_NO, BTN_YES, RATINGS, button_data as lasting
+from app.services.conversation import BTN_NO, BTN_YES, RATINGS
+from app.telegram.codec import dialog_button as button_data, lasting_button as lasting
 
 
 def main_menu() -> types.ReplyKeyboardMarkup:
@@ -45,21 +40,6 @@ def describing() -> types.ReplyKeyboardMarkup:
     kb.row(texts.BTN_DONE)
     kb.row(texts.BTN_CANCEL)
     return kb
-
-
-def button_data(flow: str, action: str, arg: object = "") -> str:
-    data = f"{flow}:{action}" + (f":{arg}" if arg != "" else "")
-    assert len(data.encode()) <= CALLBACK_DATA_MAX_BYTES, "Telegram limits callback data to 64 bytes"
-    return data
-
-
-def parse_button(data: str | None) -> tuple[str, str, str] | None:
-    """(flow, action, arg) of an inline button, or None for data we never produced."""
-    parts = (data or "").split(":")
-    if len(parts) not in (2, 3) or not all(parts[:2]):
-        return None
-    flow, action = parts[0], parts[1]
-    return flow, action, parts[2] if len(parts) == 3 else ""
 
 
 def choices(flow: str, action: str, items, back: bool = False) -> types.InlineKeyboardMarkup:

@@ -11,7 +11,7 @@ is open (when the category has a norm: due_line, also in «Заявка № N п
 (name and position only), the rating, the last messages, and buttons to answer the open
 question «Проблема решена?», to rate confirmed work, and to write about the request (request_chat).
 
-The buttons are lasting (app.services.conversation): yesterday's list still works, and a
+The buttons are lasting (app.telegram.codec): yesterday's list still works, and a
 request the resident can no longer reach is refused with the reason.
 """
 from typing import Callable
@@ -29,6 +29,7 @@ from app.services.bindings import is_bound
 from app.services.conversation import NotBound, NotYours
 from app.services.deadlines import FINISHED
 from app.services.statuses import TIMESTAMP_FIELD, Status
+from app.telegram import codec
 from app.timezone import format_local
 
 PAGE_SIZE = 5
@@ -130,7 +131,7 @@ def refuse(turn, error: LookupError) -> None:
 
 def on_list(call) -> None:
     turn = current()
-    _, number, _ = conversation.parse_button(call.data)
+    _, number, _ = codec.parse_lasting_button(call.data)
     if not is_bound(turn.user_id):
         turn.answer(texts.NOT_YOURS_SHORT)
         turn.send(texts.BINDING_LOST)
@@ -148,7 +149,7 @@ def on_list(call) -> None:
 
 def on_card(call) -> None:
     turn = current()
-    _, request_id, _ = conversation.parse_button(call.data)
+    _, request_id, _ = codec.parse_lasting_button(call.data)
     try:
         request = conversation.resident_request(request_id, turn.user_id)
     except (NotYours, NotBound) as error:

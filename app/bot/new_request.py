@@ -39,6 +39,7 @@ from app.services import bindings
 from app.services.categories import active_categories, active_subcategories
 from app.services.phones import InvalidPhone, display_phone, normalise_phone
 from app.services.requests import DESCRIPTION_MAX, PHOTOS_MAX, RequestError, create_request
+from app.telegram import codec
 
 SUMMARY_DESCRIPTION_MAX = 1500  # the summary must fit into one Telegram message
 YES_WORDS = {"да", "yes", "ок", "ok", "верно"}
@@ -168,7 +169,7 @@ def begin(message) -> None:
 def on_category(call) -> None:
     turn = current()
     turn.answer()
-    _, _, arg = keyboards.parse_button(call.data)
+    _, _, arg = codec.parse_dialog_button(call.data)
     category = _active(Category, arg)
     if category is None:
         ask_category(turn, texts.CATEGORY_GONE_NAMELESS, call.message.message_id)
@@ -187,7 +188,7 @@ def on_category(call) -> None:
 def on_subcategory(call) -> None:
     turn = current()
     turn.answer()
-    _, _, arg = keyboards.parse_button(call.data)
+    _, _, arg = codec.parse_dialog_button(call.data)
     category = _active(Category, turn.data.get("cat"))
     if category is None:
         ask_category(turn, texts.CATEGORY_GONE.format(name=turn.data.get("cat_name", "")),

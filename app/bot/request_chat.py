@@ -17,7 +17,7 @@ The menu's commands and buttons work at every step (menu.AT_EVERY_STEP): /cancel
 and any list or card (my_requests.LEAVING) leave the writing mode, saying what was passed on (it is
 already with the dispatcher). Each acknowledgement names the request the message was added to.
 
-Every button here is lasting (app.services.conversation): checked against the database on
+Every button here is lasting (app.telegram.codec): checked against the database on
 each press, so a button of an old message works while it applies, or says why not; data
 naming another resident's request, or an account the resident is no longer bound to, is
 refused and changes nothing. What a request may take is decided by app.services.
@@ -37,6 +37,7 @@ from app.services import requests as request_service
 from app.services.conversation import NotBound, NotYours
 from app.services.requests import RequestError
 from app.services.statuses import Status
+from app.telegram import codec
 from app.telegram.limits import MESSAGE_TEXT_MAX
 
 
@@ -125,7 +126,7 @@ def _pressed(call, lock: bool = True):
     """(request, action, arg) of a lasting button; the request is None (and the press refused) if
     the presser may not act on it."""
     turn = current()
-    action, request_id, arg = conversation.parse_button(call.data)
+    action, request_id, arg = codec.parse_lasting_button(call.data)
     try:
         return conversation.resident_request(request_id, turn.user_id, lock=lock), action, arg
     except (NotYours, NotBound) as error:

@@ -11,7 +11,7 @@ from typing import Callable
 from telebot import util
 
 from app.bot import keyboards
-from app.services.conversation import parse_button as parse_lasting
+from app.telegram.codec import parse_lasting_button as parse_lasting
 
 ANY_STATE = None  # the row applies whatever the dialog state (no state filter)
 ANY_CONTENT = util.content_type_media

@@ -11,15 +11,15 @@ Request notifications are not announcements: they always come.
 """
 from telebot import types
 
-from app.bot import keyboards, texts
+from app.bot import texts
 from app.bot.dialog import current
 from app.bot.menu import needs_identification
 from app.bot.routing import ANY_STATE, Input, Step, label
 from app.services import announcements
 from app.services.bindings import is_bound
+from app.telegram import codec
 
-# Not a dialog run's flow (those are hex), so the switch is valid on any settings message.
-SWITCH_ON, SWITCH_OFF = keyboards.button_data("notices", "on"), keyboards.button_data("notices", "off")
+SWITCH_ON, SWITCH_OFF = codec.NOTICES_ON, codec.NOTICES_OFF  # valid on any settings message
 
 
 def settings_message(wanted: bool) -> tuple[str, types.InlineKeyboardMarkup]:

@@ -10,7 +10,7 @@
   outbox (plain text, split when long) with a «Ответить» button, and its delivery state is
   that of its outbox rows (delivery()).
 - Buttons the bot leaves on messages that may be pressed days later (request cards,
-  «Ответить», «Да / Нет», ratings) carry `rq:<action>:<request id>[:<arg>]` and are checked
+  «Ответить», «Да / Нет», ratings) are lasting (app.telegram.codec) and are checked
   against the database on every press: resident_request().
 The resident's verdict on finished work is part of the request's lifecycle
 (app.services.requests); this module sends the question and keeps the answers as messages.
@@ -24,15 +24,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.database import locked
 from app.extensions import db
 from app.models import Notification, Request, RequestEvent, RequestMessage, RequestPhoto, TelegramBinding, utcnow
-from app.models.base import MAX_ID
 from app.models.conversation import BOT, RESIDENT, STAFF, Kind, Verdict
 from app.services import outbox, staff_alerts, storage
 from app.services.statuses import Status
 from app.telegram import photos
-from app.telegram.limits import CALLBACK_DATA_MAX_BYTES
+from app.telegram.codec import lasting_button
 
 STAFF_TEXT_MAX = 10_000  # the outbox splits it into Telegram messages of 4 096 characters
-BUTTON_PREFIX = "rq"
 RATINGS = range(1, 6)
 
 # What the resident receives (plain text: no parse mode, so nothing staff type is read as markup).
@@ -66,24 +64,6 @@ class NotBound(LookupError):
 
 # --- buttons on the bot's messages, valid for days -------------------------------------
 
-def button_data(action: str, number: int, arg: object = "") -> str:
-    """`rq:<action>:<number>[:<arg>]`: the number is a request id (a page number for «list»)."""
-    data = f"{BUTTON_PREFIX}:{action}:{number}" + (f":{arg}" if arg != "" else "")
-    assert len(data.encode()) <= CALLBACK_DATA_MAX_BYTES, "Telegram limits callback data to 64 bytes"
-    return data
-
-
-def parse_button(data: str | None) -> tuple[str, int, str] | None:
-    """(action, number, arg) of one of our lasting buttons, or None."""
-    parts = (data or "").split(":")
-    if len(parts) not in (3, 4) or parts[0] != BUTTON_PREFIX or not parts[1]:
-        return None
-    number = parts[2]
-    if not (number.isascii() and number.isdigit() and len(number) <= 10 and int(number) <= MAX_ID):
-        return None  # (a bigger number would overflow the database's integer)
-    return parts[1], int(number), parts[3] if len(parts) == 4 else ""
-
-
 def stars(rating: int) -> str:
     """«★★★★☆ (4)»."""
     return "★" * rating + "☆" * (max(RATINGS) - rating) + f" ({rating})"
@@ -94,11 +74,11 @@ def _markup(*rows: list[tuple[str, str]]) -> dict:
 
 
 def reply_markup(request_id: int) -> dict:
-    return _markup([(BTN_REPLY, button_data("write", request_id))])
+    return _markup([(BTN_REPLY, lasting_button("write", request_id))])
 
 
 def question_markup(request_id: int) -> dict:
-    return _markup([(BTN_YES, button_data("yes", request_id)), (BTN_NO, button_data("no", request_id))])
+    return _markup([(BTN_YES, lasting_button("yes", request_id)), (BTN_NO, lasting_button("no", request_id))])
 
 
 # --- the resident's side ------------------------------------------------------------------

@@ -16,8 +16,8 @@ from app.database import locked
 from app.extensions import db
 from app.models import Executor, Notification, Request, RequestPhoto, utcnow
 from app.services import deadlines, outbox
-from app.services.conversation import button_data
 from app.services.statuses import Status
+from app.telegram.codec import lasting_button
 from app.timezone import format_local
 
 OPEN_JOB = (Status.ASSIGNED, Status.IN_PROGRESS)  # what an executor still has to do
@@ -70,9 +70,9 @@ def card_buttons(request: Request) -> dict | None:
     """What the executor can do with the job now: take it, report it done; nothing once it is not open."""
     row = []
     if request.status == Status.ASSIGNED:
-        row.append({"text": BTN_TAKE, "callback_data": button_data("take", request.id)})
+        row.append({"text": BTN_TAKE, "callback_data": lasting_button("take", request.id)})
     if request.status in OPEN_JOB:
-        row.append({"text": BTN_DONE, "callback_data": button_data("finish", request.id)})
+        row.append({"text": BTN_DONE, "callback_data": lasting_button("finish", request.id)})
     return {"inline_keyboard": [row]} if row else None
 
 

@@ -24,23 +24,6 @@ def telegram_error(code: int, description: str = "x", retry_after: int | None = 
     return ApiTelegramException("sendMessage", None, body)
 
 
-def test_button_data_round_trip():
-    data = keyboards.button_data("a1b2c3d4", "cat", 17)
-    assert data == "a1b2c3d4:cat:17"
-    assert keyboards.parse_button(data) == ("a1b2c3d4", "cat", "17")
-    assert keyboards.parse_button(keyboards.button_data("a1b2c3d4", "back")) == ("a1b2c3d4", "back", "")
-
-
-@pytest.mark.parametrize("data", [None, "", "cat", ":cat", "f::1", "a:b:c:d", "🙂"])
-def test_foreign_button_data_is_not_ours(data):
-    assert keyboards.parse_button(data) is None
-
-
-def test_button_data_respects_telegram_limit():
-    with pytest.raises(AssertionError):
-        keyboards.button_data("f" * 8, "x", "y" * 60)
-
-
 def test_text_is_ignores_case_and_spaces():
     check = keyboards.text_is("Готово")
     message = Message.de_json({"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"},
