@@ -124,18 +124,3 @@ def _rating_buttons(request_id: int) -> list[types.InlineKeyboardButton]:
     return [types.InlineKeyboardButton(texts.BTN_RATING.format(n=n), callback_data=lasting("rate", request_id, n))
             for n in RATINGS]
 
-
-# --- executors (app.bot.executor) ---
-
-def executor_menu() -> types.ReplyKeyboardMarkup:
-    kb = types.ReplyKeyboardMarkup(resize_keyboard=True, is_persistent=True)
-    kb.row(texts.BTN_MY_JOBS, texts.BTN_HELP)
-    return kb
-
-
-def job_list(items) -> types.InlineKeyboardMarkup:
-    """A button per (request id, label): each opens the job's card."""
-    kb = types.InlineKeyboardMarkup()
-    for request_id, text in items:
-        kb.row(types.InlineKeyboardButton(text, callback_data=lasting("job", request_id)))
-    return kb

@@ -13,6 +13,7 @@ from app.bot.dialog import REPROMPTS, current
 from app.bot.routing import ANY_BUTTON, ANY_CONTENT, ANY_STATE, ANYTHING, Step, command, content, label
 from app.services.bindings import is_bound
 from app.services.executor_links import was_executor
+from app.telegram import executor as executor_voice
 
 
 def home(turn, text: str | None = None, durable: bool = False) -> None:
@@ -27,7 +28,7 @@ def home(turn, text: str | None = None, durable: bool = False) -> None:
 def welcome(turn) -> str:
     """The greeting of a user bound to no account. An executor switched off or revoked is told that
     (app.bot.executor serves only bound executors), not greeted as a newcomer."""
-    return texts.EXECUTOR_OFF if was_executor(turn.user_id) else texts.WELCOME_UNKNOWN
+    return executor_voice.EXECUTOR_OFF if was_executor(turn.user_id) else texts.WELCOME_UNKNOWN
 
 
 def needs_identification(turn) -> None:
