@@ -4,8 +4,9 @@ work are lasting buttons, checked against the database)."""
 from telebot import types
 
 from app.bot import texts
-from app.services.conversation import BTN_NO, BTN_YES, RATINGS
+from app.services.conversation import RATINGS
 from app.telegram.codec import dialog_button as button_data, lasting_button as lasting
+from app.telegram.resident import BTN_NO, BTN_YES
 
 
 def main_menu() -> types.ReplyKeyboardMarkup:

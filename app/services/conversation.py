@@ -28,18 +28,10 @@ from app.models.conversation import BOT, RESIDENT, STAFF, Kind, Verdict
 from app.services import outbox, staff_alerts, storage
 from app.services.statuses import Status
 from app.telegram import photos
-from app.telegram.codec import lasting_button
+from app.telegram import resident as resident_voice
 
 STAFF_TEXT_MAX = 10_000  # the outbox splits it into Telegram messages of 4 096 characters
 RATINGS = range(1, 6)
-
-# What the resident receives (plain text: no parse mode, so nothing staff type is read as markup).
-STAFF_MESSAGE = "Сообщение по заявке № {number}:\n{text}"
-STAFF_PHOTO = "Фото по заявке № {number}"
-QUESTION = "Проблема решена?"
-BTN_REPLY = "Ответить"
-BTN_YES = "Да"
-BTN_NO = "Нет"
 
 
 class ConversationError(ValueError):
@@ -62,23 +54,9 @@ class NotBound(LookupError):
         self.request = request
 
 
-# --- buttons on the bot's messages, valid for days -------------------------------------
-
 def stars(rating: int) -> str:
     """«★★★★☆ (4)»."""
     return "★" * rating + "☆" * (max(RATINGS) - rating) + f" ({rating})"
-
-
-def _markup(*rows: list[tuple[str, str]]) -> dict:
-    return {"inline_keyboard": [[{"text": text, "callback_data": data} for text, data in row] for row in rows]}
-
-
-def reply_markup(request_id: int) -> dict:
-    return _markup([(BTN_REPLY, lasting_button("write", request_id))])
-
-
-def question_markup(request_id: int) -> dict:
-    return _markup([(BTN_YES, lasting_button("yes", request_id)), (BTN_NO, lasting_button("no", request_id))])
 
 
 # --- the resident's side ------------------------------------------------------------------
@@ -199,8 +177,8 @@ def add_staff_message(request: Request, staff, text: str, photo: bytes | None = 
         storage.save(path, photo)  # before the commit, so the sender never finds the row without its file
         db.session.add(RequestPhoto(request_id=request.id, message_id=message.id, file_path=path, caption=text,
                                     created_at=now))
-    said = STAFF_MESSAGE.format(number=request.number, text=text) if text else STAFF_PHOTO.format(number=request.number)
-    _queue(request, message, said, photo=path, buttons=reply_markup(request.id))
+    _queue(request, message, resident_voice.staff_message(request.number, text), photo=path,
+           buttons=resident_voice.reply_markup(request.id))
     request.updated_at = now
     return message
 
@@ -208,10 +186,11 @@ def add_staff_message(request: Request, staff, text: str, photo: bytes | None = 
 def ask_confirmation(request: Request, status_text: str) -> RequestMessage:
     """Ask the resident whether the work fixed the problem (the status news and the question in one)."""
     message = RequestMessage(request_id=request.id, created_at=utcnow(), sender=BOT, kind=Kind.QUESTION.value,
-                             text=QUESTION)
+                             text=resident_voice.QUESTION)
     db.session.add(message)
     db.session.flush()
-    _queue(request, message, f"{status_text}\n\n{QUESTION}", buttons=question_markup(request.id), kind="confirm")
+    _queue(request, message, resident_voice.question(status_text), buttons=resident_voice.question_markup(request.id),
+           kind="confirm")
     return message
 
 
