@@ -26,10 +26,10 @@ taken away, closed or moved on, or a revoked binding is refused with the reason,
 """
 from telebot.states import State, StatesGroup
 
-from app.bot import keyboards, menu, photos
+from app.bot import menu, photos
 from app.bot.collector import Collector, Limits, Voice, gathered
 from app.bot.dialog import REPROMPTS, current
-from app.bot.incoming import is_image_document
+from app.bot.incoming import is_image_document, text_is
 from app.bot.routing import ANY_CONTENT, ANY_STATE, Input, Step, content, lasting
 from app.extensions import db
 from app.models import Executor
@@ -210,7 +210,7 @@ def on_finish(call) -> None:
 # --- the report ----------------------------------------------------------------------------------
 
 def ask_report(turn) -> None:
-    turn.send(executor_voice.report_prompt(turn.data.get("number")), keyboards.describing())
+    turn.send(executor_voice.report_prompt(turn.data.get("number")), common.describing())
 
 
 REPROMPTS[Report.collect.name] = ask_report
@@ -248,7 +248,7 @@ def _executor(*content_types: str, when=None) -> Input:
 
 
 def _executor_says(*labels: str) -> Input:
-    check = keyboards.text_is(*labels)
+    check = text_is(*labels)
     return content("text", when=lambda m: is_executor(m) and check(m))
 
 

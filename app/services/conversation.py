@@ -24,14 +24,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.database import locked
 from app.extensions import db
 from app.models import Notification, Request, RequestEvent, RequestMessage, RequestPhoto, TelegramBinding, utcnow
-from app.models.conversation import BOT, RESIDENT, STAFF, Kind, Verdict
+from app.models.conversation import BOT, RATINGS, RESIDENT, STAFF, Kind, Verdict  # noqa: F401 (RATINGS: read from here)
 from app.services import outbox, staff_alerts, storage
 from app.services.statuses import Status
 from app.telegram import photos
 from app.telegram import resident as resident_voice
 
 STAFF_TEXT_MAX = 10_000  # the outbox splits it into Telegram messages of 4 096 characters
-RATINGS = range(1, 6)
 
 
 class ConversationError(ValueError):
@@ -52,11 +51,6 @@ class NotBound(LookupError):
     def __init__(self, request: Request):
         super().__init__(request.number)
         self.request = request
-
-
-def stars(rating: int) -> str:
-    """«★★★★☆ (4)»."""
-    return "★" * rating + "☆" * (max(RATINGS) - rating) + f" ({rating})"
 
 
 # --- the resident's side ------------------------------------------------------------------

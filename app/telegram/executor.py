@@ -4,13 +4,13 @@ list, help and report in the bot (app.bot.executor).
 
 Services decide what happened and pass plain values and models; nothing here imports
 app.services (the deadlines on a card come computed). The bot's keyboards are telebot objects,
-made on call: the services (and so the web) import this module without loading telebot.
+made on call (app.telegram.markup).
 """
 from datetime import datetime
 
 from app.models import Request
 from app.models.reference import format_address
-from app.telegram import codec
+from app.telegram import codec, markup
 from app.telegram.common import BTN_CANCEL, BTN_DONE, BTN_HELP
 from app.timezone import format_local
 
@@ -163,7 +163,7 @@ def report_done(number: str, attached: bool) -> str:
 
 def menu():
     """The executor's reply keyboard."""
-    from telebot import types  # on call: see the module's docstring
+    types = markup.types()
     kb = types.ReplyKeyboardMarkup(resize_keyboard=True, is_persistent=True)
     kb.row(BTN_MY_JOBS, BTN_HELP)
     return kb
@@ -171,7 +171,7 @@ def menu():
 
 def job_list(jobs: list[Request], count: int):
     """«Мои задания»: the text and a button per job (each opens its card); `count` open in all."""
-    from telebot import types  # on call: see the module's docstring
+    types = markup.types()
     text = JOBS_LIST.format(count=count)
     if count > len(jobs):
         text += " " + JOBS_LIST_MORE.format(shown=len(jobs), count=count)

@@ -1,9 +1,14 @@
-"""What the system says to residents in Telegram on its own initiative (Russian, plain text: no
-parse mode, so nothing staff type is read as markup): a dispatcher's message, a status move, the
-question «Проблема решена?», and their lasting buttons. The services decide and queue
-(app.services.conversation, requests); nothing here imports app.services.
+"""Everything said to residents in Telegram (Russian, plain text: no parse mode, so nothing staff
+type is read as markup): what the services queue on their own initiative (a dispatcher's message,
+a status move, the question «Проблема решена?», app.services.conversation and requests), and every
+text and keyboard of the bot's resident dialogs (app.bot). Nothing here imports app.services; the
+keyboards are telebot objects made on call (app.telegram.markup).
 """
-from app.telegram import codec
+from app.models.conversation import RATINGS, stars  # noqa: F401 (stars: the bot shows ratings so)
+from app.telegram import codec, markup
+from app.telegram.common import BTN_CANCEL, BTN_DONE, BTN_HELP
+
+# --- queued by the services ---------------------------------------------------------------
 
 STAFF_MESSAGE = "Сообщение по заявке № {number}:\n{text}"
 STAFF_PHOTO = "Фото по заявке № {number}"
@@ -44,3 +49,341 @@ def reply_markup(request_id: int) -> dict:
 def question_markup(request_id: int) -> dict:
     return _markup([(BTN_YES, codec.lasting_button("yes", request_id)),
                     (BTN_NO, codec.lasting_button("no", request_id))])
+
+
+# --- the bot's resident dialogs: texts ---------------------------------------------------
+
+# Reply-keyboard buttons. Handlers match them by exact text, so they live here only (or in
+# app.telegram.common: those the executor's menu has too).
+BTN_IDENTIFY = "Идентификация"
+BTN_CREATE = "Создать заявку"
+BTN_MY_REQUESTS = "Мои заявки"
+BTN_SETTINGS = "Настройки"
+BTN_SHARE_PHONE = "📱 Отправить мой номер"
+
+# Inline buttons.
+BTN_BACK = "« Назад"
+BTN_CANCEL_INLINE = "Отменить"
+BTN_PHONE_YES = "Да, это мой номер"
+BTN_PHONE_NO = "Нет, другой номер"
+BTN_REPLACE_OLD = "Да, удалить старый"
+BTN_KEEP_BOTH = "Нет, оставить оба"
+BTN_RATING = "{n} ★"  # the texts asking for a rating say what the ends mean (1 — плохо … 5 — отлично)
+
+WELCOME_UNKNOWN = (
+    "Здравствуйте! Это бот управляющей компании: здесь можно подать заявку "
+    "(протечка, не работает лифт, темно в подъезде) и следить за её статусом.\n\n"
+    "Сначала нужно пройти идентификацию по номеру лицевого счёта — "
+    "нажмите кнопку «Идентификация»."
+)
+MAIN_MENU = "Главное меню. Выберите действие кнопкой ниже."
+ALREADY_IDENTIFIED = "Вы уже идентифицированы по лицевому счёту № {account}."
+UNKNOWN_INPUT_MENU = "Не понял вас. Выберите действие кнопкой ниже: «Создать заявку», «Мои заявки» или «Помощь»."
+NEEDS_IDENTIFICATION = "Эта функция доступна после идентификации. Нажмите «Идентификация»."
+BINDING_LOST = (
+    "Ваша привязка к лицевому счёту больше не действует (к счёту привязались другие жильцы "
+    "или её сняла управляющая компания). Пройдите идентификацию заново."
+)
+HELP = (
+    "Что умеет бот:\n"
+    "• «Создать заявку» — выберите категорию и подкатегорию, опишите проблему "
+    "(можно приложить фото), подтвердите номер телефона. Бот пришлёт номер заявки.\n"
+    "• «Мои заявки» — ваши заявки и их статусы. Откройте заявку, чтобы увидеть подробности "
+    "и написать диспетчеру (текст и фото); ответ диспетчера придёт сюда.\n"
+    "• Когда диспетчер меняет статус заявки, бот присылает уведомление. Когда заявка выполнена, "
+    "бот спросит, решена ли проблема: если нет, заявка вернётся в работу.\n"
+    "• «Настройки» — получать или не получать объявления управляющей компании "
+    "(об отключениях воды, света, отопления).\n\n"
+    "Команды: /start — начать сначала, /cancel — отменить текущее действие, /help — эта справка.\n"
+    "Адрес берётся из данных управляющей компании; если он неверный, позвоните в диспетчерскую."
+)
+HELP_UNKNOWN = (
+    "Чтобы подавать заявки, пройдите идентификацию: нажмите «Идентификация», введите номер "
+    "лицевого счёта (он напечатан в квитанции) и номер телефона.\n\n"
+    "Команды: /start — начать сначала, /cancel — отменить текущее действие, /help — эта справка."
+)
+
+# Identification.
+ASK_ACCOUNT = (
+    "Введите номер лицевого счёта (ЛС) — только цифры, он напечатан в квитанции "
+    "за коммунальные услуги."
+)
+ACCOUNT_DIGITS_ONLY = "Номер лицевого счёта состоит только из цифр. Введите его ещё раз, например 100234."
+ACCOUNT_TOO_LONG = "Слишком длинный номер: лицевой счёт — не больше {max} цифр. Проверьте и введите ещё раз."
+ACCOUNT_NOT_TEXT = "Пришлите номер лицевого счёта текстом — только цифры."
+ACCOUNT_UNKNOWN = (
+    "Лицевой счёт № {account} не найден. Проверьте номер по квитанции и введите ещё раз. "
+    "Если номер верный, обратитесь в управляющую компанию."
+)
+THROTTLED = (
+    "Слишком много неверных попыток. Идентификация временно недоступна — "
+    "попробуйте через {minutes} мин."
+)
+ASK_PHONE = (
+    "Лицевой счёт найден. Теперь укажите ваш номер телефона: нажмите кнопку "
+    "«{button}» или введите номер, например +7 912 345-67-89."
+)
+PHONE_NOT_TEXT = "Пришлите номер телефона текстом или кнопкой «{button}»."
+FOREIGN_CONTACT = (
+    "Это чужой контакт. Нажмите кнопку «{button}», чтобы отправить свой номер, "
+    "или введите его вручную."
+)
+IDENTIFIED = (
+    "Готово! Вы привязаны к лицевому счёту № {account}.\nАдрес: {address}\n"
+    "Телефон: {phone}\n\nТеперь можно подавать заявки."
+)
+
+# Request creation.
+NO_CATEGORIES = "Подача заявок временно недоступна: справочник категорий пуст. Позвоните в диспетчерскую."
+CHOOSE_CATEGORY = "Новая заявка. Выберите категорию:"
+CHOOSE_BUTTON = "Пожалуйста, выберите вариант кнопкой под сообщением."
+CATEGORY_GONE = "Категория «{name}» больше недоступна. Выберите другую:"
+CATEGORY_GONE_NAMELESS = "Эта категория больше недоступна. Выберите другую:"
+SUBCATEGORY_GONE = "Подкатегория больше недоступна. Выберите другую:"
+CHOOSE_SUBCATEGORY = "Категория: {category}\nВыберите подкатегорию:"
+CHOSEN = "Категория: {category}"
+CHOSEN_SUB = "Категория: {category} / {subcategory}"
+ASK_DESCRIPTION = (
+    "Опишите проблему: что случилось и где (подъезд, этаж, помещение). "
+    "Можно приложить фото. Когда закончите, нажмите «{done}»."
+)
+DESCRIPTION_SAVED = "Записал. Можно дополнить описание, приложить фото или нажать «{done}»."
+DESCRIPTION_CUT = (
+    "Описание слишком длинное: сохранены первые {max} символов. "
+    "Можно приложить фото или нажать «{done}»."
+)
+DESCRIPTION_FULL = "Описание уже заполнено до предела ({max} символов); лишний текст не сохранён. Нажмите «{done}»."
+DESCRIPTION_NO_WORDS = "Опишите, пожалуйста, проблему словами: что случилось и где."
+DESCRIPTION_EMPTY = "Сначала опишите проблему текстом или пришлите фото, затем нажмите «{done}»."
+DESCRIPTION_WRONG_TYPE = "Такое сообщение не подойдёт. Опишите проблему текстом и/или пришлите фото."
+PHOTO_SAVED = "Фото добавлено ({count} из {max}). Можно прислать ещё, дополнить описание или нажать «{done}»."
+PHOTO_TOO_BIG = "Файл больше {mb} МБ — такой не сохранить. Пришлите фото поменьше или сожмите его."
+PHOTO_LIMIT = "К заявке можно приложить не больше {max} фото: лишние фото не сохранены. Нажмите «{done}»."
+SUMMARY = (
+    "Проверьте заявку:\n"
+    "Категория: {category}\n"
+    "Адрес: {address}\n"
+    "Описание: {description}\n"
+    "Фото: {photos}\n\n"
+    "Ваш номер телефона {phone}?"
+)
+NO_DESCRIPTION = "(без текста, см. фото)"
+DESCRIPTION_DONE = "Описание принято."
+NEW_PHONE_TAKEN = "Новый номер: {phone}."
+ASK_NEW_PHONE = (
+    "Укажите номер телефона для связи по заявке: нажмите «{button}» или введите номер, "
+    "например +7 912 345-67-89."
+)
+ASK_DROP_OLD = "Удалить старый номер {old}? Если оставить, у вас будут оба номера."
+REQUEST_CREATED = (
+    "Заявка № {number} принята.\nКатегория: {category}\nАдрес: {address}\nТелефон: {phone}{due}\n\n"
+    "Мы сообщим, когда статус заявки изменится."
+)
+DUE = "Срок выполнения: до {due}"  # the completion norm's deadline, local time (none without a norm)
+ALREADY_CREATED = "Заявка № {number} уже принята."
+REQUEST_FAILED = "Не удалось создать заявку: {reason}"
+
+# «Мои заявки»: the list and a request's card.
+NO_REQUESTS = "У вас пока нет заявок. Нажмите «Создать заявку», чтобы подать первую."
+MY_REQUESTS_PAGE = "Ваши заявки ({first}–{last} из {total}), новые сверху. Нажмите на заявку, чтобы открыть её."
+MY_REQUEST_BUTTON = "№ {number} · {date} · {category} · {status}"
+BTN_MORE = "Ещё »"
+BTN_TO_LIST = "« К списку"
+BTN_WRITE = "Написать по заявке"
+CARD = (
+    "Заявка № {number} от {date}\n"
+    "Категория: {category}\n"
+    "Адрес: {address}\n"
+    "Статус: {status} с {since}\n"
+    "Исполнитель: {executor}"
+)
+CARD_NO_EXECUTOR = "ещё не назначен"
+CARD_RATING = "Ваша оценка: {stars}"
+CARD_ASKED = "Заявка выполнена. Проблема решена? Ответьте кнопкой ниже."
+CARD_RATE = "Оцените, пожалуйста, работу кнопкой ниже: 1 — плохо … 5 — отлично."
+CARD_MESSAGES = "Последние сообщения:"
+CARD_MESSAGE = "{time} {who}: {text}"
+CARD_YOU = "Вы"
+CARD_STAFF = "Диспетчер"
+CARD_PHOTO = "[фото]"
+NOT_YOURS = "Такой заявки нет среди ваших. Откройте «Мои заявки», чтобы увидеть свои заявки."
+NOT_YOURS_SHORT = "Заявка недоступна."
+NOT_BOUND = (
+    "Заявка № {number} подана по лицевому счёту, к которому вы больше не привязаны (к счёту "
+    "привязались другие жильцы или привязку сняла управляющая компания). Пройдите идентификацию "
+    "заново или позвоните в диспетчерскую."
+)
+
+# Writing to the dispatcher about a request, and the answers about finished work.
+WRITE_PROMPT = (
+    "Напишите сообщение по заявке № {number}: текст или фото, можно несколько. Диспетчер увидит их "
+    "в карточке заявки, ответ придёт сюда. Когда закончите, нажмите «{done}»."
+)
+WRITE_CLOSED_NOTE = (
+    "Заявка закрыта: диспетчер увидит сообщение, но заявка не откроется заново. Если проблема "
+    "вернулась, лучше создать новую заявку."
+)
+WRITE_SENT = "Передано диспетчеру — добавлено к заявке № {number}. Можно написать ещё или нажать «{done}»."
+WRITE_PHOTO_SENT = "Фото передано диспетчеру — добавлено к заявке № {number}. Можно прислать ещё или нажать «{done}»."
+WRITE_NO_WORDS = "Такое сообщение диспетчеру не понять: напишите словами или пришлите фото."
+WRITE_CUT = (
+    "Сообщение слишком длинное: к заявке № {number} добавлены первые {max} символов. "
+    "Можно написать ещё или нажать «{done}»."
+)
+WRITE_WRONG_TYPE = (
+    "Такое сообщение не передать диспетчеру: пришлите текст или фото. Стикеры, голосовые, видео "
+    "и файлы не принимаются."
+)
+WRITE_DONE = "Готово: сообщений по заявке № {number} передано диспетчеру — {count}. Ответ придёт сюда."
+WRITE_NOTHING = "Вы ничего не написали по заявке № {number}."
+WRITE_ARCHIVED = "Заявка № {number} в архиве: написать по ней нельзя. Если проблема вернулась, создайте новую заявку."
+CONFIRMED = "Спасибо! Заявка № {number} закрыта. Оцените, пожалуйста, работу: 1 — плохо … 5 — отлично."
+RETURNED = (
+    "Заявка № {number} возвращена в работу, диспетчер уже видит это. Что не так? Опишите, "
+    "пожалуйста (можно приложить фото), и нажмите «{done}»."
+)
+RATED = "Ваша оценка работы по заявке № {number}: {stars}. Спасибо!"
+ASK_FEEDBACK = "Если хотите, напишите комментарий к работе — его прочитает диспетчер. Или нажмите «{done}»."
+
+# Buttons of old messages.
+STALE_BUTTON_HINT = "Эта кнопка от старого сообщения и уже не действует. Продолжим с текущего шага."
+STALE_BUTTON_IDLE = "Эта кнопка от старого сообщения и уже не действует. Выберите действие в меню ниже."
+
+# Settings: announcements on or off.
+SETTINGS_NOTICES_ON = (
+    "Объявления управляющей компании — об отключениях воды, света, отопления, о работах в доме — "
+    "вы получаете.\n\nУведомления по вашим заявкам приходят всегда, эта настройка на них не влияет."
+)
+SETTINGS_NOTICES_OFF = (
+    "Объявления управляющей компании — об отключениях воды, света, отопления, о работах в доме — "
+    "вы не получаете.\n\nУведомления по вашим заявкам приходят всегда, эта настройка на них не влияет."
+)
+BTN_NOTICES_OFF = "Объявления: не получать"
+BTN_NOTICES_ON = "Объявления: получать"
+NOTICES_OFF_DONE = "Объявления отключены"
+NOTICES_ON_DONE = "Объявления включены"
+
+
+# --- the bot's resident dialogs: keyboards (buttons' data: app.telegram.codec) ----------
+
+def main_menu():
+    types = markup.types()
+    kb = types.ReplyKeyboardMarkup(resize_keyboard=True, is_persistent=True)
+    kb.row(BTN_CREATE)
+    kb.row(BTN_MY_REQUESTS, BTN_SETTINGS, BTN_HELP)
+    return kb
+
+
+def identify_only():
+    types = markup.types()
+    kb = types.ReplyKeyboardMarkup(resize_keyboard=True, is_persistent=True)
+    kb.row(BTN_IDENTIFY)
+    return kb
+
+
+def cancel_only():
+    types = markup.types()
+    kb = types.ReplyKeyboardMarkup(resize_keyboard=True)
+    kb.row(BTN_CANCEL)
+    return kb
+
+
+def share_phone():
+    types = markup.types()
+    kb = types.ReplyKeyboardMarkup(resize_keyboard=True)
+    kb.row(types.KeyboardButton(BTN_SHARE_PHONE, request_contact=True))
+    kb.row(BTN_CANCEL)
+    return kb
+
+
+def choices(flow: str, action: str, items, back: bool = False):
+    """One button per (id, name) item, then «Назад» (optional) and «Отменить»."""
+    types = markup.types()
+    kb = types.InlineKeyboardMarkup()
+    for item_id, name in items:
+        kb.row(types.InlineKeyboardButton(name, callback_data=codec.dialog_button(flow, action, item_id)))
+    last = []
+    if back:
+        last.append(types.InlineKeyboardButton(BTN_BACK, callback_data=codec.dialog_button(flow, "back")))
+    last.append(types.InlineKeyboardButton(BTN_CANCEL_INLINE, callback_data=codec.dialog_button(flow, "cancel")))
+    kb.row(*last)
+    return kb
+
+
+def yes_no(flow: str, yes: tuple[str, str], no: tuple[str, str]):
+    """Two answers (label, action). No «Отменить»: these steps show the reply keyboard's «Отмена»."""
+    types = markup.types()
+    kb = types.InlineKeyboardMarkup()
+    kb.row(
+        types.InlineKeyboardButton(yes[0], callback_data=codec.dialog_button(flow, yes[1])),
+        types.InlineKeyboardButton(no[0], callback_data=codec.dialog_button(flow, no[1])),
+    )
+    return kb
+
+
+def writing():
+    """Writing to the dispatcher: every message is kept at once, «Готово» just ends it."""
+    types = markup.types()
+    kb = types.ReplyKeyboardMarkup(resize_keyboard=True)
+    kb.row(BTN_DONE)
+    return kb
+
+
+def request_list(items, page: int, more: bool):
+    """A button per (request id, label), then «Назад» / «Ещё» between pages."""
+    types = markup.types()
+    kb = types.InlineKeyboardMarkup()
+    for request_id, text in items:
+        kb.row(types.InlineKeyboardButton(text, callback_data=codec.lasting_button("card", request_id)))
+    pages = []
+    if page > 0:
+        pages.append(types.InlineKeyboardButton(BTN_BACK, callback_data=codec.lasting_button("list", page - 1)))
+    if more:
+        pages.append(types.InlineKeyboardButton(BTN_MORE, callback_data=codec.lasting_button("list", page + 1)))
+    if pages:
+        kb.row(*pages)
+    return kb
+
+
+ON_CARD = "card"  # the arg of the card's answers: the card is redrawn, not stripped of its buttons
+
+
+def request_card(request_id: int, writable: bool, asked: bool, ratable: bool):
+    """The card's buttons: the open question «Проблема решена?» and the rating are answerable here
+    too (the message that asked may be long gone), then writing and the way back to the list."""
+    types = markup.types()
+    kb = types.InlineKeyboardMarkup()
+    if asked:
+        kb.row(types.InlineKeyboardButton(BTN_YES, callback_data=codec.lasting_button("yes", request_id, ON_CARD)),
+               types.InlineKeyboardButton(BTN_NO, callback_data=codec.lasting_button("no", request_id, ON_CARD)))
+    if ratable:
+        kb.row(*_rating_buttons(request_id))
+    if writable:
+        kb.row(types.InlineKeyboardButton(BTN_WRITE, callback_data=codec.lasting_button("write", request_id)))
+    kb.row(types.InlineKeyboardButton(BTN_TO_LIST, callback_data=codec.lasting_button("list", 0)))
+    return kb
+
+
+def rating(request_id: int):
+    types = markup.types()
+    kb = types.InlineKeyboardMarkup()
+    kb.row(*_rating_buttons(request_id))
+    return kb
+
+
+def _rating_buttons(request_id: int):
+    types = markup.types()
+    return [types.InlineKeyboardButton(BTN_RATING.format(n=n),
+                                       callback_data=codec.lasting_button("rate", request_id, n))
+            for n in RATINGS]
+
+
+def settings_message(wanted: bool):
+    """«Настройки»: the setting in words, and the button that switches it the other way."""
+    types = markup.types()
+    kb = types.InlineKeyboardMarkup()
+    if wanted:
+        kb.row(types.InlineKeyboardButton(BTN_NOTICES_OFF, callback_data=codec.NOTICES_OFF))
+    else:
+        kb.row(types.InlineKeyboardButton(BTN_NOTICES_ON, callback_data=codec.NOTICES_ON))
+    return (SETTINGS_NOTICES_ON if wanted else SETTINGS_NOTICES_OFF), kb

@@ -7,9 +7,10 @@ import requests
 from telebot.apihelper import ApiTelegramException
 from telebot.types import Message
 
-from app.bot import keyboards, sender, transport
+from app.bot import sender, transport
 from app.bot.backoff import Backoff
 from app.bot.identify import contact_phone
+from app.bot.incoming import text_is
 from app.bot.outbox import Pacer, backoff_seconds
 from app.bot.storage import DatabaseStateStorage
 from app.extensions import db
@@ -25,7 +26,7 @@ def telegram_error(code: int, description: str = "x", retry_after: int | None = 
 
 
 def test_text_is_ignores_case_and_spaces():
-    check = keyboards.text_is("Готово")
+    check = text_is("Готово")
     message = Message.de_json({"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"},
                                "text": "  готово "})
     assert check(message)
