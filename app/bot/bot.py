@@ -15,8 +15,9 @@ prompts in dialog.REPROMPTS, listed in DIALOGS.
 from telebot import TeleBot, custom_filters
 from telebot.custom_filters import AdvancedCustomFilter
 
-from app.bot import executor, identify, keyboards, menu, my_requests, new_request, request_chat, routing, settings
+from app.bot import executor, identify, menu, my_requests, new_request, request_chat, routing, settings
 from app.bot.storage import DatabaseStateStorage
+from app.telegram import codec
 
 DIALOGS = [identify, new_request, my_requests, request_chat, settings]
 
@@ -30,7 +31,7 @@ class ButtonFilter(AdvancedCustomFilter):
         self.bot = bot
 
     def check(self, call, action) -> bool:
-        parsed = keyboards.parse_button(call.data)
+        parsed = codec.parse_dialog_button(call.data)
         if parsed is None or parsed[1] != action or call.message is None:
             return False
         data = self.bot.current_states.get_data(call.message.chat.id, call.from_user.id)

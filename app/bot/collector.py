@@ -17,9 +17,9 @@ of each refusal, instead of one reply per picture.
 from dataclasses import dataclass
 from typing import Callable
 
-from app.bot import texts
 from app.bot.dialog import Turn, current
 from app.bot.incoming import clean, photo_of
+from app.telegram import common, resident
 from app.telegram.limits import DOWNLOAD_MAX_BYTES
 
 # (turn, text, photo: Telegram's file id and unique id, or None) -> False if nothing was kept (and
@@ -45,8 +45,8 @@ class Voice:
     wrong_type: str  # a sticker, voice, video, another kind of file
     text_cut: str    # the text went past text_max: the first text_max characters are kept
     text_full: str = ""  # gathered: the text was full already, nothing added
-    photo_limit: str = texts.PHOTO_LIMIT
-    photo_too_big: str = texts.PHOTO_TOO_BIG
+    photo_limit: str = resident.PHOTO_LIMIT
+    photo_too_big: str = resident.PHOTO_TOO_BIG
 
 
 def has_words(text: str) -> bool:
@@ -144,4 +144,4 @@ class Collector:
                 return
             turn.update(album=album, album_said=[*said, what])
         values.setdefault("max", self.limits.photos_max if what.startswith("photo") else self.limits.text_max)
-        turn.send(getattr(self.voice, what).format(done=texts.BTN_DONE, number=data.get("number"), **values))
+        turn.send(getattr(self.voice, what).format(done=common.BTN_DONE, number=data.get("number"), **values))

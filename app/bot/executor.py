@@ -26,20 +26,20 @@ taken away, closed or moved on, or a revoked binding is refused with the reason,
 """
 from telebot.states import State, StatesGroup
 
-from app.bot import keyboards, menu, photos, texts
+from app.bot import menu, photos
 from app.bot.collector import Collector, Limits, Voice, gathered
 from app.bot.dialog import REPROMPTS, current
-from app.bot.incoming import is_image_document
+from app.bot.incoming import is_image_document, text_is
 from app.bot.routing import ANY_CONTENT, ANY_STATE, Input, Step, content, lasting
 from app.extensions import db
 from app.models import Executor
-from app.models.reference import format_address
 from app.services import executor_jobs, executor_links, outbox
 from app.services import requests as request_service
-from app.services.conversation import parse_button
 from app.services.executor_jobs import JobError
 from app.services.requests import DESCRIPTION_MAX, PHOTOS_MAX, RequestError
-from app.timezone import format_local
+from app.telegram import common
+from app.telegram import executor as executor_voice
+from app.telegram.codec import parse_lasting_button
 
 
 class Report(StatesGroup):
@@ -71,9 +71,9 @@ def is_invitation(message) -> bool:
 
 # --- the menu --------------------------------------------------------------------------------
 
-def home(turn, text: str = texts.EXECUTOR_MENU) -> None:
+def home(turn, text: str = executor_voice.EXECUTOR_MENU) -> None:
     turn.finish()
-    turn.send(text, keyboards.executor_menu())
+    turn.send(text, executor_voice.menu())
 
 
 def on_invitation(message) -> None:
@@ -88,7 +88,7 @@ def on_invitation(message) -> None:
             menu.home(turn, str(error))
         return
     turn.facts["executor_id"] = executor.id
-    home(turn, texts.EXECUTOR_BOUND.format(name=executor.full_name))
+    home(turn, executor_voice.EXECUTOR_BOUND.format(name=executor.full_name))
     send_jobs(turn, executor, none=None)  # jobs assigned before the binding, if any
 
 
@@ -100,14 +100,14 @@ def on_cancel(message) -> None:
     turn = current()
     if turn.state == Report.collect.name:
         data = turn.data
-        home(turn, texts.REPORT_CANCELLED.format(number=data.get("number"), status=data.get("status", "")))
+        home(turn, executor_voice.REPORT_CANCELLED.format(number=data.get("number"), status=data.get("status", "")))
     else:
-        home(turn, texts.CANCELLED + " " + texts.EXECUTOR_MENU)
+        home(turn, common.CANCELLED + " " + executor_voice.EXECUTOR_MENU)
 
 
 def on_help(message) -> None:
     turn = current()
-    turn.send(texts.EXECUTOR_HELP, None if turn.state else keyboards.executor_menu())
+    turn.send(executor_voice.EXECUTOR_HELP, None if turn.state else executor_voice.menu())
     turn.reprompt()
 
 
@@ -116,7 +116,7 @@ def on_jobs(message) -> None:
     send_jobs(turn, executor_of(turn))
 
 
-def send_jobs(turn, executor, none: str | None = texts.NO_JOBS) -> None:
+def send_jobs(turn, executor, none: str | None = executor_voice.NO_JOBS) -> None:
     """The open jobs as buttons; without any, `none` is said (if given)."""
     jobs = executor_jobs.open_jobs(executor, limit=executor_jobs.LISTED + 1)
     if not jobs:
@@ -124,26 +124,18 @@ def send_jobs(turn, executor, none: str | None = texts.NO_JOBS) -> None:
             turn.send(none)
         return
     count = executor_jobs.count_open(executor) if len(jobs) > executor_jobs.LISTED else len(jobs)
-    jobs = jobs[:executor_jobs.LISTED]
-    text = texts.JOBS_LIST.format(count=count)
-    if count > len(jobs):
-        text += " " + texts.JOBS_LIST_MORE.format(shown=len(jobs), count=count)
-    items = [(job.id, texts.JOB_BUTTON.format(
-        number=job.number, address=format_address("", job.street, job.house, job.house_letter, job.apartment),
-        due=("до " + format_local(job.due_at, "%d.%m %H:%M")) if job.due_at else texts.JOB_NO_DUE))
-        for job in jobs]  # the address without the city: where to go, short enough for a button
-    turn.send(text, keyboards.job_list(items))
+    turn.send(*executor_voice.job_list(jobs[:executor_jobs.LISTED], count))
 
 
 def on_leftover(message) -> None:
-    current().send(texts.EXECUTOR_UNKNOWN_INPUT, keyboards.executor_menu())
+    current().send(executor_voice.EXECUTOR_UNKNOWN_INPUT, executor_voice.menu())
 
 
 def on_stale_button(call) -> None:
     """A button no executor row takes. One of the message's own (a resident's old keyboard) is
     removed; forged or unreadable data leaves the message, a job's card, as it is."""
     turn = current()
-    turn.answer(texts.STALE_BUTTON)
+    turn.answer(common.STALE_BUTTON)
     if call.message is not None and _is_on(call.message, call.data):
         turn.remove_buttons(call.message.message_id)
 
@@ -160,21 +152,22 @@ def _job(call, lock: bool = False):
     turn = current()
     executor = executor_of(turn)
     if executor is None:
-        turn.answer(texts.NOT_YOUR_JOB_SHORT)
-        turn.send(texts.NOT_EXECUTOR)
+        turn.answer(executor_voice.NOT_YOUR_JOB_SHORT)
+        turn.send(executor_voice.NOT_EXECUTOR)
         return None, None
-    _, request_id, _ = parse_button(call.data)
+    _, request_id, _ = parse_lasting_button(call.data)
     try:
         return executor, executor_jobs.job_of(request_id, executor, lock=lock)
     except JobError as error:  # the message stays as it is: forged data may name another request than it
-        turn.answer(texts.NOT_YOUR_JOB_SHORT)
+        turn.answer(executor_voice.NOT_YOUR_JOB_SHORT)
         turn.send(str(error))
         return executor, None
 
 
 def card(request) -> tuple[str, str | None]:
-    """The job's card as the bot sends it (the service gives the buttons as Bot API data)."""
-    return executor_jobs.card_text(request), outbox.markup_json(executor_jobs.card_buttons(request)) or None
+    """The job's card as the bot sends it (the buttons come as Bot API data, as the outbox keeps them)."""
+    text, buttons = executor_jobs.card(request)
+    return text, outbox.markup_json(buttons) or None
 
 
 def on_open(call) -> None:
@@ -194,11 +187,11 @@ def on_take(call) -> None:
     try:
         request_service.executor_take(request, executor)
     except RequestError as error:  # «в работе» already (a second tap): say so
-        turn.answer(texts.NOT_YOUR_JOB_SHORT)
+        turn.answer(executor_voice.NOT_YOUR_JOB_SHORT)
         turn.send(str(error))
         return
-    turn.answer(texts.JOB_TAKEN_SHORT)
-    turn.send(texts.JOB_TAKEN.format(number=request.number))
+    turn.answer(executor_voice.JOB_TAKEN_SHORT)
+    turn.send(executor_voice.JOB_TAKEN.format(number=request.number))
     if call.message is not None and not call.message.photo:  # the card now offers what is left to do
         turn.edit(call.message.message_id, *card(request))
 
@@ -217,8 +210,7 @@ def on_finish(call) -> None:
 # --- the report ----------------------------------------------------------------------------------
 
 def ask_report(turn) -> None:
-    turn.send(texts.REPORT_PROMPT.format(number=turn.data.get("number"), done=texts.BTN_DONE,
-                                         cancel=texts.BTN_CANCEL), keyboards.describing())
+    turn.send(executor_voice.report_prompt(turn.data.get("number")), common.describing())
 
 
 REPROMPTS[Report.collect.name] = ask_report
@@ -226,8 +218,9 @@ REPROMPTS[Report.collect.name] = ask_report
 
 # The report: a comment and photos gathered until «Готово» (captions join the comment).
 REPORT = Collector(Limits(text_max=DESCRIPTION_MAX, photos_max=PHOTOS_MAX), Voice(
-    text_kept=texts.REPORT_TEXT_SAVED, photo_kept=texts.REPORT_PHOTO_SAVED, no_words=texts.REPORT_NO_WORDS,
-    wrong_type=texts.REPORT_WRONG_TYPE, text_cut=texts.REPORT_TEXT_CUT, text_full=texts.REPORT_TEXT_FULL))
+    text_kept=executor_voice.REPORT_TEXT_SAVED, photo_kept=executor_voice.REPORT_PHOTO_SAVED,
+    no_words=executor_voice.REPORT_NO_WORDS, wrong_type=executor_voice.REPORT_WRONG_TYPE,
+    text_cut=executor_voice.REPORT_TEXT_CUT, text_full=executor_voice.REPORT_TEXT_FULL))
 
 
 def on_report_done(message) -> None:
@@ -241,7 +234,7 @@ def on_report_done(message) -> None:
     except (JobError, RequestError) as error:
         home(turn, str(error))
         return
-    home(turn, texts.REPORT_DONE.format(number=request.number, report=texts.REPORT_ATTACHED if report else ""))
+    home(turn, executor_voice.report_done(request.number, attached=bool(report)))
     if report is not None and shots:
         request_id, bot = request.id, turn.bot
         turn.later(lambda: photos.download_for_request(bot, request_id))
@@ -255,7 +248,7 @@ def _executor(*content_types: str, when=None) -> Input:
 
 
 def _executor_says(*labels: str) -> Input:
-    check = keyboards.text_is(*labels)
+    check = text_is(*labels)
     return content("text", when=lambda m: is_executor(m) and check(m))
 
 
@@ -272,14 +265,14 @@ EXECUTOR_STEPS = [
     #    state      expected input                                      handler
     Step(ANY_STATE, _executor_command("start"),                         on_start),
     Step(ANY_STATE, _executor_command("cancel"),                        on_cancel),
-    Step(ANY_STATE, _executor_says(texts.BTN_CANCEL),                   on_cancel),
+    Step(ANY_STATE, _executor_says(common.BTN_CANCEL),                  on_cancel),
     Step(ANY_STATE, _executor_command("help"),                          on_help),
-    Step(ANY_STATE, _executor_says(texts.BTN_HELP),                     on_help),
-    Step(ANY_STATE, _executor_says(texts.BTN_MY_JOBS),                  on_jobs),
+    Step(ANY_STATE, _executor_says(common.BTN_HELP),                    on_help),
+    Step(ANY_STATE, _executor_says(executor_voice.BTN_MY_JOBS),         on_jobs),
     Step(ANY_STATE, lasting("take"),                                    on_take),
     Step(ANY_STATE, lasting("finish"),                                  on_finish),
     Step(ANY_STATE, lasting("job"),                                     on_open),
-    Step(R,         _executor_says(texts.BTN_DONE),                     on_report_done),
+    Step(R,         _executor_says(common.BTN_DONE),                    on_report_done),
     Step(R,         _executor("text"),                                  REPORT.on_text),
     Step(R,         _executor("photo"),                                 REPORT.on_photo),
     Step(R,         _executor("document", when=is_image_document),      REPORT.on_photo),

@@ -17,12 +17,12 @@ import math
 from flask import current_app
 from telebot.states import State, StatesGroup
 
-from app.bot import keyboards, texts
 from app.bot.dialog import REPROMPTS, current
 from app.bot.routing import ANY_STATE, ANYTHING, CONTACT, TEXT, Step, label
 from app.services import bindings, throttle
 from app.services.clients import InvalidAccount, max_length, normalise_account
 from app.services.phones import InvalidPhone, display_phone, normalise_phone
+from app.telegram import resident
 
 THROTTLE_SCOPE = "bot_ident"
 
@@ -41,15 +41,15 @@ def _throttled(turn) -> bool:
 def _refuse_throttled(turn) -> None:
     turn.finish()
     minutes = math.ceil(current_app.config["IDENT_WINDOW_SECONDS"] / 60)
-    turn.send(texts.THROTTLED.format(minutes=minutes), keyboards.identify_only())
+    turn.send(resident.THROTTLED.format(minutes=minutes), resident.identify_only())
 
 
 def ask_account(turn) -> None:
-    turn.send(texts.ASK_ACCOUNT, keyboards.cancel_only())
+    turn.send(resident.ASK_ACCOUNT, resident.cancel_only())
 
 
 def ask_phone(turn) -> None:
-    turn.send(texts.ASK_PHONE.format(button=texts.BTN_SHARE_PHONE), keyboards.share_phone())
+    turn.send(resident.ASK_PHONE.format(button=resident.BTN_SHARE_PHONE), resident.share_phone())
 
 
 REPROMPTS[Ident.account.name] = ask_account
@@ -60,13 +60,13 @@ def begin(message) -> None:
     turn = current()
     binding = bindings.current_binding(turn.user_id)
     if binding is not None:
-        already = texts.ALREADY_IDENTIFIED.format(account=binding.client.account)
+        already = resident.ALREADY_IDENTIFIED.format(account=binding.client.account)
         if turn.state in REPROMPTS:  # mid-dialog: keep it going
             turn.send(already)
             turn.reprompt()
         else:
             turn.finish()
-            turn.send(already, keyboards.main_menu())
+            turn.send(already, resident.main_menu())
     elif _throttled(turn):
         _refuse_throttled(turn)
     else:
@@ -82,29 +82,29 @@ def on_account(message) -> None:
     try:
         account = normalise_account(message.text)
     except InvalidAccount as error:
-        turn.send(texts.ACCOUNT_TOO_LONG.format(max=max_length("account")) if error.too_long
-                  else texts.ACCOUNT_DIGITS_ONLY)
+        turn.send(resident.ACCOUNT_TOO_LONG.format(max=max_length("account")) if error.too_long
+                  else resident.ACCOUNT_DIGITS_ONLY)
         return
     if bindings.find_client(account) is None:
         throttle.record_failure(THROTTLE_SCOPE, str(turn.user_id))
         if _throttled(turn):
             _refuse_throttled(turn)
         else:
-            turn.send(texts.ACCOUNT_UNKNOWN.format(account=account))
+            turn.send(resident.ACCOUNT_UNKNOWN.format(account=account))
         return
     turn.goto(Ident.phone, account=account)
     ask_phone(turn)
 
 
 def on_account_not_text(message) -> None:
-    current().send(texts.ACCOUNT_NOT_TEXT)
+    current().send(resident.ACCOUNT_NOT_TEXT)
 
 
 def on_contact(message) -> None:
     turn = current()
     contact = message.contact
     if contact.user_id != turn.user_id:
-        turn.send(texts.FOREIGN_CONTACT.format(button=texts.BTN_SHARE_PHONE))
+        turn.send(resident.FOREIGN_CONTACT.format(button=resident.BTN_SHARE_PHONE))
         return
     _bind(turn, contact_phone(contact.phone_number))
 
@@ -114,7 +114,7 @@ def on_phone_text(message) -> None:
 
 
 def on_phone_not_text(message) -> None:
-    current().send(texts.PHONE_NOT_TEXT.format(button=texts.BTN_SHARE_PHONE))
+    current().send(resident.PHONE_NOT_TEXT.format(button=resident.BTN_SHARE_PHONE))
 
 
 def contact_phone(raw: str) -> str:
@@ -132,17 +132,17 @@ def _bind(turn, raw_phone: str) -> None:
     client = bindings.find_client(turn.data.get("account", ""))
     if client is None:  # removed by an administrator in the meantime
         turn.goto(Ident.account)
-        turn.send(texts.ACCOUNT_UNKNOWN.format(account=turn.data.get("account", "")), keyboards.cancel_only())
+        turn.send(resident.ACCOUNT_UNKNOWN.format(account=turn.data.get("account", "")), resident.cancel_only())
         return
     bindings.bind(client, turn.user_id, turn.chat_id, phone)
     throttle.reset(THROTTLE_SCOPE, str(turn.user_id))
     turn.finish()
-    turn.send(texts.IDENTIFIED.format(account=client.account, address=client.address or "—",
-                                      phone=display_phone(phone)), keyboards.main_menu())
+    turn.send(resident.IDENTIFIED.format(account=client.account, address=client.address or "—",
+                                      phone=display_phone(phone)), resident.main_menu())
 
 
 STARTS = [  # the menu button that begins the dialog, at every step (see bot.handler_table)
-    Step(ANY_STATE, label(texts.BTN_IDENTIFY), begin),
+    Step(ANY_STATE, label(resident.BTN_IDENTIFY), begin),
 ]
 STEPS = [  # the state table above: at each state, the first row whose input matches handles it
     #    state          expected input  handler

@@ -1,5 +1,6 @@
-"""What residents send, read the same way by every dialog: text as staff should see it, and photos
-(a picture, or an image sent "as a file"). What a dialog keeps of them: app.bot.collector."""
+"""What residents send, read the same way by every dialog: text as staff should see it, photos
+(a picture, or an image sent "as a file"), a reply button's label. What a dialog keeps of them:
+app.bot.collector."""
 import re
 
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -23,3 +24,11 @@ def photo_of(message) -> tuple[str, str, int | None]:
     doc = message.document
     return doc.file_id, doc.file_unique_id, doc.file_size
 
+
+def text_is(*labels: str):
+    """A handler filter: the message is one of these button labels (as typed, case ignored)."""
+    wanted = {label.casefold() for label in labels}
+
+    def check(message) -> bool:
+        return message.content_type == "text" and (message.text or "").strip().casefold() in wanted
+    return check

@@ -11,14 +11,13 @@ is open (when the category has a norm: due_line, also in «Заявка № N п
 (name and position only), the rating, the last messages, and buttons to answer the open
 question «Проблема решена?», to rate confirmed work, and to write about the request (request_chat).
 
-The buttons are lasting (app.services.conversation): yesterday's list still works, and a
+The buttons are lasting (app.telegram.codec): yesterday's list still works, and a
 request the resident can no longer reach is refused with the reason.
 """
 from typing import Callable
 
 from sqlalchemy import func, select
 
-from app.bot import keyboards, texts
 from app.bot.dialog import current
 from app.bot.routing import ANY_STATE, Step, lasting
 from app.extensions import db
@@ -29,6 +28,7 @@ from app.services.bindings import is_bound
 from app.services.conversation import NotBound, NotYours
 from app.services.deadlines import FINISHED
 from app.services.statuses import TIMESTAMP_FIELD, Status
+from app.telegram import codec, resident
 from app.timezone import format_local
 
 PAGE_SIZE = 5
@@ -60,18 +60,18 @@ def page(telegram_user_id: int, number: int) -> tuple[str, object] | None:
         .order_by(Request.created_at.desc(), Request.id.desc()).offset(number * PAGE_SIZE).limit(PAGE_SIZE)
     ).all()
     first = number * PAGE_SIZE + 1
-    items = [(row.id, texts.MY_REQUEST_BUTTON.format(
+    items = [(row.id, resident.MY_REQUEST_BUTTON.format(
         number=row.number, date=format_local(row.created_at, "%d.%m.%y"), category=row.name,
         status=Status(row.status).label)) for row in rows]
-    text = texts.MY_REQUESTS_PAGE.format(first=first, last=first + len(rows) - 1, total=total)
-    return text, keyboards.request_list(items, number, more=first + len(rows) - 1 < total)
+    text = resident.MY_REQUESTS_PAGE.format(first=first, last=first + len(rows) - 1, total=total)
+    return text, resident.request_list(items, number, more=first + len(rows) - 1 < total)
 
 
 def send_list(turn) -> None:
     leave_dialog(turn)
     shown = page(turn.user_id, 0)
     if shown is None:
-        turn.send(texts.NO_REQUESTS)
+        turn.send(resident.NO_REQUESTS)
     else:
         turn.send(*shown)
 
@@ -80,66 +80,66 @@ def due_line(request: Request) -> str | None:
     """When the request is due to be done, as residents are told while it is open; None without a norm."""
     if request.completion_due_at is None or request.status in FINISHED:
         return None
-    return texts.DUE.format(due=format_local(request.completion_due_at, "%d.%m, %H:%M"))
+    return resident.DUE.format(due=format_local(request.completion_due_at, "%d.%m, %H:%M"))
 
 
 def card(request: Request) -> tuple[str, object]:
     status = Status(request.status)
     field = TIMESTAMP_FIELD.get(status)
     executor = request.executor
-    lines = [texts.CARD.format(
+    lines = [resident.CARD.format(
         number=request.number, date=format_local(request.created_at, "%d.%m.%Y"),
         category=request.category.name + (f" / {request.subcategory.name}" if request.subcategory else ""),
         address=request.address or "—", status=status.label,
         since=format_local(getattr(request, field) if field else request.created_at),
         executor=(executor.full_name + (f", {executor.position}" if executor.position else "")) if executor
-        else texts.CARD_NO_EXECUTOR,
+        else resident.CARD_NO_EXECUTOR,
     )]
     if due := due_line(request):
         lines.append(due)
     if request.rating:
-        lines.append(texts.CARD_RATING.format(stars=conversation.stars(request.rating)))
+        lines.append(resident.CARD_RATING.format(stars=resident.stars(request.rating)))
     asked = request.verdict == Verdict.ASKED
     ratable = request.verdict == Verdict.CONFIRMED and request.rating is None
     if asked:
-        lines += ["", texts.CARD_ASKED]
+        lines += ["", resident.CARD_ASKED]
     elif ratable:
-        lines += ["", texts.CARD_RATE]
+        lines += ["", resident.CARD_RATE]
     messages = conversation.last_messages(request, CARD_MESSAGES)
     if messages:
-        lines += ["", texts.CARD_MESSAGES]
+        lines += ["", resident.CARD_MESSAGES]
         for message in messages:
-            text = " ".join(part for part in (texts.CARD_PHOTO if message.photos else "", message.text) if part)
+            text = " ".join(part for part in (resident.CARD_PHOTO if message.photos else "", message.text) if part)
             if len(text) > CARD_TEXT_MAX:
                 text = text[:CARD_TEXT_MAX] + "…"
-            lines.append(texts.CARD_MESSAGE.format(
+            lines.append(resident.CARD_MESSAGE.format(
                 time=format_local(message.created_at, "%d.%m %H:%M"), text=text,
-                who=texts.CARD_YOU if message.sender == RESIDENT else texts.CARD_STAFF))
-    markup = keyboards.request_card(request.id, conversation.resident_can_write(request), asked, ratable)
+                who=resident.CARD_YOU if message.sender == RESIDENT else resident.CARD_STAFF))
+    markup = resident.request_card(request.id, conversation.resident_can_write(request), asked, ratable)
     return "\n".join(lines), markup
 
 
 def refuse(turn, error: LookupError) -> None:
     """A lasting button naming a request the resident cannot reach (any more): say why, change nothing."""
-    turn.answer(texts.NOT_YOURS_SHORT)
-    turn.send(texts.NOT_BOUND.format(number=error.request.number) if isinstance(error, NotBound)
-              else texts.NOT_YOURS)
+    turn.answer(resident.NOT_YOURS_SHORT)
+    turn.send(resident.NOT_BOUND.format(number=error.request.number) if isinstance(error, NotBound)
+              else resident.NOT_YOURS)
 
 
 # --- handlers ---
 
 def on_list(call) -> None:
     turn = current()
-    _, number, _ = conversation.parse_button(call.data)
+    _, number, _ = codec.parse_lasting_button(call.data)
     if not is_bound(turn.user_id):
-        turn.answer(texts.NOT_YOURS_SHORT)
-        turn.send(texts.BINDING_LOST)
+        turn.answer(resident.NOT_YOURS_SHORT)
+        turn.send(resident.BINDING_LOST)
         return
     turn.answer()
     leave_dialog(turn)
     shown = page(turn.user_id, number)
     if shown is None:
-        turn.send(texts.NO_REQUESTS)
+        turn.send(resident.NO_REQUESTS)
     elif call.message is not None:
         turn.edit(call.message.message_id, *shown)
     else:  # the message is too old for Telegram to name it
@@ -148,7 +148,7 @@ def on_list(call) -> None:
 
 def on_card(call) -> None:
     turn = current()
-    _, request_id, _ = conversation.parse_button(call.data)
+    _, request_id, _ = codec.parse_lasting_button(call.data)
     try:
         request = conversation.resident_request(request_id, turn.user_id)
     except (NotYours, NotBound) as error:

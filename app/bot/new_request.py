@@ -25,7 +25,7 @@ impossible even if the same press arrives twice.
 from sqlalchemy import select
 from telebot.states import State, StatesGroup
 
-from app.bot import keyboards, photos, texts
+from app.bot import photos
 from app.bot.collector import Collector, Limits, Voice, gathered
 from app.bot.dialog import REPROMPTS, current
 from app.bot.identify import contact_phone
@@ -39,6 +39,7 @@ from app.services import bindings
 from app.services.categories import active_categories, active_subcategories
 from app.services.phones import InvalidPhone, display_phone, normalise_phone
 from app.services.requests import DESCRIPTION_MAX, PHOTOS_MAX, RequestError, create_request
+from app.telegram import codec, common, resident
 
 SUMMARY_DESCRIPTION_MAX = 1500  # the summary must fit into one Telegram message
 YES_WORDS = {"да", "yes", "ок", "ok", "верно"}
@@ -57,8 +58,8 @@ class NewRequest(StatesGroup):
 ALL_STATES = NewRequest.state_list()
 # The description: text and photos gathered until «Готово» (captions join the text).
 DESCRIPTION = Collector(Limits(text_max=DESCRIPTION_MAX, photos_max=PHOTOS_MAX), Voice(
-    text_kept=texts.DESCRIPTION_SAVED, photo_kept=texts.PHOTO_SAVED, no_words=texts.DESCRIPTION_NO_WORDS,
-    wrong_type=texts.DESCRIPTION_WRONG_TYPE, text_cut=texts.DESCRIPTION_CUT, text_full=texts.DESCRIPTION_FULL))
+    text_kept=resident.DESCRIPTION_SAVED, photo_kept=resident.PHOTO_SAVED, no_words=resident.DESCRIPTION_NO_WORDS,
+    wrong_type=resident.DESCRIPTION_WRONG_TYPE, text_cut=resident.DESCRIPTION_CUT, text_full=resident.DESCRIPTION_FULL))
 
 
 def _active(model, item_id) -> object | None:
@@ -71,12 +72,12 @@ def _active(model, item_id) -> object | None:
 
 # --- prompts (also used to ask again after /help or a stale button) ---
 
-def ask_category(turn, text: str = texts.CHOOSE_CATEGORY, message_id: int | None = None) -> None:
+def ask_category(turn, text: str = resident.CHOOSE_CATEGORY, message_id: int | None = None) -> None:
     cats = active_categories()
     if not cats:
-        home(turn, texts.NO_CATEGORIES)
+        home(turn, resident.NO_CATEGORIES)
         return
-    markup = keyboards.choices(turn.data["flow"], "cat", cats)
+    markup = resident.choices(turn.data["flow"], "cat", cats)
     turn.goto(NewRequest.category)
     if message_id is not None:
         turn.edit(message_id, text, markup)
@@ -86,8 +87,8 @@ def ask_category(turn, text: str = texts.CHOOSE_CATEGORY, message_id: int | None
 
 def ask_subcategory(turn, category: Category, subs, text: str | None = None,
                     message_id: int | None = None) -> None:
-    text = text or texts.CHOOSE_SUBCATEGORY.format(category=category.name)
-    markup = keyboards.choices(turn.data["flow"], "sub", subs, back=True)
+    text = text or resident.CHOOSE_SUBCATEGORY.format(category=category.name)
+    markup = resident.choices(turn.data["flow"], "sub", subs, back=True)
     if message_id is not None:
         turn.edit(message_id, text, markup)
     else:
@@ -95,17 +96,17 @@ def ask_subcategory(turn, category: Category, subs, text: str | None = None,
 
 
 def ask_description(turn) -> None:
-    turn.send(texts.ASK_DESCRIPTION.format(done=texts.BTN_DONE), keyboards.describing())
+    turn.send(resident.ASK_DESCRIPTION.format(done=common.BTN_DONE), common.describing())
 
 
 def show_summary(turn) -> None:
     binding = bindings.current_binding(turn.user_id)
     if binding is None:
-        home(turn, texts.BINDING_LOST)
+        home(turn, resident.BINDING_LOST)
         return
     data = turn.data
     description, shots = gathered(data)
-    description = description or texts.NO_DESCRIPTION
+    description = description or resident.NO_DESCRIPTION
     if len(description) > SUMMARY_DESCRIPTION_MAX:
         description = description[:SUMMARY_DESCRIPTION_MAX] + "…"
     category = data.get("cat_name", "")
@@ -113,21 +114,21 @@ def show_summary(turn) -> None:
         category += f" / {data['sub_name']}"
     turn.goto(NewRequest.confirm_phone, phone=binding.phone)
     turn.send(
-        texts.SUMMARY.format(category=category, address=binding.client.address or "—",
+        resident.SUMMARY.format(category=category, address=binding.client.address or "—",
                              description=description, photos=len(shots),
                              phone=display_phone(binding.phone)),
-        keyboards.yes_no(data["flow"], (texts.BTN_PHONE_YES, "yes"), (texts.BTN_PHONE_NO, "no")),
+        resident.yes_no(data["flow"], (resident.BTN_PHONE_YES, "yes"), (resident.BTN_PHONE_NO, "no")),
     )
 
 
 def ask_new_phone(turn) -> None:
-    turn.send(texts.ASK_NEW_PHONE.format(button=texts.BTN_SHARE_PHONE), keyboards.share_phone())
+    turn.send(resident.ASK_NEW_PHONE.format(button=resident.BTN_SHARE_PHONE), resident.share_phone())
 
 
 def ask_drop_old(turn) -> None:
-    turn.send(texts.ASK_DROP_OLD.format(old=display_phone(turn.data.get("phone", ""))),
-              keyboards.yes_no(turn.data["flow"], (texts.BTN_REPLACE_OLD, "replace"),
-                               (texts.BTN_KEEP_BOTH, "keep")))
+    turn.send(resident.ASK_DROP_OLD.format(old=display_phone(turn.data.get("phone", ""))),
+              resident.yes_no(turn.data["flow"], (resident.BTN_REPLACE_OLD, "replace"),
+                               (resident.BTN_KEEP_BOTH, "keep")))
 
 
 def _ask_category_again(turn) -> None:
@@ -138,7 +139,7 @@ def _ask_subcategory_again(turn) -> None:
     category = _active(Category, turn.data.get("cat"))
     subs = active_subcategories(category.id) if category is not None else []
     if category is None or not subs:
-        ask_category(turn, texts.CATEGORY_GONE_NAMELESS)
+        ask_category(turn, resident.CATEGORY_GONE_NAMELESS)
     else:
         ask_subcategory(turn, category, subs)
 
@@ -168,10 +169,10 @@ def begin(message) -> None:
 def on_category(call) -> None:
     turn = current()
     turn.answer()
-    _, _, arg = keyboards.parse_button(call.data)
+    _, _, arg = codec.parse_dialog_button(call.data)
     category = _active(Category, arg)
     if category is None:
-        ask_category(turn, texts.CATEGORY_GONE_NAMELESS, call.message.message_id)
+        ask_category(turn, resident.CATEGORY_GONE_NAMELESS, call.message.message_id)
         return
     turn.update(cat=category.id, cat_name=category.name, sub=None, sub_name="")
     subs = active_subcategories(category.id)
@@ -180,31 +181,31 @@ def on_category(call) -> None:
         ask_subcategory(turn, category, subs, message_id=call.message.message_id)
     else:
         turn.goto(NewRequest.description)
-        turn.edit(call.message.message_id, texts.CHOSEN.format(category=category.name))
+        turn.edit(call.message.message_id, resident.CHOSEN.format(category=category.name))
         ask_description(turn)
 
 
 def on_subcategory(call) -> None:
     turn = current()
     turn.answer()
-    _, _, arg = keyboards.parse_button(call.data)
+    _, _, arg = codec.parse_dialog_button(call.data)
     category = _active(Category, turn.data.get("cat"))
     if category is None:
-        ask_category(turn, texts.CATEGORY_GONE.format(name=turn.data.get("cat_name", "")),
+        ask_category(turn, resident.CATEGORY_GONE.format(name=turn.data.get("cat_name", "")),
                      call.message.message_id)
         return
     sub = _active(Subcategory, arg)
     if sub is None or sub.category_id != category.id:
         subs = active_subcategories(category.id)
         if subs:
-            ask_subcategory(turn, category, subs, texts.SUBCATEGORY_GONE, call.message.message_id)
+            ask_subcategory(turn, category, subs, resident.SUBCATEGORY_GONE, call.message.message_id)
         else:
             turn.goto(NewRequest.description, sub=None, sub_name="")
-            turn.edit(call.message.message_id, texts.CHOSEN.format(category=category.name))
+            turn.edit(call.message.message_id, resident.CHOSEN.format(category=category.name))
             ask_description(turn)
         return
     turn.goto(NewRequest.description, sub=sub.id, sub_name=sub.name)
-    turn.edit(call.message.message_id, texts.CHOSEN_SUB.format(category=category.name, subcategory=sub.name))
+    turn.edit(call.message.message_id, resident.CHOSEN_SUB.format(category=category.name, subcategory=sub.name))
     ask_description(turn)
 
 
@@ -216,17 +217,17 @@ def on_back(call) -> None:
 
 def on_cancel_button(call) -> None:
     turn = current()
-    turn.answer(texts.CANCELLED)
+    turn.answer(common.CANCELLED)
     turn.remove_buttons(call.message.message_id)
-    home(turn, texts.CANCELLED + " " + texts.MAIN_MENU)
+    home(turn, common.CANCELLED + " " + resident.MAIN_MENU)
 
 
 def on_done(message) -> None:
     turn = current()
     if not any(gathered(turn.data)):
-        turn.send(texts.DESCRIPTION_EMPTY.format(done=texts.BTN_DONE))
+        turn.send(resident.DESCRIPTION_EMPTY.format(done=common.BTN_DONE))
         return
-    turn.send(texts.DESCRIPTION_DONE, keyboards.cancel_only())  # «Готово» has done its job
+    turn.send(resident.DESCRIPTION_DONE, resident.cancel_only())  # «Готово» has done its job
     show_summary(turn)
 
 
@@ -260,14 +261,14 @@ def on_answer_typed(message) -> None:
 
 def choose_button(message) -> None:
     turn = current()
-    turn.send(texts.CHOOSE_BUTTON)
+    turn.send(resident.CHOOSE_BUTTON)
     turn.reprompt()
 
 
 def on_new_phone_contact(message) -> None:
     turn = current()
     if message.contact.user_id != turn.user_id:
-        turn.send(texts.FOREIGN_CONTACT.format(button=texts.BTN_SHARE_PHONE))
+        turn.send(resident.FOREIGN_CONTACT.format(button=resident.BTN_SHARE_PHONE))
         return
     _new_phone(turn, contact_phone(message.contact.phone_number))
 
@@ -277,7 +278,7 @@ def on_new_phone_text(message) -> None:
 
 
 def on_new_phone_other(message) -> None:
-    current().send(texts.PHONE_NOT_TEXT.format(button=texts.BTN_SHARE_PHONE))
+    current().send(resident.PHONE_NOT_TEXT.format(button=resident.BTN_SHARE_PHONE))
 
 
 def _new_phone(turn, raw: str) -> None:
@@ -290,7 +291,7 @@ def _new_phone(turn, raw: str) -> None:
         file_request(turn, phone)
         return
     turn.goto(NewRequest.drop_old_phone, new_phone=phone)
-    turn.send(texts.NEW_PHONE_TAKEN.format(phone=display_phone(phone)), keyboards.cancel_only())
+    turn.send(resident.NEW_PHONE_TAKEN.format(phone=display_phone(phone)), resident.cancel_only())
     ask_drop_old(turn)
 
 
@@ -314,15 +315,15 @@ def file_request(turn, phone: str, phone_change: str | None = None) -> None:
     key = f"tg:{turn.user_id}:{data.get('flow', '')}"
     existing = db.session.execute(select(Request).where(Request.idempotency_key == key)).scalar_one_or_none()
     if existing is not None:
-        home(turn, texts.ALREADY_CREATED.format(number=existing.number))
+        home(turn, resident.ALREADY_CREATED.format(number=existing.number))
         return
     binding = bindings.current_binding(turn.user_id)
     if binding is None:
-        home(turn, texts.BINDING_LOST)
+        home(turn, resident.BINDING_LOST)
         return
     category = _active(Category, data.get("cat"))
     if category is None:
-        ask_category(turn, texts.CATEGORY_GONE.format(name=data.get("cat_name", "")))
+        ask_category(turn, resident.CATEGORY_GONE.format(name=data.get("cat_name", "")))
         return
     sub = None
     if data.get("sub") is not None:
@@ -331,7 +332,7 @@ def file_request(turn, phone: str, phone_change: str | None = None) -> None:
             subs = active_subcategories(category.id)
             if subs:
                 turn.goto(NewRequest.subcategory)
-                ask_subcategory(turn, category, subs, texts.SUBCATEGORY_GONE)
+                ask_subcategory(turn, category, subs, resident.SUBCATEGORY_GONE)
                 return
             sub = None
     client = binding.client
@@ -347,7 +348,7 @@ def file_request(turn, phone: str, phone_change: str | None = None) -> None:
             idempotency_key=key,
         )
     except RequestError as exc:
-        turn.send(texts.REQUEST_FAILED.format(reason=exc))
+        turn.send(resident.REQUEST_FAILED.format(reason=exc))
         turn.reprompt()
         return
     for file_id, unique_id in shots:
@@ -355,7 +356,7 @@ def file_request(turn, phone: str, phone_change: str | None = None) -> None:
                                     telegram_file_unique_id=unique_id))
     # Through the outbox: the resident learns the number even if the worker dies right after the commit.
     due = due_line(request)
-    home(turn, texts.REQUEST_CREATED.format(number=request.number, category=request.category_text,
+    home(turn, resident.REQUEST_CREATED.format(number=request.number, category=request.category_text,
                                             address=request.address or "—", phone=display_phone(phone),
                                             due=f"\n{due}" if due else ""),
          durable=True)
@@ -365,7 +366,7 @@ def file_request(turn, phone: str, phone_change: str | None = None) -> None:
 
 
 STARTS = [  # the menu button that begins the dialog, at every step (see bot.handler_table)
-    Step(ANY_STATE, label(texts.BTN_CREATE), begin),
+    Step(ANY_STATE, label(resident.BTN_CREATE), begin),
 ]
 S = NewRequest
 BUTTON_STEPS = [S.category, S.subcategory, S.confirm_phone, S.drop_old_phone]  # they wait for an inline button
@@ -376,7 +377,7 @@ STEPS = [
     Step(S.category,       button("cat"),                               on_category),
     Step(S.subcategory,    button("sub"),                               on_subcategory),
     Step(S.subcategory,    button("back"),                              on_back),
-    Step(S.description,    label(texts.BTN_DONE),                       on_done),
+    Step(S.description,    label(common.BTN_DONE),                      on_done),
     Step(S.description,    TEXT,                                        DESCRIPTION.on_text),
     Step(S.description,    content("photo"),                            DESCRIPTION.on_photo),
     Step(S.description,    content("document", when=is_image_document), DESCRIPTION.on_photo),

@@ -17,14 +17,14 @@ The menu's commands and buttons work at every step (menu.AT_EVERY_STEP): /cancel
 and any list or card (my_requests.LEAVING) leave the writing mode, saying what was passed on (it is
 already with the dispatcher). Each acknowledgement names the request the message was added to.
 
-Every button here is lasting (app.services.conversation): checked against the database on
+Every button here is lasting (app.telegram.codec): checked against the database on
 each press, so a button of an old message works while it applies, or says why not; data
 naming another resident's request, or an account the resident is no longer bound to, is
 refused and changes nothing. What a request may take is decided by app.services.
 """
 from telebot.states import State, StatesGroup
 
-from app.bot import keyboards, my_requests, photos, texts
+from app.bot import my_requests, photos
 from app.bot.collector import Collector, Limits, Voice
 from app.bot.dialog import REPROMPTS, current
 from app.bot.incoming import is_image_document
@@ -37,6 +37,7 @@ from app.services import requests as request_service
 from app.services.conversation import NotBound, NotYours
 from app.services.requests import RequestError
 from app.services.statuses import Status
+from app.telegram import codec, common, resident
 from app.telegram.limits import MESSAGE_TEXT_MAX
 
 
@@ -50,14 +51,14 @@ def start_writing(turn, request, kind: Kind, prompt: str | None = None, durable:
     """From now on the resident's messages go to this request (as `kind`), until «Готово»."""
     turn.start(Writing.message, request=request.id, number=request.number, kind=kind.value, sent=0)
     if prompt is None:
-        prompt = texts.WRITE_PROMPT.format(number=request.number, done=texts.BTN_DONE)
+        prompt = resident.WRITE_PROMPT.format(number=request.number, done=common.BTN_DONE)
         if request.status == Status.CLOSED:
-            prompt += "\n\n" + texts.WRITE_CLOSED_NOTE
-    turn.send(prompt, keyboards.writing(), durable=durable)
+            prompt += "\n\n" + resident.WRITE_CLOSED_NOTE
+    turn.send(prompt, resident.writing(), durable=durable)
 
 
 def ask_to_write(turn) -> None:
-    turn.send(texts.WRITE_PROMPT.format(number=turn.data.get("number"), done=texts.BTN_DONE), keyboards.writing())
+    turn.send(resident.WRITE_PROMPT.format(number=turn.data.get("number"), done=common.BTN_DONE), resident.writing())
 
 
 REPROMPTS[Writing.message.name] = ask_to_write
@@ -69,13 +70,13 @@ def _writable_request(turn):
     try:
         request = conversation.resident_request(turn.data.get("request", 0), turn.user_id)
     except NotYours:
-        home(turn, texts.NOT_YOURS)
+        home(turn, resident.NOT_YOURS)
         return None
     except NotBound as error:
-        home(turn, texts.NOT_BOUND.format(number=error.request.number))
+        home(turn, resident.NOT_BOUND.format(number=error.request.number))
         return None
     if not conversation.resident_can_write(request):
-        home(turn, texts.WRITE_ARCHIVED.format(number=request.number))
+        home(turn, resident.WRITE_ARCHIVED.format(number=request.number))
         return None
     return request
 
@@ -95,16 +96,16 @@ def keep(turn, text: str, photo: tuple[str, str] | None) -> bool:
 
 # Each text, photo or picture of an album is a message of its own, kept at once (one reply per album).
 MESSAGES = Collector(Limits(text_max=MESSAGE_TEXT_MAX, at_once=True), Voice(
-    text_kept=texts.WRITE_SENT, photo_kept=texts.WRITE_PHOTO_SENT, no_words=texts.WRITE_NO_WORDS,
-    wrong_type=texts.WRITE_WRONG_TYPE, text_cut=texts.WRITE_CUT), keep=keep)
+    text_kept=resident.WRITE_SENT, photo_kept=resident.WRITE_PHOTO_SENT, no_words=resident.WRITE_NO_WORDS,
+    wrong_type=resident.WRITE_WRONG_TYPE, text_cut=resident.WRITE_CUT), keep=keep)
 
 
 def on_done(message) -> None:
     turn = current()
     data = turn.data
     count, number = data.get("sent", 0), data.get("number")
-    home(turn, texts.WRITE_DONE.format(number=number, count=count) if count
-         else texts.WRITE_NOTHING.format(number=number))
+    home(turn, resident.WRITE_DONE.format(number=number, count=count) if count
+         else resident.WRITE_NOTHING.format(number=number))
 
 
 def on_leaving(turn) -> None:
@@ -125,7 +126,7 @@ def _pressed(call, lock: bool = True):
     """(request, action, arg) of a lasting button; the request is None (and the press refused) if
     the presser may not act on it."""
     turn = current()
-    action, request_id, arg = conversation.parse_button(call.data)
+    action, request_id, arg = codec.parse_lasting_button(call.data)
     try:
         return conversation.resident_request(request_id, turn.user_id, lock=lock), action, arg
     except (NotYours, NotBound) as error:
@@ -140,7 +141,7 @@ def on_write(call) -> None:
         return
     if not conversation.resident_can_write(request):
         turn.answer()
-        turn.send(texts.WRITE_ARCHIVED.format(number=request.number))
+        turn.send(resident.WRITE_ARCHIVED.format(number=request.number))
         return
     turn.answer()
     start_writing(turn, request, Kind.MESSAGE)
@@ -156,19 +157,19 @@ def on_answer(call) -> None:
     try:
         request_service.answer_confirmation(request, turn.user_id, solved)
     except RequestError as error:  # answered already, closed automatically, moved by staff
-        turn.answer(texts.STALE_BUTTON)
+        turn.answer(common.STALE_BUTTON)
         turn.send(str(error))
     else:
         turn.answer()
         # Through the outbox: the request is closed or back in work, the resident must hear so.
         if solved:
-            turn.send(texts.CONFIRMED.format(number=request.number), keyboards.rating(request.id), durable=True)
+            turn.send(resident.CONFIRMED.format(number=request.number), resident.rating(request.id), durable=True)
         else:
             start_writing(turn, request, Kind.REASON, durable=True,
-                          prompt=texts.RETURNED.format(number=request.number, done=texts.BTN_DONE))
+                          prompt=resident.RETURNED.format(number=request.number, done=common.BTN_DONE))
     if call.message is None:
         return
-    if arg == keyboards.ON_CARD:  # the card stays, as it is now
+    if arg == resident.ON_CARD:  # the card stays, as it is now
         turn.edit(call.message.message_id, *card(request))
     else:
         turn.remove_buttons(call.message.message_id)
@@ -183,15 +184,15 @@ def on_rate(call) -> None:
     try:
         request_service.rate(request, stars)
     except RequestError as error:
-        turn.answer(texts.STALE_BUTTON)
+        turn.answer(common.STALE_BUTTON)
         turn.send(str(error))
         if call.message is not None:
             turn.remove_buttons(call.message.message_id)
         return
     turn.answer()
     if call.message is not None:
-        turn.edit(call.message.message_id, texts.RATED.format(number=request.number, stars=conversation.stars(stars)))
-    start_writing(turn, request, Kind.FEEDBACK, prompt=texts.ASK_FEEDBACK.format(done=texts.BTN_DONE))
+        turn.edit(call.message.message_id, resident.RATED.format(number=request.number, stars=resident.stars(stars)))
+    start_writing(turn, request, Kind.FEEDBACK, prompt=resident.ASK_FEEDBACK.format(done=common.BTN_DONE))
 
 
 STARTS = [  # lasting buttons: at every step (see bot.handler_table)
@@ -203,7 +204,7 @@ STARTS = [  # lasting buttons: at every step (see bot.handler_table)
 W = Writing
 STEPS = [
     #    state      expected input                               handler
-    Step(W.message, label(texts.BTN_DONE),                       on_done),
+    Step(W.message, label(common.BTN_DONE),                      on_done),
     Step(W.message, TEXT,                                        MESSAGES.on_text),
     Step(W.message, content("photo"),                            MESSAGES.on_photo),
     Step(W.message, content("document", when=is_image_document), MESSAGES.on_photo),

@@ -13,8 +13,8 @@ from typing import Callable
 from telebot import util
 from telebot.states import State
 
-from app.bot import keyboards
-from app.services.conversation import parse_button as parse_lasting
+from app.bot.incoming import text_is
+from app.telegram.codec import parse_lasting_button as parse_lasting
 
 ANY_STATE = None  # the row applies whatever the dialog state (no state filter)
 ANY_CONTENT = util.content_type_media
@@ -34,7 +34,7 @@ def command(name: str) -> Input:
 
 def label(*texts: str) -> Input:
     """A reply-keyboard button (or its label typed)."""
-    return Input({"func": keyboards.text_is(*texts)})
+    return Input({"func": text_is(*texts)})
 
 
 def content(*content_types: str, when: Callable | None = None) -> Input:

@@ -9,27 +9,14 @@ The switch keeps working on an old settings message (its data names no dialog ru
 it only ever changes the setting of the resident who pressed it.
 Request notifications are not announcements: they always come.
 """
-from telebot import types
-
-from app.bot import keyboards, texts
 from app.bot.dialog import current
 from app.bot.menu import needs_identification
 from app.bot.routing import ANY_STATE, Input, Step, label
 from app.services import announcements
 from app.services.bindings import is_bound
+from app.telegram import codec, resident
 
-# Not a dialog run's flow (those are hex), so the switch is valid on any settings message.
-SWITCH_ON, SWITCH_OFF = keyboards.button_data("notices", "on"), keyboards.button_data("notices", "off")
-
-
-def settings_message(wanted: bool) -> tuple[str, types.InlineKeyboardMarkup]:
-    """The setting in words, and the button that switches it the other way."""
-    kb = types.InlineKeyboardMarkup()
-    if wanted:
-        kb.row(types.InlineKeyboardButton(texts.BTN_NOTICES_OFF, callback_data=SWITCH_OFF))
-    else:
-        kb.row(types.InlineKeyboardButton(texts.BTN_NOTICES_ON, callback_data=SWITCH_ON))
-    return (texts.SETTINGS_NOTICES_ON if wanted else texts.SETTINGS_NOTICES_OFF), kb
+SWITCH_ON, SWITCH_OFF = codec.NOTICES_ON, codec.NOTICES_OFF  # valid on any settings message
 
 
 def show(message) -> None:
@@ -37,25 +24,25 @@ def show(message) -> None:
     if not is_bound(turn.user_id):
         needs_identification(turn)
         return
-    turn.send(*settings_message(announcements.wants_announcements(turn.user_id)))
+    turn.send(*resident.settings_message(announcements.wants_announcements(turn.user_id)))
     turn.reprompt()  # in the middle of a dialog: carry on with it
 
 
 def on_switch(call) -> None:
     turn = current()
     if not is_bound(turn.user_id):
-        turn.answer(texts.NEEDS_IDENTIFICATION)
+        turn.answer(resident.NEEDS_IDENTIFICATION)
         return
     wanted = call.data == SWITCH_ON
     announcements.set_wants_announcements(turn.user_id, wanted)
-    turn.answer(texts.NOTICES_ON_DONE if wanted else texts.NOTICES_OFF_DONE)
+    turn.answer(resident.NOTICES_ON_DONE if wanted else resident.NOTICES_OFF_DONE)
     if call.message is not None:
-        turn.edit(call.message.message_id, *settings_message(wanted))
+        turn.edit(call.message.message_id, *resident.settings_message(wanted))
 
 
 SWITCH_BUTTON = Input({"func": lambda call: call.data in (SWITCH_ON, SWITCH_OFF)}, button=True)
 STARTS = [  # at every step (see bot.handler_table)
-    Step(ANY_STATE, label(texts.BTN_SETTINGS), show),
+    Step(ANY_STATE, label(resident.BTN_SETTINGS), show),
     Step(ANY_STATE, SWITCH_BUTTON,             on_switch),
 ]
 STEPS: list[Step] = []

@@ -23,12 +23,13 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
-from app.bot import dialog, texts, transport
+from app.bot import dialog, transport
 from app.bot.backoff import Backoff
 from app.bot.sender import PERMANENT, call_with_retries, classify, describe
 from app.extensions import db
 from app.models import ProcessedUpdate, utcnow
 from app.services import bot_metrics, outbox
+from app.telegram import common
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ class Dispatcher:
                 log.error("Database unavailable while handling update %s (%s); retrying in %.0f s",
                           update.update_id, describe(exc), backoff.delay)
                 if not told:
-                    self._tell(update, texts.DB_UNAVAILABLE)
+                    self._tell(update, common.DB_UNAVAILABLE)
                     told = True
                 if not backoff.wait(self.stop):
                     log.warning("Shutting down: update %s is left for redelivery", update.update_id)
@@ -195,7 +196,7 @@ class Dispatcher:
     def _apology(self, update) -> dialog.Turn:
         turn = self._new_turn(update)
         if turn.chat_id:
-            turn.send(texts.ERROR)
+            turn.send(common.ERROR)
         return turn
 
     def _deliver(self, turn: dialog.Turn) -> None:

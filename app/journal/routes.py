@@ -12,10 +12,9 @@ from app.journal import total as journal_total
 from app.journal.columns import COLUMNS, visible_columns
 from app.journal.query import PAGE_SIZES, load_choices, parse_state
 from app.models import Request, RequestMessage, utcnow
-from app.models.conversation import RESIDENT, verdict_label
+from app.models.conversation import RESIDENT, stars, verdict_label
 from app.plural import plural
 from app.services import deadlines
-from app.services.conversation import stars
 from app.services.categories import active_subcategories
 from app.web import parse_id
 

@@ -8,6 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 
+RATINGS = range(1, 6)  # a resident's rating of the work: 1 (bad) to 5 (excellent)
+
 # Who wrote a message.
 RESIDENT, STAFF, BOT, EXECUTOR = "resident", "staff", "bot", "executor"
 
@@ -64,6 +66,11 @@ def verdict_label(value: str | None) -> str:
         return Verdict(value).label
     except ValueError:
         return ""
+
+
+def stars(rating: int) -> str:
+    """«★★★★☆ (4)»: a rating as the journal and the bot show it."""
+    return "★" * rating + "☆" * (max(RATINGS) - rating) + f" ({rating})"
 
 
 class RequestMessage(db.Model):

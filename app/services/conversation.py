@@ -11,7 +11,7 @@
   outbox (plain text, split when long) with a «Ответить» button, and its delivery state is
   that of its outbox rows (delivery()).
 - Buttons the bot leaves on messages that may be pressed days later (request cards,
-  «Ответить», «Да / Нет», ratings) carry `rq:<action>:<request id>[:<arg>]` and are checked
+  «Ответить», «Да / Нет», ratings) are lasting (app.telegram.codec) and are checked
   against the database on every press: resident_request().
 The resident's verdict on finished work is part of the request's lifecycle
 (app.services.requests); this module sends the question and keeps the answers as messages.
@@ -25,24 +25,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.database import locked
 from app.extensions import db
 from app.models import Notification, Request, RequestEvent, RequestMessage, RequestPhoto, TelegramBinding, utcnow
-from app.models.base import MAX_ID
-from app.models.conversation import BOT, RESIDENT, STAFF, Kind, Verdict
+from app.models.conversation import BOT, RATINGS, RESIDENT, STAFF, Kind, Verdict  # noqa: F401 (RATINGS: read from here)
 from app.services import outbox, staff_alerts, storage
 from app.services.statuses import Status
 from app.telegram import photos
-from app.telegram.limits import CALLBACK_DATA_MAX_BYTES
+from app.telegram import resident as resident_voice
 
 STAFF_TEXT_MAX = 10_000  # the outbox splits it into Telegram messages of 4 096 characters
-BUTTON_PREFIX = "rq"
-RATINGS = range(1, 6)
-
-# What the resident receives (plain text: no parse mode, so nothing staff type is read as markup).
-STAFF_MESSAGE = "Сообщение по заявке № {number}:\n{text}"
-STAFF_PHOTO = "Фото по заявке № {number}"
-QUESTION = "Проблема решена?"
-BTN_REPLY = "Ответить"
-BTN_YES = "Да"
-BTN_NO = "Нет"
 
 
 class ConversationError(ValueError):
@@ -63,43 +52,6 @@ class NotBound(LookupError):
     def __init__(self, request: Request):
         super().__init__(request.number)
         self.request = request
-
-
-# --- buttons on the bot's messages, valid for days -------------------------------------
-
-def button_data(action: str, number: int, arg: object = "") -> str:
-    """`rq:<action>:<number>[:<arg>]`: the number is a request id (a page number for «list»)."""
-    data = f"{BUTTON_PREFIX}:{action}:{number}" + (f":{arg}" if arg != "" else "")
-    assert len(data.encode()) <= CALLBACK_DATA_MAX_BYTES, "Telegram limits callback data to 64 bytes"
-    return data
-
-
-def parse_button(data: str | None) -> tuple[str, int, str] | None:
-    """(action, number, arg) of one of our lasting buttons, or None."""
-    parts = (data or "").split(":")
-    if len(parts) not in (3, 4) or parts[0] != BUTTON_PREFIX or not parts[1]:
-        return None
-    number = parts[2]
-    if not (number.isascii() and number.isdigit() and len(number) <= 10 and int(number) <= MAX_ID):
-        return None  # (a bigger number would overflow the database's integer)
-    return parts[1], int(number), parts[3] if len(parts) == 4 else ""
-
-
-def stars(rating: int) -> str:
-    """«★★★★☆ (4)»."""
-    return "★" * rating + "☆" * (max(RATINGS) - rating) + f" ({rating})"
-
-
-def _markup(*rows: list[tuple[str, str]]) -> dict:
-    return {"inline_keyboard": [[{"text": text, "callback_data": data} for text, data in row] for row in rows]}
-
-
-def reply_markup(request_id: int) -> dict:
-    return _markup([(BTN_REPLY, button_data("write", request_id))])
-
-
-def question_markup(request_id: int) -> dict:
-    return _markup([(BTN_YES, button_data("yes", request_id)), (BTN_NO, button_data("no", request_id))])
 
 
 # --- the resident's side ------------------------------------------------------------------
@@ -220,8 +172,8 @@ def add_staff_message(request: Request, staff, text: str, photo: bytes | None = 
         storage.save(path, photo)  # before the commit, so the sender never finds the row without its file
         db.session.add(RequestPhoto(request_id=request.id, message_id=message.id, file_path=path, caption=text,
                                     created_at=now))
-    said = STAFF_MESSAGE.format(number=request.number, text=text) if text else STAFF_PHOTO.format(number=request.number)
-    _queue(request, message, said, photo=path, buttons=reply_markup(request.id))
+    _queue(request, message, resident_voice.staff_message(request.number, text), photo=path,
+           buttons=resident_voice.reply_markup(request.id))
     request.updated_at = now
     return message
 
@@ -229,10 +181,11 @@ def add_staff_message(request: Request, staff, text: str, photo: bytes | None = 
 def ask_confirmation(request: Request, status_text: str) -> RequestMessage:
     """Ask the resident whether the work fixed the problem (the status news and the question in one)."""
     message = RequestMessage(request_id=request.id, created_at=utcnow(), sender=BOT, kind=Kind.QUESTION.value,
-                             text=QUESTION)
+                             text=resident_voice.QUESTION)
     db.session.add(message)
     db.session.flush()
-    _queue(request, message, f"{status_text}\n\n{QUESTION}", buttons=question_markup(request.id), kind="confirm")
+    _queue(request, message, resident_voice.question(status_text), buttons=resident_voice.question_markup(request.id),
+           kind="confirm")
     return message
 
 

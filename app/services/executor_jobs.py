@@ -4,7 +4,8 @@ requests their buttons may act on.
 - Assigned a request, an executor receives its card (number, category, address, the resident's
   name and phone, the deadlines still to meet, description) with «Принял, в работе» / «Выполнено», after the
   resident's photos; a job taken away (another executor, back to «новая») is announced, and so is
-  any status move made by someone else while the job is theirs. All through the outbox.
+  any status move made by someone else while the job is theirs. All through the outbox, in the
+  words of app.telegram.executor.
 - A job is an executor's while the request names them and is «назначена» or «в работе»
   (OPEN_JOB); every button press is checked against the database (job_of), so a forged or old
   button acts on nothing that is not the presser's job now.
@@ -16,27 +17,15 @@ from app.database import locked
 from app.extensions import db
 from app.models import Executor, Notification, Request, RequestPhoto, utcnow
 from app.services import deadlines, outbox
-from app.services.conversation import button_data
 from app.services.statuses import Status
-from app.timezone import format_local
+from app.telegram import executor as executor_voice
 
 OPEN_JOB = (Status.ASSIGNED, Status.IN_PROGRESS)  # what an executor still has to do
 LISTED = 20  # jobs «Мои задания» shows as buttons; the rest are counted
-DESCRIPTION_SHOWN = 3000  # the card must fit one Telegram message (4 096) with its other lines
-BTN_TAKE = "Принял, в работе"
-BTN_DONE = "Выполнено"
-
-NEW_JOB = "🔧 Новое задание"
-TAKEN_AWAY = "Заявка № {number} снята с вас: {why}. Выполнять её не нужно."
-WHY_REASSIGNED = "её передали другому исполнителю"
-WHY_RETURNED = "она возвращена диспетчеру"
-STATUS_NEWS = "Заявка № {number}: статус изменён на «{status}» ({who})."
-STATUS_NEWS_COMMENT = "\nКомментарий: {comment}"
-RESIDENT_PHOTO = "Фото жителя к заявке № {number} ({n} из {total})"
 
 
 class JobError(LookupError):
-    """A button names a request that is not the presser's job (now); the message says why."""
+    """A button names a request that is not the presser's job (now); the message (to the executor) says why."""
 
 
 def executor_label(executor: Executor) -> str:
@@ -46,34 +35,18 @@ def executor_label(executor: Executor) -> str:
 
 # --- the job card ---------------------------------------------------------------------------
 
-def card_text(request: Request, heading: str = "") -> str:
-    status = Status(request.status)
-    lines = [heading] if heading else []
-    lines.append(f"Заявка № {request.number} от {format_local(request.created_at)} — {status.label}")
-    if request.emergency:
-        lines.append("🚨 Аварийная")
-    lines += [f"Категория: {request.category_text}",
-              f"Адрес: {request.address or '—'}",
-              f"Житель: {request.client_full_name or '—'}",
-              f"Телефон: {request.contact_phone or 'не указан'}"]  # E.164: Telegram makes it a tap to call
-    lines += [f"{line.title}: до {format_local(line.due)} — {line.text}"
-              for line in deadlines.lines(request, utcnow())
-              if line.state not in ("met", "missed")]  # only what is still to meet: a reaction is once assigned
-    description = request.description or "(без текста, см. фото)"
-    if len(description) > DESCRIPTION_SHOWN:
-        description = description[:DESCRIPTION_SHOWN] + "…"
-    lines += ["", description]
-    return "\n".join(lines)
+def to_meet(request: Request) -> list[executor_voice.Deadline]:
+    """The deadlines still to meet (a reaction is once assigned): what the card shows."""
+    return [(line.title, line.due, line.text) for line in deadlines.lines(request, utcnow())
+            if line.state not in ("met", "missed")]
 
 
-def card_buttons(request: Request) -> dict | None:
-    """What the executor can do with the job now: take it, report it done; nothing once it is not open."""
-    row = []
-    if request.status == Status.ASSIGNED:
-        row.append({"text": BTN_TAKE, "callback_data": button_data("take", request.id)})
-    if request.status in OPEN_JOB:
-        row.append({"text": BTN_DONE, "callback_data": button_data("finish", request.id)})
-    return {"inline_keyboard": [row]} if row else None
+def card(request: Request, heading: str = "") -> tuple[str, dict | None]:
+    """The job's card: its text, and what the executor can do with the job now (take it, report it
+    done; nothing once it is not open)."""
+    return (executor_voice.card_text(request, to_meet(request), heading),
+            executor_voice.card_buttons(request.id, take=request.status == Status.ASSIGNED,
+                                        finish=request.status in OPEN_JOB))
 
 
 def filing_photos(request: Request) -> list[RequestPhoto]:
@@ -91,22 +64,22 @@ def _queue(executor: Executor, request: Request, text: str, **content) -> None:
                  **content)
 
 
-def send_job(executor: Executor, request: Request, heading: str = NEW_JOB) -> None:
+def send_job(executor: Executor, request: Request, heading: str = executor_voice.NEW_JOB) -> None:
     """The resident's photos, then the card with its buttons (last, so they are at hand)."""
     photos = filing_photos(request)
     for n, photo in enumerate(photos, start=1):
         source = outbox.telegram_photo(photo.telegram_file_id) if photo.telegram_file_id else photo.file_path
         if source:
-            _queue(executor, request, RESIDENT_PHOTO.format(number=request.number, n=n, total=len(photos)),
-                   photo=source)
-    _queue(executor, request, card_text(request, heading), buttons=card_buttons(request))
+            _queue(executor, request, executor_voice.resident_photo(request.number, n, len(photos)), photo=source)
+    text, buttons = card(request, heading)
+    _queue(executor, request, text, buttons=buttons)
 
 
 def assigned(request: Request, previous: Executor | None) -> None:
     """The request's executor changed (the caller has set it): tell the new one and the one it was taken from."""
     if previous is not None and previous.in_telegram and previous.id != request.executor_id \
             and request.status in OPEN_JOB:
-        _queue(previous, request, TAKEN_AWAY.format(number=request.number, why=WHY_REASSIGNED))
+        _queue(previous, request, executor_voice.taken_away(request.number, reassigned=True))
     executor = request.executor
     if executor is not None and executor.in_telegram and request.status in (Status.NEW, *OPEN_JOB):
         send_job(executor, request)
@@ -123,17 +96,16 @@ def status_moved(request: Request, before: Status, after: Status, actor_label: s
         return  # the assignment itself: the job was just sent (assigned)
     if after == Status.NEW:
         if before in OPEN_JOB:
-            _queue(executor, request, TAKEN_AWAY.format(number=request.number, why=WHY_RETURNED))
+            _queue(executor, request, executor_voice.taken_away(request.number, reassigned=False))
         return
     if before not in OPEN_JOB and after not in OPEN_JOB and before != Status.DONE:
         return  # closed ↔ archived: nothing the executor does
-    text = STATUS_NEWS.format(number=request.number, status=after.label, who=actor_label)
-    if comment:
-        text += STATUS_NEWS_COMMENT.format(comment=comment[:500])
     if after in OPEN_JOB:
-        _queue(executor, request, text + "\n\n" + card_text(request), buttons=card_buttons(request))
+        text, buttons = card(request)
+        _queue(executor, request, executor_voice.status_news(request.number, after.label, actor_label, comment, text),
+               buttons=buttons)
     else:
-        _queue(executor, request, text)
+        _queue(executor, request, executor_voice.status_news(request.number, after.label, actor_label, comment))
 
 
 def delivery(request: Request) -> tuple[str, str] | None:
@@ -160,11 +132,9 @@ def job_of(request_id: int, executor: Executor, lock: bool = False) -> Request:
     """The request a button names, if it is the executor's open job now; JobError says why not."""
     request = locked(Request, request_id) if lock else db.session.get(Request, request_id)
     if request is None or request.executor_id != executor.id:
-        number = f" № {request.number}" if request is not None else ""
-        raise JobError(f"Заявка{number} не ваше задание (её назначили другому исполнителю или сняли с вас).")
+        raise JobError(executor_voice.not_your_job(request.number if request is not None else None))
     if request.status not in OPEN_JOB:
-        raise JobError(f"Заявка № {request.number} уже «{request.status_label}»: "
-                       "действия по ней больше не нужны.")
+        raise JobError(executor_voice.job_not_open(request.number, request.status_label))
     return request
 
 

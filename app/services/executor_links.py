@@ -18,18 +18,18 @@ from sqlalchemy import bindparam, select, update
 from app.extensions import db
 from app.models import BotStatus, Executor, ExecutorInvitation, utcnow
 from app.services import outbox
+from app.telegram import executor as executor_voice
 
 INVITATION_HOURS = 24
 CODE_PREFIX = "inv_"  # a start parameter: Telegram allows A-Z, a-z, 0-9, _ and -, up to 64 characters
 CODE_BYTES = 18       # 144 random bits: not guessable
 
-UNBOUND_TEXT = ("Вы отключены от заданий управляющей компании в этом боте. Если это ошибка, "
-                "обратитесь в диспетчерскую за новым приглашением.")
 ALREADY_BOUND = "Исполнитель уже подключён к боту: сначала отключите его (или нажмите «Новый телефон»)."
 
 
 class InvitationError(ValueError):
-    """A code that binds nobody; the message is shown to the Telegram user as is."""
+    """A code that binds nobody (the message, app.telegram.executor's, is shown to the Telegram user as
+    is), or an invitation staff cannot make (the message is for them)."""
 
 
 @dataclass(frozen=True)
@@ -103,27 +103,23 @@ def redeem(code: str, telegram_user_id: int, chat_id: int, name: str) -> Executo
     ).scalar_one_or_none()
     now = utcnow()
     if invitation is None or invitation.cancelled_at is not None:
-        raise InvitationError("Ссылка-приглашение недействительна. Попросите диспетчера создать новую.")
+        raise InvitationError(executor_voice.INVITATION_INVALID)
     executor = invitation.executor
     if invitation.used_at is not None:
         if executor.telegram_user_id == telegram_user_id:
-            raise InvitationError(f"Вы уже подключены как исполнитель «{executor.full_name}».")
-        raise InvitationError("Эта ссылка-приглашение уже использована. Попросите диспетчера создать новую.")
+            raise InvitationError(executor_voice.INVITATION_ALREADY_YOU.format(name=executor.full_name))
+        raise InvitationError(executor_voice.INVITATION_USED)
     if invitation.expires_at <= now:
-        raise InvitationError("Срок ссылки-приглашения истёк (она действует 24 часа). "
-                              "Попросите диспетчера создать новую.")
+        raise InvitationError(executor_voice.INVITATION_EXPIRED)
     if not executor.active:
-        raise InvitationError("Исполнитель отключён в справочнике: приглашение не действует. "
-                              "Обратитесь в диспетчерскую.")
+        raise InvitationError(executor_voice.INVITATION_EXECUTOR_OFF)
     other = bound_executor(telegram_user_id, active_only=False)
     if other is not None and other.id != executor.id:
-        raise InvitationError(f"Этот аккаунт Telegram уже подключён как исполнитель «{other.full_name}». "
-                              "Попросите диспетчера сначала отключить его.")
+        raise InvitationError(executor_voice.INVITATION_ACCOUNT_TAKEN.format(name=other.full_name))
     if executor.telegram_user_id == telegram_user_id:
-        raise InvitationError(f"Вы уже подключены как исполнитель «{executor.full_name}».")
+        raise InvitationError(executor_voice.INVITATION_ALREADY_YOU.format(name=executor.full_name))
     if executor.telegram_user_id is not None:  # a code made before the binding (new_phone cancels them)
-        raise InvitationError("Исполнитель уже подключён к боту с другого аккаунта Telegram. "
-                              "Попросите диспетчера сначала отключить его.")
+        raise InvitationError(executor_voice.INVITATION_OTHER_ACCOUNT)
     invitation.used_at, invitation.used_by_telegram_id = now, telegram_user_id
     executor.telegram_user_id, executor.telegram_chat_id = telegram_user_id, chat_id
     executor.telegram_name, executor.telegram_bound_at = name[:200], now
@@ -135,7 +131,7 @@ def unbind(executor: Executor) -> bool:
     if executor.telegram_user_id is None:
         return False
     if executor.telegram_chat_id is not None:
-        outbox.queue(executor.telegram_chat_id, UNBOUND_TEXT, kind="executor")
+        outbox.queue(executor.telegram_chat_id, executor_voice.UNBOUND_TEXT, kind="executor")
     executor.telegram_user_id = executor.telegram_chat_id = executor.telegram_bound_at = None
     executor.telegram_name = ""
     return True

@@ -32,6 +32,7 @@ from app.services import conversation, deadlines, executor_jobs, outbox, request
 from app.plural import count
 from app.services.numbering import next_request_number
 from app.services.statuses import Status
+from app.telegram import resident as resident_voice
 
 RESIDENT_LABEL = "Житель (Telegram)"
 SYSTEM = SimpleNamespace(id=None, display_name="Автоматически")  # an actor: the system's own moves
@@ -138,9 +139,9 @@ def change_status(request: Request, target: str, actor, comment: str = "", *, ve
     ))
     if target_status == Status.DONE and request.author_chat_id is not None:
         request.verdict, request.confirmation_asked_at = Verdict.ASKED.value, now
-        conversation.ask_confirmation(request, status_message(request, comment))
+        conversation.ask_confirmation(request, resident_voice.status_news(request.number, request.status_label, comment))
     elif notify:
-        notify_resident(request, status_message(request, comment))
+        notify_resident(request, resident_voice.status_news(request.number, request.status_label, comment))
     executor_jobs.status_moved(request, current, target_status, _actor_fields(actor)["actor_label"], comment,
                                by_executor=getattr(actor, "executor_id", None) == request.executor_id)
 
@@ -249,13 +250,6 @@ def add_comment(request: Request, actor, text: str) -> None:
         request_id=request.id, created_at=now, kind="comment", comment=text,
         **_actor_fields(actor),
     ))
-
-
-def status_message(request: Request, comment: str = "") -> str:
-    text = f"Статус вашей заявки № {request.number} изменён: {request.status_label}."
-    if comment:
-        text += f"\nКомментарий: {comment}"
-    return text
 
 
 def notify_resident(request: Request, text: str, kind: str = "status", **message) -> list:

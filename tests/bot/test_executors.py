@@ -14,7 +14,7 @@ from app.models import (Category, Executor, ExecutorInvitation, Notification, Re
                         RequestMessage, utcnow)
 from app.services import executor_links
 from app.services import requests as request_service
-from app.services.conversation import button_data
+from app.telegram.codec import lasting_button as button_data
 from app.timezone import format_local
 from devtools.local_api import Resident
 from tests.bot.conftest import dispatcher, running, staff_browser

@@ -8,13 +8,16 @@ from sqlalchemy import event
 from telebot.apihelper import ApiTelegramException
 from telebot.types import Message, Update
 
-from app.bot import dialog, keyboards, routing, sender, settings, texts, transport
+from app.bot import dialog, routing, sender, settings, transport
 from app.bot.backoff import Backoff
 from app.bot.identify import contact_phone
+from app.bot.incoming import text_is
 from app.bot.outbox import Pacer, backoff_seconds
 from app.bot.storage import DatabaseStateStorage
 from app.extensions import db
 from app.models import Conversation, Executor
+from app.telegram import codec, common, resident
+from app.telegram import executor as executor_voice
 from devtools.local_api import LocalBotApi, Resident
 
 
@@ -25,25 +28,8 @@ def telegram_error(code: int, description: str = "x", retry_after: int | None = 
     return ApiTelegramException("sendMessage", None, body)
 
 
-def test_button_data_round_trip():
-    data = keyboards.button_data("a1b2c3d4", "cat", 17)
-    assert data == "a1b2c3d4:cat:17"
-    assert keyboards.parse_button(data) == ("a1b2c3d4", "cat", "17")
-    assert keyboards.parse_button(keyboards.button_data("a1b2c3d4", "back")) == ("a1b2c3d4", "back", "")
-
-
-@pytest.mark.parametrize("data", [None, "", "cat", ":cat", "f::1", "a:b:c:d", "🙂"])
-def test_foreign_button_data_is_not_ours(data):
-    assert keyboards.parse_button(data) is None
-
-
-def test_button_data_respects_telegram_limit():
-    with pytest.raises(AssertionError):
-        keyboards.button_data("f" * 8, "x", "y" * 60)
-
-
 def test_text_is_ignores_case_and_spaces():
-    check = keyboards.text_is("Готово")
+    check = text_is("Готово")
     message = Message.de_json({"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"},
                                "text": "  готово "})
     assert check(message)
@@ -277,7 +263,8 @@ def _press(user: int, data: str) -> Update:
 def _inputs(user: int) -> list[Update]:
     typed = ["/start", "/start inv_0123456789abcdef", "/cancel", "/help", "/other", "привет", "123456",
              "+79123456789", " готово ", "да", "нет"]
-    typed += [value for name, value in vars(texts).items() if name.startswith("BTN_")]
+    typed += [value for words in (common, resident, executor_voice) for name, value in vars(words).items()
+              if name.startswith("BTN_")]
     photo = [{"file_id": "P", "file_unique_id": "U", "width": 1, "height": 1}]
     updates = [_message(user, text=text) for text in typed]
     updates += [_message(user, chat_type="group", text="/start"), _message(user, photo=photo),
@@ -288,7 +275,7 @@ def _inputs(user: int) -> list[Update]:
                                         "is_animated": False, "is_video": False, "type": "regular"}),
                 _message(user, location={"latitude": 1.0, "longitude": 2.0})]
     actions = ["cat", "sub", "back", "yes", "no", "cancel", "replace", "keep"]
-    data = [keyboards.button_data(flow, action, 1) for flow in ("f1f1f1f1", "00000000") for action in actions]
+    data = [codec.dialog_button(flow, action, 1) for flow in ("f1f1f1f1", "00000000") for action in actions]
     data += [f"rq:{action}:1" for action in ("list", "card", "write", "yes", "no", "rate", "take", "finish", "job")]
     data += [settings.SWITCH_ON, settings.SWITCH_OFF, "garbage", ""]
     return updates + [_press(user, value) for value in data]

@@ -350,18 +350,6 @@ def test_an_undelivered_question_is_left_to_the_dispatcher_with_the_reason(filed
 
 # --- small pieces --------------------------------------------------------------------------
 
-def test_lasting_button_data_round_trip():
-    assert conversation.button_data("rate", 2_147_483_647, 5) == "rq:rate:2147483647:5"
-    assert conversation.parse_button("rq:rate:2147483647:5") == ("rate", 2_147_483_647, "5")
-    assert conversation.parse_button("rq:card:12") == ("card", 12, "")
-
-
-@pytest.mark.parametrize("data", [None, "", "rq", "rq:card", "rq::12", "rq:card:-1", "rq:card:1e3", "rq:card:１２",
-                                  "rq:card:99999999999", "rq:card:2147483648", "xx:card:12", "rq:card:12:1:2", "a1b2c3d4:cat:12"])
-def test_forged_or_foreign_button_data_is_not_a_lasting_button(data):
-    assert conversation.parse_button(data) is None
-
-
 @pytest.mark.parametrize("n,text", [(1, "1 день"), (2, "2 дня"), (5, "5 дней"), (11, "11 дней"), (21, "21 день"),
                                     (14, "14 дней"), (22, "22 дня")])
 def test_days_text(n, text):

@@ -15,6 +15,7 @@ from app.services.executor_jobs import JobError
 from app.services.executor_links import InvitationError
 from app.services.requests import RequestError
 from app.services.statuses import TRANSITIONS, Status
+from app.telegram import executor as executor_voice
 from tests import factories
 
 S = Status
@@ -242,7 +243,7 @@ def test_a_new_phone_replaces_the_old_account_and_revoking_tells_the_executor(ct
         executor_links.create_invitation(executor, ctx.staff("operator"))
     invitation = executor_links.new_phone(executor, ctx.staff("operator"))
     db.session.commit()
-    assert sent_to(EXECUTOR_CHAT)[-1][0] == executor_links.UNBOUND_TEXT
+    assert sent_to(EXECUTOR_CHAT)[-1][0] == executor_voice.UNBOUND_TEXT
     assert executor_links.bound_executor(EXECUTOR_CHAT) is None
     executor_links.redeem(invitation.code, 906, 906, "Новый телефон")
     db.session.commit()

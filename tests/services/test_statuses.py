@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Notification, Request, RequestEvent, utcnow
 from app.services import requests as request_service
-from app.services.conversation import QUESTION
+from app.telegram.resident import QUESTION
 from app.services.requests import RequestError
 from app.services.statuses import NEEDS_EXECUTOR, TIMESTAMP_FIELD, TRANSITIONS, Status, allowed_targets, can_move
 from tests import factories

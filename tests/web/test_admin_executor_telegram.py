@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import BotStatus, Executor, ExecutorInvitation, Notification, utcnow
 from app.services import executor_links
 from app.services.executor_links import InvitationError
+from app.telegram import executor as executor_voice
 from app.timezone import format_local
 
 HTMX = {"HX-Request": "true"}
@@ -144,7 +145,7 @@ def test_binding_is_shown_and_revoked(operator, ctx):
     db.session.expire_all()
     assert (executor.telegram_user_id, executor.telegram_chat_id, executor.telegram_name) == (None, None, "")
     [note] = db.session.execute(select(Notification)).scalars().all()
-    assert note.chat_id == 6001 and note.text == executor_links.UNBOUND_TEXT and note.kind == "executor"
+    assert note.chat_id == 6001 and note.text == executor_voice.UNBOUND_TEXT and note.kind == "executor"
     html = operator.page(f"/admin/executors/{executor.id}")
     assert "отключён от бота" in html and ">Подключён<" not in html and "Создать приглашение" in html
     assert ">Telegram</span>" not in operator.page("/admin/executors")
@@ -190,7 +191,7 @@ def test_new_phone_disconnects_the_old_account_and_shows_the_new_invitation_at_o
     db.session.expire_all()
     assert executor.telegram_user_id is None and executor_links.open_invitation(executor).code == new_code
     [note] = db.session.execute(select(Notification)).scalars().all()
-    assert note.chat_id == 6001 and note.text == executor_links.UNBOUND_TEXT  # the old phone is told
+    assert note.chat_id == 6001 and note.text == executor_voice.UNBOUND_TEXT  # the old phone is told
 
     executor_links.redeem(new_code, 5002, 6002, "Новый телефон")
     db.session.commit()

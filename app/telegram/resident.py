@@ -1,13 +1,64 @@
-"""Every message the bot says to residents, in one place (Russian)."""
+"""Everything said to residents in Telegram (Russian, plain text: no parse mode, so nothing staff
+type is read as markup): what the services queue on their own initiative (a dispatcher's message,
+a status move, the question «Проблема решена?», app.services.conversation and requests), and every
+text and keyboard of the bot's resident dialogs (app.bot). Nothing here imports app.services; the
+keyboards are telebot objects made on call (app.telegram.markup).
+"""
+from app.models.conversation import RATINGS, stars  # noqa: F401 (stars: the bot shows ratings so)
+from app.telegram import codec, markup
+from app.telegram.common import BTN_CANCEL, BTN_DONE, BTN_HELP
 
-# Reply-keyboard buttons. Handlers match them by exact text, so they live here only.
+# --- queued by the services ---------------------------------------------------------------
+
+STAFF_MESSAGE = "Сообщение по заявке № {number}:\n{text}"
+STAFF_PHOTO = "Фото по заявке № {number}"
+STATUS_NEWS = "Статус вашей заявки № {number} изменён: {status}."
+STATUS_NEWS_COMMENT = "\nКомментарий: {comment}"
+QUESTION = "Проблема решена?"
+BTN_REPLY = "Ответить"
+BTN_YES = "Да"
+BTN_NO = "Нет"
+
+
+def staff_message(number: str, text: str) -> str:
+    """A dispatcher's message (its photo, if it has no text)."""
+    return STAFF_MESSAGE.format(number=number, text=text) if text else STAFF_PHOTO.format(number=number)
+
+
+def status_news(number: str, status: str, comment: str = "") -> str:
+    text = STATUS_NEWS.format(number=number, status=status)
+    if comment:
+        text += STATUS_NEWS_COMMENT.format(comment=comment)
+    return text
+
+
+def question(news: str) -> str:
+    """The status news and the question in one message."""
+    return f"{news}\n\n{QUESTION}"
+
+
+def _markup(*rows: list[tuple[str, str]]) -> dict:
+    """Inline buttons as Bot API data (as the outbox keeps them)."""
+    return {"inline_keyboard": [[{"text": text, "callback_data": data} for text, data in row] for row in rows]}
+
+
+def reply_markup(request_id: int) -> dict:
+    return _markup([(BTN_REPLY, codec.lasting_button("write", request_id))])
+
+
+def question_markup(request_id: int) -> dict:
+    return _markup([(BTN_YES, codec.lasting_button("yes", request_id)),
+                    (BTN_NO, codec.lasting_button("no", request_id))])
+
+
+# --- the bot's resident dialogs: texts ---------------------------------------------------
+
+# Reply-keyboard buttons. Handlers match them by exact text, so they live here only (or in
+# app.telegram.common: those the executor's menu has too).
 BTN_IDENTIFY = "Идентификация"
 BTN_CREATE = "Создать заявку"
 BTN_MY_REQUESTS = "Мои заявки"
-BTN_HELP = "Помощь"
 BTN_SETTINGS = "Настройки"
-BTN_CANCEL = "Отмена"
-BTN_DONE = "Готово"
 BTN_SHARE_PHONE = "📱 Отправить мой номер"
 
 # Inline buttons.
@@ -33,7 +84,6 @@ BINDING_LOST = (
     "Ваша привязка к лицевому счёту больше не действует (к счёту привязались другие жильцы "
     "или её сняла управляющая компания). Пройдите идентификацию заново."
 )
-CANCELLED = "Действие отменено."
 HELP = (
     "Что умеет бот:\n"
     "• «Создать заявку» — выберите категорию и подкатегорию, опишите проблему "
@@ -51,11 +101,6 @@ HELP_UNKNOWN = (
     "Чтобы подавать заявки, пройдите идентификацию: нажмите «Идентификация», введите номер "
     "лицевого счёта (он напечатан в квитанции) и номер телефона.\n\n"
     "Команды: /start — начать сначала, /cancel — отменить текущее действие, /help — эта справка."
-)
-ERROR = "Произошла ошибка при обработке сообщения. Попробуйте ещё раз или нажмите /start."
-DB_UNAVAILABLE = (
-    "Сервис временно недоступен. Ваше сообщение не потеряно: мы обработаем его, "
-    "как только работа восстановится."
 )
 
 # Identification.
@@ -201,7 +246,6 @@ RATED = "Ваша оценка работы по заявке № {number}: {sta
 ASK_FEEDBACK = "Если хотите, напишите комментарий к работе — его прочитает диспетчер. Или нажмите «{done}»."
 
 # Buttons of old messages.
-STALE_BUTTON = "Эта кнопка устарела."
 STALE_BUTTON_HINT = "Эта кнопка от старого сообщения и уже не действует. Продолжим с текущего шага."
 STALE_BUTTON_IDLE = "Эта кнопка от старого сообщения и уже не действует. Выберите действие в меню ниже."
 
@@ -219,50 +263,127 @@ BTN_NOTICES_ON = "Объявления: получать"
 NOTICES_OFF_DONE = "Объявления отключены"
 NOTICES_ON_DONE = "Объявления включены"
 
-# Executors: the menu of a Telegram user bound to an executor (app.bot.executor).
-BTN_MY_JOBS = "Мои задания"
-EXECUTOR_BOUND = (
-    "Готово! Вы подключены как исполнитель: {name}.\n"
-    "Задания, которые вам назначат, будут приходить сюда: принимайте их кнопкой «Принял, в работе» "
-    "и отмечайте «Выполнено» (можно приложить фото и комментарий)."
-)
-EXECUTOR_MENU = "Меню исполнителя. «Мои задания» — ваши открытые задания."
-EXECUTOR_HELP = (
-    "Что умеет бот для исполнителя:\n"
-    "• Новое задание приходит сообщением: номер, адрес, категория, телефон жителя (нажмите на него, "
-    "чтобы позвонить), сроки и описание с фото жителя.\n"
-    "• «Принял, в работе» — заявка переходит в работу, житель получает уведомление.\n"
-    "• «Выполнено» — пришлите фото выполненной работы и/или комментарий и нажмите «Готово»: "
-    "заявка отмечается выполненной, отчёт видит диспетчер.\n"
-    "• «Мои задания» — ваши открытые задания, ближайший срок сверху.\n\n"
-    "Команды: /start — меню, /cancel — отменить текущее действие, /help — эта справка."
-)
-EXECUTOR_UNKNOWN_INPUT = "Не понял вас. Нажмите «Мои задания», чтобы увидеть задания, или «Помощь»."
-NO_JOBS = "Открытых заданий нет. Новые задания придут сюда, как только их назначат."
-JOBS_LIST = "Ваши открытые задания ({count}), ближайший срок сверху. Нажмите на задание, чтобы открыть его."
-JOBS_LIST_MORE = "Показаны первые {shown} из {count}."
-JOB_BUTTON = "№ {number} · {address} · {due}"
-JOB_NO_DUE = "без срока"
-JOB_TAKEN = "Заявка № {number} принята в работу. Житель получил уведомление."
-JOB_TAKEN_SHORT = "Принято в работу"
-NOT_EXECUTOR = "Вы не подключены как исполнитель (или вас отключили). Обратитесь в диспетчерскую."
-EXECUTOR_OFF = (
-    "Здравствуйте! Вы отключены от заданий исполнителя: задания сюда больше не приходят. Если это ошибка, "
-    "обратитесь в диспетчерскую.\n\nЕсли вы житель и хотите подавать заявки, нажмите «Идентификация»."
-)
-NOT_YOUR_JOB_SHORT = "Действие недоступно"
-REPORT_PROMPT = (
-    "Отчёт о выполнении заявки № {number}: пришлите фото выполненной работы и/или комментарий "
-    "(необязательно) и нажмите «{done}». «{cancel}» — заявка останется как есть."
-)
-REPORT_TEXT_SAVED = "Комментарий записан. Можно дополнить его, прислать фото или нажать «{done}»."
-REPORT_TEXT_CUT = (
-    "Комментарий слишком длинный: сохранены первые {max} символов. Можно прислать фото или нажать «{done}»."
-)
-REPORT_TEXT_FULL = "Комментарий достиг предела ({max} символов): лишний текст не сохранён. Нажмите «{done}»."
-REPORT_NO_WORDS = "Напишите комментарий словами (или пришлите фото), затем нажмите «{done}»."
-REPORT_PHOTO_SAVED = "Фото добавлено ({count} из {max}). Можно прислать ещё или нажать «{done}»."
-REPORT_WRONG_TYPE = "Такое сообщение не подойдёт для отчёта: пришлите фото или текст, затем нажмите «{done}»."
-REPORT_DONE = "Заявка № {number} отмечена выполненной{report}. Житель получил уведомление. Спасибо!"
-REPORT_ATTACHED = ", отчёт передан диспетчеру"
-REPORT_CANCELLED = "Отчёт отменён: заявка № {number} осталась «{status}»."
+
+# --- the bot's resident dialogs: keyboards (buttons' data: app.telegram.codec) ----------
+
+def main_menu():
+    types = markup.types()
+    kb = types.ReplyKeyboardMarkup(resize_keyboard=True, is_persistent=True)
+    kb.row(BTN_CREATE)
+    kb.row(BTN_MY_REQUESTS, BTN_SETTINGS, BTN_HELP)
+    return kb
+
+
+def identify_only():
+    types = markup.types()
+    kb = types.ReplyKeyboardMarkup(resize_keyboard=True, is_persistent=True)
+    kb.row(BTN_IDENTIFY)
+    return kb
+
+
+def cancel_only():
+    types = markup.types()
+    kb = types.ReplyKeyboardMarkup(resize_keyboard=True)
+    kb.row(BTN_CANCEL)
+    return kb
+
+
+def share_phone():
+    types = markup.types()
+    kb = types.ReplyKeyboardMarkup(resize_keyboard=True)
+    kb.row(types.KeyboardButton(BTN_SHARE_PHONE, request_contact=True))
+    kb.row(BTN_CANCEL)
+    return kb
+
+
+def choices(flow: str, action: str, items, back: bool = False):
+    """One button per (id, name) item, then «Назад» (optional) and «Отменить»."""
+    types = markup.types()
+    kb = types.InlineKeyboardMarkup()
+    for item_id, name in items:
+        kb.row(types.InlineKeyboardButton(name, callback_data=codec.dialog_button(flow, action, item_id)))
+    last = []
+    if back:
+        last.append(types.InlineKeyboardButton(BTN_BACK, callback_data=codec.dialog_button(flow, "back")))
+    last.append(types.InlineKeyboardButton(BTN_CANCEL_INLINE, callback_data=codec.dialog_button(flow, "cancel")))
+    kb.row(*last)
+    return kb
+
+
+def yes_no(flow: str, yes: tuple[str, str], no: tuple[str, str]):
+    """Two answers (label, action). No «Отменить»: these steps show the reply keyboard's «Отмена»."""
+    types = markup.types()
+    kb = types.InlineKeyboardMarkup()
+    kb.row(
+        types.InlineKeyboardButton(yes[0], callback_data=codec.dialog_button(flow, yes[1])),
+        types.InlineKeyboardButton(no[0], callback_data=codec.dialog_button(flow, no[1])),
+    )
+    return kb
+
+
+def writing():
+    """Writing to the dispatcher: every message is kept at once, «Готово» just ends it."""
+    types = markup.types()
+    kb = types.ReplyKeyboardMarkup(resize_keyboard=True)
+    kb.row(BTN_DONE)
+    return kb
+
+
+def request_list(items, page: int, more: bool):
+    """A button per (request id, label), then «Назад» / «Ещё» between pages."""
+    types = markup.types()
+    kb = types.InlineKeyboardMarkup()
+    for request_id, text in items:
+        kb.row(types.InlineKeyboardButton(text, callback_data=codec.lasting_button("card", request_id)))
+    pages = []
+    if page > 0:
+        pages.append(types.InlineKeyboardButton(BTN_BACK, callback_data=codec.lasting_button("list", page - 1)))
+    if more:
+        pages.append(types.InlineKeyboardButton(BTN_MORE, callback_data=codec.lasting_button("list", page + 1)))
+    if pages:
+        kb.row(*pages)
+    return kb
+
+
+ON_CARD = "card"  # the arg of the card's answers: the card is redrawn, not stripped of its buttons
+
+
+def request_card(request_id: int, writable: bool, asked: bool, ratable: bool):
+    """The card's buttons: the open question «Проблема решена?» and the rating are answerable here
+    too (the message that asked may be long gone), then writing and the way back to the list."""
+    types = markup.types()
+    kb = types.InlineKeyboardMarkup()
+    if asked:
+        kb.row(types.InlineKeyboardButton(BTN_YES, callback_data=codec.lasting_button("yes", request_id, ON_CARD)),
+               types.InlineKeyboardButton(BTN_NO, callback_data=codec.lasting_button("no", request_id, ON_CARD)))
+    if ratable:
+        kb.row(*_rating_buttons(request_id))
+    if writable:
+        kb.row(types.InlineKeyboardButton(BTN_WRITE, callback_data=codec.lasting_button("write", request_id)))
+    kb.row(types.InlineKeyboardButton(BTN_TO_LIST, callback_data=codec.lasting_button("list", 0)))
+    return kb
+
+
+def rating(request_id: int):
+    types = markup.types()
+    kb = types.InlineKeyboardMarkup()
+    kb.row(*_rating_buttons(request_id))
+    return kb
+
+
+def _rating_buttons(request_id: int):
+    types = markup.types()
+    return [types.InlineKeyboardButton(BTN_RATING.format(n=n),
+                                       callback_data=codec.lasting_button("rate", request_id, n))
+            for n in RATINGS]
+
+
+def settings_message(wanted: bool):
+    """«Настройки»: the setting in words, and the button that switches it the other way."""
+    types = markup.types()
+    kb = types.InlineKeyboardMarkup()
+    if wanted:
+        kb.row(types.InlineKeyboardButton(BTN_NOTICES_OFF, callback_data=codec.NOTICES_OFF))
+    else:
+        kb.row(types.InlineKeyboardButton(BTN_NOTICES_ON, callback_data=codec.NOTICES_ON))
+    return (SETTINGS_NOTICES_ON if wanted else SETTINGS_NOTICES_OFF), kb
