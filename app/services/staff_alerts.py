@@ -18,13 +18,13 @@ from app.models import Request, StaffDigest, utcnow
 from app.services import deadlines, durations, outbox
 from app.services.phones import display_phone
 from app.services.statuses import OPEN, Status
-from app.timezone import format_local, local_midnight, local_now
+from app.telegram import staff_chat
+from app.timezone import local_midnight, local_now
 
 # A deadline that passed longer ago than this is not alerted on its own (the chat was just set up, or
 # the worker was down): the morning digest names it.
 LOOKBACK = timedelta(days=1)
 LISTED = 20  # requests named in one message; the rest are counted
-DESCRIPTION_SHOWN = 300
 
 
 def chat_id() -> int | None:
@@ -49,40 +49,23 @@ def emergency(request: Request) -> None:
     """An emergency request was filed, or corrected into an emergency category."""
     if chat_id() is None:
         return
-    lines = [f"🚨 Аварийная заявка № {request.number}",
-             request.category_text,
-             f"Адрес: {request.address or '—'}",
-             f"Телефон: {display_phone(request.contact_phone) or '—'}"]
-    if request.description:
-        text = request.description
-        lines.append(text if len(text) <= DESCRIPTION_SHOWN else text[:DESCRIPTION_SHOWN] + "…")
-    lines += [f"{line.title}: до {format_local(line.due)}" for line in deadlines.lines(request, utcnow())]
-    _queue("\n".join(lines + link(request)), "alert", request.id)
+    _queue(staff_chat.emergency(request, display_phone(request.contact_phone), deadlines.lines(request, utcnow()),
+                                link(request)), "alert", request.id)
 
 
 def resident_wrote(request: Request, text: str) -> None:
     """The resident wrote instead of answering «Проблема решена?»: the request waits for the dispatcher."""
     if chat_id() is None:
         return
-    shown = text if len(text) <= DESCRIPTION_SHOWN else text[:DESCRIPTION_SHOWN] + "…"
-    _queue("\n".join([f"✉️ Заявка № {request.number}: житель написал вместо ответа на «Проблема решена?»"
-                      + (f": «{shown}»" if shown else ""), "Заявка не закроется сама: решите по ней.",
-                      *link(request)]), "alert", request.id)
+    _queue(staff_chat.resident_wrote(request, text, link(request)), "alert", request.id)
 
 
 def question_undelivered(request: Request, reason: str) -> None:
     """«Проблема решена?» did not reach the resident: the request waits for the dispatcher."""
     if chat_id() is None:
         return
-    _queue("\n".join([f"📵 Заявка № {request.number}: вопрос «Проблема решена?» не доставлен — {reason}.",
-                      "Заявка не закроется сама: позвоните жителю"
-                      + (f" ({display_phone(request.contact_phone)})." if request.contact_phone else "."),
-                      *link(request)]), "alert", request.id)
-
-
-def _line(request: Request, late_by: str) -> str:
-    where = request.category_text + (f", {request.address}" if request.address else "")
-    return f"№ {request.number} — {late_by}, {where}"
+    _queue(staff_chat.question_undelivered(request, reason, display_phone(request.contact_phone), link(request)),
+           "alert", request.id)
 
 
 def check_overdue(bot=None) -> None:
@@ -96,18 +79,15 @@ def check_overdue(bot=None) -> None:
         .order_by(Request.due_at)).scalars().all()
     if not found:
         return
-    lines = [f"⏰ Просрочены заявки: {len(found)}"]
+    items = []
     for request in found[:LISTED]:
-        which = "реакция" if request.due_at == request.reaction_due_at and request.reacted_at is None else "выполнение"
+        reaction = request.due_at == request.reaction_due_at and request.reacted_at is None
         late = durations.text(deadlines.late_minutes(now - request.due_at))
         executor = request.executor
-        lines.append(_line(request, f"{which}, срок был {format_local(request.due_at)}, просрочка {late}")
-                     + (f", исполнитель: {executor.full_name}" if executor else ", исполнитель не назначен"))
-    if len(found) > LISTED:
-        lines.append(f"…и ещё {len(found) - LISTED}: журнал, фильтр «Просрочка: просроченные».")
+        items.append(staff_chat.overdue_deadline(request, reaction, late, executor.full_name if executor else None))
     for request in found:
         request.alerted_due_at = request.due_at
-    _queue("\n".join(lines), "alert")
+    _queue(staff_chat.overdue(items, len(found)), "alert")
 
 
 def send_digest(bot=None) -> None:
@@ -134,13 +114,10 @@ def digest_text(today) -> str:
     overdue = db.session.execute(
         select(Request).where(deadlines.OVERDUE).order_by(Request.due_at).limit(LISTED)).scalars().all()
     overdue_count = count(deadlines.OVERDUE)
-    lines = [f"Сводка на {today:%d.%m.%Y}",
-             f"Поступило вчера: {count(*filed)}, из них аварийных: {count(*filed, Request.emergency)}",
-             f"Выполнено вчера: {count(Request.done_at >= start, Request.done_at < end, Request.status.in_(finished))}",
-             f"Ждут выполнения: {count(Request.status.in_([s.value for s in OPEN if s is not Status.DONE]))}",
-             f"Просрочено сейчас: {overdue_count}"]
     now = utcnow()
-    lines += [_line(r, f"просрочена на {durations.text(deadlines.late_minutes(now - r.due_at))}") for r in overdue]
-    if overdue_count > LISTED:
-        lines.append(f"…и ещё {overdue_count - LISTED}.")
-    return "\n".join(lines)
+    items = [staff_chat.Late(r, staff_chat.late_now(durations.text(deadlines.late_minutes(now - r.due_at))))
+             for r in overdue]
+    return staff_chat.digest(
+        today, count(*filed), count(*filed, Request.emergency),
+        count(Request.done_at >= start, Request.done_at < end, Request.status.in_(finished)),
+        count(Request.status.in_([s.value for s in OPEN if s is not Status.DONE])), overdue_count, items)
