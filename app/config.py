@@ -77,7 +77,11 @@ class Config:
         # outbox before /healthz reports the sender stuck.
         self.METRICS_ALLOWED = os.environ.get("METRICS_ALLOWED", "")
         self.OUTBOX_STUCK_SECONDS = _int("OUTBOX_STUCK_SECONDS", 600)
-        self.MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+        # Uploads: the largest file a form takes (a bigger one is refused by the form, which keeps what was
+        # typed), and the largest request read at all: anything bigger is refused unread, by waitress too
+        # (wsgi.py), so the room between the two is where a too-big file still gets its form back.
+        self.MAX_UPLOAD_BYTES = _int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+        self.MAX_CONTENT_LENGTH = _int("MAX_REQUEST_BYTES", 5 * self.MAX_UPLOAD_BYTES)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"

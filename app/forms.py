@@ -1,8 +1,9 @@
 """What every form of the web app shares: Russian messages and the small field rules."""
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.meta import DefaultMeta
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, ValidationError
 
 
 class Form(FlaskForm):
@@ -35,3 +36,22 @@ class TextArea(TextAreaField):
 
     def __init__(self, label=None, validators=None, filters=(), **kwargs):
         super().__init__(label, validators, filters=(unix_line_breaks, *filters), **kwargs)
+
+
+def within_upload_limit(form, field):
+    """A validator: a file no bigger than MAX_UPLOAD_BYTES. The form comes back with what was typed;
+    requests up to MAX_REQUEST_BYTES are read so that a too-big file gets here instead of a bare 413."""
+    upload, limit = field.data, current_app.config["MAX_UPLOAD_BYTES"]
+    if upload is None or not hasattr(upload, "stream"):
+        return
+    size = upload.stream.seek(0, 2)
+    upload.stream.seek(0)
+    if size > limit:
+        raise ValidationError(f"Файл больше {megabytes(limit)} МБ (в этом {megabytes(size, 1)} МБ): выберите файл "
+                              "поменьше или разделите его на части.")
+
+
+def megabytes(size: int, digits: int = 2) -> str:
+    """Bytes as megabytes the Russian way: 20 for 20 MB, 1,5 for 1.5 MB."""
+    mb = round(size / 2**20, digits)
+    return str(int(mb)) if mb == int(mb) else f"{mb:.{digits}f}".rstrip("0").replace(".", ",")

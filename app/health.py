@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.config import BASE_DIR
 from app.extensions import db
 from app.models import BotStatus, Notification, Request, utcnow
-from app.models.status import Status
+from app.models.status import OPEN
 from app.proxy import address_in, trusted_networks
 from app.services import bot_health, bot_metrics, deadlines, outbox
 
@@ -128,9 +128,12 @@ class DatabaseFigures:
     @staticmethod
     def _figures():
         now = utcnow()
-        by_status = dict(db.session.execute(select(Request.status, func.count()).group_by(Request.status)).all())
-        requests = GaugeMetricFamily("zhkh_requests", "Residents' requests by status", labels=["status"])
-        for status in Status:
+        # Open statuses only: closed and archived ones are history (the dashboard counts them), and
+        # counting them too would read the whole index on every scrape (~0.3 s at a million on SQLite).
+        by_status = dict(db.session.execute(select(Request.status, func.count())
+                                            .where(Request.status.in_(OPEN)).group_by(Request.status)).all())
+        requests = GaugeMetricFamily("zhkh_requests", "Open requests of residents by status", labels=["status"])
+        for status in OPEN:
             requests.add_metric([status.value], by_status.get(status.value, 0))
         yield requests
         overdue = db.session.execute(select(func.count()).select_from(Request).where(deadlines.OVERDUE)).scalar_one()

@@ -8,6 +8,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.routing import IntegerConverter
 
 from app import htmx
+from app.forms import megabytes
 from app.extensions import db, login
 from app.models import StaffUser
 from app.models.base import MAX_ID
@@ -101,8 +102,11 @@ def init_app(app: Flask) -> None:
                                                "Это действие доступно только администратору."))
     app.register_error_handler(404, error_page(404, "Не найдено", "Такой страницы или записи нет."))
     app.register_error_handler(405, error_page(405, "Метод не поддерживается", "Так эту страницу открыть нельзя."))
-    app.register_error_handler(413, error_page(413, "Файл слишком большой",
-                                               "Размер файла превышает допустимый."))
+    app.register_error_handler(413, lambda e: (render_template(
+        "error.html", code=413, title="Файл слишком большой",
+        message=f"Сервер не принимает отправленное больше {megabytes(app.config['MAX_CONTENT_LENGTH'])} МБ, "
+                "поэтому его не прочитал. Вернитесь назад и выберите файл поменьше "
+                f"(до {megabytes(app.config['MAX_UPLOAD_BYTES'])} МБ)."), 413))
     app.register_error_handler(500, error_page(500, "Ошибка сервера",
                                                "Что-то пошло не так. Попробуйте ещё раз или сообщите администратору."))
 
@@ -132,3 +136,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["phone"] = display_phone
     app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.filters["minutes"] = durations.text
+    app.jinja_env.filters["megabytes"] = megabytes

@@ -198,3 +198,50 @@
     sound.checked = stored(SOUND);
   });
 })();
+
+// Deadlines on an open journal: the late / due-soon colours and «Просрочка» of the rows with a
+// pending deadline (data-due) move on with time, every 30 seconds, without redrawing the table.
+// The time is the server's when it drew the rows (data-now) plus what has passed since, so a
+// computer's wrong clock does not matter. The wording is the server's (app.services.durations.text,
+// deadlines.lateness_text; tests/browser/test_deadlines.py keeps the two equal).
+(function () {
+  "use strict";
+
+  var REFRESH_MS = 30000;
+
+  function durationText(minutes) {
+    minutes = Math.max(0, Math.floor(minutes));
+    if (minutes < 60) return minutes + " мин";
+    if (minutes < 1440) return Math.floor(minutes / 60) + " ч" + (minutes % 60 ? " " + minutes % 60 + " мин" : "");
+    var rest = minutes % 1440;
+    return Math.floor(minutes / 1440) + " д" + (rest >= 60 ? " " + Math.floor(rest / 60) + " ч" : "");
+  }
+
+  function latenessText(seconds) {
+    if (seconds > 0) return durationText(Math.ceil(seconds / 60));
+    return "осталось " + (seconds <= -60 ? durationText(Math.floor(-seconds / 60)) : "меньше минуты");
+  }
+  window.journalLatenessText = latenessText;  // for the test that holds it to the server's wording
+
+  function refresh() {
+    var body = document.getElementById("journal-body");
+    if (!body || !body.dataset.now) return;
+    if (!body.dataset.seenAt) body.dataset.seenAt = String(Date.now());  // drawn just now
+    var now = Number(body.dataset.now) + Date.now() - Number(body.dataset.seenAt);
+    var soon = Number(body.dataset.soon) * 1000;
+    body.querySelectorAll("tr[data-due]").forEach(function (row) {
+      var due = Number(row.dataset.due);
+      row.classList.toggle("late", due < now);
+      row.classList.toggle("soon", due >= now && due < now + soon);
+      var cell = row.querySelector("td.c-lateness");
+      if (!cell) return;
+      var seconds = Math.floor((now - due) / 1000);
+      cell.textContent = latenessText(seconds);
+      cell.classList.toggle("late", seconds > 0);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", refresh);
+  document.addEventListener("htmx:afterSettle", refresh);  // new rows: note when they were drawn
+  window.setInterval(refresh, REFRESH_MS);
+})();

@@ -22,10 +22,12 @@ from app.config import normalise_database_url
 from app.extensions import db
 from app.models import StaffUser
 from devtools import databases
-from tests import factories
+from tests import app_caches, factories
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+app_caches.install()
 
 ADMIN_PASSWORD = "admin-secret-1"
 OPERATOR_PASSWORD = "operator-secret-1"
@@ -237,6 +239,21 @@ def admin(staff_client, ctx):
 def operator(staff_client, ctx):
     """Signed in as the operator (dispatcher); the test itself holds an app context (`ctx`)."""
     return staff_client("operator")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (`--dist loadgroup`, pytest.ini), the tests of a module that shares a
+    module-scoped fixture (a bot world and its worker process) run on one worker, so the world
+    starts once; so do the browser tests, so that one Chromium runs and pages do not wait on each
+    other's. Every other test goes to whichever worker is free."""
+    for item in items:
+        fixturedefs = getattr(item, "_fixtureinfo", None)
+        fixturedefs = fixturedefs.name2fixturedefs.values() if fixturedefs else []
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        elif any(defs[-1].scope == "module" for defs in fixturedefs):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -23,7 +23,7 @@ PHOTO = b"\xff\xd8\xff\xe0" + os.urandom(300_000)  # a photo's bytes, incompress
 def empty_database(database_url, tmp_path):
     """A new, empty database of the same engine as `database_url`: a new file, or `createdb`."""
     if make_url(database_url).get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'restored.db'}"
+        yield f"sqlite:///{tmp_path / 'new-folder' / 'restored.db'}"  # the folder too is made
     else:
         with private_postgres_database() as url:
             yield url
@@ -170,6 +170,17 @@ def test_restore_refuses_what_is_not_a_backup(app, runner, tmp_path):
     (tmp_path / "x.tar").write_bytes(b"not a tar at all")
     result = runner.invoke(args=["restore", str(tmp_path / "x.tar")])
     assert result.exit_code == 1 and "is not a backup archive" in result.output
+
+
+def test_restore_says_when_the_database_does_not_exist(app, database_url, tmp_path):
+    if make_url(database_url).get_backend_name() == "sqlite":
+        pytest.skip("SQLite makes a new file where none is")
+    assert app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b.tar")]).exit_code == 0
+    missing = make_url(database_url).set(database="zhkh_no_such_db").render_as_string(hide_password=False)
+    result = create_app(base_config(tmp_path / "m", missing)).test_cli_runner().invoke(
+        args=["restore", str(tmp_path / "b.tar")])
+    assert result.exit_code == 1
+    assert "cannot be opened" in result.output and "createdb" in result.output
 
 
 @pytest.fixture

@@ -50,11 +50,13 @@ class WebProcess:
                                for login in logins)
             db.session.commit()
             db.engine.dispose()
-        port = free_port()
+        self.port = port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = tmp_path / "web.log"
         environ = {key: value for key, value in os.environ.items()
-                   if not key.startswith(("TELEGRAM_", "TRUSTED_", "MAX_UPLOAD", "LOGIN_"))}
+                   if not key.startswith(("TELEGRAM_", "TRUSTED_", "MAX_UPLOAD", "MAX_REQUEST", "LOGIN_"))}
+        # Set, even empty, so that a developer's .env (which never overrides the environment) cannot add them.
+        environ.update(TRUSTED_PROXIES="", TELEGRAM_BOT_TOKEN="", MAX_UPLOAD_BYTES="", MAX_REQUEST_BYTES="")
         environ.update(HOST="127.0.0.1", PORT=str(port), DATABASE_URL=url, SECRET_KEY="web-process-secret",
                        INSTANCE_PATH=str(tmp_path / "instance"), STORAGE_DIR=str(tmp_path / "storage"),
                        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}", **env)

@@ -123,14 +123,8 @@ def _telegram_section(obj: Executor) -> str:
 def executors_invite(executor_id: int):
     """Create a one-time invitation to the bot; the executor's older one stops working."""
     obj = db.get_or_404(Executor, executor_id)
-    try:
-        executor_links.create_invitation(obj, current_user)
-    except InvitationError as error:
-        db.session.rollback()
-        return done(_telegram_section(obj), str(error), "danger")
-    db.session.commit()
-    return done(_telegram_section(obj), f"Приглашение для «{obj.full_name}» создано: передайте ему ссылку "
-                                        f"или QR-код. Оно действует {executor_links.INVITATION_HOURS} часа.")
+    return _invite(obj, executor_links.create_invitation, f"Приглашение для «{obj.full_name}» создано: передайте "
+                                                         "ему ссылку или QR-код.")
 
 
 @bp.post("/executors/<int:executor_id>/invitation/cancel")
@@ -163,15 +157,20 @@ def executors_invitation_qr(executor_id: int):
 def executors_new_phone(executor_id: int):
     """«Новый телефон»: disconnect the bound account and show a new invitation, in one step."""
     obj = db.get_or_404(Executor, executor_id)
+    return _invite(obj, executor_links.new_phone, f"«{obj.full_name}» отключён от прежнего аккаунта Telegram, бот "
+                                                  "сообщит ему об этом. Новое приглашение создано: откройте ссылку "
+                                                  "или QR-код на новом телефоне.")
+
+
+def _invite(obj: Executor, make, said: str):
+    """Make an invitation (`make(executor, staff)`: a new one, or a new phone's) and show it on the page."""
     try:
-        executor_links.new_phone(obj, current_user)
+        make(obj, current_user)
     except InvitationError as error:
         db.session.rollback()
         return done(_telegram_section(obj), str(error), "danger")
     db.session.commit()
-    return done(_telegram_section(obj), f"«{obj.full_name}» отключён от прежнего аккаунта Telegram, бот сообщит "
-                                        "ему об этом. Новое приглашение создано: откройте ссылку или QR-код на новом "
-                                        f"телефоне. Оно действует {executor_links.INVITATION_HOURS} часа.")
+    return done(_telegram_section(obj), f"{said} Оно действует {executor_links.INVITATION_HOURS} часа.")
 
 
 @bp.post("/executors/<int:executor_id>/telegram/unbind")

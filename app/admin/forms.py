@@ -1,4 +1,6 @@
 """Forms of the reference-data pages (Russian labels and messages)."""
+import re
+
 from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup, escape
 from wtforms import BooleanField, Field, IntegerField, SelectField, StringField
@@ -9,7 +11,7 @@ from wtforms.widgets import html_params
 
 from app.auth.forms import full_name_field
 from app.auth.passwords import confirmation_field, new_password_field
-from app.forms import Form, required, squeeze_spaces
+from app.forms import Form, required, squeeze_spaces, within_upload_limit
 from app.models.staff import ROLE_CHOICES
 from app.services import durations
 from app.services.clients import FIELDS, InvalidAccount, max_length, normalise_account
@@ -102,7 +104,7 @@ class DurationField(Field):
         self.data = None
         if not text:
             return
-        if not (text.isascii() and text.isdigit()):
+        if not re.fullmatch(r"[-+]?[0-9]+", text):  # a sign is a number too: "-5" is out of range, not text
             raise ValueError("Введите целое число.")
         if self.unit_typed not in durations.MINUTES:
             raise ValueError("Выберите единицу: минуты, часы или дни.")
@@ -178,6 +180,6 @@ class StaffUserForm(Form):
 
 
 class ImportForm(Form):
-    file = FileField("Файл .xlsx или .csv", validators=[FileRequired("Выберите файл.")],
+    file = FileField("Файл .xlsx или .csv", validators=[FileRequired("Выберите файл."), within_upload_limit],
                      render_kw={"accept": ".xlsx,.csv,.txt"})
     dry_run = BooleanField("Только проверить, ничего не записывать")

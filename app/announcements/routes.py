@@ -15,24 +15,27 @@ from wtforms.fields.choices import SelectChoice
 
 from app import htmx
 from app.admin.common import done, page_url, paginate
-from app.announcements import bp
+from app.announcements import bp, workbook
 from app.announcements.forms import AnnouncementForm
 from app.services.outage import notice_text
 from app.extensions import db
 from app.models import Announcement
+from app.plural import count, plural
 from app.services import announcements, audience as audiences
 from app.services.announcements import AnnouncementError
 from app.services.audience import Audience, InvalidAudience
 from app.telegram.limits import MESSAGE_TEXT_MAX, PHOTO_CAPTION_MAX
 from app.timezone import local_now
+from app.xlsx import attachment
 
 PHOTO_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
+UNREACHED_SHOWN = 200  # on the page; the Excel file has them all
 
 
 @bp.context_processor
 def _helpers():
     return {"page_url": page_url, "describe": audiences.describe, "audience_of": announcements.audience_of,
-            "limits": {"text": MESSAGE_TEXT_MAX, "caption": PHOTO_CAPTION_MAX}}
+            "limits": {"text": MESSAGE_TEXT_MAX, "caption": PHOTO_CAPTION_MAX}, "plural": plural}
 
 
 def _load(announcement_id: int) -> Announcement:
@@ -198,7 +201,20 @@ def view(announcement_id: int):
         context.update(count=audiences.count(audience), opted_out=audiences.opted_out(audience))
     else:
         context.update(_progress(notice))
+        if context["state"] != announcements.SENDING:  # the final report: who was not reached
+            context.update(unreached=announcements.unreached(notice), unreached_shown=UNREACHED_SHOWN)
     return render_template("announcements/view.html", **context)
+
+
+@bp.route("/<int:announcement_id>/unreached.xlsx")
+def unreached_export(announcement_id: int):
+    """Who did not receive the notice and why, as an .xlsx file (the office phones them)."""
+    notice = _load(announcement_id)
+    if notice.is_draft:
+        abort(404)
+    day = f"{notice.sent_at.astimezone(current_app.config['TZ']):%Y-%m-%d}"
+    return attachment(workbook.write(notice, announcements.unreached(notice)),
+                      f"Не_получили_объявление_{day}_№{notice.id}.xlsx", f"unreached_{day}_{notice.id}.xlsx")
 
 
 @bp.post("/<int:announcement_id>/send")
@@ -215,8 +231,8 @@ def send(announcement_id: int):
         db.session.rollback()
         return done(back, str(error), "danger")
     db.session.commit()
-    return done(back, f"Объявление поставлено в очередь: {queued} получателей. Сообщения уходят в пределах "
-                      f"ограничений Telegram; сообщения по заявкам идут в первую очередь.")
+    return done(back, f"Объявление поставлено в очередь: {count(queued, 'получатель', 'получателя', 'получателей')}. "
+                      "Сообщения уходят в пределах ограничений Telegram; сообщения по заявкам идут в первую очередь.")
 
 
 @bp.post("/<int:announcement_id>/cancel")
@@ -226,11 +242,23 @@ def cancel(announcement_id: int):
     back = url_for("announcements.view", announcement_id=notice.id)
     if notice.is_draft:
         return done(back, "Объявление ещё не отправлялось.", "warning")
-    cancelled = announcements.cancel(notice, current_user)
+    stopped = announcements.cancel(notice, current_user)
     db.session.commit()
-    if not cancelled:
+    if not stopped.cancelled and not stopped.in_flight:
         return done(back, "Отправка уже завершена: отменять нечего.", "warning")
-    return done(back, f"Отправка остановлена: {cancelled} сообщений не будут отправлены.")
+    return done(back, stopped_text(stopped))
+
+
+def stopped_text(stopped: announcements.Stopped) -> str:
+    """«Отправка остановлена: 151 сообщение не будет отправлено.», and the few already on their way."""
+    text = "Отправка остановлена: " + count(stopped.cancelled, "сообщение не будет отправлено",
+                                          "сообщения не будут отправлены", "сообщений не будут отправлены") + "."
+    if stopped.in_flight:
+        n = stopped.in_flight
+        text += (f" Ещё {count(n, 'сообщение', 'сообщения', 'сообщений')} в эту секунду "
+                 f"{plural(n, 'передавалось', 'передавались', 'передавались')} в Telegram: "
+                 f"{plural(n, 'оно дойдёт', 'они дойдут', 'они дойдут')} и {plural(n, 'будет учтено', 'будут учтены', 'будут учтены')} в отчёте.")
+    return text
 
 
 @bp.post("/<int:announcement_id>/delete")

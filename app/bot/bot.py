@@ -1,11 +1,13 @@
 """The TeleBot instance: state storage, filters, and the handlers in the order they are tried.
 
-telebot runs the first handler whose filters match, so handler_table() spells out
+The first handler whose filters match runs, so handler_table() spells out
 the order: group chats ignored, an executor's invitation taken, every row of an
 executor's menu (app.bot.executor: an executor never reaches a resident's row), then
 for residents the commands and menu buttons at every step, the buttons that begin
 each dialog, the dialogs' steps (each module's STEPS, its state table as
 handlers), and the leftovers (no dialog waiting; stale inline buttons).
+Bot hands each update to routing.Router, which tries only the rows that can
+match its dialog state and kind of input, in the same order.
 
 A new dialog: a module with STARTS and STEPS tables (app.bot.routing) and its
 prompts in dialog.REPROMPTS, listed in DIALOGS.
@@ -49,9 +51,20 @@ def handler_table() -> list[routing.Step]:
     ]
 
 
-def create_bot(token: str) -> TeleBot:
+class Bot(TeleBot):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.router = routing.Router(self)
+
+    def process_new_updates(self, updates) -> None:
+        """Each update to its first matching row (telebot would test every row in turn)."""
+        for update in updates:
+            self.router.dispatch(update)
+
+
+def create_bot(token: str) -> Bot:
     # threaded=False: the dispatcher (app.bot.updates) owns concurrency and per-user order.
-    bot = TeleBot(token, threaded=False, state_storage=DatabaseStateStorage(), parse_mode=None)
+    bot = Bot(token, threaded=False, state_storage=DatabaseStateStorage(), parse_mode=None)
     bot.add_custom_filter(custom_filters.StateFilter(bot))
     bot.add_custom_filter(ButtonFilter(bot))
     routing.register(bot, handler_table())

@@ -13,8 +13,11 @@
 - Network errors and 5xx are retried with exponential backoff (next_attempt_at);
   permanent errors mark the row failed with why (the resident blocked the bot, the
   chat is gone) and last_error.
-- Rows wait in the database while the worker is down, so nothing is lost; while
-  the database is down, a send's outcome waits to be recorded, so nothing is sent twice.
+- Claimed right before the send (pending -> sending, in one UPDATE that only a still pending
+  row passes): a row staff cancelled after the round read it is not sent.
+- Rows wait in the database while the worker is down, so nothing is lost; a row a killed
+  worker left `sending` is sent again at the next start (at least once). While the database
+  is down, a send's outcome waits to be recorded, so nothing is sent twice.
 """
 import logging
 import threading
@@ -23,15 +26,15 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, case, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
 from app.bot.backoff import Backoff
 from app.bot.sender import FLOOD, PERMANENT, classify, describe, failure, retry_after
 from app.bot.updates import is_stale_connection, is_unavailable
 from app.extensions import db
-from app.models import Notification, utcnow
-from app.services.outbox import FAILED, PENDING, REPLY, SENT, TELEGRAM_FILE
+from app.models import Announcement, Notification, utcnow
+from app.services.outbox import CANCELLED, FAILED, PENDING, REPLY, SENDING, SENT, TELEGRAM_FILE, WAITING
 from app.telegram.limits import MESSAGE_TEXT_MAX
 
 log = logging.getLogger(__name__)
@@ -112,6 +115,7 @@ class OutboxSender(threading.Thread):
         self.storage = Path(app.config["STORAGE_DIR"]).resolve()
         self.file_ids: dict[str, str] = {}  # photo path -> Telegram's file id, once uploaded
         self.upload_lock = threading.Lock()
+        self.resumed = False  # rows a killed worker left `sending` are pending again
 
     def wake(self) -> None:
         """Rows were just committed (a bot reply): look now rather than at the next interval."""
@@ -141,7 +145,7 @@ class OutboxSender(threading.Thread):
         lower priority values first, then the oldest."""
         row, earlier = Notification, aliased(Notification)
         before = exists().where(  # an earlier row of the same chat still waits: this one waits too
-            earlier.chat_id == row.chat_id, earlier.status == PENDING,
+            earlier.chat_id == row.chat_id, earlier.status.in_(WAITING),
             or_(earlier.priority < row.priority, and_(earlier.priority == row.priority, earlier.id < row.id)))
         with self.app.app_context():
             rows = db.session.execute(
@@ -158,8 +162,21 @@ class OutboxSender(threading.Thread):
                 self.chats_free_in = min(self.chats_free_in or wait_s, wait_s)
         return ready
 
+    def resume(self) -> None:
+        """Once, before the first round: a row left `sending` by a worker that was killed mid-send may or
+        may not have reached Telegram; it goes again (at least once, never lost)."""
+        with self.app.app_context():
+            resumed = db.session.execute(update(Notification).where(Notification.status == SENDING)
+                                         .values(status=PENDING)).rowcount
+            db.session.commit()
+        if resumed:
+            log.warning("Outbox: %s notification(s) interrupted by the last stop will be sent again", resumed)
+        self.resumed = True
+
     def run_once(self) -> int:
         """Send one round; return how many sends were started."""
+        if not self.resumed:
+            self.resume()
         futures = []
         for row in self.due():
             if not self._idle_thread():
@@ -202,7 +219,23 @@ class OutboxSender(threading.Thread):
             if self.pacer.pause_left() <= 0:
                 return not self.stop.is_set()
 
+    def claim(self, row) -> bool:
+        """Take the row for its send: False if it is no longer pending (staff cancelled it since the
+        round read it), then it is not sent."""
+        try:
+            with self.app.app_context():
+                claimed = db.session.execute(
+                    update(Notification).where(Notification.id == row.id, Notification.status == PENDING)
+                    .values(status=SENDING)).rowcount
+                db.session.commit()
+        except Exception as exc:  # noqa: BLE001 - e.g. the database is down: the row stays pending
+            log.error("Outbox: cannot claim notification %s (%s); it waits", row.id, describe(exc))
+            return False
+        return bool(claimed)
+
     def deliver(self, row) -> None:
+        if not self.claim(row):
+            return
         try:
             message = self._send(row)
         except PhotoMissing as exc:
@@ -244,7 +277,8 @@ class OutboxSender(threading.Thread):
             wait_s = retry_after(exc)
             self.pacer.pause(wait_s)
             log.warning("Outbox: Telegram asks to slow down for %.0f s", wait_s)
-            self._save(row.id, next_attempt_at=utcnow() + timedelta(seconds=wait_s), last_error=error)
+            self._save(row.id, status=self._again(), next_attempt_at=utcnow() + timedelta(seconds=wait_s),
+                       last_error=error)
         elif kind == PERMANENT or attempts >= MAX_ATTEMPTS:
             log.warning("Outbox: notification %s to chat %s failed for good: %s", row.id, row.chat_id, error)
             self._save(row.id, status=FAILED, attempts=attempts, last_error=error,
@@ -252,8 +286,15 @@ class OutboxSender(threading.Thread):
         else:
             delay = backoff_seconds(attempts)
             log.info("Outbox: notification %s not sent (%s); retry in %.0f s", row.id, error, delay)
-            self._save(row.id, attempts=attempts, last_error=error,
+            self._save(row.id, status=self._again(), attempts=attempts, last_error=error,
                        next_attempt_at=utcnow() + timedelta(seconds=delay))
+
+    @staticmethod
+    def _again():
+        """The state of a row to be retried: pending again, unless its notice was stopped while it was
+        being sent (it was not pending then, so the stop could not cancel it)."""
+        stopped = exists().where(Announcement.id == Notification.announcement_id, Announcement.cancelled_at.is_not(None))
+        return case((stopped, CANCELLED), else_=PENDING)
 
     def _save(self, notification_id: int, **values) -> None:
         """Record a send's outcome, retrying while the database is unavailable.

@@ -1,14 +1,17 @@
 """Handler tables: a dialog's steps as rows of (state, expected input, handler).
 
 Each dialog module keeps its rows in the order of the state table at its top;
-app/bot/bot.py registers all tables in one order. telebot tries handlers in
-registration order and runs the first whose filters match, so a row shadows
-the rows below it (a more specific input goes first: «Готово» before any text).
+app/bot/bot.py registers all tables in one order. The first row (in registration
+order) whose filters match runs, so a row shadows the rows below it (a more
+specific input goes first: «Готово» before any text). Router picks, once per
+(dialog state, kind of input), the rows that can match at all, so an update
+tests a handful of rows instead of every one.
 """
 from dataclasses import dataclass, field
 from typing import Callable
 
 from telebot import util
+from telebot.states import State
 
 from app.bot.incoming import text_is
 from app.telegram.codec import parse_lasting_button as parse_lasting
@@ -76,3 +79,67 @@ def register(bot, steps: list[Step]) -> None:
             bot.register_callback_query_handler(step.handler, func=filters.pop("func", None), **filters)
         else:
             bot.register_message_handler(step.handler, **filters)
+
+
+class Router:
+    """telebot's registered rows, tried in telebot's order with telebot's own filter test, but only
+    those whose state and content-type filters can match: those two depend on the (dialog state,
+    kind of input) pair alone, so its rows are picked once and kept."""
+
+    STATIC = ("state", "content_types")  # the filters decided by the pair
+
+    def __init__(self, bot):
+        self.bot = bot
+        self._rows: dict[tuple, list] = {}
+
+    def dispatch(self, update) -> None:
+        """Run the first matching row for a message or an inline button press (anything else is ignored)."""
+        found = self.match(update)
+        if found is not None:
+            function, event = found
+            function(event)
+
+    def match(self, update) -> tuple[Callable, object] | None:
+        """(the first matching row's handler, the message or button press it takes), or None."""
+        if update.message is not None:
+            event, kind = update.message, update.message.content_type
+            chat = event.chat.id
+        elif update.callback_query is not None:
+            event, kind = update.callback_query, None  # None: a button press
+            chat = event.message.chat.id if event.message is not None else None
+        else:
+            return None
+        user = event.from_user.id if event.from_user is not None else chat
+        state = self.bot.current_states.get_state(chat or user, user)
+        rows = self._rows.get((state, kind))
+        if rows is None:
+            rows = self._rows[(state, kind)] = self._select(state, kind)
+        test = self.bot._test_filter
+        for function, filters in rows:
+            if all(test(name, value, event) for name, value in filters):
+                return function, event
+        return None
+
+    def _select(self, state: str | None, kind: str | None) -> list:
+        handlers = self.bot.callback_query_handlers if kind is None else self.bot.message_handlers
+        rows = []
+        for handler in handlers:
+            filters = handler["filters"]
+            if "state" in filters and not state_matches(filters["state"], state):
+                continue
+            if kind is not None and "content_types" in filters and kind not in filters["content_types"]:
+                continue
+            if kind not in (None, "text") and "commands" in filters:
+                continue
+            assert not handler.get("pass_bot"), "handlers take the update alone"
+            rows.append((handler["function"], tuple((name, value) for name, value in filters.items()
+                                                    if name not in self.STATIC)))
+        return rows
+
+
+def state_matches(expected, state: str | None) -> bool:
+    """telebot's StateFilter: a State, a state name, a list of them, or "*" (any dialog)."""
+    if isinstance(expected, list):
+        return state in [s.name if isinstance(s, State) else s for s in expected]
+    name = expected.name if isinstance(expected, State) else expected
+    return (name == "*" and state is not None) or state == name

@@ -4,39 +4,92 @@ telebot keeps states in memory by default, which a restart would lose. Here each
 Telegram user has one Conversation row (state name + JSON data) read and written
 inside the update's own transaction, so a state change commits together with
 what the update did, or not at all.
+
+Every update reads its user's state and most change it, so the row goes through
+prebuilt Core statements on the session's connection, not the ORM: read once per
+update and kept for the thread, changed in memory, and written by the session's
+commit (its before_commit event) only if it differs from what was read. A rollback
+forgets the changes, as it would the ORM's.
 """
 import json
 import threading
+from dataclasses import dataclass
 
+from sqlalchemy import bindparam, event, insert, select, update
 from telebot.storage import StateDataContext, StateStorageBase
 
 from app.extensions import db
 from app.models import Conversation
 
 _MISSING = object()
+_table = Conversation.__table__
+# Built once: a prebuilt statement skips building and cache-keying it again on every update.
+SELECT = select(_table.c.chat_id, _table.c.state, _table.c.data).where(
+    _table.c.telegram_user_id == bindparam("user_id"))
+INSERT = insert(_table)
+UPDATE = update(_table).where(_table.c.telegram_user_id == bindparam("user_id")).values(
+    chat_id=bindparam("new_chat_id"), state=bindparam("new_state"), data=bindparam("new_data"))
+
+
+@dataclass
+class _Row:
+    """One user's row as read (`stored`: (chat_id, state, data), None if there is none) and as changed."""
+
+    chat_id: int
+    state: str
+    data: str
+    stored: tuple | None
+
+    @property
+    def changed(self) -> bool:
+        return (self.chat_id, self.state, self.data) != self.stored
 
 
 class DatabaseStateStorage(StateStorageBase):
     def __init__(self) -> None:
         super().__init__()
         self._local = threading.local()
+        event.listen(db.session, "before_commit", self._write)
+        event.listen(db.session, "after_soft_rollback", lambda session, previous: self.begin_update())
 
     def begin_update(self) -> None:
-        """Forget rows cached for the previous update of this thread (its session is gone)."""
+        """Forget rows kept for the previous update of this thread (read again from the database)."""
         self._local.rows = {}
 
-    def _row(self, chat_id, user_id, create: bool = False) -> Conversation | None:
+    def _rows(self) -> dict:
         rows = getattr(self._local, "rows", None)
         if rows is None:
             rows = self._local.rows = {}
+        return rows
+
+    def _row(self, chat_id, user_id, create: bool = False) -> _Row | None:
+        rows = self._rows()
         row = rows.get(user_id, _MISSING)
         if row is _MISSING:  # telebot asks once per handler filter: one query per update is enough
-            row = rows[user_id] = db.session.get(Conversation, user_id)
+            found = db.session.connection().execute(SELECT, {"user_id": user_id}).first()
+            row = rows[user_id] = None if found is None else \
+                _Row(found.chat_id, found.state or "", found.data or "{}", tuple(found))
         if row is None and create:
-            row = Conversation(telegram_user_id=user_id, chat_id=chat_id or user_id, state="", data="{}")
-            db.session.add(row)
-            rows[user_id] = row
+            row = rows[user_id] = _Row(chat_id or user_id, "", "{}", None)
         return row
+
+    def _write(self, session) -> None:
+        """Before the commit: the rows this thread changed, in the committing transaction."""
+        rows = getattr(self._local, "rows", None)
+        if not rows:
+            return
+        connection = None
+        for user_id, row in rows.items():
+            if row is None or not row.changed:
+                continue
+            connection = connection or session.connection()
+            if row.stored is None:
+                connection.execute(INSERT, {"telegram_user_id": user_id, "chat_id": row.chat_id,
+                                            "state": row.state, "data": row.data})
+            else:
+                connection.execute(UPDATE, {"user_id": user_id, "new_chat_id": row.chat_id,
+                                            "new_state": row.state, "new_data": row.data})
+            row.stored = (row.chat_id, row.state, row.data)
 
     def get_state(self, chat_id, user_id, business_connection_id=None, message_thread_id=None, bot_id=None):
         row = self._row(chat_id, user_id)

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
-from app.bot import dialog
+from app.bot import dialog, transport
 from app.bot.backoff import Backoff
 from app.bot.sender import PERMANENT, call_with_retries, classify, describe
 from app.extensions import db
@@ -36,6 +36,10 @@ log = logging.getLogger(__name__)
 # Built once: the table, not the class, so a plain INSERT skips the ORM bulk-insert machinery;
 # a prebuilt statement also skips building and cache-keying it again (~35 µs per update).
 MARK_PROCESSED = insert(ProcessedUpdate.__table__)
+# A turn's calls (dialog.Call: TeleBot's method names) as Bot API methods: made through
+# transport.call, as nobody reads their answers (telebot would build objects from them).
+API_METHODS = {"send_message": "sendMessage", "edit_message_text": "editMessageText",
+               "edit_message_reply_markup": "editMessageReplyMarkup"}
 
 
 def is_unavailable(exc: BaseException) -> bool:
@@ -62,6 +66,15 @@ def owner(update) -> int:
     if update.callback_query is not None:
         return update.callback_query.from_user.id
     return -update.update_id
+
+
+def api_params(kwargs: dict) -> dict:
+    """A call's keyword arguments as the Bot API takes them: a telebot keyboard as its dict where it
+    has one (the request's JSON body holds it as an object, encoded once), else as its JSON."""
+    markup = kwargs.get("reply_markup")
+    if markup is not None and not isinstance(markup, (str, dict)):
+        return {**kwargs, "reply_markup": markup.to_dict() if hasattr(markup, "to_dict") else markup.to_json()}
+    return kwargs
 
 
 class Dispatcher:
@@ -192,7 +205,8 @@ class Dispatcher:
             self.on_queued()
         for call in turn.calls:
             try:
-                call_with_retries(getattr(self.bot, call.method), stop=self.stop, **call.kwargs)
+                call_with_retries(transport.call, self.bot.token, API_METHODS[call.method], api_params(call.kwargs),
+                                  stop=self.stop)
             except Exception as exc:  # noqa: BLE001
                 if call.method == "send_message" and classify(exc) != PERMANENT:
                     self._to_outbox(call.kwargs["chat_id"], call.kwargs["text"], call.kwargs.get("reply_markup"))
@@ -200,8 +214,9 @@ class Dispatcher:
                     log.info("Telegram %s to chat %s not done: %s", call.method, turn.chat_id, describe(exc))
         if turn.callback_id is not None:
             try:
-                call_with_retries(self.bot.answer_callback_query, turn.callback_id,
-                                  text=turn.callback_text, stop=self.stop, attempts=2)
+                call_with_retries(transport.call, self.bot.token, "answerCallbackQuery",
+                                  {"callback_query_id": turn.callback_id, "text": turn.callback_text},
+                                  stop=self.stop, attempts=2)
             except Exception as exc:  # noqa: BLE001 - a toast is not worth more
                 log.info("answerCallbackQuery failed: %s", describe(exc))
         for work in turn.after:

@@ -26,6 +26,10 @@ from app.services.statuses import Status
 from app.timezone import local_midnight
 
 TOP_ADDRESSES = 10
+# What a table column holds: its cells are kept as values of that kind (a count, minutes, a share
+# 0..1, a mean rating, a date) and told as text for the page (cell_text); the Excel file writes
+# them as numbers with a number format (app/dashboard/workbook.py).
+TEXT, COUNT, DURATION, SHARE, RATING, DATE = "text", "count", "duration", "share", "rating", "date"
 NO_EXECUTOR_NAME = "— не назначен —"
 IN_WORK = (Status.ASSIGNED.value, Status.IN_PROGRESS.value)
 
@@ -50,7 +54,8 @@ class Chart:
     labels: list[str]
     series: list[dict]              # {"name", "values", optional "texts" shown instead of the values}
     columns: list[str]              # the table under the chart
-    rows: list[list]
+    kinds: list[str]                # each column's kind (TEXT, COUNT...)
+    rows: list[list]                # values of those kinds
     unit: str = ""                  # what the values measure, for the axis
     note: str = ""
     top: float | None = None        # the value axis' end, when the values have one (a rating: 5)
@@ -58,14 +63,16 @@ class Chart:
     def as_dict(self) -> dict:
         return {"key": self.key, "title": self.title, "kind": self.kind, "labels": self.labels,
                 "series": self.series, "unit": self.unit, "note": self.note, "top": self.top,
-                "table": {"columns": self.columns, "rows": self.rows}}
+                "table": {"columns": self.columns,
+                          "rows": [[cell_text(kind, value) for kind, value in zip(self.kinds, row)]
+                                   for row in self.rows]}}
 
 
 @dataclass
 class Figures:
     period: Period
     category_name: str
-    tiles: list[dict] = field(default_factory=list)   # {"key", "title", "value", "text"}
+    tiles: list[dict] = field(default_factory=list)   # {"key", "title", "kind", "value", "text"}
     charts: list[Chart] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -96,15 +103,14 @@ def compute(period: Period, tz) -> Figures:
     in_work = sum(n for (_, status, *_), n in outcomes.items() if status in IN_WORK)
     done = sum(n for (_, _, is_done, *_), n in outcomes.items() if is_done)
     median = percentile(sum(by_category.values(), Counter()), 0.5)
-    figures.tiles = [
-        {"key": "filed", "title": "Поступило", "value": filed, "text": str(filed)},
-        {"key": "in_work", "title": "В работе", "value": in_work, "text": str(in_work)},
-        {"key": "overdue", "title": "Просрочено сейчас", "value": sum(overdue.values()),
-         "text": str(sum(overdue.values()))},
-        {"key": "done", "title": "Выполнено", "value": done, "text": str(done)},
-        {"key": "median", "title": "Медиана до выполнения", "value": median, "text": durations.text(median) or "—"},
-        {"key": "rating", "title": "Средняя оценка жителей", "value": _mean(stars), "text": _decimal(_mean(stars))},
-    ]
+    figures.tiles = [_tile(key, title, kind, value) for key, title, kind, value in (
+        ("filed", "Поступило", COUNT, filed),
+        ("in_work", "В работе", COUNT, in_work),
+        ("overdue", "Просрочено сейчас", COUNT, sum(overdue.values())),
+        ("done", "Выполнено", COUNT, done),
+        ("median", "Медиана до выполнения", DURATION, median),
+        ("rating", "Средняя оценка жителей", RATING, _mean(stars)),
+    )]
     figures.charts = [
         _intake(period, categories),
         _statuses(outcomes),
@@ -118,6 +124,10 @@ def compute(period: Period, tz) -> Figures:
         _ratings_by_executor(ratings, executors),
     ]
     return figures
+
+
+def _tile(key: str, title: str, kind: str, value) -> dict:
+    return {"key": key, "title": title, "kind": kind, "value": value, "text": str(cell_text(kind, value))}
 
 
 def _in_category(column, period: Period) -> list:
@@ -205,8 +215,8 @@ def _intake(period: Period, categories: dict[int, str]) -> Chart:
     return Chart(
         "intake", "Поступление заявок по дням", "Поступление", "stacked", [f"{d:%d.%m}" for d in days],
         [{"name": categories[c], "values": [counts[(d, c)] for d in days]} for c in shown],
-        ["День", *(categories[c] for c in shown), "Всего"],
-        [[f"{d:%d.%m.%Y}", *(counts[(d, c)] for c in shown), sum(counts[(d, c)] for c in shown)] for d in days],
+        ["День", *(categories[c] for c in shown), "Всего"], [DATE, *(COUNT for _ in shown), COUNT],
+        [[d, *(counts[(d, c)] for c in shown), sum(counts[(d, c)] for c in shown)] for d in days],
         unit="заявок")
 
 
@@ -219,7 +229,7 @@ def _statuses(outcomes: Counter) -> Chart:
     return Chart(
         "statuses", "Статусы поступивших заявок сейчас", "Статусы", "doughnut", [s.label for s in statuses],
         [{"name": "Заявок", "values": [by_status[s.value] for s in statuses]}],
-        ["Статус", "Заявок", "Доля"],
+        ["Статус", "Заявок", "Доля"], [TEXT, COUNT, SHARE],
         [[s.label, by_status[s.value], _share(by_status[s.value], total)] for s in statuses])
 
 
@@ -232,9 +242,8 @@ def _times(key: str, title: str, sheet: str, who: str, histograms: dict[int, Cou
         key, title, sheet, "bar" if key == "time_by_category" else "hbar", [names[k] for k in shown],
         [{"name": "Медиана", "values": [_hours(m) for m in medians], "texts": [durations.text(m) for m in medians]},
          {"name": "90-й процентиль", "values": [_hours(p) for p in p90s], "texts": [durations.text(p) for p in p90s]}],
-        [who, "Выполнено", "Медиана", "90-й процентиль"],
-        [[names[k], sum(histograms[k].values()), durations.text(m), durations.text(p)]
-         for k, m, p in zip(shown, medians, p90s)],
+        [who, "Выполнено", "Медиана", "90-й процентиль"], [TEXT, COUNT, DURATION, DURATION],
+        [[names[k], sum(histograms[k].values()), m, p] for k, m, p in zip(shown, medians, p90s)],
         unit="часов", note="Медиана: половина заявок выполнена быстрее; 90-й процентиль: девять из десяти. "
                            + PRECISION_TEXT)
 
@@ -253,7 +262,7 @@ def _overdue_share(outcomes: Counter, overdue: Counter, names: dict[int, str]) -
         "overdue_by_executor", "Доля просроченных заявок по исполнителям", "Просрочка по исполнителям", "hbar",
         [names[k] for k in shown],
         [{"name": "Просрочено, %", "values": [round(100 * late[k] / with_deadline[k], 1) for k in shown]}],
-        ["Исполнитель", "Заявок со сроком", "Просрочено", "Доля"],
+        ["Исполнитель", "Заявок со сроком", "Просрочено", "Доля"], [TEXT, COUNT, COUNT, SHARE],
         [[names[k], with_deadline[k], late[k], _share(late[k], with_deadline[k])] for k in shown],
         unit="%", note="Просрочена: срок нарушен при выполнении или истёк сейчас.")
 
@@ -269,7 +278,8 @@ def _addresses(period: Period) -> Chart:
         "addresses", f"Адреса с наибольшим числом заявок (первые {TOP_ADDRESSES})", "Адреса", "hbar",
         [address or "адрес не указан" for address, _ in rows],
         [{"name": "Заявок", "values": [n for _, n in rows]}],
-        ["Адрес", "Заявок"], [[address or "адрес не указан", n] for address, n in rows], unit="заявок")
+        ["Адрес", "Заявок"], [TEXT, COUNT], [[address or "адрес не указан", n] for address, n in rows],
+        unit="заявок")
 
 
 def _ratings(stars: Counter) -> Chart:
@@ -277,7 +287,8 @@ def _ratings(stars: Counter) -> Chart:
     return Chart(
         "ratings", "Оценки жителей", "Оценки", "bar", [f"{n} ★" for n in conversation.RATINGS],
         [{"name": "Оценок", "values": [stars[n] for n in conversation.RATINGS]}],
-        ["Оценка", "Оценок", "Доля"], [[n, stars[n], _share(stars[n], total)] for n in conversation.RATINGS],
+        ["Оценка", "Оценок", "Доля"], [COUNT, COUNT, SHARE],
+        [[n, stars[n], _share(stars[n], total)] for n in conversation.RATINGS],
         unit="оценок", note="Житель ставит оценку, подтвердив в боте, что проблема решена.")
 
 
@@ -288,8 +299,8 @@ def _ratings_by_executor(ratings: dict[int, Counter], names: dict[int, str]) -> 
         "ratings_by_executor", "Средняя оценка по исполнителям", "Оценки по исполнителям", "hbar",
         [names[k] for k in shown],
         [{"name": "Средняя оценка", "values": [round(_mean(ratings[k]), 2) for k in shown]}],
-        ["Исполнитель", "Оценок", "Средняя оценка", f"Оценок 1–{low}"],
-        [[names[k], sum(ratings[k].values()), _decimal(_mean(ratings[k])),
+        ["Исполнитель", "Оценок", "Средняя оценка", f"Оценок 1–{low}"], [TEXT, COUNT, RATING, COUNT],
+        [[names[k], sum(ratings[k].values()), _mean(ratings[k]),
           sum(n for stars, n in ratings[k].items() if stars <= low)] for k in shown],
         unit="из 5", top=max(conversation.RATINGS))
 
@@ -299,14 +310,25 @@ def _mean(histogram: Counter) -> float | None:
     return sum(value * n for value, n in histogram.items()) / total if total else None
 
 
-def _decimal(value: float | None) -> str:
-    """4.27 -> «4,3» (a Russian decimal comma); None -> «—»."""
-    return f"{value:.1f}".replace(".", ",") if value is not None else "—"
-
-
 def _hours(minutes: int | None) -> float | None:
     return round(minutes / 60, 1) if minutes is not None else None
 
 
-def _share(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.1f} %".replace(".", ",") if whole else "—"
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def cell_text(kind: str, value):
+    """A table cell or a tile as the page shows it: counts as they are; «3 ч 20 мин», «83,0 %», «4,3»
+    (a Russian decimal comma), «05.03.2024»; «—» for none."""
+    if value is None:
+        return "—"
+    if kind == DURATION:
+        return durations.text(value)
+    if kind == SHARE:
+        return f"{100 * value:.1f} %".replace(".", ",")
+    if kind == RATING:
+        return f"{value:.1f}".replace(".", ",")
+    if kind == DATE:
+        return f"{value:%d.%m.%Y}"
+    return value

@@ -107,8 +107,9 @@ COLUMNS: list[Column] = [
            export=as_lateness, width=16, nullable=True),
     Column("reaction_due", "Срок реакции", Request.reaction_due_at, DATE, default=False, display="datetime",
            export=as_datetime, width=17, nullable=True),
-    Column("completion_due", "Срок выполнения", Request.completion_due_at, DATE, default=False,
-           display="datetime", export=as_datetime, width=17, nullable=True),
+    # The deadline for the work itself: shown by default, «Срок реакции» on demand.
+    Column("completion_due", "Срок выполнения", Request.completion_due_at, DATE, display="datetime",
+           export=as_datetime, width=17, nullable=True),
     Column("category", "Категория", Category.name, ReferenceFilter(), filter_expr=Request.category_id,
            join=(Category, Category.id == Request.category_id), width=20),
     Column("subcategory", "Подкатегория", Subcategory.name,

@@ -13,6 +13,7 @@ from app.journal.columns import COLUMNS, visible_columns
 from app.journal.query import PAGE_SIZES, load_choices, parse_state
 from app.models import Request, RequestMessage, utcnow
 from app.models.conversation import RESIDENT, stars, verdict_label
+from app.plural import plural
 from app.services import deadlines
 from app.services.categories import active_subcategories
 from app.web import parse_id
@@ -119,7 +120,8 @@ def page_window(page: int, pages: int, around: int = 2) -> list[int | None]:
 
 @bp.app_context_processor
 def _journal_helpers():
-    return {"journal_back_url": journal_back_url, "page_window": page_window, "deadline_state": deadlines.state}
+    return {"journal_back_url": journal_back_url, "page_window": page_window, "deadline_state": deadlines.state,
+            "deadline_soon_seconds": int(deadlines.SOON.total_seconds()), "plural": plural}
 
 
 @bp.app_template_filter("lateness")
@@ -171,8 +173,8 @@ def export_start():
     total = db.session.execute(state.count_statement(tz)).scalar_one()
     if total > export.EXCEL_MAX_ROWS:
         job = {"state": "error", "message": (
-            f"Найдено {total:,} строк, а в лист Excel помещается не больше {export.EXCEL_MAX_ROWS:,}. "
-            "Уточните фильтры.").replace(",", " ")}
+            f"Найдено {total:,} {plural(total, 'строка', 'строки', 'строк')}, а в лист Excel помещается "
+            f"не больше {export.EXCEL_MAX_ROWS:,}. Уточните фильтры.").replace(",", " ")}
     else:
         # The file says what it holds: the filters in words and the order, on a sheet of their own.
         conditions = [(column.title, text) for column, text in state.described()] or [("Фильтры", "нет")]

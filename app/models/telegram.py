@@ -66,7 +66,7 @@ class Notification(db.Model):
     priority: Mapped[int] = mapped_column(SmallInteger, default=0)  # lower first: services.outbox.URGENT...
     photo: Mapped[str] = mapped_column(String(512), default="")    # a file under STORAGE_DIR, sent with text as caption
     buttons: Mapped[str] = mapped_column(Text, default="")         # reply_markup as Bot API JSON
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending / sent / failed / cancelled
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending / sending / sent / failed / cancelled
     failure: Mapped[str] = mapped_column(String(16), default="")   # why it failed: services.outbox.FAILURES
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)

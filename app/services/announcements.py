@@ -9,13 +9,15 @@ what became of those rows.
 """
 import secrets
 from dataclasses import dataclass, field
+from itertools import takewhile
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
 from app.extensions import db
-from app.models import Announcement, AnnouncementOptOut, Notification, utcnow
+from app.models import Announcement, AnnouncementOptOut, Client, Notification, TelegramBinding, utcnow
+from app.models.reference import format_address
 from app.services import audience as audiences
 from app.services import outbox
 from app.telegram import photos
@@ -122,17 +124,27 @@ def send(announcement: Announcement, user, expected: int) -> int:
     return queued
 
 
-def cancel(announcement: Announcement, user) -> int:
-    """Stop sending: the notice's messages still waiting are cancelled (a message already on
-    its way to Telegram still arrives and is counted). Returns how many were cancelled."""
+@dataclass(frozen=True)
+class Stopped:
+    cancelled: int  # messages that will not be sent
+    in_flight: int  # being handed to Telegram at that moment: they still arrive (and are counted)
+
+
+def cancel(announcement: Announcement, user) -> Stopped:
+    """Stop sending: the notice's messages still waiting are cancelled; the sender claims each row
+    right before its send (app/bot/outbox.py), so none of them goes out after this commits. A
+    message already on its way to Telegram still arrives and is counted."""
     cancelled = db.session.execute(
         update(Notification).where(Notification.announcement_id == announcement.id,
                                    Notification.status == outbox.PENDING)
         .values(status=outbox.CANCELLED)).rowcount
-    if cancelled:
+    in_flight = db.session.execute(
+        select(func.count()).where(Notification.announcement_id == announcement.id,
+                                   Notification.status == outbox.SENDING)).scalar()
+    if cancelled or in_flight:  # the sender does not retry an in-flight message of a stopped notice
         announcement.cancelled_at = utcnow()
         announcement.cancelled_by_id = user.id
-    return cancelled
+    return Stopped(cancelled, in_flight)
 
 
 def delete_draft(announcement: Announcement) -> None:
@@ -185,7 +197,7 @@ def reports(announcement_ids) -> dict[int, Report]:
         report.total += n
         if status == outbox.SENT:
             report.delivered += n
-        elif status == outbox.PENDING:
+        elif status in outbox.WAITING:
             report.pending += n
         elif status == outbox.CANCELLED:
             report.cancelled += n
@@ -198,6 +210,66 @@ def reports(announcement_ids) -> dict[int, Report]:
 
 def report(announcement: Announcement) -> Report:
     return reports([announcement.id])[announcement.id]
+
+
+CANCELLED_REASON = "отправка остановлена"
+UNBOUND = "чат больше не привязан к лицевому счёту"
+
+
+@dataclass(frozen=True)
+class Unreached:
+    """A resident the notice did not reach: one per account bound to the chat (a chat bound to
+    several accounts at the notice's addresses gives each of them), so the office can phone them."""
+
+    name: str
+    account: str
+    address: str
+    phone: str    # the phone the resident confirmed in the bot, else the client's
+    reason: str
+
+
+def unreached(announcement: Announcement) -> list[Unreached]:
+    """Who did not receive the notice and why (blocked the bot, chat gone, refused, Telegram kept
+    failing, cancelled), by address. The accounts are those bound to each chat now, at the notice's
+    addresses (any of the chat's, if it has none there any more)."""
+    here = audiences.at_addresses(audience_of(announcement))
+    rows = db.session.execute(
+        select(Notification.chat_id, Notification.status, Notification.failure, Client.account, Client.full_name,
+               Client.city, Client.street, Client.house, Client.house_letter, Client.apartment, Client.phone,
+               TelegramBinding.phone.label("bot_phone"), here.label("here"))
+        .outerjoin(TelegramBinding, TelegramBinding.chat_id == Notification.chat_id)
+        .outerjoin(Client, Client.id == TelegramBinding.client_id)
+        .where(Notification.announcement_id == announcement.id,
+               Notification.status.in_((outbox.FAILED, outbox.CANCELLED)))
+        .order_by(Notification.chat_id, TelegramBinding.id)).all()
+    by_chat: dict[int, list] = {}
+    for row in rows:
+        by_chat.setdefault(row.chat_id, []).append(row)
+    found = []  # (sort key, entry): by address, the chats no longer bound last
+    for chat_rows in by_chat.values():
+        first = chat_rows[0]
+        reason = (CANCELLED_REASON if first.status == outbox.CANCELLED
+                  else outbox.FAILURES.get(first.failure, first.failure or "ошибка"))
+        bound = [row for row in chat_rows if row.account is not None]
+        if not bound:
+            found.append(((1,), Unreached("—", "", "", "", f"{reason} ({UNBOUND})")))
+            continue
+        accounts = set()
+        for row in [row for row in bound if row.here] or bound:
+            if row.account not in accounts:  # not twice when bound again with another phone
+                accounts.add(row.account)
+                address = format_address(row.city, row.street, row.house, row.house_letter, row.apartment)
+                key = (0, row.city, row.street, _number_key(row.house + row.house_letter),
+                       _number_key(row.apartment), row.full_name)
+                found.append((key, Unreached(row.full_name, row.account, address, row.bot_phone or row.phone or "",
+                                             reason)))
+    return [entry for _, entry in sorted(found, key=lambda pair: pair[0])]
+
+
+def _number_key(text: str) -> tuple:
+    """Houses and flats in their order: 2 < 10 < 10А."""
+    digits = "".join(takewhile(str.isdigit, text))
+    return (int(digits) if digits else float("inf"), text)
 
 
 def state(announcement: Announcement, report: Report) -> str:

@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, and_, exists, func, select, true
 
 from app.extensions import db
 from app.models import AnnouncementOptOut, Client, TelegramBinding
@@ -58,6 +58,11 @@ def _where(audience: Audience) -> list:
     if audience.houses:
         conditions.append(HOUSE.in_(audience.houses))
     return conditions
+
+
+def at_addresses(audience: Audience):
+    """The condition on Client of the audience's addresses (true for everyone)."""
+    return and_(true(), *_where(audience))
 
 
 def _opted_out():

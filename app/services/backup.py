@@ -29,9 +29,10 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from sqlalchemy import Connection, create_engine, func, inspect, make_url, select, text
+from sqlalchemy import Connection, create_engine, func, inspect, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from app.extensions import db
@@ -220,8 +221,12 @@ def restore(path: Path, storage_dir: Path, echo) -> tuple[dict, list[TableCount]
                 f"the backup is of a {manifest['engine']} database and DATABASE_URL names a {engine_name} one: "
                 f"restore into the same engine (to move SQLite to PostgreSQL, restore into SQLite, then "
                 f"`flask transfer-db`)")
+        if engine_name == "sqlite":  # a new file in a new folder, as a restore drill makes it
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         _check_empty()
         files = [m for m in tar.getmembers() if m.isfile() and m.name.startswith(STORAGE + "/")]
+        if any(".." in PurePosixPath(m.name).parts for m in files):
+            raise BackupError(f"{path} names files outside {STORAGE}/: it was not written by `flask backup`")
         _check_no_other_files(tar, files, storage_dir)
         member = SQLITE_MEMBER if engine_name == "sqlite" else PG_MEMBER
         tar.extract(member, staging, filter="data")
@@ -256,8 +261,12 @@ def _manifest(tar: tarfile.TarFile, path: Path) -> dict:
 
 
 def _check_empty() -> None:
-    with db.engine.connect() as conn:
-        tables = inspect(conn).get_table_names()
+    try:
+        with db.engine.connect() as conn:
+            tables = inspect(conn).get_table_names()
+    except OperationalError as exc:
+        raise BackupError(f"the database of DATABASE_URL cannot be opened ({str(exc.orig).strip()}): "
+                          "create it first (PostgreSQL: createdb) and check DATABASE_URL") from None
     if tables:
         shown = ", ".join(sorted(tables)[:5]) + (" ..." if len(tables) > 5 else "")
         raise BackupError(

@@ -5,7 +5,8 @@
   worker downloads like the filing's. Staff have not seen it until one of them opens the
   request: `requests.unread_messages` counts such messages, so the journal filters and
   counts them without reading the messages. A message on a closed request is kept and
-  flagged (`on_closed`); the request stays closed.
+  flagged (`on_closed`); the request stays closed. A message while «Проблема решена?» waits
+  stops its auto-close and alerts the staff chat (_stop_the_clock).
 - Staff write from the request page, with an optional photo: the message is queued in the
   outbox (plain text, split when long) with a «Ответить» button, and its delivery state is
   that of its outbox rows (delivery()).
@@ -98,7 +99,7 @@ def add_resident_message(request: Request, telegram_user_id: int, text: str = ""
     if unread:
         request.unread_messages = Request.unread_messages + 1  # in SQL: a concurrent change is not lost
     request.updated_at = now
-    if kind not in (Kind.SOLVED, Kind.UNSOLVED) and _stop_the_clock(request):
+    if kind not in (Kind.SOLVED, Kind.UNSOLVED) and request.verdict == Verdict.ASKED and _stop_the_clock(request):
         staff_alerts.resident_wrote(request, text or ("фото" if photo is not None else ""))
     return message
 
@@ -258,8 +259,9 @@ def thread(request: Request) -> list[Entry]:
 def delivery(rows: list[Notification]) -> tuple[str, str]:
     """A message's state from its outbox rows (a long text or a photo takes several): failed if one
     failed, waiting while one waits, delivered when all are."""
-    for state in (outbox.FAILED, outbox.PENDING, outbox.CANCELLED):
+    for state, states in ((outbox.FAILED, (outbox.FAILED,)), (outbox.PENDING, outbox.WAITING),
+                          (outbox.CANCELLED, (outbox.CANCELLED,))):
         for row in rows:
-            if row.status == state:
+            if row.status in states:
                 return state, outbox.state_text(row)
     return outbox.SENT, outbox.state_text(rows[-1])

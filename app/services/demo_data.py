@@ -6,6 +6,10 @@ services, so numbers, history events, status timestamps and deadlines are what t
 live system would write; their author_chat_id is None, so no Telegram message is
 queued for these invented residents. Most requests filed through the bot and closed
 after the work were confirmed and rated by their resident («Проблема решена?» → «Да»).
+A working office: each request's life is drawn from its category's norms (most reactions and
+completions well within them, a few late) and taken as far as it has got by now, so the open
+requests are the recent ones and few are overdue; the newest few are caught at each stage, one
+of them late.
 The benchmarks build their (much bigger) databases from the same pieces: client_rows(),
 add_categories() (with NORMS), add_executors(), CATEGORY_WEIGHTS and DESCRIPTIONS.
 """
@@ -182,11 +186,14 @@ def seed(*, clients: int = 300, requests: int = 400, days: int = 150, rng_seed: 
     dispatchers = _dispatchers()
     db.session.flush()
 
-    statuses = _status_plan(rng, requests)
     times = sorted(now - timedelta(days=days) + timedelta(seconds=rng.randrange(days * 86400 - 7200))
                    for _ in range(requests))
-    for when, status in zip(times, statuses):
-        _request(rng, residents, when, status, now, client_objs, categories, executors, dispatchers)
+    # The newest ones are caught at each stage of the work, so that the journal shows every status.
+    pins = [None] * max(requests - len(PINNED), 0) + PINNED[-requests:] if requests else []
+    earliest = now - timedelta(days=days)
+    for when, pin in zip(times, pins):
+        earliest = _request(rng, residents, max(when, earliest), pin, now, client_objs, categories, executors,
+                            dispatchers, earliest)
     db.session.flush()
     request_stats.rebuild(db.session.connection(), local_tz())  # the requests were backdated after filing
     return {"clients": len(client_objs), "categories": len(categories), "executors": len(executors),
@@ -249,40 +256,64 @@ def _dispatchers():
     return users
 
 
-def _status_plan(rng, count):
-    """Older requests are mostly finished, the newest mostly open; every status occurs."""
-    plan = []
-    for i in range(count):
-        age = 1 - i / max(count - 1, 1)  # 1 = oldest
-        if age > 0.6:
-            weights = [1, 1, 2, 6, 40, 50]
-        elif age > 0.15:
-            weights = [4, 8, 12, 20, 50, 6]
-        else:
-            weights = [40, 25, 20, 10, 5, 0]
-        plan.append(rng.choices(list(Status), weights)[0])
-    statuses = list(Status)
-    for rank, status in enumerate(statuses):  # new at the newest end, archived at the oldest
-        if status not in plan and count:
-            plan[round((1 - rank / (len(statuses) - 1)) * (count - 1))] = status
-    return plan
+# A working office: most reactions and completions well within their norms, a few late.
+ON_TIME = 0.94
+STAGES = [Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.DONE, Status.CLOSED, Status.ARCHIVED]
+LATE = "late"  # a new request nobody has reacted to in time
+# The stages the newest requests are caught at, oldest first: every status shows, one row is late.
+PINNED = [Status.DONE, Status.IN_PROGRESS, Status.ASSIGNED, LATE, Status.NEW]
 
 
-def _request(rng, residents, when, target, now, clients, categories, executors, dispatchers):
+def _timeline(rng, norm: deadlines.Norm, duplicate: bool, late: bool) -> list[float]:
+    """Minutes from filing to each step of the request's whole life, in STAGES order after «новая»
+    (a duplicate is closed at once, without work; `late`: the reaction comes late)."""
+    def within(minutes, low, high):
+        return minutes * (rng.uniform(low, high) if rng.random() < ON_TIME else rng.uniform(1.05, 2.0))
+    reaction = (norm.reaction or 120) * rng.uniform(1.6, 2.0) if late else within(norm.reaction or 120, 0.1, 0.9)
+    if duplicate:
+        return [reaction]
+    done = max(within(norm.completion or 3 * DAY, 0.2, 0.95), reaction + rng.uniform(5, 30))
+    started = reaction + (done - reaction) * rng.uniform(0.05, 0.6)
+    closed = done + rng.uniform(60, 3 * DAY)  # the resident confirms, or a dispatcher closes it
+    archived = closed + rng.uniform(14 * DAY, 60 * DAY)
+    return [reaction, started, done, closed, archived]
+
+
+def _request(rng, residents, when, pin, now, clients, categories, executors, dispatchers, earliest):
+    """File one request at `when` and take it as far as its work has got by `now` (`pin`: catch it at
+    that stage, filed no earlier than `earliest`); returns its filing time."""
     client = rng.choice(clients)
     category = rng.choices(categories, CATEGORY_WEIGHTS)[0]
     sub = rng.choice(category.subcategories)
     by_phone = rng.random() < 0.3
     dispatcher = rng.choice(dispatchers)
+    duplicate = rng.random() < 0.03 and pin is None
+    norm = deadlines.norm_of(category, sub)
+    steps = _timeline(rng, norm, duplicate, late=pin == LATE)
+    if rng.random() < 0.4:  # the rest stay «закрыта»
+        steps = steps[:4]
+    age = (now - when).total_seconds() / 60
+    if pin == LATE:  # past its reaction deadline
+        age = (norm.reaction or 120) * rng.uniform(1.1, 1.5)
+    elif pin is not None:  # now somewhere inside that stage
+        stage = STAGES.index(pin)
+        start, end = ([0.0] + steps)[stage], steps[stage]
+        age = start + (end - start) * rng.uniform(0.2, 0.8)
+        room = 0.9 * (now - earliest).total_seconds() / 60
+        if age > room:  # filed after the one before it: the same work, done quicker
+            steps, age = [minutes * room / age for minutes in steps], room
+    if pin is not None:
+        when = max(now - timedelta(minutes=age), earliest)
+        age = (now - when).total_seconds() / 60
+    reached = [minutes for minutes in steps if minutes <= age]
+    target = ([Status.NEW, Status.CLOSED] if duplicate else STAGES)[len(reached)]
     request = request_service.create_request(
         client=client, category=category, subcategory=sub,
         description=rng.choice(DESCRIPTIONS[sub.name]), contact_phone=client.phone or mobile(rng),
         actor=dispatcher if by_phone else None, source="phone" if by_phone else "telegram",
     )
     suitable = [e for e in executors if e.active and e.position in CATEGORY_POSITIONS[category.name]]
-    path = PATHS[target]
-    if target == Status.CLOSED and rng.random() < 0.1:  # a duplicate closed without work
-        path = [Status.CLOSED]
+    path = [Status.CLOSED] if duplicate and reached else PATHS[target]
     for step in path:
         if step == "assign":
             request_service.assign_executor(request, rng.choice(suitable), dispatcher)
@@ -298,7 +329,8 @@ def _request(rng, residents, when, target, now, clients, categories, executors, 
         if rng.random() < 0.1:
             request_service.add_comment(request, dispatcher, rng.choice(COMMENTS))
     db.session.flush()
-    _backdate(rng, request, when, now)
+    _backdate(request, when, [when + timedelta(minutes=minutes) for minutes in reached])
+    return when
 
 
 def _resident_confirms(rng, request) -> None:
@@ -308,19 +340,23 @@ def _resident_confirms(rng, request) -> None:
     request_service.rate(request, rng.choices((5, 4, 3, 2, 1), weights=(55, 25, 10, 6, 4))[0])
 
 
-def _backdate(rng, request, when, now):
-    """Spread the request's history from its filing time on, never into the future; its deadlines
-    are counted again from that time, met or missed as its moves happened."""
+def _backdate(request, when, moments):
+    """Give the request's history its filing time and the moments of its steps (`moments`, one per
+    status move); its deadlines are counted again from that time, met or missed as its moves happened.
+    An executor's assignment shares its move's moment; a comment or a rating takes the one before it."""
     events = db.session.execute(
         select(RequestEvent).where(RequestEvent.request_id == request.id).order_by(RequestEvent.id)
     ).scalars().all()
     request.created_at = moment = when
     request.reacted_at = request.completed_at = None
     deadlines.apply_norm(request, deadlines.norm_of(request.category, request.subcategory))
-    for index, event in enumerate(events):
-        if index:
-            moment = min(moment + timedelta(minutes=_pause(rng, request.emergency)), now)
+    steps = iter(moments)
+    previous = None
+    for event in events:
+        if event.kind == "executor" or (event.kind == "status" and previous != "executor"):
+            moment = next(steps)
         event.created_at = moment
+        previous = event.kind
         if event.kind == "status":
             target = Status(event.to_status)
             field = TIMESTAMP_FIELD.get(target)
@@ -328,13 +364,3 @@ def _backdate(rng, request, when, now):
                 setattr(request, field, moment)
             deadlines.record_move(request, target, moment)
     request.updated_at = moment
-
-
-def _pause(rng, emergency: bool) -> int:
-    """Minutes until the next step: mostly soon (an emergency sooner still), sometimes days."""
-    if emergency:
-        return rng.randint(2, 20) if rng.random() < 0.85 else rng.randint(20, 90)
-    roll = rng.random()
-    if roll < 0.7:
-        return rng.randint(5, 90)
-    return rng.randint(90, DAY) if roll < 0.95 else rng.randint(DAY, 4 * DAY)

@@ -6,6 +6,11 @@ filed request's confirmation), so it is sent exactly when that change commits an
 restart loses nothing. The bot worker sends the rows (app/bot/outbox.py): paced under
 Telegram's limits, lower priority values first, one chat's rows in order, retried,
 and records `sent` with Telegram's message id, or `failed` with why.
+
+A row's states: `pending` (waiting; cancelling a notice cancels these), `sending` (claimed by
+the sender right before its send, so a row cancelled a moment earlier is never sent; a worker
+killed meanwhile leaves it so, and the next start sends it again: at least once), then `sent`,
+`failed` or `cancelled`; a send that will be retried goes back to `pending`.
 """
 import json
 
@@ -26,7 +31,8 @@ BULK = 9     # announcements
 # the bot, which the bot may send on as it is, downloaded or not).
 TELEGRAM_FILE = "telegram:"
 
-PENDING, SENT, FAILED, CANCELLED = "pending", "sent", "failed", "cancelled"
+PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
+WAITING = (PENDING, SENDING)  # not sent yet, and no outcome: what a report counts as still going
 
 # Why a message was not delivered (Notification.failure), as staff are told.
 FAILURES = {
@@ -35,7 +41,8 @@ FAILURES = {
     "rejected": "Telegram отклонил сообщение",
     "gave_up": "Telegram долго не отвечал, попытки прекращены",
 }
-STATES = {PENDING: "в очереди", SENT: "доставлено", FAILED: "не доставлено", CANCELLED: "отменено"}
+STATES = {PENDING: "в очереди", SENDING: "отправляется", SENT: "доставлено", FAILED: "не доставлено",
+          CANCELLED: "отменено"}
 
 
 def queue(chat_id: int, text: str, *, kind: str = "status", priority: int | None = None,

@@ -81,14 +81,14 @@ def test_cancel_stops_what_waits_and_the_report_counts_everything(residents):
     assert (report.total, report.delivered, report.blocked, report.pending, report.cancelled) == (7, 1, 1, 3, 0)
     assert announcements.state(notice, report) == announcements.SENDING
 
-    assert announcements.cancel(notice, factories.staff("admin")) == 3
+    assert announcements.cancel(notice, factories.staff("admin")) == announcements.Stopped(3, 0)
     db.session.commit()
     report = announcements.report(notice)
     assert (report.delivered, report.blocked, report.cancelled, report.pending, report.finished) == (1, 1, 3, 0, 7)
     assert report.failures() == [("чат удалён или недоступен", 1), ("Telegram отклонил сообщение", 1)]
     assert announcements.state(notice, report) == announcements.CANCELLED
     assert notice.cancelled_by.login == "admin"
-    assert announcements.cancel(notice, factories.staff("admin")) == 0  # nothing left to stop
+    assert announcements.cancel(notice, factories.staff("admin")) == announcements.Stopped(0, 0)  # nothing left
 
 
 def test_request_messages_of_the_same_chats_are_untouched_by_cancel(residents):

@@ -186,6 +186,11 @@ def test_a_resident_who_blocked_the_bot_is_in_the_report(world, operator):
     html = operator.page(f"/announcements/{notice_id}")
     assert re.search(r'id="delivered">3<', html) and re.search(r'id="blocked">1<', html)
     assert received(world, residents, "Промывка")[residents[1].chat_id] == 0
+    # By name, ЛС and address, so the office can phone them.
+    blocked = residents[1].chat_id
+    assert 'id="unreached-count">1<' in html
+    assert (f"<tr><td>Жилец {blocked}</td><td>{blocked}</td><td>г. Самара, {street}, д. 1, кв. 2</td>" in html
+            and "<td>житель заблокировал бота</td>" in html)
 
 
 def test_stopping_midway_sends_nothing_more(world, operator):
@@ -193,7 +198,8 @@ def test_stopping_midway_sends_nothing_more(world, operator):
     notice_id, _ = announce(operator, "Плановые работы на водопроводе", street=street)
     residents[2].wait_for("Плановые работы")
     response = operator.post(f"/announcements/{notice_id}/cancel")
-    assert "Отправка остановлена" in operator.page(response.headers["Location"])
+    told = re.search(r"Отправка остановлена: (\d+) сообщени", operator.page(response.headers["Location"]))
+    assert told
 
     def delivered_chats() -> set[int]:
         with world.app.app_context():
@@ -206,6 +212,7 @@ def test_stopping_midway_sends_nothing_more(world, operator):
     assert world.api.wait_until(lambda: reached() == delivered_chats(), 10)
     done = report(world, notice_id)
     assert done.cancelled > 0 and done.delivered + done.cancelled == 30 and done.pending == 0
+    assert done.cancelled == int(told.group(1))  # what staff were told will not go, did not go
     assert max(received(world, residents, "Плановые работы").values()) == 1
 
 

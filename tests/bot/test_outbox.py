@@ -11,8 +11,10 @@ from app.bot.outbox import MAX_ATTEMPTS, SEND_THREADS, OutboxSender, Pacer
 from app.bot.sender import failure as sender_failure
 from app.bot.worker import configure_api
 from app.extensions import db
-from app.models import Notification, utcnow
+from app.models import Announcement, Notification, utcnow
+from app.services import announcements
 from app.services import outbox as outbox_service
+from tests import factories
 from devtools.local_api import LocalBotApi
 
 
@@ -262,3 +264,81 @@ def test_no_send_is_booked_while_every_send_thread_is_held_up(app, telegram):
     sender.pool.shutdown()
     assert len(busy_at_booking) == 10 and max(busy_at_booking) < SEND_THREADS
     assert all(len(telegram.messages(chat_id)) == 1 for chat_id in range(300, 310))
+
+
+def notice_rows(app, chats) -> int:
+    """A sent notice with a pending row for each chat; returns its id."""
+    with app.app_context():
+        notice = Announcement(text="Отключение воды", sent_at=utcnow(), recipients=len(chats))
+        db.session.add(notice)
+        db.session.flush()
+        db.session.add_all(Notification(chat_id=chat, text="Отключение воды", kind="announcement",
+                                        priority=outbox_service.BULK, announcement_id=notice.id) for chat in chats)
+        db.session.commit()
+        return notice.id
+
+
+def stop(app, notice_id: int) -> announcements.Stopped:
+    """«Остановить отправку», as the notice's page does."""
+    with app.app_context():
+        stopped = announcements.cancel(db.session.get(Announcement, notice_id), factories.staff("operator"))
+        db.session.commit()
+        return stopped
+
+
+def test_rows_cancelled_after_the_round_read_them_are_not_sent(app, telegram, outbox):
+    chats = list(range(8101, 8106))
+    notice_id = notice_rows(app, chats)
+    read, stopped = outbox.due, []
+
+    def read_then_stopped():  # staff stop the notice between the round's read and its sends
+        found = read()
+        stopped.append(stop(app, notice_id))
+        return found
+
+    outbox.due = read_then_stopped
+    assert outbox.run_once() == 5
+    assert stopped == [announcements.Stopped(cancelled=5, in_flight=0)]
+    assert all(texts(telegram, chat) == [] for chat in chats)
+    assert {row.status for row in rows(app).values()} == {"cancelled"}
+    with app.app_context():
+        report = announcements.reports([notice_id])[notice_id]
+    assert (report.cancelled, report.delivered, report.pending) == (5, 0, 0)  # the figure staff were told
+
+
+def test_a_row_in_flight_when_the_notice_is_stopped_is_not_retried(app, telegram, outbox):
+    notice_id = notice_rows(app, [8201])
+    claim, stopped = outbox.claim, []
+
+    def claim_then_stopped(row):  # stopped while the row is on its way, and Telegram then fails it
+        taken = claim(row)
+        stopped.append(stop(app, notice_id))
+        return taken
+
+    outbox.claim = claim_then_stopped
+    telegram.inject("sendMessage", "500")
+    assert outbox.run_once() == 1
+    assert stopped == [announcements.Stopped(cancelled=0, in_flight=1)]
+    [row] = rows(app).values()
+    assert row.status == "cancelled" and row.attempts == 1
+    with app.app_context():
+        db.session.execute(update(Notification).values(next_attempt_at=utcnow()))
+        db.session.commit()
+    outbox.pacer = Pacer(rate=1000, per_chat=0)
+    assert outbox.run_once() == 0 and texts(telegram, 8201) == []
+
+
+def test_a_row_left_sending_by_a_killed_worker_is_sent_after_a_restart(app, telegram, outbox):
+    """A worker killed between claiming a row and recording its send leaves it `sending`: the next
+    worker sends it (at least once), and meanwhile the chat's later rows wait behind it."""
+    first = queue(app, 8301, "Статус изменён: в работе")
+    second = queue(app, 8301, "Статус изменён: выполнена")
+    with app.app_context():
+        db.session.execute(update(Notification).where(Notification.id == first).values(status="sending"))
+        db.session.commit()
+    assert outbox.run_once() == 1  # a new worker: the interrupted row again, the next one after it
+    assert texts(telegram, 8301) == ["Статус изменён: в работе"]
+    outbox.pacer = Pacer(rate=1000, per_chat=0)
+    assert outbox.run_once() == 1
+    assert texts(telegram, 8301) == ["Статус изменён: в работе", "Статус изменён: выполнена"]
+    assert {rows(app)[i].status for i in (first, second)} == {"sent"}

@@ -4,17 +4,20 @@ import threading
 
 import pytest
 import requests
+from sqlalchemy import event
 from telebot.apihelper import ApiTelegramException
-from telebot.types import Message
+from telebot.types import Message, Update
 
-from app.bot import sender, transport
+from app.bot import dialog, routing, sender, settings, transport
 from app.bot.backoff import Backoff
 from app.bot.identify import contact_phone
 from app.bot.incoming import text_is
 from app.bot.outbox import Pacer, backoff_seconds
 from app.bot.storage import DatabaseStateStorage
 from app.extensions import db
-from app.models import Conversation
+from app.models import Conversation, Executor
+from app.telegram import codec, common, resident
+from app.telegram import executor as executor_voice
 from devtools.local_api import LocalBotApi, Resident
 
 
@@ -211,6 +214,104 @@ def test_state_storage_round_trip(app):
         assert storage.get_state(7, 7) is None and storage.get_data(7, 7) == {}
 
 
+def test_state_storage_writes_once_at_commit_and_forgets_on_rollback(app):
+    storage = DatabaseStateStorage()
+    statements = []
+
+    def note(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", note)
+        storage.begin_update()
+        storage.set_state(8, 8, "Writing:message")
+        storage.save(8, 8, {"request": 1})
+        storage.save(8, 8, {"request": 2})
+        assert not any("conversations" in s and "SELECT" not in s for s in statements)  # nothing written yet
+        db.session.commit()
+        assert sum("INSERT INTO conversations" in s for s in statements) == 1
+        storage.begin_update()
+        storage.set_state(8, 8, "Writing:message")  # as it was: nothing to write
+        db.session.commit()
+        assert not any("UPDATE conversations" in s for s in statements)
+        storage.begin_update()
+        storage.set_state(8, 8, "NewRequest:category")
+        db.session.rollback()  # the update failed: its state change is dropped with everything else
+        db.session.commit()
+        storage.begin_update()
+        assert storage.get_state(8, 8) == "Writing:message" and storage.get_data(8, 8) == {"request": 2}
+        event.remove(db.engine, "before_cursor_execute", note)
+
+
+# --- routing: the first matching row, as telebot's linear matching finds it ---
+
+EXECUTOR_USER, RESIDENT_USER = 7001, 7002
+
+
+def _message(user: int, chat_type: str = "private", **content) -> Update:
+    return Update.de_json({"update_id": 1, "message": {
+        "message_id": 5, "date": 0, "chat": {"id": user, "type": chat_type},
+        "from": {"id": user, "is_bot": False, "first_name": "Жилец"}, **content}})
+
+
+def _press(user: int, data: str) -> Update:
+    return Update.de_json({"update_id": 1, "callback_query": {
+        "id": "q1", "chat_instance": "c", "data": data, "from": {"id": user, "is_bot": False, "first_name": "Ж"},
+        "message": {"message_id": 5, "date": 1, "chat": {"id": user, "type": "private"}, "text": "карточка"}}})
+
+
+def _inputs(user: int) -> list[Update]:
+    typed = ["/start", "/start inv_0123456789abcdef", "/cancel", "/help", "/other", "привет", "123456",
+             "+79123456789", " готово ", "да", "нет"]
+    typed += [value for voice in (common, resident, executor_voice) for name, value in vars(voice).items()
+              if name.startswith("BTN_")]
+    photo = [{"file_id": "P", "file_unique_id": "U", "width": 1, "height": 1}]
+    updates = [_message(user, text=text) for text in typed]
+    updates += [_message(user, chat_type="group", text="/start"), _message(user, photo=photo),
+                _message(user, document={"file_id": "D", "file_unique_id": "U", "mime_type": "image/png"}),
+                _message(user, document={"file_id": "D", "file_unique_id": "U", "mime_type": "application/pdf"}),
+                _message(user, contact={"phone_number": "79123456789", "first_name": "Ж", "user_id": user}),
+                _message(user, sticker={"file_id": "S", "file_unique_id": "U", "width": 1, "height": 1,
+                                        "is_animated": False, "is_video": False, "type": "regular"}),
+                _message(user, location={"latitude": 1.0, "longitude": 2.0})]
+    actions = ["cat", "sub", "back", "yes", "no", "cancel", "replace", "keep"]
+    data = [codec.dialog_button(flow, action, 1) for flow in ("f1f1f1f1", "00000000") for action in actions]
+    data += [f"rq:{action}:1" for action in ("list", "card", "write", "yes", "no", "rate", "take", "finish", "job")]
+    data += [settings.SWITCH_ON, settings.SWITCH_OFF, "garbage", ""]
+    return updates + [_press(user, value) for value in data]
+
+
+def test_router_takes_the_row_telebots_linear_matching_takes(app):
+    """For every dialog state, executors and residents, and many inputs of every kind, the router's
+    row is the first of all rows (in registration order) that telebot's own filter test accepts."""
+    from app.bot.bot import create_bot, handler_table
+
+    bot = create_bot("1:test")
+    states = {None} | {getattr(s, "name", s) for step in handler_table() if step.state is not routing.ANY_STATE
+                       for s in (step.state if isinstance(step.state, list) else [step.state])}
+    with app.app_context():
+        db.session.add(Executor(full_name="Мастер", position="Сантехник", telegram_user_id=EXECUTOR_USER,
+                                telegram_chat_id=EXECUTOR_USER))
+        db.session.commit()
+        checked = 0
+        for user in (EXECUTOR_USER, RESIDENT_USER):
+            for state in sorted(states, key=str):
+                for update in _inputs(user):
+                    dialog.begin(dialog.Turn(bot, user, user))
+                    bot.current_states.begin_update()
+                    bot.current_states.set_state(user, user, state)
+                    bot.current_states.save(user, user, {"flow": "f1f1f1f1"})
+                    event, handlers = (update.message, bot.message_handlers) if update.message is not None \
+                        else (update.callback_query, bot.callback_query_handlers)
+                    linear = next((h["function"] for h in handlers if bot._test_message_handler(h, event)), None)
+                    found = bot.router.match(update)
+                    assert (found[0] if found else None) is linear, (user, state, update)
+                    checked += linear is not None
+                    db.session.rollback()
+        assert checked > 500
+        dialog.end()
+
+
 # --- the local Bot API server and the transport talking to it ---
 
 @pytest.fixture
@@ -266,3 +367,41 @@ def test_connection_dropped_after_the_method_ran(api):
     with pytest.raises(requests.ConnectionError):
         call(api, "sendMessage", chat_id=9, text="дошло, но ответ потерян")
     assert [m.text for m in api.messages(9)] == ["дошло, но ответ потерян"]
+
+
+@pytest.mark.parametrize("answer, keeps", [
+    (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+     b"7\r\n{\"ok\":t\r\n4;x=1\r\nrue}\r\n0\r\n\r\n", True),
+    (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"ok\":true}", False),
+    (b"HTTP/1.0 200 OK\r\nContent-Length: 11\r\n\r\n{\"ok\":true}", False),
+])
+def test_transport_reads_chunked_and_unsized_answers(answer, keeps):
+    """Answers as other servers (a proxy in front of the Bot API) may frame them; the request arrives whole."""
+    import socket
+
+    server = socket.create_server(("127.0.0.1", 0))
+    requests_seen = []
+
+    def serve():
+        conn, _ = server.accept()
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data or not data.endswith(b"}"):
+                data += conn.recv(65536)
+            requests_seen.append(data)
+            conn.sendall(answer)
+            if not keeps:
+                conn.shutdown(socket.SHUT_WR)
+            conn.recv(1)  # until the client closes (or sends the next request)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}/bot1:x/sendMessage"
+    response = transport.send("post", url, params={"chat_id": 5, "text": "Привет", "reply_markup": None},
+                              timeout=(5, 5))
+    assert response.status_code == 200 and response.json() == {"ok": True}
+    assert json.loads(requests_seen[0].split(b"\r\n\r\n", 1)[1]) == {"chat_id": 5, "text": "Привет"}
+    conn = transport._local.conns[("http", f"127.0.0.1:{server.getsockname()[1]}")]
+    assert (conn.sock is not None) == keeps
+    conn.close()
+    server.close()

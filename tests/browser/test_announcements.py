@@ -73,7 +73,7 @@ def test_compose_from_the_template_with_a_photo_preview_send_and_watch_the_repor
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#send")
-    expect(page.locator(".flash")).to_contain_text("Объявление поставлено в очередь: 3 получателей")
+    expect(page.locator(".flash")).to_contain_text("Объявление поставлено в очередь: 3 получателя")
     expect(page.locator("#notice-state")).to_have_text("отправляется")
     expect(page.locator("#finished")).to_have_text("0")
 

@@ -1,13 +1,18 @@
-"""Deadlines in a real browser: late and due-soon rows look different, the «Просрочка» filter, and
-an emergency request announced by the news poll with the desktop notification and sound opted in."""
+"""Deadlines in a real browser: late and due-soon rows look different and keep up with the clock on
+an open journal, the «Просрочка» filter, and an emergency request announced by the news poll with
+the desktop notification and sound opted in."""
+import re
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Category
+from app.models import Category, utcnow
+from app.services import deadlines
 from tests import factories
-from tests.browser.test_journal import log_in
+from tests.browser.test_journal import header_titles, log_in
 from tests.journal.seed import seed_deadline_cases
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
@@ -61,6 +66,48 @@ def test_late_and_due_soon_rows_stand_out_and_the_filter_finds_them(page, cases)
     page.select_option("#f-overdue", "")
     page.click("#journal-head th.h-overdue a")  # the nearest deadline first
     expect(page.locator("#journal-body tr").first.locator("td.c-number a")).to_have_text(str(cases["late"][1]))
+
+
+def filed_due_in(category_name: str, reaction_minutes: int, ago: timedelta) -> int:
+    """A request whose reaction is due `reaction_minutes` after its filing `ago`; its number."""
+    category = factories.category(category_name, ())
+    category.reaction_minutes = reaction_minutes
+    request = factories.request(category_obj=category, description=category_name)
+    request.created_at = utcnow() - ago
+    deadlines.apply_norm(request, deadlines.norm_of(category))
+    db.session.commit()
+    return request.number
+
+
+def test_an_open_journal_moves_rows_on_as_their_deadlines_pass(page, app):
+    # Half a minute off the round figures, so that the minutes shown do not depend on the test's speed.
+    with app.app_context():
+        minute = filed_due_in("Лифт", 1, timedelta(seconds=30))     # due in 30 s
+        hour = filed_due_in("Уборка", 62, timedelta(seconds=30))    # due in 1 h 1 min 30 s
+    page.clock.install()  # the page's timers and clock, moved on by the test
+    log_in(page)
+    assert "Срок выполнения" in header_titles(page)  # shown by default
+    rows = {number: page.locator(f"#journal-body tr:has(td.c-number a:text-is('{number}'))") for number in (minute, hour)}
+    expect(rows[minute]).to_have_class(re.compile(r"\bsoon\b"))
+    expect(rows[minute].locator("td.c-lateness")).to_have_text("осталось меньше минуты")
+    expect(rows[hour]).not_to_have_class(re.compile(r"\b(soon|late)\b"))
+    expect(rows[hour].locator("td.c-lateness")).to_have_text("осталось 1 ч 1 мин")
+
+    page.clock.fast_forward("02:00")  # two minutes later, the page not reloaded
+    expect(rows[minute]).to_have_class(re.compile(r"\blate\b"))
+    expect(rows[minute]).not_to_have_class(re.compile(r"\bsoon\b"))
+    expect(rows[minute].locator("td.c-lateness")).to_have_text("2 мин")
+    expect(rows[minute].locator("td.c-lateness")).to_have_class(re.compile(r"\blate\b"))
+    expect(rows[hour]).to_have_class(re.compile(r"\bsoon\b"))
+    expect(rows[hour].locator("td.c-lateness")).to_have_text("осталось 59 мин")
+
+
+def test_the_page_words_lateness_as_the_server_does(page, cases):
+    log_in(page)
+    seconds = [-400_000, -90_061, -86_400, -3_661, -3_600, -3_599, -61, -60, -59, -1, 0, 1, 59, 60, 61,
+               3_599, 3_600, 3_601, 86_399, 86_400, 90_000, 400_000]
+    assert page.evaluate("values => values.map(window.journalLatenessText)", seconds) == [
+        deadlines.lateness_text(value) for value in seconds]
 
 
 def test_an_emergency_request_is_announced_with_a_notification_and_a_sound(page, cases, app):

@@ -56,3 +56,24 @@ def test_invite_bind_and_disconnect(page, app, bot_known):
     expect(section.get_by_role("button", name="Создать приглашение")).to_be_visible()
     with app.app_context():
         assert db.session.get(Executor, executor_id).telegram_user_id is None
+
+
+def test_new_phone_disconnects_and_shows_the_new_invitation_in_one_step(page, app):
+    with app.app_context():
+        executor = factories.executor()
+        executor_id = executor.id
+        executor_links.redeem(executor_links.create_invitation(executor, None).code, 5001, 6001, "Старый телефон")
+        db.session.commit()
+    log_in(page, "operator", OPERATOR_PASSWORD)
+    page.goto(f"/admin/executors/{executor_id}")
+    section = page.locator("#telegram")
+    expect(page.locator("#telegram-name")).to_have_text("Старый телефон")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    section.get_by_role("button", name="Новый телефон").click()
+    expect(page.locator(".flash")).to_contain_text("Новое приглашение создано")
+    with app.app_context():
+        code = executor_links.open_invitation(db.session.get(Executor, executor_id)).code
+    expect(page.locator("#invite-command")).to_have_text(f"/start {code}")
+    expect(page.locator("#invite-qr")).to_be_visible()
+    expect(page.locator("#telegram-name")).to_have_count(0)

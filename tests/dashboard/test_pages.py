@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Category
+from app.services import durations
+from app.services.request_stats import PRECISION_TEXT
 
 
 def test_the_dashboard_is_in_the_menu_for_every_staff_member(staff_client, visitor, ctx):
@@ -59,7 +61,33 @@ def test_a_period_and_a_category_are_kept_in_the_form(staff_client, ctx):
     assert f'href="/dashboard/export?from=01.03.2024&amp;to=2024-03-31&amp;category={category.id}"' in page
 
 
+def as_shown(cell):
+    """An Excel cell as the page shows its figure, read back by its number format; the format must be
+    one a figure has (a number is never text)."""
+    if cell.value is None:
+        return "—"
+    if cell.data_type == "s":
+        assert cell.number_format == "General"
+        return cell.value
+    assert cell.data_type in "nd" and cell.number_format in ("0", "[h]:mm", "0.0%", "0.0", "dd.mm.yyyy"), cell
+    if cell.number_format == "0":
+        assert isinstance(cell.value, int)
+        return cell.value
+    if cell.number_format == "[h]:mm":  # an Excel duration: a number of days, which openpyxl reads as such
+        assert isinstance(cell.value, timedelta)
+        return durations.text(round(cell.value.total_seconds() / 60))
+    if cell.number_format == "0.0%":
+        assert 0 <= cell.value <= 1
+        return f"{100 * cell.value:.1f} %".replace(".", ",")
+    if cell.number_format == "0.0":
+        return f"{cell.value:.1f}".replace(".", ",")
+    assert cell.is_date
+    return f"{cell.value:%d.%m.%Y}"
+
+
 def test_the_excel_file_has_the_tiles_and_a_sheet_per_chart(app, history, staff_client):
+    """Every figure of the page, as a number with a number format (sortable, chartable); the text cells
+    are text."""
     staff = staff_client("operator")
     query = "from=2024-01-20&to=2024-04-05"
     data = staff.get(f"/dashboard/data?{query}").get_json()
@@ -71,13 +99,32 @@ def test_the_excel_file_has_the_tiles_and_a_sheet_per_chart(app, history, staff_
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["Сводка", "Поступление", "Статусы", "Срок по категориям", "Срок по исполнителям",
                                "Просрочка по исполнителям", "Адреса", "Оценки", "Оценки по исполнителям"]
-    summary = list(book["Сводка"].iter_rows(values_only=True))
-    assert summary[:2] == [("Показатель", "Значение"), ("Период", "20.01.2024 — 05.04.2024")]
-    assert summary[3:] == [(t["title"], int(t["text"]) if t["text"].isdigit() else t["text"]) for t in data["tiles"]]
+    summary = list(book["Сводка"].iter_rows())
+    assert [[c.value for c in row] for row in summary[:3]] == [
+        ["Показатель", "Значение"], ["Период", "20.01.2024 — 05.04.2024"], ["Категория", "все категории"]]
+    tiles = summary[3:3 + len(data["tiles"])]
+    assert [(title.value, str(as_shown(value))) for title, value in tiles] == [
+        (t["title"], t["text"]) for t in data["tiles"]]
+    formats = {t["key"]: (value.data_type, value.number_format) for t, (_, value) in zip(data["tiles"], tiles)}
+    assert formats == {"filed": ("n", "0"), "in_work": ("n", "0"), "overdue": ("n", "0"), "done": ("n", "0"),
+                       "median": ("d", "[h]:mm"), "rating": ("n", "0.0")}
+    assert [c.value for c in summary[-1]] == ["Время до выполнения", PRECISION_TEXT]  # the precision, stated
     for chart, sheet in zip(data["charts"], book.worksheets[1:]):
-        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-        assert rows == [chart["table"]["columns"], *chart["table"]["rows"]]
+        rows = list(sheet.iter_rows())
+        durations_at = {i for i, title in enumerate(chart["table"]["columns"])
+                        if title in ("Медиана", "90-й процентиль")}
+        assert [c.value for c in rows[0]] == [title + (" (ч:мм)" if i in durations_at else "")
+                                              for i, title in enumerate(chart["table"]["columns"])]
+        assert [[as_shown(c) for c in row] for row in rows[1:]] == chart["table"]["rows"]
         assert sheet.freeze_panes == "A2"
+    # Each kind of figure is a number of its own format.
+    assert {(c.data_type, c.number_format) for c in next(book["Статусы"].iter_rows(min_row=2))} == {
+        ("s", "General"), ("n", "0"), ("n", "0.0%")}
+    median = book["Срок по категориям"]["C2"]
+    assert median.number_format == "[h]:mm" and median.value > timedelta(0)
+    assert book["Поступление"]["A2"].is_date and book["Поступление"]["A2"].number_format == "dd.mm.yyyy"
+    assert book["Оценки по исполнителям"]["C2"].number_format == "0.0"
+    assert isinstance(book["Оценки по исполнителям"]["C2"].value, float)
     # A house whose street was typed as «=ул. Садовая» stays text, even when the cell is edited.
     cell = next(row[0] for row in book["Адреса"].iter_rows(min_row=2) if row[0].value == "=ул. Садовая, д. 3Б")
     assert cell.data_type == "s" and cell.quotePrefix

@@ -22,8 +22,8 @@ def numbers(cases, *keys):
 
 def row_classes(page: str) -> dict[int, str]:
     """Request number -> the class of its journal row."""
-    rows = re.findall(r'<tr data-href="/requests/\d+"(?: class="([^"]*)")?>\s*<td class="c-number"><a[^>]*>(\d+)</a>',
-                      page)
+    rows = re.findall(r'<tr data-href="/requests/\d+"(?: class="([^"]*)")?(?: data-due="\d+")?>\s*'
+                      r'<td class="c-number"><a[^>]*>(\d+)</a>', page)
     return {int(number): cls for cls, number in rows}
 
 

@@ -57,12 +57,12 @@ def test_export_has_the_visible_columns_and_every_filtered_row_in_order(app, sta
 
     response, sheet = download(staff, run_export(staff, **query, page="2"))
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("Номер", "Новые сообщения", "Создана", "Статус", "Просрочка", "Категория", "Подкатегория",
-                       "ФИО клиента", "ЛС", "Улица", "Дом", "Кв.", "Телефон", "Исполнитель", "Описание")
+    assert rows[0] == ("Номер", "Новые сообщения", "Создана", "Статус", "Просрочка", "Срок выполнения", "Категория",
+                       "Подкатегория", "ФИО клиента", "ЛС", "Улица", "Дом", "Кв.", "Телефон", "Исполнитель", "Описание")
     assert [row[0] for row in rows[1:]] == shown  # all pages, the journal's order
     assert all(row[rows[0].index("Категория")] == "Сантехника" for row in rows[1:])
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:O{len(rows)}"  # the 15 columns, every row
+    assert sheet.auto_filter.ref == f"A1:P{len(rows)}"  # the 16 columns, every row
     assert response.mimetype == XLSX_MIME
     assert response.headers["Cache-Control"] == "private, no-store"
 
@@ -248,3 +248,13 @@ def test_the_export_says_which_filters_and_order_it_holds(staff, journal):
     rows = {r[0]: r[1] for r in load_workbook(io.BytesIO(plain.data))["Условия выгрузки"].iter_rows(
         min_row=2, values_only=True)}
     assert rows["Фильтры"] == "нет" and rows["Сортировка"] == "Создана, по убыванию"
+
+
+@pytest.mark.parametrize("total,text", [(1, "Файл готов: 1 строка."), (3, "Файл готов: 3 строки."),
+                                        (21, "Файл готов: 21 строка."), (60, "Файл готов: 60 строк.")])
+def test_the_finished_export_counts_its_rows_in_russian_numerals(app, total, text):
+    from flask import render_template
+    with app.test_request_context():
+        html = render_template("journal/_export.html",
+                               job={"state": "done", "id": "a" * 32, "total": total, "filename": "Заявки.xlsx"})
+    assert text in html

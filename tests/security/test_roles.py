@@ -52,6 +52,7 @@ STAFF = {
     ("journal.add_comment", "POST"),
     ("journal.thread", "GET"),
     ("journal.send_message", "POST"),
+    ("journal.messages_read", "POST"),
     ("journal.photo", "GET"),
     ("journal.new_request", "GET"), ("journal.new_request", "POST"),
     ("journal.client_search", "GET"),
@@ -80,7 +81,7 @@ STAFF = {
     ("announcements.cancel", "POST"),
     ("announcements.delete", "POST"),
     ("announcements.progress", "GET"),
-    ("announcements.photo", "GET"),
+    ("announcements.photo", "GET"), ("announcements.unreached_export", "GET"),
     ("journal.change_category", "POST"),
     ("dashboard.index", "GET"), ("dashboard.data", "GET"), ("dashboard.export", "GET"),
 }
@@ -136,7 +137,8 @@ def test_operator_opens_every_staff_page(app, world, operator):
             continue
         query = "?after=0" if rule.endpoint == "journal.news" else ""  # the poll needs its starting point
         response = operator.get(world.url(rule) + query)
-        expected = 404 if "job_id" in rule.arguments else 200  # no export was started
+        # No export was started; the world's notice is a draft, which has no report to export.
+        expected = 404 if "job_id" in rule.arguments or rule.endpoint == "announcements.unreached_export" else 200
         if response.status_code != expected:
             wrong.append((rule.endpoint, response.status_code))
     assert not wrong

@@ -6,7 +6,7 @@ from sqlalchemy import delete, func, select
 
 from app.extensions import db
 from app.models import (
-    Category, Client, Executor, Notification, Request, RequestCount, RequestEvent, StaffUser, Subcategory,
+    Category, Client, Executor, Notification, Request, RequestCount, RequestEvent, StaffUser, Subcategory, utcnow,
 )
 from app.services import deadlines, demo_data
 from app.services.phones import normalise_phone
@@ -117,6 +117,32 @@ def test_default_size_is_a_few_hundred(runner, ctx):
     result = runner.invoke(args=["seed-demo", "--if-empty"])
     assert result.exit_code == 0, result.output
     assert _count(Client) == 300 and _count(Request) == 400
+
+
+@pytest.mark.sqlite_only  # shares, not SQL: one engine is enough
+def test_demo_looks_like_a_working_office(ctx):
+    """1 000 requests over 30 days (about the trial's 3 000 over five months, a day's worth more):
+    the open ones (not yet closed) were all filed within the last 8 days, «новая» within the day;
+    at least one is overdue now and one due within the hour, but no more than 10 % are overdue;
+    5–25 % of the finished work was late, no executor above 30 %."""
+    demo_data.seed(requests=1000, days=30)
+    db.session.commit()
+    now = utcnow()
+    requests = db.session.execute(select(Request)).scalars().all()
+    open_ = [r for r in requests if r.status in ("new", "assigned", "in_progress", "done")]
+    assert len(open_) >= 20
+    assert all(now - r.created_at < timedelta(days=8) for r in open_)
+    assert all(now - r.created_at < timedelta(days=1) for r in open_ if r.status == "new")
+    overdue = [r for r in open_ if r.due_at is not None and r.due_at < now]
+    assert 1 <= len(overdue) <= 0.1 * len(open_)
+    assert any(now <= r.due_at < now + deadlines.SOON for r in open_ if r.due_at is not None)
+
+    finished = [r for r in requests if r.completed_at is not None and r.executor_id is not None]
+    assert 0.05 <= sum(bool(r.late_minutes) for r in finished) / len(finished) <= 0.25
+    by_executor = {}
+    for r in finished:
+        by_executor.setdefault(r.executor_id, []).append(bool(r.late_minutes))
+    assert max(sum(late) / len(late) for late in by_executor.values()) <= 0.3
 
 
 def test_person_names_agree_in_gender():

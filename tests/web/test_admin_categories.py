@@ -281,6 +281,8 @@ def test_a_subcategory_overrides_what_it_sets_and_inherits_the_rest(admin, ctx):
     ("abc", "hour", "Введите целое число."),
     ("1.5", "hour", "Введите целое число."),
     ("0", "min", "от 1 минуты до 365 дней"),
+    ("-5", "hour", "от 1 минуты до 365 дней"),
+    ("-0", "day", "от 1 минуты до 365 дней"),
     ("366", "day", "от 1 минуты до 365 дней"),
     ("5", "weeks", "Выберите единицу"),
 ])
@@ -294,3 +296,18 @@ def test_a_bad_norm_is_explained_and_nothing_is_saved(admin, ctx, value, unit, m
     assert shown_norm(page, "reaction_minutes")[0] == value  # kept as typed, to correct it
     db.session.expire_all()
     assert (category.name, category.reaction_minutes) == ("Сантехника", None)
+
+
+@pytest.mark.parametrize("value", ["-30", "0"])
+def test_a_negative_or_zero_norm_of_a_subcategory_says_the_range(admin, ctx, value):
+    category = ctx.category("Сантехника", ("Протечка",))
+    [leak] = category.subcategories
+    response = admin.post(f"/admin/subcategories/{leak.id}", {
+        "category_id": category.id, "name": "Протечка", "sort_order": "0", "active": "y",
+        "completion_minutes": value, "completion_minutes_unit": "min"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Срок — от 1 минуты до 365 дней" in page and "Введите целое число" not in page
+    assert shown_norm(page, "completion_minutes")[0] == value
+    db.session.expire_all()
+    assert leak.completion_minutes is None

@@ -108,6 +108,17 @@ def test_healthz_turns_503_when_migrations_are_behind_the_code(app, client):
     assert head != ["0011"]
 
 
+@pytest.mark.sqlite_only  # it drops a table: not on the PostgreSQL database the tests share
+def test_healthz_tells_a_database_never_migrated_from_one_that_is_down(app, client):
+    with app.app_context():
+        db.session.execute(text("DROP TABLE alembic_version"))
+        db.session.commit()
+    code, body = health(client)
+    assert code == 503
+    assert body["database"] == {"ok": True} and body["migrations"]["ok"] is False
+    assert body["migrations"]["database"] == [] and body["migrations"]["code"]
+
+
 def set_revision(app, revision: str) -> None:
     with app.app_context():
         db.session.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": revision})
@@ -180,8 +191,9 @@ def test_a_mistyped_metrics_address_stops_the_app_with_the_settings_name(tmp_pat
 
 @pytest.mark.app_config(METRICS_ALLOWED="10.0.0.0/8")
 def test_metrics_count_requests_outbox_failures_and_the_bots_updates(app, client, ctx):
-    requests = [ctx.request(description=f"Течёт {i}") for i in range(3)]
+    requests = [ctx.request(description=f"Течёт {i}") for i in range(4)]
     requests[0].status = "in_progress"
+    requests[3].status = "closed"
     requests[1].due_at = utcnow() - timedelta(hours=2)  # overdue now
     requests[2].due_at = utcnow() + timedelta(hours=2)
     db.session.commit()
@@ -198,7 +210,8 @@ def test_metrics_count_requests_outbox_failures_and_the_bots_updates(app, client
     found = samples(client.get("/metrics", environ_base=MONITOR))
     assert found[("zhkh_requests", (("status", "new"),))] == 2
     assert found[("zhkh_requests", (("status", "in_progress"),))] == 1
-    assert found[("zhkh_requests", (("status", "closed"),))] == 0
+    assert found[("zhkh_requests", (("status", "done"),))] == 0
+    assert ("zhkh_requests", (("status", "closed"),)) not in found  # history, not counted on each scrape
     assert found[("zhkh_requests_overdue", ())] == 1
     assert found[("zhkh_outbox_pending", (("priority", "urgent"),))] == 2
     assert found[("zhkh_outbox_pending", (("priority", "bulk"),))] == 1
