@@ -293,7 +293,8 @@ class OutboxSender(threading.Thread):
     def _again():
         """The state of a row to be retried: pending again, unless its notice was stopped while it was
         being sent (it was not pending then, so the stop could not cancel it)."""
-        stopped = exists().where(Announcement.id == Notification.announcement_id, Announcement.cancelled_at.is_not(None))
+        stopped = exists().where(Announcement.id == Notification.announcement_id,
+                                 Announcement.cancelled_at.is_not(None))
         return case((stopped, CANCELLED), else_=PENDING)
 
     def _save(self, notification_id: int, **values) -> None:
