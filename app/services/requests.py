@@ -32,6 +32,7 @@ from app.services import conversation, deadlines, executor_jobs, outbox, request
 from app.plural import count
 from app.services.numbering import next_request_number
 from app.services.statuses import Status
+from app.telegram import executor as executor_voice
 from app.telegram import resident as resident_voice
 
 RESIDENT_LABEL = "Житель (Telegram)"
@@ -137,11 +138,12 @@ def change_status(request: Request, target: str, actor, comment: str = "", *, ve
         from_status=current.value, to_status=target_status.value, comment=comment,
         **_actor_fields(actor),
     ))
+    news = resident_voice.status_news(request.number, request.status_label, comment)
     if target_status == Status.DONE and request.author_chat_id is not None:
         request.verdict, request.confirmation_asked_at = Verdict.ASKED.value, now
-        conversation.ask_confirmation(request, resident_voice.status_news(request.number, request.status_label, comment))
+        conversation.ask_confirmation(request, news)
     elif notify:
-        notify_resident(request, resident_voice.status_news(request.number, request.status_label, comment))
+        notify_resident(request, news)
     executor_jobs.status_moved(request, current, target_status, _actor_fields(actor)["actor_label"], comment,
                                by_executor=getattr(actor, "executor_id", None) == request.executor_id)
 
@@ -176,7 +178,7 @@ def assign_executor(request: Request, executor, actor, comment: str = "") -> Non
 def executor_take(request: Request, executor) -> None:
     """«Принял, в работе» from the bot (the request locked, checked by executor_jobs.job_of)."""
     if request.status != Status.ASSIGNED:
-        raise RequestError(f"Заявка № {request.number} уже «{request.status_label}».")
+        raise RequestError(executor_voice.already(request.number, request.status_label))
     change_status(request, Status.IN_PROGRESS, executor_actor(executor))
 
 
@@ -185,7 +187,7 @@ def executor_done(request: Request, executor, text: str = "",
     """«Выполнено» from the bot with an optional report (text, Telegram photos as (file id, unique id)),
     kept in the request's conversation; a job not taken yet goes through «в работе» on the way."""
     if len(text) > DESCRIPTION_MAX:
-        raise RequestError(f"Отчёт длиннее {DESCRIPTION_MAX} символов.")
+        raise RequestError(executor_voice.REPORT_TOO_LONG.format(max=DESCRIPTION_MAX))
     actor = executor_actor(executor)
     now = utcnow()
     report = None
@@ -278,7 +280,7 @@ def answer_confirmation(request: Request, telegram_user_id: int, solved: bool) -
     """The resident's «Да» (the request is closed) or «Нет» (back to «в работе», the executor stays,
     and staff get it as an unread message). Lock the request first (app.database.locked)."""
     if request.status != Status.DONE or request.verdict not in (Verdict.ASKED, Verdict.WROTE):
-        raise QuestionClosed(_why_closed(request))
+        raise QuestionClosed(resident_voice.question_closed(request))
     conversation.add_resident_message(request, telegram_user_id, SOLVED_TEXT if solved else UNSOLVED_TEXT,
                                       kind=Kind.SOLVED if solved else Kind.UNSOLVED, unread=not solved)
     if solved:
@@ -287,26 +289,14 @@ def answer_confirmation(request: Request, telegram_user_id: int, solved: bool) -
         change_status(request, Status.IN_PROGRESS, None, RETURNED_COMMENT, verdict=Verdict.RETURNED, notify=False)
 
 
-def _why_closed(request: Request) -> str:
-    number = request.number
-    if request.verdict == Verdict.CONFIRMED:
-        return f"Вы уже ответили, что проблема по заявке № {number} решена."
-    if request.verdict == Verdict.RETURNED:
-        return f"Вы уже ответили: заявка № {number} возвращена в работу."
-    if request.verdict == Verdict.AUTO_CLOSED:
-        return f"Заявка № {number} уже закрыта автоматически: ответа на вопрос не было."
-    return f"Этот вопрос больше не актуален: заявка № {number} сейчас «{request.status_label}»."
-
-
 def rate(request: Request, stars: int) -> None:
     """The resident's rating (once) of the work they confirmed."""
     if request.verdict != Verdict.CONFIRMED:
-        raise RequestError(f"Оценить можно заявку, выполнение которой вы подтвердили; заявка № {request.number} "
-                           f"сейчас «{request.status_label}».")
+        raise RequestError(resident_voice.NOT_RATABLE.format(number=request.number, status=request.status_label))
     if request.rating is not None:
-        raise RequestError(f"Оценка по заявке № {request.number} уже сохранена: {request.rating}.")
+        raise RequestError(resident_voice.ALREADY_RATED.format(number=request.number, rating=request.rating))
     if stars not in conversation.RATINGS:
-        raise RequestError("Оценка — от 1 до 5.")
+        raise RequestError(resident_voice.RATING_RANGE)
     now = utcnow()
     with request_stats.tracking(request):
         request.rating = stars

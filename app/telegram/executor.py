@@ -86,6 +86,11 @@ def job_not_open(number: str, status: str) -> str:
     return f"Заявка № {number} уже «{status}»: действия по ней больше не нужны."
 
 
+def already(number: str, status: str) -> str:
+    """«Принял, в работе» on a job no longer «назначена» (a second tap)."""
+    return f"Заявка № {number} уже «{status}»."
+
+
 # --- the executor's Telegram account (queued or said by app.services.executor_links) -------------
 
 UNBOUND_TEXT = ("Вы отключены от заданий управляющей компании в этом боте. Если это ошибка, "
@@ -151,6 +156,7 @@ REPORT_WRONG_TYPE = "Такое сообщение не подойдёт для 
 REPORT_DONE = "Заявка № {number} отмечена выполненной{report}. Житель получил уведомление. Спасибо!"
 REPORT_ATTACHED = ", отчёт передан диспетчеру"
 REPORT_CANCELLED = "Отчёт отменён: заявка № {number} осталась «{status}»."
+REPORT_TOO_LONG = "Отчёт длиннее {max} символов."
 
 
 def report_prompt(number: str) -> str:

@@ -4,7 +4,8 @@ a status move, the question «Проблема решена?», app.services.con
 text and keyboard of the bot's resident dialogs (app.bot). Nothing here imports app.services; the
 keyboards are telebot objects made on call (app.telegram.markup).
 """
-from app.models.conversation import RATINGS, stars  # noqa: F401 (stars: the bot shows ratings so)
+from app.models import Request
+from app.models.conversation import RATINGS, Verdict, stars  # noqa: F401 (stars: the bot shows ratings so)
 from app.telegram import codec, markup
 from app.telegram.common import BTN_CANCEL, BTN_DONE, BTN_HELP
 
@@ -49,6 +50,24 @@ def reply_markup(request_id: int) -> dict:
 def question_markup(request_id: int) -> dict:
     return _markup([(BTN_YES, codec.lasting_button("yes", request_id)),
                     (BTN_NO, codec.lasting_button("no", request_id))])
+
+
+# The answers about finished work refused (app.services.requests: answer_confirmation, rate).
+NOT_RATABLE = "Оценить можно заявку, выполнение которой вы подтвердили; заявка № {number} сейчас «{status}»."
+ALREADY_RATED = "Оценка по заявке № {number} уже сохранена: {rating}."
+RATING_RANGE = "Оценка — от 1 до 5."
+
+
+def question_closed(request: Request) -> str:
+    """Why «Да» / «Нет» no longer answers anything."""
+    number = request.number
+    if request.verdict == Verdict.CONFIRMED:
+        return f"Вы уже ответили, что проблема по заявке № {number} решена."
+    if request.verdict == Verdict.RETURNED:
+        return f"Вы уже ответили: заявка № {number} возвращена в работу."
+    if request.verdict == Verdict.AUTO_CLOSED:
+        return f"Заявка № {number} уже закрыта автоматически: ответа на вопрос не было."
+    return f"Этот вопрос больше не актуален: заявка № {number} сейчас «{request.status_label}»."
 
 
 # --- the bot's resident dialogs: texts ---------------------------------------------------

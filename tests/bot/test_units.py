@@ -263,7 +263,7 @@ def _press(user: int, data: str) -> Update:
 def _inputs(user: int) -> list[Update]:
     typed = ["/start", "/start inv_0123456789abcdef", "/cancel", "/help", "/other", "привет", "123456",
              "+79123456789", " готово ", "да", "нет"]
-    typed += [value for words in (common, resident, executor_voice) for name, value in vars(words).items()
+    typed += [value for voice in (common, resident, executor_voice) for name, value in vars(voice).items()
               if name.startswith("BTN_")]
     photo = [{"file_id": "P", "file_unique_id": "U", "width": 1, "height": 1}]
     updates = [_message(user, text=text) for text in typed]
