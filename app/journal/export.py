@@ -90,7 +90,9 @@ def start(app, user_id: int, statement, columns, total: int, filters=()) -> dict
     }
     _save(directory, job)
     cancel = threading.Event()
-    thread = threading.Thread(target=_run, args=(app, directory, job, statement, columns, filters, cancel),
+    # The thread gets its own copy: the job returned here stays "running" (the page draws the polling
+    # link from it) even if the thread finishes before the response is rendered.
+    thread = threading.Thread(target=_run, args=(app, directory, dict(job), statement, columns, filters, cancel),
                               name=f"export-{job['id']}", daemon=True)
     with _lock:
         _running[user_id] = (job["id"], cancel, thread)
