@@ -48,7 +48,7 @@ def button(action: str) -> Input:
 
 
 def lasting(action: str) -> Input:
-    """A lasting button (app.services.conversation.button_data) with this action: valid at any step
+    """A lasting button (app.telegram.codec.lasting_button) with this action: valid at any step
     and on old messages, checked against the database by its handler."""
     def check(call) -> bool:
         parsed = parse_lasting(call.data)
