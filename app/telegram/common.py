@@ -19,8 +19,4 @@ DB_UNAVAILABLE = (
 
 def describing():
     """Text and photos until «Готово» (a request's description, an executor's report)."""
-    types = markup.types()
-    kb = types.ReplyKeyboardMarkup(resize_keyboard=True)
-    kb.row(BTN_DONE)
-    kb.row(BTN_CANCEL)
-    return kb
+    return markup.reply_keyboard([BTN_DONE], [BTN_CANCEL])

@@ -169,10 +169,7 @@ def report_done(number: str, attached: bool) -> str:
 
 def menu():
     """The executor's reply keyboard."""
-    types = markup.types()
-    kb = types.ReplyKeyboardMarkup(resize_keyboard=True, is_persistent=True)
-    kb.row(BTN_MY_JOBS, BTN_HELP)
-    return kb
+    return markup.reply_keyboard([BTN_MY_JOBS, BTN_HELP], persistent=True)
 
 
 def job_list(jobs: list[Request], count: int):

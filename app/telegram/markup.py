@@ -6,3 +6,12 @@ neither sends through telebot."""
 def types():
     from telebot import types as telebot_types
     return telebot_types
+
+
+def reply_keyboard(*rows, persistent: bool = False):
+    """A reply keyboard of these rows (each a sequence of labels or KeyboardButtons), fitted to its
+    buttons; `persistent`: a menu that stays shown."""
+    kb = types().ReplyKeyboardMarkup(resize_keyboard=True, **({"is_persistent": True} if persistent else {}))
+    for row in rows:
+        kb.row(*row)
+    return kb

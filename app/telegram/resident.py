@@ -286,33 +286,20 @@ NOTICES_ON_DONE = "Объявления включены"
 # --- the bot's resident dialogs: keyboards (buttons' data: app.telegram.codec) ----------
 
 def main_menu():
-    types = markup.types()
-    kb = types.ReplyKeyboardMarkup(resize_keyboard=True, is_persistent=True)
-    kb.row(BTN_CREATE)
-    kb.row(BTN_MY_REQUESTS, BTN_SETTINGS, BTN_HELP)
-    return kb
+    return markup.reply_keyboard([BTN_CREATE], [BTN_MY_REQUESTS, BTN_SETTINGS, BTN_HELP], persistent=True)
 
 
 def identify_only():
-    types = markup.types()
-    kb = types.ReplyKeyboardMarkup(resize_keyboard=True, is_persistent=True)
-    kb.row(BTN_IDENTIFY)
-    return kb
+    return markup.reply_keyboard([BTN_IDENTIFY], persistent=True)
 
 
 def cancel_only():
-    types = markup.types()
-    kb = types.ReplyKeyboardMarkup(resize_keyboard=True)
-    kb.row(BTN_CANCEL)
-    return kb
+    return markup.reply_keyboard([BTN_CANCEL])
 
 
 def share_phone():
-    types = markup.types()
-    kb = types.ReplyKeyboardMarkup(resize_keyboard=True)
-    kb.row(types.KeyboardButton(BTN_SHARE_PHONE, request_contact=True))
-    kb.row(BTN_CANCEL)
-    return kb
+    return markup.reply_keyboard([markup.types().KeyboardButton(BTN_SHARE_PHONE, request_contact=True)],
+                                 [BTN_CANCEL])
 
 
 def choices(flow: str, action: str, items, back: bool = False):
@@ -342,10 +329,7 @@ def yes_no(flow: str, yes: tuple[str, str], no: tuple[str, str]):
 
 def writing():
     """Writing to the dispatcher: every message is kept at once, «Готово» just ends it."""
-    types = markup.types()
-    kb = types.ReplyKeyboardMarkup(resize_keyboard=True)
-    kb.row(BTN_DONE)
-    return kb
+    return markup.reply_keyboard([BTN_DONE])
 
 
 def request_list(items, page: int, more: bool):
