@@ -53,8 +53,7 @@ def create_admin(login_name: str, password: str, if_none: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Check the file and print the report without saving.")
 def import_clients(path: str, dry_run: bool) -> None:
     """Import clients from an .xlsx or .csv file (create or update by personal account)."""
-    from app.services import client_import
-
+    from app.services.people import client_import
     file = Path(path)
     try:
         report = client_import.import_clients(file.read_bytes(), file.name, dry_run=dry_run)
@@ -75,8 +74,7 @@ def import_clients(path: str, dry_run: bool) -> None:
 @click.option("--seed", "rng_seed", default=2024, show_default=True, help="Random seed.")
 def seed_demo(if_empty: bool, clients: int, requests: int, rng_seed: int) -> None:
     """Fill an empty database with demo clients, categories, executors and requests."""
-    from app.services import demo_data
-
+    from app.services.operations import demo_data
     if not demo_data.is_empty():
         if if_empty:
             click.echo("The database already has data; demo data not added.")
@@ -94,8 +92,7 @@ def seed_demo(if_empty: bool, clients: int, requests: int, rng_seed: int) -> Non
               help="An empty PostgreSQL database: postgresql://user:password@host:5432/name")
 def transfer_db(target_url: str) -> None:
     """Copy every table of the current database (DATABASE_URL) into an empty PostgreSQL database."""
-    from app.services import transfer
-
+    from app.services.operations import transfer
     started = time.monotonic()
     try:
         counts = transfer.transfer(
@@ -123,8 +120,7 @@ def _echo_counts(counts) -> None:
 @with_appcontext
 def rebuild_stats() -> None:
     """Recount the dashboard's figures from the requests (needed after changing TIMEZONE)."""
-    from app.services import request_stats
-
+    from app.services.statistics import request_stats
     count = request_stats.rebuild(db.session.connection(), current_app.config["TZ"])
     db.session.commit()
     click.echo(f"Dashboard figures recounted from {count} requests.")
@@ -136,8 +132,7 @@ def rebuild_stats() -> None:
 def backup_command(path: Path) -> None:
     """Write the database and every file under STORAGE_DIR to one archive (.tar, or .tar.gz), while
     the web app and the bot go on working."""
-    from app.services import backup
-
+    from app.services.operations import backup
     started = time.monotonic()
     try:
         manifest = backup.backup(path, Path(current_app.config["STORAGE_DIR"]))
@@ -156,8 +151,7 @@ def restore_command(path: Path) -> None:
     """Restore an archive of `flask backup` into the EMPTY database of DATABASE_URL and STORAGE_DIR,
     then compare the rows of every table with the backup's."""
     from app.health import migration_heads
-    from app.services import backup
-
+    from app.services.operations import backup
     started = time.monotonic()
     try:
         manifest, counts = backup.restore(path, Path(current_app.config["STORAGE_DIR"]), echo=click.echo)

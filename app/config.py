@@ -95,7 +95,7 @@ class Config:
         self.JOURNAL_NEWS_POLL_SECONDS = _int("JOURNAL_NEWS_POLL_SECONDS", 30)
         # Days a resident has to answer «Проблема решена?» before a done request closes by itself.
         self.CONFIRM_DAYS = _int("CONFIRM_DAYS", 3)
-        # The staff's Telegram chat (app.services.staff_alerts): emergencies, overdue requests (checked
+        # The staff's Telegram chat (app.services.requests.staff_alerts): emergencies, overdue requests (checked
         # every STAFF_ALERT_SECONDS) and a digest at STAFF_DIGEST_HOUR local time; empty: nothing is sent.
         self.STAFF_CHAT_ID = _chat_id("STAFF_CHAT_ID")
         self.STAFF_DIGEST_HOUR = _int("STAFF_DIGEST_HOUR", 8)

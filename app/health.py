@@ -24,8 +24,10 @@ from app.extensions import db
 from app.models import BotStatus, Notification, Request, utcnow
 from app.models.status import OPEN
 from app.proxy import address_in, trusted_networks
-from app.services import bot_health, bot_metrics, deadlines, outbox
-
+from app.services.operations import bot_health
+from app.services.statistics import bot_metrics
+from app.services.requests import deadlines
+from app.services.messaging import outbox
 bp = Blueprint("health", __name__)
 
 PRIORITIES = {outbox.REPLY: "reply", outbox.URGENT: "urgent", outbox.ALERT: "alert", outbox.BULK: "bulk"}

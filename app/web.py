@@ -12,9 +12,10 @@ from app.forms import megabytes
 from app.extensions import db, login
 from app.models import StaffUser
 from app.models.base import MAX_ID
-from app.services import bot_health, durations
-from app.services.phones import display_phone
-from app.services.statuses import label as status_label
+from app.services.operations import bot_health
+from app.services.requests import durations
+from app.services.people.phones import display_phone
+from app.services.requests.statuses import label as status_label
 from app.timezone import format_local
 
 # /healthz tells no data; /metrics checks the caller's address itself (app.health).

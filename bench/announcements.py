@@ -9,7 +9,7 @@ TEST_DATABASE_URL server, dropped afterwards):
 
 1. Seeds N residents bound to the bot (clients made as `flask seed-demo` makes them, one Telegram
    chat each; 1 % of them also hold a second account in the same house, which must not bring a
-   second message), and times queueing the notice to everyone (app.services.announcements.send:
+   second message), and times queueing the notice to everyone (app.services.messaging.announcements.send:
    one INSERT ... SELECT in one transaction).
 2. The real worker (`python bot_worker.py`, NOTIFY_RATE as configured, 25 by default) sends it to
    the local Bot API, which answers 429 (retry_after) a few times during the run. Meanwhile a
@@ -39,7 +39,9 @@ from sqlalchemy import func, select  # noqa: E402
 
 from app.extensions import db  # noqa: E402
 from app.models import Announcement, Client, Notification, StaffUser, TelegramBinding  # noqa: E402
-from app.services import announcements, demo_data, outbox  # noqa: E402
+from app.services.messaging import announcements
+from app.services.operations import demo_data
+from app.services.messaging import outbox  # noqa: E402
 from bench.bot import Database, arguments, cpu_seconds, max_in_window, speed_check, start_worker  # noqa: E402
 from devtools.databases import postgres_reachable  # noqa: E402
 from devtools.local_api import LocalBotApi  # noqa: E402

@@ -8,7 +8,7 @@ For each database backend (a fresh SQLite file; a private PostgreSQL database cr
 on the --pg-url / TEST_DATABASE_URL server and dropped afterwards):
 
 1. Dialog: N simulated residents (default 500; clients and categories made by the code of
-   `flask seed-demo`, app/services/demo_data.py) at once go through identification, request
+   `flask seed-demo`, app/services/operations/demo_data.py) at once go through identification, request
    creation and a message about it, 15 updates each: /start, «Идентификация», ЛС, phone,
    «Создать заявку», category, subcategory, description, «Готово», «Да, это мой номер»,
    then «Мои заявки», the request's card, «Написать по заявке», a message, «Готово».
@@ -64,8 +64,8 @@ from sqlalchemy import func, make_url, select  # noqa: E402
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Client, Executor, Notification, ProcessedUpdate, Request, StaffUser, TelegramBinding  # noqa: E402
-from app.services import demo_data  # noqa: E402
-from app.services import requests as request_service  # noqa: E402
+from app.services.operations import demo_data  # noqa: E402
+from app.services.requests import lifecycle as request_service  # noqa: E402
 from devtools.databases import postgres_reachable, private_postgres_database  # noqa: E402
 from devtools.local_api import LocalBotApi, NoReply, Resident  # noqa: E402
 from devtools.worker_process import NotPolling, WorkerProcess  # noqa: E402

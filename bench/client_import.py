@@ -3,7 +3,7 @@
     .venv/bin/python bench/client_import.py [ROWS]
 
 Builds an .xlsx and a cp1251 .csv with ROWS clients (default 20 000) made as
-`flask seed-demo` makes them (app/services/demo_data.py), imports each into a fresh
+`flask seed-demo` makes them (app/services/operations/demo_data.py), imports each into a fresh
 SQLite database (first run: all created; second run of the same file: all
 unchanged), and prints the timings.
 """
@@ -19,8 +19,8 @@ from flask_migrate import upgrade  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.services import demo_data  # noqa: E402
-from app.services.client_import import import_clients  # noqa: E402
+from app.services.operations import demo_data  # noqa: E402
+from app.services.people.client_import import import_clients  # noqa: E402
 from devtools.spreadsheets import HEADER, client_row, csv_bytes, xlsx  # noqa: E402
 
 

@@ -7,7 +7,7 @@
 Uses the database bench/journal.py seeds (seeding it with that code when it is missing: 1 000 000
 requests over three years up to 1 June 2025, with the categories and norms of `flask seed-demo`).
 Its requests were bulk-inserted without deadlines, so the first run gives each the deadlines of
-its category's norms, met or missed by its status times through app.services.deadlines, and counts
+its category's norms, met or missed by its status times through app.services.requests.deadlines, and counts
 the dashboard's counters with request_stats.rebuild (what migration 0008 runs); later runs find
 them there. PostgreSQL: a private database on --pg-url / TEST_DATABASE_URL, migrated, the tables
 copied in from the SQLite file (COPY), dropped afterwards.
@@ -61,8 +61,9 @@ def prepare(app) -> None:
     inserted without them (once: every category has norms)."""
     from app.extensions import db
     from app.models import Category, Request, Subcategory
-    from app.services import deadlines, request_stats
-    from app.services.statuses import Status
+    from app.services.requests import deadlines
+    from app.services.statistics import request_stats
+    from app.services.requests.statuses import Status
 
     with app.app_context():
         if db.session.execute(select(Request.id).where(Request.completion_due_at.is_not(None)).limit(1)).first():
@@ -199,8 +200,7 @@ def signed_in(app):
 def measure(app, backend: str, repeat: int) -> None:
     from app.dashboard.figures import Period, compute
     from app.extensions import db
-    from app.services import deadlines
-
+    from app.services.requests import deadlines
     client = signed_in(app)
     with app.app_context():
         busiest, name = db.session.execute(

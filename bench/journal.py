@@ -7,7 +7,7 @@
     .venv/bin/python bench/journal.py --reuse --skip-pages --export-rows 50000   # the export only
 
 Seeds a fresh database (bench/out/journal.db) with bulk inserts of clients, categories,
-executors and request texts made by the code of `flask seed-demo` (app/services/demo_data.py),
+executors and request texts made by the code of `flask seed-demo` (app/services/operations/demo_data.py),
 then prints:
 - the median time of the journal page through the Flask test client for the cases of issue 13
   (status + category + a period, text-contains filters, the phone filter, no filter, page 2,000)
@@ -15,7 +15,7 @@ then prints:
   and the count the page shows (exact, or an estimate labelled as one on PostgreSQL:
   app/journal/total.py; an exact one is checked against the plain count);
   --backend postgresql / both: the same on PostgreSQL, the SQLite database copied there once by
-  `flask transfer-db` (app/services/transfer.py) into --pg-db on the --pg-url server, kept with --reuse;
+  `flask transfer-db` (app/services/operations/transfer.py) into --pg-db on the --pg-url server, kept with --reuse;
 - the text filters' counts from the search index (migrations 0003, 0012) beside the full scans the
   app ran before (SQLite);
 - the time and peak RSS of exporting ~100 000 rows through the real export job, beside
@@ -91,8 +91,7 @@ def seed(db_path: Path, rows: int, clients: int) -> None:
 
     from app.extensions import db
     from app.models import Request, StaffUser
-    from app.services import demo_data
-
+    from app.services.operations import demo_data
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     app = make_app(db_path)
@@ -239,8 +238,7 @@ def postgres_copy(db_path: Path, server_url: str, name: str, reuse: bool) -> str
     from sqlalchemy import create_engine, make_url, text
 
     from app.config import normalise_database_url
-    from app.services import transfer
-
+    from app.services.operations import transfer
     server = make_url(normalise_database_url(server_url))
     url = server.set(database=name).render_as_string(hide_password=False)
     admin = create_engine(server, isolation_level="AUTOCOMMIT")

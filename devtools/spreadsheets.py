@@ -3,7 +3,7 @@ import io
 
 from openpyxl import Workbook
 
-from app.services.clients import FIELDS
+from app.services.people.clients import FIELDS
 
 HEADER = list(FIELDS.values())  # the import's own column titles, in its template's order
 

@@ -1,10 +1,8 @@
 """A frozen clock for tests: the request service's time stamps and the SQL's "now" (deadlines.NOW)."""
 from datetime import datetime
 
-from app.services import deadlines
-from app.services import requests as request_service
-
-
+from app.services.requests import deadlines
+from app.services.requests import lifecycle as request_service
 class Clock:
     def __init__(self, monkeypatch, now: datetime, *modules):
         """`modules`: more modules whose `utcnow` should read this clock."""

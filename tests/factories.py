@@ -1,9 +1,7 @@
 """Small helpers that arrange data through the models (call inside an app context)."""
 from app.extensions import db
 from app.models import Category, Client, Executor, StaffUser, Subcategory
-from app.services import requests as request_service
-
-
+from app.services.requests import lifecycle as request_service
 def client(account="100001", full_name="Иванов Иван Иванович", **fields) -> Client:
     values = dict(city="Самара", street="ул. Ленина", house="5", house_letter="А",
                   apartment="12", phone="+79123456789", contract_number="Д-1")

@@ -15,8 +15,8 @@ from app import create_app
 from app.config import normalise_database_url
 from app.extensions import db
 from app.models import Client, Executor, Request, RequestEvent, RequestPhoto, StaffUser
-from app.services import requests as request_service
-from app.services.statuses import Status
+from app.services.requests import lifecycle as request_service
+from app.services.requests.statuses import Status
 from tests import factories
 from devtools.worker_process import WorkerProcess
 from tests.bot.conftest import WORKER_SETTINGS, BotWorld

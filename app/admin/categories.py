@@ -12,7 +12,7 @@ from app.database import contains_ci
 from app.admin.forms import CategoryForm, QuickSubcategoryForm, SubcategoryForm
 from app.extensions import db
 from app.models import Category, Request, Subcategory
-from app.services.deadlines import norm_of
+from app.services.requests.deadlines import norm_of
 from app.web import parse_id
 
 STATES = {"active": True, "inactive": False}

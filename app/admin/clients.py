@@ -10,8 +10,8 @@ from app.database import contains_ci
 from app.admin.forms import ClientForm
 from app.extensions import db
 from app.models import Client, Request, TelegramBinding
-from app.services import bindings as binding_service
-from app.services.phones import InvalidPhone, normalise_phone, search_digits
+from app.services.people import bindings as binding_service
+from app.services.people.phones import InvalidPhone, normalise_phone, search_digits
 
 RECENT_REQUESTS = 10
 

@@ -14,10 +14,10 @@ from app.database import contains_ci
 from app.admin.forms import ExecutorForm
 from app.extensions import db
 from app.models import Executor, Request
-from app.services import executor_links
-from app.services.executor_links import InvitationError
-from app.services.phones import search_digits
-from app.services.statuses import OPEN
+from app.services.people import executor_links
+from app.services.people.executor_links import InvitationError
+from app.services.people.phones import search_digits
+from app.services.requests.statuses import OPEN
 
 STATES = {"active": True, "inactive": False}
 QR_SCALE = 5  # pixels per module: a t.me link with its code is ~40 modules, ~200 px, readable from a screen

@@ -13,9 +13,9 @@ from app.auth.forms import full_name_field
 from app.auth.passwords import confirmation_field, new_password_field
 from app.forms import Form, required, squeeze_spaces, within_upload_limit
 from app.models.staff import ROLE_CHOICES
-from app.services import durations
-from app.services.clients import FIELDS, InvalidAccount, max_length, normalise_account
-from app.services.phones import InvalidPhone, normalise_phone
+from app.services.requests import durations
+from app.services.people.clients import FIELDS, InvalidAccount, max_length, normalise_account
+from app.services.people.phones import InvalidPhone, normalise_phone
 
 
 def _length(field: str):
@@ -52,7 +52,7 @@ class PhoneField(StringField):
             raise ValidationError(str(exc)) from None
 
     def _value(self):
-        from app.services.phones import display_phone
+        from app.services.people.phones import display_phone
 
         if self.data and self.data.startswith("+") and not self.errors:
             return display_phone(self.data)

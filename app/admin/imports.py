@@ -7,7 +7,7 @@ from app.admin import bp
 from app.admin.common import admin_required
 from app.admin.forms import ImportForm
 from app.extensions import db
-from app.services import client_import
+from app.services.people import client_import
 from app.xlsx import attachment
 
 

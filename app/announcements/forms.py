@@ -5,7 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from app.forms import Form, TextArea
-from app.services.outage import KINDS, RESOURCES
+from app.services.messaging.outage import KINDS, RESOURCES
 
 DATETIME = "%Y-%m-%dT%H:%M"  # <input type="datetime-local">
 

@@ -3,7 +3,7 @@
 out, stop it, read its report; and the history of notices.
 
 The rules (what a notice may hold, who receives it, queueing, the report) are in
-app.services.announcements and app.services.audience.
+app.services.messaging.announcements and app.services.messaging.audience.
 """
 import math
 
@@ -17,13 +17,14 @@ from app import htmx
 from app.admin.common import done, page_url, paginate
 from app.announcements import bp, workbook
 from app.announcements.forms import AnnouncementForm
-from app.services.outage import notice_text
+from app.services.messaging.outage import notice_text
 from app.extensions import db
 from app.models import Announcement
 from app.plural import count, plural
-from app.services import announcements, audience as audiences
-from app.services.announcements import AnnouncementError
-from app.services.audience import Audience, InvalidAudience
+from app.services.messaging import announcements
+from app.services.messaging import audience as audiences
+from app.services.messaging.announcements import AnnouncementError
+from app.services.messaging.audience import Audience, InvalidAudience
 from app.telegram.limits import MESSAGE_TEXT_MAX, PHOTO_CAPTION_MAX
 from app.timezone import local_now
 from app.xlsx import attachment

@@ -7,7 +7,7 @@ import io
 
 import xlsxwriter
 
-from app.services.phones import display_phone
+from app.services.people.phones import display_phone
 from app.timezone import format_local
 from app.xlsx import TEXT_OPTIONS, clean_text, formula_like
 

@@ -6,8 +6,7 @@ addresses, are stopped by much higher limits of their own.
 """
 from flask import current_app, request
 
-from app.services import throttle
-
+from app.services.people import throttle
 SCOPE = "login"
 
 

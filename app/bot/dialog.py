@@ -15,8 +15,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
-from app.services import outbox
-
+from app.services.messaging import outbox
 _local = threading.local()
 
 # state name -> function(turn) that asks for the state's input again (/help, stale buttons).

@@ -1,7 +1,7 @@
 """The bot for executors: the invitation, the executor's menu, «Мои задания», taking a job and
 reporting it done.
 
-A Telegram user bound to an executor (app.services.executor_links) sees this menu and never
+A Telegram user bound to an executor (app.services.people.executor_links) sees this menu and never
 the resident's: the rows of EXECUTOR_STEPS go before every resident row (bot.handler_table) and
 each applies only to such a user (`is_executor`, looked up once per update).
 
@@ -33,10 +33,12 @@ from app.bot.incoming import is_image_document, text_is
 from app.bot.routing import ANY_CONTENT, ANY_STATE, Input, Step, content, lasting
 from app.extensions import db
 from app.models import Executor
-from app.services import executor_jobs, executor_links, outbox
-from app.services import requests as request_service
-from app.services.executor_jobs import JobError
-from app.services.requests import DESCRIPTION_MAX, PHOTOS_MAX, RequestError
+from app.services.requests import executor_jobs
+from app.services.people import executor_links
+from app.services.messaging import outbox
+from app.services.requests import lifecycle as request_service
+from app.services.requests.executor_jobs import JobError
+from app.services.requests.lifecycle import DESCRIPTION_MAX, PHOTOS_MAX, RequestError
 from app.telegram import common
 from app.telegram import executor as executor_voice
 from app.telegram.codec import parse_lasting_button

@@ -19,9 +19,10 @@ from telebot.states import State, StatesGroup
 
 from app.bot.dialog import REPROMPTS, current
 from app.bot.routing import ANY_STATE, ANYTHING, CONTACT, TEXT, Step, label
-from app.services import bindings, throttle
-from app.services.clients import InvalidAccount, max_length, normalise_account
-from app.services.phones import InvalidPhone, display_phone, normalise_phone
+from app.services.people import bindings
+from app.services.people import throttle
+from app.services.people.clients import InvalidAccount, max_length, normalise_account
+from app.services.people.phones import InvalidPhone, display_phone, normalise_phone
 from app.telegram import resident
 
 THROTTLE_SCOPE = "bot_ident"

@@ -17,9 +17,9 @@ from app.bot import photos
 from app.bot.sender import describe
 from app.extensions import db
 from app.models import ProcessedUpdate, utcnow
-from app.services import requests as request_service
-from app.services import staff_alerts, throttle
-
+from app.services.requests import lifecycle as request_service
+from app.services.requests import staff_alerts
+from app.services.people import throttle
 log = logging.getLogger(__name__)
 
 KEEP_PROCESSED = timedelta(days=7)  # Telegram keeps undelivered updates for 24 hours

@@ -11,8 +11,8 @@ State table (handlers registered before the dialogs' own, so they win at every s
 from app.bot import my_requests
 from app.bot.dialog import REPROMPTS, current
 from app.bot.routing import ANY_BUTTON, ANY_CONTENT, ANY_STATE, ANYTHING, Step, command, content, label
-from app.services.bindings import is_bound
-from app.services.executor_links import was_executor
+from app.services.people.bindings import is_bound
+from app.services.people.executor_links import was_executor
 from app.telegram import common, resident
 from app.telegram import executor as executor_voice
 

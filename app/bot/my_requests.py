@@ -23,11 +23,11 @@ from app.bot.routing import ANY_STATE, Step, lasting
 from app.extensions import db
 from app.models import Category, Request
 from app.models.conversation import RESIDENT, Verdict
-from app.services import conversation
-from app.services.bindings import is_bound
-from app.services.conversation import NotBound, NotYours
-from app.services.deadlines import FINISHED
-from app.services.statuses import TIMESTAMP_FIELD, Status
+from app.services.requests import conversation
+from app.services.people.bindings import is_bound
+from app.services.requests.conversation import NotBound, NotYours
+from app.services.requests.deadlines import FINISHED
+from app.services.requests.statuses import TIMESTAMP_FIELD, Status
 from app.telegram import codec, resident
 from app.timezone import format_local
 

@@ -35,10 +35,10 @@ from app.bot.my_requests import due_line
 from app.bot.routing import ANY_STATE, ANYTHING, CONTACT, TEXT, Step, button, content, label
 from app.extensions import db
 from app.models import Category, Request, RequestPhoto, Subcategory
-from app.services import bindings
-from app.services.categories import active_categories, active_subcategories
-from app.services.phones import InvalidPhone, display_phone, normalise_phone
-from app.services.requests import DESCRIPTION_MAX, PHOTOS_MAX, RequestError, create_request
+from app.services.people import bindings
+from app.services.requests.categories import active_categories, active_subcategories
+from app.services.people.phones import InvalidPhone, display_phone, normalise_phone
+from app.services.requests.lifecycle import DESCRIPTION_MAX, PHOTOS_MAX, RequestError, create_request
 from app.telegram import codec, common, resident
 
 SUMMARY_DESCRIPTION_MAX = 1500  # the summary must fit into one Telegram message

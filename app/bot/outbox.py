@@ -1,4 +1,4 @@
-"""The outbox sender: delivers the Notification rows (app.services.outbox) within Telegram's limits.
+"""The outbox sender: delivers the Notification rows (app.services.messaging.outbox) within Telegram's limits.
 
 - Paced: at most NOTIFY_RATE messages a second overall (Telegram allows about 30)
   and one a second per chat; a 429 pauses all sending for its retry_after.
@@ -34,7 +34,7 @@ from app.bot.sender import FLOOD, PERMANENT, classify, describe, failure, retry_
 from app.bot.updates import is_stale_connection, is_unavailable
 from app.extensions import db
 from app.models import Announcement, Notification, utcnow
-from app.services.outbox import CANCELLED, FAILED, PENDING, REPLY, SENDING, SENT, TELEGRAM_FILE, WAITING
+from app.services.messaging.outbox import CANCELLED, FAILED, PENDING, REPLY, SENDING, SENT, TELEGRAM_FILE, WAITING
 from app.telegram.limits import MESSAGE_TEXT_MAX
 
 log = logging.getLogger(__name__)

@@ -32,11 +32,11 @@ from app.bot.menu import home
 from app.bot.my_requests import card, refuse
 from app.bot.routing import ANY_STATE, ANYTHING, TEXT, Step, content, label, lasting
 from app.models.conversation import Kind
-from app.services import conversation
-from app.services import requests as request_service
-from app.services.conversation import NotBound, NotYours
-from app.services.requests import RequestError
-from app.services.statuses import Status
+from app.services.requests import conversation
+from app.services.requests import lifecycle as request_service
+from app.services.requests.conversation import NotBound, NotYours
+from app.services.requests.lifecycle import RequestError
+from app.services.requests.statuses import Status
 from app.telegram import codec, common, resident
 from app.telegram.limits import MESSAGE_TEXT_MAX
 

@@ -36,7 +36,7 @@ def classify(exc: BaseException) -> str:
 
 
 def failure(exc: BaseException) -> str:
-    """Why a permanent error will never deliver the message (app.services.outbox.FAILURES)."""
+    """Why a permanent error will never deliver the message (app.services.messaging.outbox.FAILURES)."""
     text = str(getattr(exc, "description", None) or exc).lower()
     if "blocked" in text:
         return "blocked"

@@ -12,8 +12,8 @@ Request notifications are not announcements: they always come.
 from app.bot.dialog import current
 from app.bot.menu import needs_identification
 from app.bot.routing import ANY_STATE, Input, Step, label
-from app.services import announcements
-from app.services.bindings import is_bound
+from app.services.messaging import announcements
+from app.services.people.bindings import is_bound
 from app.telegram import codec, resident
 
 SWITCH_ON, SWITCH_OFF = codec.NOTICES_ON, codec.NOTICES_OFF  # valid on any settings message

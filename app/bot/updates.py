@@ -28,7 +28,8 @@ from app.bot.backoff import Backoff
 from app.bot.sender import PERMANENT, call_with_retries, classify, describe
 from app.extensions import db
 from app.models import ProcessedUpdate, utcnow
-from app.services import bot_metrics, outbox
+from app.services.statistics import bot_metrics
+from app.services.messaging import outbox
 from app.telegram import common
 
 log = logging.getLogger(__name__)

@@ -28,8 +28,8 @@ from app.bot.outbox import OutboxSender
 from app.bot.sender import FLOOD, classify, describe, retry_after
 from app.bot.updates import Dispatcher
 from app.models import utcnow
-from app.services import bot_health, bot_metrics
-
+from app.services.operations import bot_health
+from app.services.statistics import bot_metrics
 log = logging.getLogger("app.bot")
 
 ALLOWED_UPDATES = ["message", "callback_query"]

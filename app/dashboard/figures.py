@@ -2,7 +2,7 @@
 all) came to. Each figure is described once here, with its chart and its table; the page draws them
 (static/dashboard.js), the JSON endpoint and the Excel file carry them.
 
-They add up the counters of app/models/stats.py (kept by app.services.request_stats): the whole
+They add up the counters of app/models/stats.py (kept by app.services.statistics.request_stats): the whole
 months of the period, the whole weeks left, the days left, so a year of a million requests takes
 some thousands of rows; only what depends on the clock (overdue now) is read from the requests
 themselves, through the index of the pending deadlines. Time to done is a
@@ -20,9 +20,11 @@ from sqlalchemy import and_, func, or_, select
 from app.extensions import db
 from app.models import Category, Executor, Request, RequestAddress, RequestCount, RequestDuration, RequestRating
 from app.models.stats import ALL, DAY, NO_EXECUTOR
-from app.services import conversation, deadlines, durations
-from app.services.request_stats import PRECISION_TEXT, cover
-from app.services.statuses import Status
+from app.services.requests import conversation
+from app.services.requests import deadlines
+from app.services.requests import durations
+from app.services.statistics.request_stats import PRECISION_TEXT, cover
+from app.services.requests.statuses import Status
 from app.timezone import local_midnight
 
 TOP_ADDRESSES = 10

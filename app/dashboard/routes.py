@@ -13,7 +13,7 @@ from app.dashboard.figures import Period, compute
 from app.extensions import db
 from app.journal.filters import FilterError, parse_date
 from app.models import Category
-from app.services.request_stats import PRECISION_TEXT
+from app.services.statistics.request_stats import PRECISION_TEXT
 from app.timezone import local_now
 from app.web import parse_id
 from app.xlsx import attachment

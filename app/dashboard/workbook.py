@@ -12,7 +12,7 @@ from datetime import datetime, time
 import xlsxwriter
 
 from app.dashboard.figures import COUNT, DATE, DURATION, RATING, SHARE, TEXT, cell_text
-from app.services.request_stats import PRECISION_TEXT
+from app.services.statistics.request_stats import PRECISION_TEXT
 from app.xlsx import TEXT_OPTIONS, clean_text, formula_like
 
 OPTIONS = {**TEXT_OPTIONS, "in_memory": True}

@@ -13,9 +13,9 @@ from app.journal.filters import (DATE, DEADLINE, NUMBER, PHONE, PREFIX, STATUS, 
                                  FixedChoiceFilter, ReferenceFilter)
 from app.models import Category, Executor, Request, Subcategory
 from app.models.conversation import Verdict, verdict_label
-from app.services import deadlines
-from app.services.conversation import RATINGS
-from app.services.statuses import Status, label
+from app.services.requests import deadlines
+from app.services.requests.conversation import RATINGS
+from app.services.requests.statuses import Status, label
 
 
 # Export formatters: database value -> plain Python value for a cell.

@@ -16,9 +16,10 @@ from typing import Callable
 from sqlalchemy import func
 
 from app.models import Request
-from app.services import deadlines, statuses
-from app.services.clients import InvalidAccount, account_prefix
-from app.services.phones import search_digits
+from app.services.requests import deadlines
+from app.services.requests import statuses
+from app.services.people.clients import InvalidAccount, account_prefix
+from app.services.people.phones import search_digits
 from app.timezone import local_midnight
 
 MAX_TEXT = 100
@@ -265,7 +266,7 @@ class FixedChoiceFilter(ChoiceFilter):
 
 class DeadlineFilter(ChoiceFilter):
     """Where a request stands against its deadlines now: late, due within the hour, in time, late now
-    or met late before, emergency (app.services.deadlines compares the stored deadlines with the clock)."""
+    or met late before, emergency (app.services.requests.deadlines compares the stored deadlines with the clock)."""
 
     def options(self, key, choices):
         return list(deadlines.FILTERS.items())

@@ -5,9 +5,9 @@ from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.forms import TextArea, unix_line_breaks
-from app.services.conversation import STAFF_TEXT_MAX
-from app.services.phones import InvalidPhone, normalise_phone
-from app.services.requests import DESCRIPTION_MAX
+from app.services.requests.conversation import STAFF_TEXT_MAX
+from app.services.people.phones import InvalidPhone, normalise_phone
+from app.services.requests.lifecycle import DESCRIPTION_MAX
 from app.telegram.limits import SEND_PHOTO_MAX_BYTES
 
 
@@ -45,7 +45,7 @@ def form_key(value):
 
 
 class MessageForm(FlaskForm):
-    """A message to the resident in Telegram; the photo is checked by app.services.conversation.
+    """A message to the resident in Telegram; the photo is checked by app.services.requests.conversation.
     `key` is made afresh for each page shown: a second post of the same form sends nothing more."""
 
     key = HiddenField(filters=[form_key])

@@ -1,9 +1,9 @@
 """The request page (details, the conversation with the resident, photos, history,
 executor, status, comments) and filing a request for a resident who phoned in.
 
-Every change goes through app.services.requests, which enforces the rules and
+Every change goes through app.services.requests.lifecycle, which enforces the rules and
 writes the history and the resident's notification; messages to the resident go
-through app.services.conversation. Opening the page marks the resident's messages read; those
+through app.services.requests.conversation. Opening the page marks the resident's messages read; those
 its poll brings later are marked by the page (static/thread.js) once a person sees it, never by
 the poll itself, so a page left in a background tab keeps them unread in the journal.
 """
@@ -22,12 +22,14 @@ from app.journal import bp
 from app.journal.forms import CategoryForm, CommentForm, ExecutorForm, MessageForm, NewRequestForm, StatusForm
 from app.models import Category, Client, Executor, Request, RequestEvent, RequestPhoto, Subcategory, utcnow
 from app.models.conversation import KIND_LABELS
-from app.services import conversation, deadlines, executor_jobs
-from app.services import requests as request_service
-from app.services.categories import active_categories, active_subcategories
-from app.services.conversation import BadPhoto, ConversationError
-from app.services.requests import RequestError
-from app.services.statuses import Status, allowed_targets, executor_locked
+from app.services.requests import conversation
+from app.services.requests import deadlines
+from app.services.requests import executor_jobs
+from app.services.requests import lifecycle as request_service
+from app.services.requests.categories import active_categories, active_subcategories
+from app.services.requests.conversation import BadPhoto, ConversationError
+from app.services.requests.lifecycle import RequestError
+from app.services.requests.statuses import Status, allowed_targets, executor_locked
 from app.telegram.limits import SEND_PHOTO_MAX_BYTES
 from app.web import parse_id
 

@@ -14,8 +14,8 @@ from app.journal.query import PAGE_SIZES, load_choices, parse_state
 from app.models import Request, RequestMessage, utcnow
 from app.models.conversation import RESIDENT, stars, verdict_label
 from app.plural import plural
-from app.services import deadlines
-from app.services.categories import active_subcategories
+from app.services.requests import deadlines
+from app.services.requests.categories import active_subcategories
 from app.web import parse_id
 
 JOURNAL_QUERY_KEY = "journal_query"  # the last journal view, for "back to the journal" links

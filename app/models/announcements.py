@@ -9,7 +9,7 @@ from app.models.base import UTCDateTime, utcnow
 class Announcement(db.Model):
     """A notice to the residents of some addresses: a draft until it is sent, then one outbox
     row per Telegram chat (Notification.announcement_id), whose states make its report.
-    See app.services.announcements."""
+    See app.services.messaging.announcements."""
 
     __tablename__ = "announcements"
 

@@ -1,5 +1,5 @@
 """The conversation on a request: what the resident (through the bot) and staff write to each other,
-and the resident's verdict on finished work. The rules are in app.services.conversation."""
+and the resident's verdict on finished work. The rules are in app.services.requests.conversation."""
 from enum import StrEnum
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text

@@ -64,7 +64,7 @@ class Category(db.Model):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
     sort_order: Mapped[int] = mapped_column(default=0)
-    # Response norms (app.services.deadlines): an emergency flag and times in minutes, None = no norm.
+    # Response norms (app.services.requests.deadlines): an emergency flag and times in minutes, None = no norm.
     emergency: Mapped[bool] = mapped_column(default=False, server_default=false())
     reaction_minutes: Mapped[int | None] = mapped_column()
     completion_minutes: Mapped[int | None] = mapped_column()
@@ -120,7 +120,7 @@ class Executor(db.Model):
     position: Mapped[str] = mapped_column(String(100), default="")
     phone: Mapped[str] = mapped_column(String(20), default="")
     active: Mapped[bool] = mapped_column(default=True)
-    # The executor's Telegram account, bound through a one-time invitation (app.services.executor_links):
+    # The executor's Telegram account, bound through a one-time invitation (app.services.people.executor_links):
     # jobs come to that chat and the bot shows that user the executor's menu.
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)

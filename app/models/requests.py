@@ -56,14 +56,14 @@ class Request(db.Model):
     closed_at: Mapped[object | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[object | None] = mapped_column(UTCDateTime)
 
-    # The conversation (app.services.conversation): resident messages no staff member has seen yet,
+    # The conversation (app.services.requests.conversation): resident messages no staff member has seen yet,
     # kept here so the journal filters and counts them without reading the messages.
     unread_messages: Mapped[int] = mapped_column(default=0)
     # The resident's word on finished work (models.conversation.Verdict) and rating, 1-5.
     verdict: Mapped[str] = mapped_column(String(16), default="")
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     confirmation_asked_at: Mapped[object | None] = mapped_column(UTCDateTime)  # while the question is open
-    # Deadlines, from the category's norms when filed or recategorised (app.services.deadlines).
+    # Deadlines, from the category's norms when filed or recategorised (app.services.requests.deadlines).
     emergency: Mapped[bool] = mapped_column(default=False, server_default=false())
     reaction_due_at: Mapped[object | None] = mapped_column(UTCDateTime)
     completion_due_at: Mapped[object | None] = mapped_column(UTCDateTime)

@@ -1,4 +1,4 @@
-"""The dashboard's summary of requests: counters kept by app.services.request_stats, read by app.dashboard.
+"""The dashboard's summary of requests: counters kept by app.services.statistics.request_stats, read by app.dashboard.
 
 Every figure of «Сводка» is about the requests filed in a period of local days. Adding up these
 counters instead of the requests keeps the dashboard fast on a million requests (bench/dashboard.py):

@@ -1,7 +1,7 @@
 """Request statuses: the enumeration the `requests.status` column holds, with Russian labels.
 
 It lives beside the models because the Request model needs it; the rules about moving
-between statuses are in app.services.statuses.
+between statuses are in app.services.requests.statuses.
 """
 from enum import StrEnum
 

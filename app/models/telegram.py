@@ -53,7 +53,7 @@ class Notification(db.Model):
     """The outbox: every message the system sends to Telegram on its own initiative (status
     notifications, staff messages, replies that must not be lost, alerts, announcements).
     Written with the change that causes it, sent by the bot worker (app/bot/outbox.py);
-    app.services.outbox writes the rows and names their states."""
+    app.services.messaging.outbox writes the rows and names their states."""
 
     __tablename__ = "notifications"
 

@@ -1,5 +1,5 @@
 """Everything said to executors in Telegram (Russian): the job card and its buttons, what the
-services queue about a job (app.services.executor_jobs, executor_links), and the executor's menu,
+services queue about a job (app.services.requests.executor_jobs, executor_links), and the executor's menu,
 list, help and report in the bot (app.bot.executor).
 
 Services decide what happened and pass plain values and models; nothing here imports
@@ -14,7 +14,7 @@ from app.telegram import codec, markup
 from app.telegram.common import BTN_CANCEL, BTN_DONE, BTN_HELP
 from app.timezone import format_local
 
-# --- the job card (queued by app.services.executor_jobs, shown again by the bot) ----------------
+# --- the job card (queued by app.services.requests.executor_jobs, shown again by the bot) ----------------
 
 BTN_TAKE = "Принял, в работе"
 BTN_FINISH = "Выполнено"
@@ -29,7 +29,7 @@ STATUS_NEWS_COMMENT = "\nКомментарий: {comment}"
 STATUS_NEWS_COMMENT_MAX = 500
 RESIDENT_PHOTO = "Фото жителя к заявке № {number} ({n} из {total})"
 
-# (title, due, where it stands): a deadline still to meet (app.services.deadlines.lines)
+# (title, due, where it stands): a deadline still to meet (app.services.requests.deadlines.lines)
 Deadline = tuple[str, datetime, str]
 
 
@@ -91,7 +91,7 @@ def already(number: str, status: str) -> str:
     return f"Заявка № {number} уже «{status}»."
 
 
-# --- the executor's Telegram account (queued or said by app.services.executor_links) -------------
+# --- the executor's Telegram account (queued or said by app.services.people.executor_links) -------------
 
 UNBOUND_TEXT = ("Вы отключены от заданий управляющей компании в этом боте. Если это ошибка, "
                 "обратитесь в диспетчерскую за новым приглашением.")

@@ -1,6 +1,6 @@
 """Everything said to residents in Telegram (Russian, plain text: no parse mode, so nothing staff
 type is read as markup): what the services queue on their own initiative (a dispatcher's message,
-a status move, the question «Проблема решена?», app.services.conversation and requests), and every
+a status move, the question «Проблема решена?», app.services.requests.conversation and requests), and every
 text and keyboard of the bot's resident dialogs (app.bot). Nothing here imports app.services; the
 keyboards are telebot objects made on call (app.telegram.markup).
 """
@@ -52,7 +52,7 @@ def question_markup(request_id: int) -> dict:
                     (BTN_NO, codec.lasting_button("no", request_id))])
 
 
-# The answers about finished work refused (app.services.requests: answer_confirmation, rate).
+# The answers about finished work refused (app.services.requests.lifecycle: answer_confirmation, rate).
 NOT_RATABLE = "Оценить можно заявку, выполнение которой вы подтвердили; заявка № {number} сейчас «{status}»."
 ALREADY_RATED = "Оценка по заявке № {number} уже сохранена: {rating}."
 RATING_RANGE = "Оценка — от 1 до 5."

@@ -1,5 +1,5 @@
 """What the system writes to the staff's Telegram group (STAFF_CHAT_ID): the words of the alerts and the
-morning digest. app.services.staff_alerts decides when, gathers the facts and queues the text.
+morning digest. app.services.requests.staff_alerts decides when, gathers the facts and queues the text.
 
 Plain text, no parse mode: nothing a resident typed is read as markup.
 """

@@ -2,12 +2,12 @@
 
 Norms on categories and subcategories (an emergency flag, reaction and completion times
 in minutes; a subcategory's own values override its category's), the deadlines stored on
-each request with what became of them (app/services/deadlines.py) and a small index of the
+each request with what became of them (app/services/requests/deadlines.py) and a small index of the
 pending ones, the days whose staff digest was sent, and the dashboard's counters
 (app/models/stats.py).
 
 Requests filed before have no deadlines (there were no norms); their counters are counted
-here by the app's own rules (app.services.request_stats.rebuild, which `flask rebuild-stats`
+here by the app's own rules (app.services.statistics.request_stats.rebuild, which `flask rebuild-stats`
 also runs): about two minutes per million requests. New columns of `requests` are plain
 ADD COLUMNs: a batch rebuild would drop the search triggers of 0003.
 
@@ -83,7 +83,7 @@ def upgrade():
     # Derived data, counted by the rules the app keeps it by. (Should request_stats.FACT_COLUMNS ever
     # name a column added after 0008, this call moves to that column's migration.)
     from app.models.stats import RequestAddress, RequestCount, RequestDuration
-    from app.services import request_stats
+    from app.services.statistics import request_stats
     request_stats.rebuild(op.get_bind(), current_app.config["TZ"], (RequestCount, RequestDuration, RequestAddress))
 
 

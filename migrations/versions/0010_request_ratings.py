@@ -27,7 +27,7 @@ def upgrade():
                     sqlite_with_rowid=False)
 
     from app.models.stats import RequestRating
-    from app.services import request_stats
+    from app.services.statistics import request_stats
     request_stats.rebuild(op.get_bind(), current_app.config["TZ"], (RequestRating,))
 
 

@@ -3,7 +3,7 @@
 The counters of time to done (request_durations) kept it rounded DOWN to coarse steps (5 minutes
 under an hour, 30 minutes under 10 hours...): a job done in 3 minutes showed «0 мин». They now
 keep it to the minute under an hour, to 10 minutes under a day, to the hour under a week, then in
-days, each rounded to the nearest step (app.services.request_stats.duration_bucket). The counters
+days, each rounded to the nearest step (app.services.statistics.request_stats.duration_bucket). The counters
 are recounted from the requests by the app's own rules, as migration 0008 counted them; going down
 recounts them with the old rounding, kept here as it was.
 
@@ -33,11 +33,11 @@ def old_bucket(created_at, done_at) -> int:
 
 def upgrade():
     from app.models.stats import RequestDuration
-    from app.services import request_stats
+    from app.services.statistics import request_stats
     request_stats.rebuild(op.get_bind(), current_app.config["TZ"], (RequestDuration,))
 
 
 def downgrade():
     from app.models.stats import RequestDuration
-    from app.services import request_stats
+    from app.services.statistics import request_stats
     request_stats.rebuild(op.get_bind(), current_app.config["TZ"], (RequestDuration,), bucket=old_bucket)

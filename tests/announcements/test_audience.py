@@ -2,9 +2,9 @@
 import pytest
 
 from app.extensions import db
-from app.services import audience
-from app.services.announcements import set_wants_announcements
-from app.services.audience import Audience, InvalidAudience
+from app.services.messaging import audience
+from app.services.messaging.announcements import set_wants_announcements
+from app.services.messaging.audience import Audience, InvalidAudience
 from tests import factories
 from tests.announcements.data import bind
 

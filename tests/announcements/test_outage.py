@@ -1,7 +1,7 @@
 """The «Отключение» template's wording."""
 from datetime import datetime
 
-from app.services.outage import notice_text, period
+from app.services.messaging.outage import notice_text, period
 
 
 def test_periods_read_as_russian_notices_say_them():

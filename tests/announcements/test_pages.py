@@ -9,8 +9,8 @@ from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import Announcement, Notification
-from app.services import announcements
-from app.services.audience import Audience
+from app.services.messaging import announcements
+from app.services.messaging.audience import Audience
 from tests import factories
 from tests.announcements.data import png
 

@@ -6,9 +6,10 @@ from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import Announcement, Notification
-from app.services import announcements, outbox
-from app.services.announcements import AnnouncementError
-from app.services.audience import Audience
+from app.services.messaging import announcements
+from app.services.messaging import outbox
+from app.services.messaging.announcements import AnnouncementError
+from app.services.messaging.audience import Audience
 from tests import factories
 from tests.announcements.data import jpeg_header, png
 

@@ -7,9 +7,9 @@ from sqlalchemy import delete, update
 
 from app.extensions import db
 from app.models import Announcement, Notification, TelegramBinding
-from app.services import announcements
-from app.services.announcements import Unreached
-from app.services.audience import Audience
+from app.services.messaging import announcements
+from app.services.messaging.announcements import Unreached
+from app.services.messaging.audience import Audience
 from tests import factories
 from tests.announcements.data import bind
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Category, Client, Executor, Notification, StaffUser, TelegramBinding
-from app.services import announcements
-from app.services import requests as request_service
+from app.services.messaging import announcements
+from app.services.requests import lifecycle as request_service
 from devtools.local_api import Resident
 from tests.announcements.data import png
 from tests.bot.conftest import make_world, running

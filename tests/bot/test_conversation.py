@@ -15,8 +15,8 @@ from app.bot.jobs import JOBS, JobRunner
 from app.extensions import db
 from app.models import (Executor, Notification, Request, RequestMessage, RequestPhoto, TelegramBinding,
                         utcnow)
-from app.services import conversation
-from app.services import requests as request_service
+from app.services.requests import conversation
+from app.services.requests import lifecycle as request_service
 from tests.bot.conftest import dispatcher, running, staff_browser
 from tests.bot.test_requests import MENU, number_in, to_summary
 

@@ -12,8 +12,8 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import (Category, Executor, ExecutorInvitation, Notification, Request, RequestEvent,
                         RequestMessage, utcnow)
-from app.services import executor_links
-from app.services import requests as request_service
+from app.services.people import executor_links
+from app.services.requests import lifecycle as request_service
 from app.telegram.codec import lasting_button as button_data
 from app.timezone import format_local
 from devtools.local_api import Resident

@@ -12,8 +12,8 @@ from app.bot.sender import failure as sender_failure
 from app.bot.worker import configure_api
 from app.extensions import db
 from app.models import Announcement, Notification, utcnow
-from app.services import announcements
-from app.services import outbox as outbox_service
+from app.services.messaging import announcements
+from app.services.messaging import outbox as outbox_service
 from tests import factories
 from devtools.local_api import LocalBotApi
 
@@ -138,7 +138,7 @@ def test_overlong_text_is_cut_to_telegram_limit(app, telegram, outbox):
 
 
 def put(app, chat_id: int, text: str, **options) -> list[int]:
-    """Rows queued as the app queues them (app.services.outbox.queue)."""
+    """Rows queued as the app queues them (app.services.messaging.outbox.queue)."""
     with app.app_context():
         queued = outbox_service.queue(chat_id, text, **options)
         db.session.commit()

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Notification, Request, StaffUser, TelegramBinding
-from app.services import requests as request_service
+from app.services.requests import lifecycle as request_service
 from tests.bot.conftest import BotWorld, seed
 from tests.conftest import PG_URL, truncate_postgres
 
@@ -56,7 +56,7 @@ def test_identification_request_and_notification_on_postgresql(pg_world):
 
 def test_conversation_and_confirmation_on_postgresql(pg_world):
     """Locked reads (SELECT ... FOR UPDATE) and the unread counter on a server database."""
-    from app.services import conversation
+    from app.services.requests import conversation
     from tests.bot.test_conversation import as_staff, file, load
 
     r = pg_world.identified("100002", "+79123450000")

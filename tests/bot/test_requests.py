@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.models import Category, Request, RequestPhoto, Subcategory, TelegramBinding
-from app.services.requests import change_status
+from app.services.requests.lifecycle import change_status
 from app.timezone import format_local
 from tests.bot.conftest import dispatcher
 

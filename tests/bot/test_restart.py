@@ -4,7 +4,7 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import Conversation, Executor, Notification, Request, TelegramBinding
-from app.services import requests as request_service
+from app.services.requests import lifecycle as request_service
 from tests.bot.conftest import dispatcher, running
 from tests.bot.test_requests import requests_of, start_request, to_summary
 

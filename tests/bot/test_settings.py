@@ -1,7 +1,7 @@
 """«Настройки» through the real worker: announcements switched off and on, at any step, on old messages."""
 import pytest
 
-from app.services import announcements
+from app.services.messaging import announcements
 from tests.bot.test_requests import start_request
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]

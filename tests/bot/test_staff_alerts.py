@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Client, Notification, Request, Subcategory
-from app.services import deadlines
-from app.services import requests as request_service
+from app.services.requests import deadlines
+from app.services.requests import lifecycle as request_service
 from tests.bot.conftest import make_world, staff_browser
 from tests.bot.test_requests import number_in, to_summary
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import Notification, Request, RequestPhoto
-from app.services import conversation
+from app.services.requests import conversation
 from app.telegram.limits import SEND_PHOTO_MAX_BYTES
 from tests.browser.test_journal import column_texts, header_titles, log_in
 from tests.images import png

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Category, utcnow
-from app.services import deadlines
+from app.services.requests import deadlines
 from tests import factories
 from tests.browser.test_journal import header_titles, log_in
 from tests.journal.seed import seed_deadline_cases

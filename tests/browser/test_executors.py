@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import BotStatus, Executor, ExecutorInvitation, utcnow
-from app.services import executor_links
+from app.services.people import executor_links
 from tests import factories
 from tests.browser.test_journal import log_in
 from tests.conftest import OPERATOR_PASSWORD

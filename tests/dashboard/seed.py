@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Subcategory
-from app.services import requests as request_service
+from app.services.requests import lifecycle as request_service
 from tests import factories
 from tests.clock import Clock
 

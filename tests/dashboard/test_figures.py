@@ -11,11 +11,11 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Category, Executor, Request
 from app.models.reference import format_address
-from app.services import durations
-from app.services import requests as request_service
+from app.services.requests import durations
+from app.services.requests import lifecycle as request_service
 from app.models.stats import DAY, MONTH, WEEK
-from app.services.request_stats import cover, duration_bucket, unit
-from app.services.statuses import Status
+from app.services.statistics.request_stats import cover, duration_bucket, unit
+from app.services.requests.statuses import Status
 from app.timezone import local_midnight
 from tests.clock import Clock
 from tests.dashboard.seed import NOW, STREETS
@@ -174,7 +174,7 @@ def test_after_a_time_zone_change_the_rebuilt_figures_follow_the_new_days(app, h
     """Filed and counted under one zone; recounted after TIMEZONE changed: the days are the new zone's."""
     staff = staff_client("operator")
     with app.app_context():  # the counters as a company in Moscow would have them
-        from app.services import request_stats
+        from app.services.statistics import request_stats
         from app.timezone import zone
         request_stats.rebuild(db.session.connection(), zone("Europe/Moscow"))
         db.session.commit()

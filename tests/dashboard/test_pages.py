@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Category
-from app.services import durations
-from app.services.request_stats import PRECISION_TEXT
+from app.services.requests import durations
+from app.services.statistics.request_stats import PRECISION_TEXT
 
 
 def test_the_dashboard_is_in_the_menu_for_every_staff_member(staff_client, visitor, ctx):

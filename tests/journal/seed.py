@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 from app.extensions import db
 from app.models import utcnow
-from app.services import deadlines
+from app.services.requests import deadlines
 from tests import factories
 
 # 09:00 UTC is 12:00 in Moscow, so each request falls on the same day in both.

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Notification, Request, RequestMessage, RequestPhoto
-from app.services import conversation
-from app.services import requests as request_service
+from app.services.requests import conversation
+from app.services.requests import lifecycle as request_service
 from app.telegram.limits import SEND_PHOTO_MAX_BYTES
 from tests import factories
 from tests.images import png

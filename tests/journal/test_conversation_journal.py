@@ -7,7 +7,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Request
-from app.services import conversation
+from app.services.requests import conversation
 from tests import factories
 from tests.journal.test_export import download, run_export
 from tests.journal.test_news import news_url

@@ -49,7 +49,7 @@ def page_plan(request, monkeypatch):
 
 def test_the_phone_filter_finds_what_the_scan_found(app, staff, page_plan):
     """Digits anywhere in the number, as `contact_phone LIKE '%digits%'` found them before the index."""
-    from app.services.phones import search_digits
+    from app.services.people.phones import search_digits
 
     with app.app_context():
         category = factories.category()

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Executor, Notification, ProcessedUpdate, Request, RequestEvent
-from app.services import requests as request_service
+from app.services.requests import lifecycle as request_service
 from tests.bot.test_requests import number_in
 from tests.load.conftest import (WebServer, add_clients, add_staff, bad_replies, csrf_of, log_problems,
                                  reply)

@@ -20,7 +20,7 @@ from sqlalchemy import make_url, select
 
 from app.extensions import db
 from app.models import Executor, Notification, Request, StaffUser
-from app.services import requests as request_service
+from app.services.requests import lifecycle as request_service
 from tests.bot.conftest import BotWorld, seed
 from tests.bot.test_requests import requests_of, start_request, to_summary
 from tests.conftest import PG_URL, truncate_postgres

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Announcement, RequestPhoto, StaffUser, TelegramBinding
-from app.services import executor_links
-from app.services.audience import Audience
+from app.services.people import executor_links
+from app.services.messaging.audience import Audience
 from tests import factories
 
 JPEG = b"\xff\xd8\xff\xe0" + b"0" * 64

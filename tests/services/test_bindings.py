@@ -1,4 +1,4 @@
-"""Telegram bindings (app/services/bindings.py): the per-account limit, the same pair twice, replacing a phone."""
+"""Telegram bindings (app/services/people/bindings.py): the per-account limit, the same pair twice, replacing a phone."""
 import itertools
 
 import pytest
@@ -7,8 +7,7 @@ from sqlalchemy import select
 from app.config import Config
 from app.extensions import db
 from app.models import TelegramBinding
-from app.services import bindings
-
+from app.services.people import bindings
 _users = itertools.count(7_000_001)
 
 

@@ -4,9 +4,10 @@ from sqlalchemy import event, select
 
 from app.extensions import db
 from app.models import Client
-from app.services import client_file, client_import
-from app.services.client_file import ImportFailed, read_rows
-from app.services.client_import import import_clients
+from app.services.people import client_file
+from app.services.people import client_import
+from app.services.people.client_file import ImportFailed, read_rows
+from app.services.people.client_import import import_clients
 from devtools.spreadsheets import HEADER, csv_bytes, xlsx
 from tests.services.files import ROWS, zip_bomb
 

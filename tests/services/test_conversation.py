@@ -1,5 +1,5 @@
-"""The conversation's rules (app.services.conversation) and the resident's verdict
-(app.services.requests) on both databases, through the services the web and the bot call."""
+"""The conversation's rules (app.services.requests.conversation) and the resident's verdict
+(app.services.requests.lifecycle) on both databases, through the services the web and the bot call."""
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -10,10 +10,11 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Notification, Request, RequestEvent, RequestMessage, RequestPhoto, TelegramBinding, utcnow
 from app.models.conversation import Verdict
-from app.services import conversation, outbox
-from app.services import requests as request_service
-from app.services.conversation import ConversationError, NotBound, NotYours
-from app.services.requests import QuestionClosed, RequestError
+from app.services.requests import conversation
+from app.services.messaging import outbox
+from app.services.requests import lifecycle as request_service
+from app.services.requests.conversation import ConversationError, NotBound, NotYours
+from app.services.requests.lifecycle import QuestionClosed, RequestError
 from app.telegram.limits import SEND_PHOTO_MAX_BYTES
 from tests import factories
 from tests.images import jpeg_header, png

@@ -1,4 +1,4 @@
-"""Deadlines (app.services.deadlines) through the request service: norms, deadlines on filing,
+"""Deadlines (app.services.requests.deadlines) through the request service: norms, deadlines on filing,
 met or missed on every status move, recomputation when the category is corrected."""
 from datetime import datetime, timedelta, timezone
 
@@ -7,9 +7,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Category, Client, Request, RequestEvent, Subcategory
-from app.services import deadlines, durations
-from app.services import requests as request_service
-from app.services.statuses import TRANSITIONS, Status
+from app.services.requests import deadlines
+from app.services.requests import durations
+from app.services.requests import lifecycle as request_service
+from app.services.requests.statuses import TRANSITIONS, Status
 from tests import factories
 from tests.clock import Clock
 

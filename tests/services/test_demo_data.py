@@ -8,9 +8,10 @@ from app.extensions import db
 from app.models import (
     Category, Client, Executor, Notification, Request, RequestCount, RequestEvent, StaffUser, Subcategory, utcnow,
 )
-from app.services import deadlines, demo_data
-from app.services.phones import normalise_phone
-from app.services.statuses import Status
+from app.services.requests import deadlines
+from app.services.operations import demo_data
+from app.services.people.phones import normalise_phone
+from app.services.requests.statuses import Status
 
 SMALL = ["seed-demo", "--clients", "40", "--requests", "60"]
 

@@ -1,6 +1,6 @@
 """Executors in Telegram at the service level, on both engines: invitations and binding
-(app/services/executor_links.py), what a bound executor is sent as their jobs change hands and
-statuses (app/services/executor_jobs.py), and the executor's own moves (app/services/requests.py)."""
+(app/services/people/executor_links.py), what a bound executor is sent as their jobs change hands and
+statuses (app/services/requests/executor_jobs.py), and the executor's own moves (app/services/requests/lifecycle.py)."""
 from datetime import timedelta
 
 import pytest
@@ -9,12 +9,13 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Executor, ExecutorInvitation, Notification, Request, RequestEvent, RequestMessage, RequestPhoto, \
     utcnow
-from app.services import executor_jobs, executor_links
-from app.services import requests as request_service
-from app.services.executor_jobs import JobError
-from app.services.executor_links import InvitationError
-from app.services.requests import RequestError
-from app.services.statuses import TRANSITIONS, Status
+from app.services.requests import executor_jobs
+from app.services.people import executor_links
+from app.services.requests import lifecycle as request_service
+from app.services.requests.executor_jobs import JobError
+from app.services.people.executor_links import InvitationError
+from app.services.requests.lifecycle import RequestError
+from app.services.requests.statuses import TRANSITIONS, Status
 from app.telegram import executor as executor_voice
 from tests import factories
 

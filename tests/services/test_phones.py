@@ -1,7 +1,7 @@
-"""Phone numbers (app/services/phones.py): the usual Russian ways of writing one, rejections, display."""
+"""Phone numbers (app/services/people/phones.py): the usual Russian ways of writing one, rejections, display."""
 import pytest
 
-from app.services.phones import InvalidPhone, display_phone, normalise_phone
+from app.services.people.phones import InvalidPhone, display_phone, normalise_phone
 
 
 @pytest.mark.parametrize("typed", [

@@ -1,4 +1,4 @@
-"""Alerts to the staff chat (app.services.staff_alerts): what each says, once each, and nothing at all
+"""Alerts to the staff chat (app.services.requests.staff_alerts): what each says, once each, and nothing at all
 without STAFF_CHAT_ID. (tests/bot/test_staff_alerts.py has them delivered by the real worker.)"""
 from datetime import date, datetime, timedelta
 
@@ -8,8 +8,10 @@ from sqlalchemy import select
 from app.config import Config
 from app.extensions import db
 from app.models import Client, Notification, Request, StaffDigest, Subcategory, utcnow
-from app.services import deadlines, outbox, staff_alerts
-from app.services import requests as request_service
+from app.services.requests import deadlines
+from app.services.messaging import outbox
+from app.services.requests import staff_alerts
+from app.services.requests import lifecycle as request_service
 from tests import factories
 from tests.clock import Clock
 

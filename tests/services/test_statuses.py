@@ -1,14 +1,14 @@
-"""Status rules (app/services/statuses.py) as the request services apply them (app/services/requests.py):
+"""Status rules (app/services/requests/statuses.py) as the request services apply them (app/services/requests/lifecycle.py):
 every move allowed or refused by the table, the executor requirement, timestamps, history, notifications."""
 import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Notification, Request, RequestEvent, utcnow
-from app.services import requests as request_service
+from app.services.requests import lifecycle as request_service
 from app.telegram.resident import QUESTION
-from app.services.requests import RequestError
-from app.services.statuses import NEEDS_EXECUTOR, TIMESTAMP_FIELD, TRANSITIONS, Status, allowed_targets, can_move
+from app.services.requests.lifecycle import RequestError
+from app.services.requests.statuses import NEEDS_EXECUTOR, TIMESTAMP_FIELD, TRANSITIONS, Status, allowed_targets, can_move
 from tests import factories
 
 S = Status

@@ -98,7 +98,7 @@ def test_create_client_normalises_the_phone(admin, ctx):
 
 @pytest.mark.parametrize("typed", [" 555 0001 ", "555-0001", "55.500.01"])
 def test_account_may_be_typed_with_separators_as_bills_print_it(admin, ctx, typed):
-    """The same ЛС format as the bot and the journal filter (app.services.clients)."""
+    """The same ЛС format as the bot and the journal filter (app.services.people.clients)."""
     admin.post("/admin/clients/new", {**GOOD, "account": typed})
     assert _client("5550001") is not None
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import BotStatus, Executor, ExecutorInvitation, Notification, utcnow
-from app.services import executor_links
-from app.services.executor_links import InvitationError
+from app.services.people import executor_links
+from app.services.people.executor_links import InvitationError
 from app.telegram import executor as executor_voice
 from app.timezone import format_local
 
@@ -259,7 +259,7 @@ def test_anonymous_is_sent_to_login(visitor, ctx, method, action):
 
 def test_the_request_page_shows_whether_the_executor_got_the_job_in_telegram(operator, ctx):
     from app.models import Request
-    from app.services import requests as request_service
+    from app.services.requests import lifecycle as request_service
     from tests import factories
 
     executor = ctx.executor()

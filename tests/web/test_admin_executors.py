@@ -4,8 +4,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Executor
-from app.services import requests as request_service
-
+from app.services.requests import lifecycle as request_service
 HTMX = {"HX-Request": "true"}
 HISTORY_RESTORE = {**HTMX, "HX-History-Restore-Request": "true"}
 GOOD = {"full_name": "Кузнецов Виктор Петрович", "position": "Сантехник", "phone": "8 (912) 000-11-22",

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Client
-from app.services import client_file
+from app.services.people import client_file
 from devtools.spreadsheets import HEADER, csv_bytes, xlsx
 from tests.services.files import ROWS, zip_bomb
 

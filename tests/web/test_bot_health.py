@@ -1,12 +1,12 @@
-"""Staff are warned on every page when residents cannot reach the bot (app/services/bot_health.py)."""
+"""Staff are warned on every page when residents cannot reach the bot (app/services/operations/bot_health.py)."""
 from datetime import timedelta
 
 import pytest
 
 from app.extensions import db
 from app.models import BotStatus, Notification, utcnow
-from app.services import bot_health, outbox
-
+from app.services.operations import bot_health
+from app.services.messaging import outbox
 ALERT = 'id="bot-alert"'
 
 

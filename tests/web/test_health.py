@@ -10,7 +10,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import create_app
 from app.extensions import db
 from app.models import BotStatus, Notification, utcnow
-from app.services import bot_metrics, outbox
+from app.services.statistics import bot_metrics
+from app.services.messaging import outbox
 from tests import factories
 from tests.conftest import base_config
 from tests.tcp_proxy import TcpProxy

@@ -6,7 +6,7 @@ a subcategory has overrides its category's. Deadlines are calendar time (elapsed
 and holidays included) from the moment of filing, stored on the request when it is filed and
 when its category is corrected: a later change of a norm does not rewrite history.
 
-Met or missed, recorded as the status moves (app.services.requests calls record_move):
+Met or missed, recorded as the status moves (app.services.requests.lifecycle calls record_move):
 - the reaction happens when the request first leaves «новая», to whatever status (a duplicate
   closed at once was dealt with too); moving it back to «новая» does not undo it;
 - the completion happens when it becomes «выполнена» (or is closed without work); reopening it
@@ -25,8 +25,8 @@ from sqlalchemy import and_, bindparam, case, or_, true
 from app.database import seconds_between
 from app.models import Request, utcnow
 from app.models.base import UTCDateTime
-from app.services import durations
-from app.services.statuses import Status
+from app.services.requests import durations
+from app.services.requests.statuses import Status
 
 SOON = timedelta(hours=1)  # "due soon": the journal highlights it, its filter finds it
 FINISHED = frozenset({Status.DONE, Status.CLOSED, Status.ARCHIVED})

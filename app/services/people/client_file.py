@@ -12,7 +12,7 @@ import warnings
 import zipfile
 from datetime import date, datetime
 
-from app.services.clients import FIELDS, REQUIRED
+from app.services.people.clients import FIELDS, REQUIRED
 
 MAX_ROWS = 100_000
 # An .xlsx is a zip: refuse archives that would unpack into more than this (zip bombs).

@@ -15,9 +15,11 @@ from sqlalchemy import func, or_, select
 
 from app.extensions import db
 from app.models import Request, StaffDigest, utcnow
-from app.services import deadlines, durations, outbox
-from app.services.phones import display_phone
-from app.services.statuses import OPEN, Status
+from app.services.requests import deadlines
+from app.services.requests import durations
+from app.services.messaging import outbox
+from app.services.people.phones import display_phone
+from app.services.requests.statuses import OPEN, Status
 from app.telegram import staff_chat
 from app.timezone import local_midnight, local_now
 

@@ -14,9 +14,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Client, utcnow
-from app.services.client_file import ImportFailed, cell_text, read_rows
-from app.services.clients import FIELDS, REQUIRED, InvalidAccount, max_length, normalise_account
-from app.services.phones import InvalidPhone, normalise_phone
+from app.services.people.client_file import ImportFailed, cell_text, read_rows
+from app.services.people.clients import FIELDS, REQUIRED, InvalidAccount, max_length, normalise_account
+from app.services.people.phones import InvalidPhone, normalise_phone
 
 LOOKUP_CHUNK = 500
 

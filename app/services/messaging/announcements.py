@@ -2,7 +2,7 @@
 its delivery report, and the residents who switched notices off.
 
 A notice is a draft (text, optional photo, audience) until it is sent. Sending queues
-one outbox row per chat of its audience (app.services.audience) at the BULK priority,
+one outbox row per chat of its audience (app.services.messaging.audience) at the BULK priority,
 all in one INSERT ... SELECT inside the caller's transaction: a notice is queued whole
 or not at all, and request messages always go first (app/bot/outbox.py). Its report is
 what became of those rows.
@@ -18,8 +18,8 @@ from sqlalchemy import delete, func, select, update
 from app.extensions import db
 from app.models import Announcement, AnnouncementOptOut, Client, Notification, TelegramBinding, utcnow
 from app.models.reference import format_address
-from app.services import audience as audiences
-from app.services import outbox
+from app.services.messaging import audience as audiences
+from app.services.messaging import outbox
 from app.telegram import photos
 from app.telegram.limits import MESSAGE_TEXT_MAX, PHOTO_CAPTION_MAX
 

@@ -12,8 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import BotStatus, Notification, utcnow
-from app.services import outbox
-
+from app.services.messaging import outbox
 ROW_ID = 1
 # The worker beats every BOT_HEARTBEAT_SECONDS (30) and a long poll answers every ~25 s:
 # silence for this long means it is down, not slow.

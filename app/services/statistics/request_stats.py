@@ -1,7 +1,7 @@
 """The dashboard's counters (app/models/stats.py), kept in step with the requests.
 
 Each request counts once in each table, under the key its current state gives (`facts`).
-app.services.requests wraps every change of a request in `tracking(request)`: the counters of
+app.services.requests.lifecycle wraps every change of a request in `tracking(request)`: the counters of
 its old keys go down and those of its new keys up, in the change's transaction. `rebuild`
 recounts everything from the requests (migration 0008, `flask rebuild-stats` after a change
 of TIMEZONE, benchmarks); tests/dashboard checks that both give what plain SQL over the
@@ -21,7 +21,7 @@ from app.models import Request
 from app.models.reference import format_address
 from app.models.stats import (ALL, DAY, MONTH, NO_EXECUTOR, WEEK, RequestAddress, RequestCount, RequestDuration,
                               RequestRating)
-from app.services.statuses import Status
+from app.models.status import Status
 from app.timezone import local_tz
 
 TABLES = (RequestCount, RequestDuration, RequestAddress, RequestRating)

@@ -3,7 +3,7 @@
 Staff create an invitation on the executor's page: a start code valid INVITATION_HOURS,
 shown as a link to the bot (t.me/<bot>?start=<code>) and a QR code. The Telegram user who
 opens it is bound to the executor (Executor.telegram_*): from then on the bot shows them the
-executor's menu and their jobs come to that chat (app.services.executor_jobs). A code works
+executor's menu and their jobs come to that chat (app.services.requests.executor_jobs). A code works
 once; a newer invitation cancels the older one. One Telegram account serves one executor, and
 an executor has one account: a bound executor is invited again only through new_phone, which
 disconnects the old account (told so) and makes the invitation in one step, so no live code
@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, select, update
 
 from app.extensions import db
 from app.models import BotStatus, Executor, ExecutorInvitation, utcnow
-from app.services import outbox
+from app.services.messaging import outbox
 from app.telegram import executor as executor_voice
 
 INVITATION_HOURS = 24

@@ -1,4 +1,4 @@
-"""Jobs of executors bound to the bot (app.services.executor_links): what they are sent, and which
+"""Jobs of executors bound to the bot (app.services.people.executor_links): what they are sent, and which
 requests their buttons may act on.
 
 - Assigned a request, an executor receives its card (number, category, address, the resident's
@@ -9,15 +9,16 @@ requests their buttons may act on.
 - A job is an executor's while the request names them and is «назначена» or «в работе»
   (OPEN_JOB); every button press is checked against the database (job_of), so a forged or old
   button acts on nothing that is not the presser's job now.
-The moves themselves go through app.services.requests (executor_take, executor_done).
+The moves themselves go through app.services.requests.lifecycle (executor_take, executor_done).
 """
 from sqlalchemy import func, nulls_last, select
 
 from app.database import locked
 from app.extensions import db
 from app.models import Executor, Notification, Request, RequestPhoto, utcnow
-from app.services import deadlines, outbox
-from app.services.statuses import Status
+from app.services.requests import deadlines
+from app.services.messaging import outbox
+from app.services.requests.statuses import Status
 from app.telegram import executor as executor_voice
 
 OPEN_JOB = (Status.ASSIGNED, Status.IN_PROGRESS)  # what an executor still has to do

@@ -14,7 +14,7 @@
   «Ответить», «Да / Нет», ratings) are lasting (app.telegram.codec) and are checked
   against the database on every press: resident_request().
 The resident's verdict on finished work is part of the request's lifecycle
-(app.services.requests); this module sends the question and keeps the answers as messages.
+(app.services.requests.lifecycle); this module sends the question and keeps the answers as messages.
 """
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,8 +26,10 @@ from app.database import locked
 from app.extensions import db
 from app.models import Notification, Request, RequestEvent, RequestMessage, RequestPhoto, TelegramBinding, utcnow
 from app.models.conversation import BOT, RATINGS, RESIDENT, STAFF, Kind, Verdict  # noqa: F401 (RATINGS: read from here)
-from app.services import outbox, staff_alerts, storage
-from app.services.statuses import Status
+from app.services.messaging import outbox
+from app.services.requests import staff_alerts
+from app.services import storage
+from app.services.requests.statuses import Status
 from app.telegram import photos
 from app.telegram import resident as resident_voice
 

@@ -26,9 +26,10 @@ from app.models import (
 )
 from app.models.conversation import Verdict
 from app.models.staff import ROLE_OPERATOR
-from app.services import deadlines, request_stats
-from app.services import requests as request_service
-from app.services.statuses import TIMESTAMP_FIELD, Status
+from app.services.requests import deadlines
+from app.services.statistics import request_stats
+from app.services.requests import lifecycle as request_service
+from app.services.requests.statuses import TIMESTAMP_FIELD, Status
 from app.timezone import local_tz
 
 LAST_NAMES = [

@@ -5,8 +5,8 @@ Web views and bot handlers call these and never set a status directly. Every
 change writes a history event; every status change also queues a Telegram
 message for the resident in the outbox (the worker sends it). Deadlines are set
 on filing and on a category correction and followed as the status moves
-(app.services.deadlines); the dashboard's counters follow every change
-(app.services.request_stats).
+(app.services.requests.deadlines); the dashboard's counters follow every change
+(app.services.statistics.request_stats).
 
 When a request filed in Telegram becomes «выполнена», its resident is asked «Проблема
 решена?» (requests.verdict = asked): «Да» closes it (then a rating 1-5), «Нет» returns it
@@ -16,7 +16,7 @@ instead of answering (Verdict.WROTE) or the question was not delivered (UNDELIVE
 then it waits for the dispatcher. Any other move out of «выполнена» withdraws the question.
 
 An executor bound to the bot receives the jobs assigned to them and news of them
-(app.services.executor_jobs), takes a job and reports it done from Telegram
+(app.services.requests.executor_jobs), takes a job and reports it done from Telegram
 (executor_take, executor_done): the same moves, the history naming the executor.
 """
 from datetime import timedelta
@@ -28,10 +28,16 @@ from app.database import locked
 from app.extensions import db
 from app.models import Notification, Request, RequestEvent, RequestMessage, RequestPhoto, utcnow
 from app.models.conversation import EXECUTOR, Kind, Verdict
-from app.services import conversation, deadlines, executor_jobs, outbox, request_stats, staff_alerts, statuses
+from app.services.requests import conversation
+from app.services.requests import deadlines
+from app.services.requests import executor_jobs
+from app.services.messaging import outbox
+from app.services.statistics import request_stats
+from app.services.requests import staff_alerts
+from app.services.requests import statuses
 from app.plural import count
-from app.services.numbering import next_request_number
-from app.services.statuses import Status
+from app.services.requests.numbering import next_request_number
+from app.services.requests.statuses import Status
 from app.telegram import executor as executor_voice
 from app.telegram import resident as resident_voice
 
