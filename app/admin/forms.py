@@ -183,3 +183,12 @@ class ImportForm(Form):
     file = FileField("Файл .xlsx или .csv", validators=[FileRequired("Выберите файл."), within_upload_limit],
                      render_kw={"accept": ".xlsx,.csv,.txt"})
     dry_run = BooleanField("Только проверить, ничего не записывать")
+
+
+class CompanyContactsForm(Form):
+    """«Настройки компании» / contacts: how residents know the company and reach the dispatchers."""
+    company_name = StringField("Название управляющей компании", filters=[squeeze_spaces],
+                               validators=[Length(max=200, message="Не длиннее 200 символов.")])
+    company_phone = PhoneField("Телефон диспетчерской", filters=[squeeze_spaces],
+                               render_kw={"type": "tel", "autocomplete": "off"},
+                               description="Бот называет его тем, кто не может или не хочет подавать заявки в Telegram.")

@@ -15,9 +15,10 @@ from app.models.announcements import Announcement, AnnouncementOptOut
 from app.models.conversation import RequestMessage
 from app.models.stats import RequestAddress, RequestCount, RequestDuration, RequestRating
 from app.models.throttle import Attempt
+from app.models.company import CompanySetting
 
 __all__ = [
-    "Announcement", "AnnouncementOptOut", "Attempt", "BotStatus", "Category", "Client", "Conversation",
+    "Announcement", "AnnouncementOptOut", "Attempt", "BotStatus", "Category", "Client", "CompanySetting", "Conversation",
     "Counter", "Executor", "ExecutorInvitation", "Notification", "ProcessedUpdate", "Request", "RequestAddress", "RequestCount",
     "RequestDuration", "RequestEvent", "RequestMessage", "RequestPhoto", "RequestRating", "StaffDigest",
     "StaffUser", "Subcategory", "TelegramBinding", "utcnow",

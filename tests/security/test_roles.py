@@ -31,6 +31,7 @@ ADMIN_ONLY = {
     ("admin.categories_sub_toggle", "POST"),
     ("admin.categories_sub_delete", "POST"),
     ("admin.executors_delete", "POST"),
+    ("admin.company_settings", "GET"), ("admin.company_settings_save", "POST"),
 }
 
 # Dispatchers' daily work: the journal and requests, looking up reference data,
