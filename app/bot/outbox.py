@@ -26,8 +26,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import and_, case, exists, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, bindparam, case, exists, or_, select, update
 
 from app.bot.backoff import Backoff
 from app.bot.sender import FLOOD, PERMANENT, classify, describe, failure, retry_after
@@ -38,6 +37,19 @@ from app.services.messaging.outbox import CANCELLED, FAILED, PENDING, REPLY, SEN
 from app.telegram.limits import MESSAGE_TEXT_MAX
 
 log = logging.getLogger(__name__)
+
+# The round's query, built once: the sender asks it after every reply that queued a row, and
+# building it (an aliased table, an EXISTS) cost more than running it.
+_ROW, _EARLIER = Notification.__table__, Notification.__table__.alias("earlier")
+DUE = (
+    select(_ROW.c.id, _ROW.c.chat_id, _ROW.c.text, _ROW.c.attempts, _ROW.c.photo, _ROW.c.buttons, _ROW.c.priority)
+    .where(_ROW.c.status == PENDING, _ROW.c.next_attempt_at <= bindparam("now"),
+           ~exists().where(  # an earlier row of the same chat still waits: this one waits too
+               _EARLIER.c.chat_id == _ROW.c.chat_id, _EARLIER.c.status.in_(WAITING),
+               or_(_EARLIER.c.priority < _ROW.c.priority,
+                   and_(_EARLIER.c.priority == _ROW.c.priority, _EARLIER.c.id < _ROW.c.id))))
+    .order_by(_ROW.c.priority, _ROW.c.id).limit(bindparam("limit"))
+)
 
 PER_CHAT_INTERVAL = 1.0
 MAX_ATTEMPTS = 20  # with the backoff below: about three hours of an unreachable Telegram
@@ -143,16 +155,9 @@ class OutboxSender(threading.Thread):
     def due(self) -> list:
         """Each chat's next pending row, if it is due and the chat may be written to now;
         lower priority values first, then the oldest."""
-        row, earlier = Notification, aliased(Notification)
-        before = exists().where(  # an earlier row of the same chat still waits: this one waits too
-            earlier.chat_id == row.chat_id, earlier.status.in_(WAITING),
-            or_(earlier.priority < row.priority, and_(earlier.priority == row.priority, earlier.id < row.id)))
         with self.app.app_context():
-            rows = db.session.execute(
-                select(row.id, row.chat_id, row.text, row.attempts, row.photo, row.buttons, row.priority)
-                .where(row.status == PENDING, row.next_attempt_at <= utcnow(), ~before)
-                .order_by(row.priority, row.id).limit(self.round_size)
-            ).all()
+            rows = db.session.connection().execute(
+                DUE, {"now": utcnow(), "limit": self.round_size}).all()
         ready, self.chats_free_in = [], None
         for row in rows:
             wait_s = self.pacer.chat_wait(row.chat_id)
