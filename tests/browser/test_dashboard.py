@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_journal import log_in
-from tests.dashboard.seed import build_history
+from tests.dashboard import seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
@@ -21,7 +21,7 @@ PAINTED = """canvas => {
 
 @pytest.fixture
 def history(app, monkeypatch):
-    return build_history(app, monkeypatch)
+    return seed.history(app, monkeypatch)
 
 
 def test_every_chart_is_drawn_with_its_table(page, history):
