@@ -582,7 +582,7 @@ def test_the_accepted_reply_is_delivered_once_after_a_kill_between_commit_and_se
     world.worker.kill()  # SIGKILL: the request is committed, its reply not sent
     world.api.clear_faults()
     world.worker.start()
-    r.expect("Заявка №", "принята")
+    r.expect("Заявка №", "принята", timeout=60)  # after the failed sends' backoff, however slow the host
     r.send("/help")
     r.expect("Что умеет бот")  # nothing between: the reply came once
     with world.app.app_context():

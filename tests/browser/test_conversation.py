@@ -52,7 +52,8 @@ def test_the_thread_on_the_request_page(page, app, data):
 
     # A photo over Telegram's limit is stopped in the browser, before anything is sent.
     page.set_input_files("#photo", files=[{"name": "big.jpg", "mimeType": "image/jpeg",
-                                           "buffer": b"\xff\xd8\xff" + b"0" * SEND_PHOTO_MAX_BYTES}])
+                                           "buffer": b"\xff\xd8\xff" + b"0" * SEND_PHOTO_MAX_BYTES}],
+                         timeout=60_000)  # 10 MB through the driver's pipe: slow on a loaded host
     expect(page.locator("#photo-error")).to_contain_text("Фото больше 10 МБ")
     page.fill("#text", "Мастер придёт завтра с 9 до 12")
     page.click("#message-form button[type=submit]")
