@@ -69,7 +69,7 @@ class BotWorld:
         r.send("/start")
         r.expect("идентификацию")
         r.send("Идентификация")
-        r.expect("лицевого счёта")
+        agree(r)
         r.send(account)
         r.expect("Лицевой счёт найден")
         r.send(phone)
@@ -83,6 +83,16 @@ class BotWorld:
         with self.app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+CONSENT = "Согласие на обработку персональных данных"
+
+
+def agree(r: Resident) -> None:
+    """Answer the consent notice with «Согласен»: the bot asks for the ЛС next."""
+    r.expect(CONSENT, "Согласен")
+    r.press("Согласен")
+    r.expect("Введите номер лицевого счёта")
 
 
 def make_world(tmp_path_factory, sqlite_template, **env) -> BotWorld:
