@@ -117,7 +117,7 @@ def staff_rows(world, request_id) -> list[Notification]:
 # --- «Мои заявки» ----------------------------------------------------------------------------
 
 def test_my_requests_are_buttons_newest_first_in_pages_and_open_a_card(world):
-    r = world.identified(world.new_account())
+    r = world.identified("100003")
     r.send("Мои заявки")
     r.expect("У вас пока нет заявок")
     ids = [file(world, r, description=f"Заявка {n}") for n in range(7)]
