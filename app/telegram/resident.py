@@ -165,8 +165,8 @@ ACCOUNT_ALREADY_YOURS = (
 )
 
 # Consent to personal data (152-ФЗ): the notice is the company's text, one version of it at a time.
+CONSENT_TITLE = "Согласие на обработку персональных данных"
 CONSENT_DEFAULT_NOTICE = (
-    "Согласие на обработку персональных данных.\n\n"
     "Чтобы принимать и выполнять ваши заявки, управляющая компания хранит: ваш номер телефона, "
     "привязку к лицевому счёту (имя и адрес по нему), ваши заявки, сообщения и фото по ним.\n"
     "Зачем: чтобы принять заявку, связаться с вами по ней и сообщить о её выполнении.\n"
@@ -463,7 +463,7 @@ def settings_message(wanted: bool):
 
 def consent_message(version, changed: bool = False, prefix: str = ""):
     """The notice of this version (ConsentVersion), its policy's address and «Согласен» / «Не согласен»."""
-    parts = [prefix or (CONSENT_CHANGED if changed else ""), version.notice]
+    parts = [prefix or (CONSENT_CHANGED if changed else ""), CONSENT_TITLE, version.notice]
     if version.policy_url:
         parts.append(CONSENT_POLICY.format(url=version.policy_url))
     parts.append(CONSENT_VERSION.format(number=version.number) + " " + CONSENT_QUESTION)

@@ -1,11 +1,14 @@
 """Households and consent through the real worker: consent asked, refused and asked again after a new
 version; two flats (adding, «Мои адреса», «Отвязать», «По какому адресу?»); the household's requests
 in «Мои заявки», a phoned-in one linked by phone; «Удалить мои данные» and starting again."""
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Category, Client, ConsentRecord, Notification, Request, RequestMessage, TelegramBinding
+from app.models import (Category, Client, ConsentRecord, Notification, Request, RequestMessage, TelegramBinding,
+                        utcnow)
 from app.models.conversation import Kind
 from app.services import company
 from app.services.messaging import outbox
@@ -102,7 +105,8 @@ def test_a_new_version_is_asked_before_anything_else_and_old_answers_are_refused
     r.send("Создать заявку")
     notice = r.expect("Текст согласия", "изменился", "Новая редакция", "https://uk.example/pd")
     assert notice.buttons == ["Согласен", "Не согласен"]
-    forged = old.reply_markup["inline_keyboard"][0][0]["callback_data"]  # «Согласен» to the old version
+    [(_, old_version)] = answers(bot_world, r.user_id)
+    forged = f"consent:yes:{old_version}"  # «Согласен» to the old version, as a modified client sends it
     assert r.press_data(forged, old)["text"] == "Эта редакция согласия устарела. Прочитайте действующую:"
     r.expect("устарела", "Новая редакция")
     r.send("Мои заявки")  # still nothing else happens
@@ -269,7 +273,7 @@ def test_delete_my_data_forgets_the_resident_and_they_can_start_again(bot_world)
     old_list = r.expect("Ваши заявки")
     with bot_world.app.app_context():  # a message waiting in the outbox (due later) must not go out
         [waiting] = outbox.queue(r.chat_id, "Статус вашей заявки изменён", request_id=request_id)
-        waiting.next_attempt_at = waiting.created_at.replace(year=waiting.created_at.year + 1)
+        waiting.next_attempt_at = utcnow() + timedelta(days=1)
         db.session.commit()
         waiting_id = waiting.id
         assert rows_naming(r.user_id)
@@ -283,6 +287,7 @@ def test_delete_my_data_forgets_the_resident_and_they_can_start_again(bot_world)
     assert pairs(bot_world, r.user_id) == [(account, PHONE)]
     r.press("Удалить мои данные", settings)
     ask = r.expect("Удалить ваши данные из бота?")
+    yes = ask.button_data("Да, удалить")
     r.press("Да, удалить", ask)
     r.expect("Ваши данные удалены из бота", "/start")
     assert r.keyboard == ["Идентификация"]
@@ -298,7 +303,7 @@ def test_delete_my_data_forgets_the_resident_and_they_can_start_again(bot_world)
     assert [action for action, _ in answers(bot_world, r.user_id)] == [consent.AGREED, consent.WITHDRAWN]
 
     # old buttons after deletion: clear replies, nothing changes
-    assert r.press("Да, удалить", ask)["text"] == "Эта кнопка устарела."
+    assert r.press_data(yes, ask)["text"] == "Эта кнопка устарела."
     r.expect("Эта кнопка от старого сообщения")
     assert r.press(old_list.buttons[0], old_list)["text"] == "Заявка недоступна."
     r.expect("Такой заявки нет среди ваших")
@@ -324,8 +329,11 @@ def test_a_forged_delete_for_another_user_deletes_nothing(bot_world):
     victim.press("Удалить мои данные", victim.expect("Объявления"))
     ask = victim.expect("Удалить ваши данные из бота?")
     data = ask.button_data("Да, удалить")
-    assert intruder.press_data(data, ask)["text"] == "Эта кнопка устарела."
+    own = intruder.api.messages(intruder.chat_id)[-1]  # a client can press only under its own chat's messages
+    assert intruder.press_data(data, own)["text"] == "Эта кнопка устарела."
     intruder.expect("Эта кнопка от старого сообщения")
+    intruder.press_data("settings:forget", own)  # the real button asks the presser, about their own data
+    intruder.expect("Удалить ваши данные из бота?", pairs(bot_world, intruder.user_id)[0][0])
     assert pairs(bot_world, victim.user_id) and pairs(bot_world, intruder.user_id)
     victim.press("Нет, оставить", ask)
     victim.expect("ваши данные остаются")
