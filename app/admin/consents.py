@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.admin import bp
 from app.admin.common import admin_required, paginate, render_list
-from app.admin.company import SECTIONS, Section
+from app.admin.company import BY_NAME, SECTIONS, Section
 from app.admin.consent_forms import ConsentNoticeForm
 from app.admin.consent_workbook import write
 from app.extensions import db
@@ -16,8 +16,10 @@ from app.services.people.forget import forget
 from app.timezone import local_now
 from app.xlsx import attachment
 
-SECTIONS.append(Section("consent", "Согласие на обработку персональных данных", ConsentNoticeForm,
-                        "admin/company/_consent.html", load=consent.form_data, save=consent.save_form))
+CONSENT = Section("consent", "Согласие на обработку персональных данных", ConsentNoticeForm,
+                  "admin/company/_consent.html", load=consent.form_data, save=consent.save_form)
+SECTIONS.append(CONSENT)  # «Настройки компании»: its section, after the contacts (the phone refusers get)
+BY_NAME[CONSENT.name] = CONSENT
 
 
 @bp.app_template_global()
