@@ -69,7 +69,7 @@ def on_answer(call) -> None:
     turn = current()
     agreed, version_id = codec.parse_consent_button(call.data)
     version = consent.current_version()
-    if version_id != version.id:  # an older text, or data we never sent
+    if version_id != codec.consent_version_id(version):  # an older text, or data we never sent
         turn.answer(resident.CONSENT_OUTDATED)
         show_notice(turn, prefix=resident.CONSENT_OUTDATED)
         return

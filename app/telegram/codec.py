@@ -83,8 +83,14 @@ SETTINGS_ADDRESSES, SETTINGS_ADD_ACCOUNT, SETTINGS_FORGET = (
 CONSENT_PREFIX, ACCOUNT_PREFIX = "consent", "ac"
 
 
-def consent_button(agreed: bool, version_id: int) -> str:
-    return _join(CONSENT_PREFIX, "yes" if agreed else "no", version_id)
+def consent_version_id(version) -> int:
+    """The id a consent answer names (app.models.ConsentVersion): 0 for the default notice, which is
+    stored only when someone first answers it."""
+    return version.id or 0
+
+
+def consent_button(agreed: bool, version) -> str:
+    return _join(CONSENT_PREFIX, "yes" if agreed else "no", consent_version_id(version))
 
 
 def parse_consent_button(data: str | None) -> tuple[bool, int] | None:

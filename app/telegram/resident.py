@@ -469,8 +469,8 @@ def consent_message(version, changed: bool = False, prefix: str = ""):
     parts.append(CONSENT_VERSION.format(number=version.number) + " " + CONSENT_QUESTION)
     types = markup.types()
     kb = types.InlineKeyboardMarkup()
-    kb.row(types.InlineKeyboardButton(BTN_AGREE, callback_data=codec.consent_button(True, version.id)),
-           types.InlineKeyboardButton(BTN_DISAGREE, callback_data=codec.consent_button(False, version.id)))
+    kb.row(types.InlineKeyboardButton(BTN_AGREE, callback_data=codec.consent_button(True, version)),
+           types.InlineKeyboardButton(BTN_DISAGREE, callback_data=codec.consent_button(False, version)))
     return "\n\n".join(part for part in parts if part), kb
 
 

@@ -21,7 +21,16 @@ _LATEST = select(ConsentVersion).order_by(ConsentVersion.number.desc()).limit(1)
 
 
 def current_version() -> ConsentVersion:
-    """The version in force; the first one (the default notice) is written on first use."""
+    """The version in force. Until an administrator saves one or a resident answers, it is the default
+    notice, not stored yet (id None): reading never writes (a GET changes nothing)."""
+    version = db.session.execute(_LATEST).scalar()
+    if version is not None:
+        return version
+    return ConsentVersion(number=1, notice=resident_voice.CONSENT_DEFAULT_NOTICE, policy_url="")
+
+
+def stored_version() -> ConsentVersion:
+    """The version in force, stored (the first one, the default notice, is written on first need)."""
     version = db.session.execute(_LATEST).scalar()
     if version is not None:
         return version
@@ -36,7 +45,7 @@ def current_version() -> ConsentVersion:
 def edit(notice: str, policy_url: str, staff_id: int | None) -> ConsentVersion:
     """Store the notice as the administrator saved it: a new version when the text or the address
     changed (residents are asked again), the same one otherwise."""
-    version = current_version()
+    version = stored_version()
     notice, policy_url = notice.strip(), policy_url.strip()
     if (version.notice, version.policy_url) == (notice, policy_url):
         return version
@@ -80,6 +89,8 @@ def has_consented(telegram_user_id: int) -> bool:
 
 def record(telegram_user_id: int, version: ConsentVersion, action: str) -> ConsentRecord:
     assert action in ACTIONS
+    if version.id is None:  # the default notice, answered for the first time
+        version = stored_version()
     row = ConsentRecord(telegram_user_id=telegram_user_id, version_id=version.id, action=action)
     db.session.add(row)
     db.session.flush()

@@ -62,6 +62,6 @@ def forget(telegram_user_id: int) -> Forgotten:
     db.session.execute(delete(Attempt).where(Attempt.scope.in_(THROTTLE_SCOPES),
                                              Attempt.key == str(telegram_user_id)))
     if consent.latest_answer(telegram_user_id) is not None:
-        consent.record(telegram_user_id, consent.current_version(), consent.WITHDRAWN)
+        consent.record(telegram_user_id, consent.stored_version(), consent.WITHDRAWN)
     db.session.expire_all()  # the session's objects were changed behind its back
     return Forgotten(released, len(authored), cancelled)

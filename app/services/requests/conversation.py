@@ -144,7 +144,9 @@ def last_messages(request: Request, count: int = 3) -> list[RequestMessage]:
 def staff_cannot_write(request: Request) -> str | None:
     """Why staff cannot write to the request's resident at all, or None."""
     if request.author_chat_id is None:
-        return "Заявка принята по телефону: написать жителю в Telegram нельзя."
+        if request.source == "phone":
+            return "Заявка принята по телефону: написать жителю в Telegram нельзя."
+        return "Житель не связан с Telegram-ботом (например, удалил свои данные): написать ему в Telegram нельзя."
     if request.status == Status.ARCHIVED:
         return "Заявка в архиве: переписка по ней закрыта."
     return None
