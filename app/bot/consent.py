@@ -73,10 +73,8 @@ def on_answer(call) -> None:
         turn.answer(resident.CONSENT_OUTDATED)
         show_notice(turn, prefix=resident.CONSENT_OUTDATED)
         return
-    if call.message is not None:
-        turn.remove_buttons(call.message.message_id)
     bound = bindings.is_bound(turn.user_id)
-    if not agreed:
+    if not agreed:  # the notice keeps its buttons: «Согласен» under it still works if they change their mind
         turn.answer()
         if bound:  # they agreed before: this is a withdrawal in all but name
             consent.record(turn.user_id, version, consent.REFUSED)
@@ -89,6 +87,8 @@ def on_answer(call) -> None:
         return
     consent.record(turn.user_id, version, consent.AGREED)
     turn.answer(resident.CONSENT_AGREED)
+    if call.message is not None:
+        turn.remove_buttons(call.message.message_id)
     if not bound:  # on to identification (the toast says the consent is kept)
         from app.bot import identify  # identify asks for consent first: imported when needed
         identify.start(turn)

@@ -84,11 +84,14 @@ def test_consent_refused_stores_nothing_and_gives_the_phone_then_agreed(bot_worl
     r.expect("по телефону диспетчерской: +7 846 200-00-00")
     assert r.keyboard == ["Идентификация"]
     assert answers(bot_world, r.user_id) == [] and pairs(bot_world, r.user_id) == []
-    assert r.message(notice.message_id).buttons == []
+    with bot_world.app.app_context():
+        assert rows_naming(r.user_id) == {}  # nothing about them is stored, not even a dialog state
+    assert r.message(notice.message_id).buttons == ["Согласен", "Не согласен"]  # they may change their mind
     r.send("100001")  # no dialog waits for an account: nothing is looked up
     r.expect("пройти идентификацию")
     r.send("Идентификация")
     agree(r)
+    assert r.message(notice.message_id).buttons == ["Согласен", "Не согласен"]  # the newer notice was answered
     r.send("100001")
     r.expect("Лицевой счёт найден")
     r.send(PHONE)

@@ -146,7 +146,8 @@ def staff_cannot_write(request: Request) -> str | None:
     if request.author_chat_id is None:
         if request.source == "phone":
             return "Заявка принята по телефону: написать жителю в Telegram нельзя."
-        return "Житель не связан с Telegram-ботом (например, удалил свои данные): написать ему в Telegram нельзя."
+        return ("Заявка не связана с жителем в Telegram (например, он удалил свои данные из бота): "
+                "написать жителю в Telegram нельзя.")
     if request.status == Status.ARCHIVED:
         return "Заявка в архиве: переписка по ней закрыта."
     return None
