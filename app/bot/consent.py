@@ -68,8 +68,8 @@ def on_blocked_press(call) -> None:
 def on_answer(call) -> None:
     turn = current()
     agreed, version_id = codec.parse_consent_button(call.data)
-    version = consent.current_version()
-    if version_id != codec.consent_version_id(version):  # an older text, or data we never sent
+    version = consent.answered(version_id)
+    if version is None:  # an older text, or data we never sent
         turn.answer(resident.CONSENT_OUTDATED)
         show_notice(turn, prefix=resident.CONSENT_OUTDATED)
         return

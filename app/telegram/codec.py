@@ -85,7 +85,7 @@ CONSENT_PREFIX, ACCOUNT_PREFIX = "consent", "ac"
 
 def consent_version_id(version) -> int:
     """The id a consent answer names (app.models.ConsentVersion): 0 for the default notice, which is
-    stored only when someone first answers it."""
+    stored only when someone first answers it (app.services.people.consent.answered)."""
     return version.id or 0
 
 

@@ -155,3 +155,15 @@ def test_a_phoned_in_request_is_linked_to_the_resident_with_that_phone(admin, ct
     assert "связана с жителем в Telegram" not in admin.page(f"/requests/{other.id}")
     # a pair made later with the other phone links the other request
     assert household.link_phoned_in(client.id, "+79990009999", 5554002, 5554002) == 1
+
+
+def test_the_default_notice_shown_before_it_was_stored_is_still_answerable(ctx):
+    """Residents shown the default notice at once (its buttons name version 0) all answer it, though the
+    first answer stores it as version 1; an administrator's newer text makes those buttons outdated."""
+    assert consent.current_version().id is None and consent.answered(0) is not None
+    record(5555001)  # the first «Согласен» stores the default as version 1
+    assert consent.answered(0).number == 1 and consent.answered(consent.current_version().id).number == 1
+    consent.edit("Новая редакция", "", None)
+    db.session.commit()
+    assert consent.answered(0) is None and consent.answered(consent.current_version().id).number == 2
+    assert not consent.has_consented(5555001)

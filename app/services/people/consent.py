@@ -42,6 +42,17 @@ def stored_version() -> ConsentVersion:
     return db.session.execute(_LATEST).scalar_one()
 
 
+def answered(version_id: int) -> ConsentVersion | None:
+    """The version in force if a button naming `version_id` answers it, else None (an older text, or
+    data we never sent). 0 names the default notice shown before it was stored: it is version 1 (the
+    default is always stored as 1, an administrator's text comes after it), so it still answers it
+    after the first resident's answer stored it."""
+    version = current_version()
+    if version_id == (version.id or 0) or (version_id == 0 and version.number == 1):
+        return version
+    return None
+
+
 def edit(notice: str, policy_url: str, staff_id: int | None) -> ConsentVersion:
     """Store the notice as the administrator saved it: a new version when the text or the address
     changed (residents are asked again), the same one otherwise."""
