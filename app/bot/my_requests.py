@@ -136,8 +136,14 @@ def card(request: Request, telegram_user_id: int) -> tuple[str, object]:
 def refuse(turn, error: LookupError) -> None:
     """A lasting button naming a request the resident cannot reach (any more): say why, change nothing."""
     turn.answer(resident.NOT_YOURS_SHORT)
-    turn.send(resident.NOT_BOUND.format(number=error.request.number) if isinstance(error, NotBound)
-              else resident.NOT_YOURS)
+    if isinstance(error, NotBound):
+        turn.send(resident.NOT_BOUND.format(number=error.request.number))
+        return
+    request = db.session.get(Request, error.args[0]) if isinstance(error.args[0], int) else None
+    if request is not None and household.is_household_request(request, turn.user_id):
+        turn.send(resident.AUTHOR_ONLY.format(number=request.number))  # the flat's, filed by someone else
+    else:
+        turn.send(resident.NOT_YOURS)
 
 
 # --- handlers ---

@@ -239,8 +239,9 @@ def test_the_household_sees_every_request_of_the_flat_and_who_filed_it(bot_world
     author.press(next(b for b in listing.buttons if f"№ {number} " in b))
     assert "Написать по заявке" in author.expect("Подал(а): вы").buttons
     # writing about a household request the resident did not file is refused, nothing changes
-    assert author.press_data(f"rq:write:{phoned_id}", listing)["text"] == "Заявка недоступна."
-    author.expect("Такой заявки нет среди ваших")
+    for data in (f"rq:write:{phoned_id}", f"rq:yes:{phoned_id}", f"rq:rate:{phoned_id}:5"):
+        assert author.press_data(data, listing)["text"] == "Заявка недоступна."
+        author.expect(f"Заявку № {phoned_number} подал другой житель вашего адреса")
 
     as_staff(bot_world, phoned_id, "assign")  # the linked resident is told, the author of the other is not
     relative.wait_for(f"Статус вашей заявки № {phoned_number} изменён")
