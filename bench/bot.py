@@ -9,17 +9,17 @@ on the --pg-url / TEST_DATABASE_URL server and dropped afterwards):
 
 1. Dialog: N simulated residents (default 500; clients and categories made by the code of
    `flask seed-demo`, app/services/operations/demo_data.py) at once go through identification, request
-   creation and a message about it, 15 updates each: /start, «Идентификация», ЛС, phone,
+   creation and a message about it, 16 updates each: /start, «Идентификация», «Согласен», ЛС, phone,
    «Создать заявку», category, subcategory, description, «Готово», «Да, это мой номер»,
    then «Мои заявки», the request's card, «Написать по заявке», a message, «Готово».
    Prints updates handled per second end to end (first update sent -> last reply received),
    p50/p95/max reply latency, and the worker's CPU time. Checks every resident got a request
    number and the database holds exactly N requests, N bindings and N unread messages.
-   `--filing-only`: the first 10 steps alone (identification and filing, the request's
+   `--filing-only`: the first 11 steps alone (identification and filing, the request's
    deadlines computed on filing), the dialog this bench measured before the conversation.
 1a. Paced: --paced-residents more residents (default 100) go through the same dialog, but
    at a steady --paced-rate (default 50 updates/s, a busy hour rather than a burst: one
-   resident starts every 15/50 s and every step waits its turn at that rate, so residents at
+   resident starts every 16/50 s and every step waits its turn at that rate, so residents at
    different steps mix):
    prints the reply latency p50/p95/max at that rate (target: p95 <= 150 ms) and the worker's
    CPU per update.
@@ -74,7 +74,7 @@ FIRST_USER_ID = 9_000_000
 FIRST_EXECUTOR_ID = 9_500_000
 EXECUTOR_UPDATES = 3  # per job: «Принял, в работе», «Выполнено», «Готово»
 OUTBOX_CHAT_ID = 8_000_000
-FILING_UPDATES, CONVERSATION_UPDATES = 10, 5  # per resident
+FILING_UPDATES, CONVERSATION_UPDATES = 11, 5  # per resident
 BAD_REPLIES = ("Произошла ошибка", "Сервис временно недоступен")
 
 
@@ -228,7 +228,8 @@ def dialog_steps(i: int, account: str, conversation: bool = True):
     def steps(s: Steps) -> None:
         r = s.r
         s.step(lambda: r.send("/start"), "идентификацию")
-        s.step(lambda: r.send("Идентификация"), "лицевого счёта")
+        s.step(lambda: r.send("Идентификация"), "Согласие на обработку")
+        s.step(None, "лицевого счёта", press="Согласен")
         s.step(lambda: r.send(account), "Лицевой счёт найден")
         s.step(lambda: r.send(f"+7912{i:07d}"), "Готово! Вы привязаны")
         s.step(lambda: r.send("Создать заявку"), "Выберите категорию")

@@ -346,3 +346,39 @@ def test_staff_message_form_key_migration_keeps_messages_and_goes_down_and_up(em
             assert conn.execute(text("SELECT count(*) FROM request_messages")).scalar() == 3
         upgrade()
         db.engine.dispose()
+
+
+def test_consent_migration_keeps_residents_who_are_asked_at_their_next_message(empty_database, tmp_path):
+    """0018: residents bound before it keep their pairs and requests, and have no answer yet, so the bot
+    asks them (app.bot.consent); the consent tables go down and up."""
+    from app.services.people import consent  # noqa: PLC0415 (the models are the newest: used after upgrade)
+    app = create_app(base_config(tmp_path, empty_database))
+    with app.app_context():
+        upgrade(revision="0017")
+        request_id = request_at_this_revision("Течёт кран")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO clients (account, full_name, city, street, house, house_letter, apartment, "
+                              "phone, contract_number, created_at, updated_at) VALUES ('100001', 'Иванов', '', '', "
+                              "'', '', '', '', '', :now, :now)"), {"now": utcnow()})
+            client_id = conn.execute(text("SELECT id FROM clients")).scalar()
+            conn.execute(text("INSERT INTO telegram_bindings (client_id, telegram_user_id, chat_id, phone, created_at) "
+                              "VALUES (:client, 777, 777, '+79123456789', :now)"), {"client": client_id, "now": utcnow()})
+            conn.execute(text("UPDATE requests SET client_id = :client, author_telegram_id = 777, author_chat_id = 777"),
+                         {"client": client_id})
+        upgrade(revision="0018")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT telegram_user_id, phone FROM telegram_bindings")).one() == (777, "+79123456789")
+            assert conn.execute(text("SELECT author_telegram_id FROM requests WHERE id = :id"),
+                                {"id": request_id}).scalar() == 777
+            assert conn.execute(text("SELECT count(*) FROM consent_records")).scalar() == 0
+        assert not consent.has_consented(777)  # asked at the next message
+        consent.record(777, consent.current_version(), consent.AGREED)
+        db.session.commit()
+        assert consent.has_consented(777)
+        db.session.remove()
+        downgrade(revision="0017")
+        with db.engine.connect() as conn:
+            assert not {"consent_versions", "consent_records"} & set(inspect(conn).get_table_names())
+            assert conn.execute(text("SELECT count(*) FROM telegram_bindings")).scalar() == 1
+        upgrade()
+        db.engine.dispose()

@@ -3,7 +3,8 @@
 The first handler whose filters match runs, so handler_table() spells out
 the order: group chats ignored, an executor's invitation taken, every row of an
 executor's menu (app.bot.executor: an executor never reaches a resident's row), then
-for residents the commands and menu buttons at every step, the buttons that begin
+for residents the consent to personal data (app.bot.consent: a bound resident whose consent does
+not cover the notice in force is asked before anything else happens), the commands and menu buttons at every step, the buttons that begin
 each dialog, the dialogs' steps (each module's STEPS, its state table as
 handlers), and the leftovers (no dialog waiting; stale inline buttons).
 Bot hands each update to routing.Router, which tries only the rows that can
@@ -15,11 +16,12 @@ prompts in dialog.REPROMPTS, listed in DIALOGS.
 from telebot import TeleBot, custom_filters
 from telebot.custom_filters import AdvancedCustomFilter
 
-from app.bot import executor, identify, menu, my_requests, new_request, request_chat, routing, settings
+from app.bot import (accounts, consent, executor, forget, identify, menu, my_requests, new_request, request_chat,
+                     routing, settings)
 from app.bot.storage import DatabaseStateStorage
 from app.telegram import codec
 
-DIALOGS = [identify, new_request, my_requests, request_chat, settings]
+DIALOGS = [identify, new_request, my_requests, request_chat, settings, accounts, forget]
 
 
 class ButtonFilter(AdvancedCustomFilter):
@@ -44,6 +46,7 @@ def handler_table() -> list[routing.Step]:
         *menu.IGNORED,
         *executor.INVITATIONS,
         *executor.EXECUTOR_STEPS,
+        *consent.GATE,
         *menu.AT_EVERY_STEP,
         *(step for dialog in DIALOGS for step in dialog.STARTS),
         *(step for dialog in DIALOGS for step in dialog.STEPS),

@@ -1,4 +1,9 @@
-"""«Мои заявки»: the resident's requests as buttons, newest first, a page at a time, and a request's card.
+"""«Мои заявки»: the household's requests as buttons, newest first, a page at a time, and a request's card.
+
+The list has every request of the accounts the resident holds (app.services.people.household): theirs,
+another resident's of the same flat, and those phoned in; the card says who filed it. Writing and
+the answers about finished work are the author's only (a phoned-in request's author is the resident
+holding the account with its contact phone).
 
 State table (it works in the middle of any dialog, which goes on; only the writing mode of
 request_chat ends, so that the next text cannot land on a request the resident has left: LEAVING):
@@ -24,6 +29,7 @@ from app.extensions import db
 from app.models import Category, Request
 from app.models.conversation import RESIDENT, Verdict
 from app.services.requests import conversation
+from app.services.people import household
 from app.services.people.bindings import is_bound
 from app.services.requests.conversation import NotBound, NotYours
 from app.services.requests.deadlines import FINISHED
@@ -49,7 +55,7 @@ def leave_dialog(turn) -> None:
 
 def page(telegram_user_id: int, number: int) -> tuple[str, object] | None:
     """The list's page `number` (the last one if it is beyond): text and buttons; None without requests."""
-    mine = conversation.resident_requests(telegram_user_id)
+    mine = household.requests_of(telegram_user_id)
     total = db.session.execute(select(func.count()).select_from(Request).where(*mine)).scalar_one()
     if not total:
         return None
@@ -83,7 +89,11 @@ def due_line(request: Request) -> str | None:
     return resident.DUE.format(due=format_local(request.completion_due_at, "%d.%m, %H:%M"))
 
 
-def card(request: Request) -> tuple[str, object]:
+FILED_BY = {household.YOU: resident.FILED_BY_YOU, household.OTHER: resident.FILED_BY_OTHER,
+            household.PHONE: resident.FILED_BY_PHONE}
+
+
+def card(request: Request, telegram_user_id: int) -> tuple[str, object]:
     status = Status(request.status)
     field = TIMESTAMP_FIELD.get(status)
     executor = request.executor
@@ -95,16 +105,20 @@ def card(request: Request) -> tuple[str, object]:
         executor=(executor.full_name + (f", {executor.position}" if executor.position else "")) if executor
         else resident.CARD_NO_EXECUTOR,
     )]
+    lines.append(resident.CARD_FILED_BY.format(who=FILED_BY[household.filed_by(request, telegram_user_id)]))
     if due := due_line(request):
         lines.append(due)
     if request.rating:
         lines.append(resident.CARD_RATING.format(stars=resident.stars(request.rating)))
-    asked = request.verdict == Verdict.ASKED
-    ratable = request.verdict == Verdict.CONFIRMED and request.rating is None
+    authored = request.author_telegram_id == telegram_user_id  # writing and answers are the author's
+    asked = authored and request.verdict == Verdict.ASKED
+    ratable = authored and request.verdict == Verdict.CONFIRMED and request.rating is None
     if asked:
         lines += ["", resident.CARD_ASKED]
     elif ratable:
         lines += ["", resident.CARD_RATE]
+    elif not authored:
+        lines += ["", resident.CARD_OTHERS]
     messages = conversation.last_messages(request, CARD_MESSAGES)
     if messages:
         lines += ["", resident.CARD_MESSAGES]
@@ -115,15 +129,21 @@ def card(request: Request) -> tuple[str, object]:
             lines.append(resident.CARD_MESSAGE.format(
                 time=format_local(message.created_at, "%d.%m %H:%M"), text=text,
                 who=resident.CARD_YOU if message.sender == RESIDENT else resident.CARD_STAFF))
-    markup = resident.request_card(request.id, conversation.resident_can_write(request), asked, ratable)
+    markup = resident.request_card(request.id, authored and conversation.resident_can_write(request), asked, ratable)
     return "\n".join(lines), markup
 
 
 def refuse(turn, error: LookupError) -> None:
     """A lasting button naming a request the resident cannot reach (any more): say why, change nothing."""
     turn.answer(resident.NOT_YOURS_SHORT)
-    turn.send(resident.NOT_BOUND.format(number=error.request.number) if isinstance(error, NotBound)
-              else resident.NOT_YOURS)
+    if isinstance(error, NotBound):
+        turn.send(resident.NOT_BOUND.format(number=error.request.number))
+        return
+    request = db.session.get(Request, error.args[0]) if isinstance(error.args[0], int) else None
+    if request is not None and household.is_household_request(request, turn.user_id):
+        turn.send(resident.AUTHOR_ONLY.format(number=request.number))  # the flat's, filed by someone else
+    else:
+        turn.send(resident.NOT_YOURS)
 
 
 # --- handlers ---
@@ -150,13 +170,13 @@ def on_card(call) -> None:
     turn = current()
     _, request_id, _ = codec.parse_lasting_button(call.data)
     try:
-        request = conversation.resident_request(request_id, turn.user_id)
+        request = conversation.household_request(request_id, turn.user_id)
     except (NotYours, NotBound) as error:
         refuse(turn, error)
         return
     turn.answer()
     leave_dialog(turn)
-    turn.send(*card(request))
+    turn.send(*card(request, turn.user_id))
 
 
 STARTS = [  # lasting buttons: at every step (see bot.handler_table)

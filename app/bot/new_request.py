@@ -1,8 +1,11 @@
-"""Filing a request: category, subcategory, description with photos, phone, done.
+"""Filing a request: address (with several flats), category, subcategory, description with photos, phone, done.
 
 State table:
     state                      expected input                               -> next state
-    none (known user)          «Создать заявку»                             -> NewRequest:category
+    none (known user)          «Создать заявку»                             -> NewRequest:address with more
+                                                                               than one account, else :category
+    NewRequest:address         an address button (an account the user holds) -> :category; an account no
+                                                                               longer held: asked again
     NewRequest:category        a category button                            -> :subcategory, or :description
                                                                                when it has no subcategories
     NewRequest:subcategory     a subcategory button / «Назад»               -> :description / :category
@@ -47,6 +50,7 @@ NO_WORDS = {"нет", "no"}
 
 
 class NewRequest(StatesGroup):
+    address = State()
     category = State()
     subcategory = State()
     description = State()
@@ -71,6 +75,28 @@ def _active(model, item_id) -> object | None:
 
 
 # --- prompts (also used to ask again after /help or a stale button) ---
+
+def ask_address(turn, text: str = resident.CHOOSE_ADDRESS, message_id: int | None = None) -> None:
+    held = bindings.accounts(turn.user_id)
+    if not held:
+        home(turn, resident.BINDING_LOST)
+        return
+    markup = resident.choices(turn.data["flow"], "addr",
+                              [(pair.client_id, pair.client.address or pair.client.account) for pair in held])
+    turn.goto(NewRequest.address)
+    if message_id is not None:
+        turn.edit(message_id, text, markup)
+    else:
+        turn.send(text, markup)
+
+
+def _binding(turn):
+    """The pair the request is filed by: the user's on the chosen account (its phone is offered)."""
+    client_id = turn.data.get("client")
+    if client_id is None:  # a dialog begun before accounts were chosen
+        return bindings.current_binding(turn.user_id)
+    return bindings.binding_for(turn.user_id, client_id)
+
 
 def ask_category(turn, text: str = resident.CHOOSE_CATEGORY, message_id: int | None = None) -> None:
     cats = active_categories()
@@ -100,7 +126,7 @@ def ask_description(turn) -> None:
 
 
 def show_summary(turn) -> None:
-    binding = bindings.current_binding(turn.user_id)
+    binding = _binding(turn)
     if binding is None:
         home(turn, resident.BINDING_LOST)
         return
@@ -144,7 +170,12 @@ def _ask_subcategory_again(turn) -> None:
         ask_subcategory(turn, category, subs)
 
 
+def _ask_address_again(turn) -> None:
+    ask_address(turn)
+
+
 REPROMPTS.update({
+    NewRequest.address.name: _ask_address_again,
     NewRequest.category.name: _ask_category_again,
     NewRequest.subcategory.name: _ask_subcategory_again,
     NewRequest.description.name: ask_description,
@@ -162,7 +193,25 @@ def begin(message) -> None:
     if not bindings.is_bound(turn.user_id):
         needs_identification(turn)
         return
-    turn.start(NewRequest.category)
+    held = bindings.accounts(turn.user_id)
+    if len(held) > 1:
+        turn.start(NewRequest.address)
+        ask_address(turn)
+    else:
+        turn.start(NewRequest.category, client=held[0].client_id)
+        ask_category(turn)
+
+
+def on_address(call) -> None:
+    turn = current()
+    turn.answer()
+    _, _, arg = codec.parse_dialog_button(call.data)
+    pair = bindings.binding_for(turn.user_id, arg)
+    if pair is None:
+        ask_address(turn, resident.ADDRESS_GONE, call.message.message_id)
+        return
+    turn.update(client=pair.client_id)
+    turn.edit(call.message.message_id, resident.ADDRESS_CHOSEN.format(address=pair.client.address or "—"))
     ask_category(turn)
 
 
@@ -317,7 +366,7 @@ def file_request(turn, phone: str, phone_change: str | None = None) -> None:
     if existing is not None:
         home(turn, resident.ALREADY_CREATED.format(number=existing.number))
         return
-    binding = bindings.current_binding(turn.user_id)
+    binding = _binding(turn)
     if binding is None:
         home(turn, resident.BINDING_LOST)
         return
@@ -369,11 +418,12 @@ STARTS = [  # the menu button that begins the dialog, at every step (see bot.han
     Step(ANY_STATE, label(resident.BTN_CREATE), begin),
 ]
 S = NewRequest
-BUTTON_STEPS = [S.category, S.subcategory, S.confirm_phone, S.drop_old_phone]  # they wait for an inline button
+BUTTON_STEPS = [S.address, S.category, S.subcategory, S.confirm_phone, S.drop_old_phone]  # they wait for an inline button
 # The state table above: at each state, the first row whose input matches handles it.
 # (Inline buttons of another run or step match no row here: menu.on_stale_button answers them.)
 STEPS = [
     #    state             expected input                               handler
+    Step(S.address,        button("addr"),                              on_address),
     Step(S.category,       button("cat"),                               on_category),
     Step(S.subcategory,    button("sub"),                               on_subcategory),
     Step(S.subcategory,    button("back"),                              on_back),

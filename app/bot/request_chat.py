@@ -170,7 +170,7 @@ def on_answer(call) -> None:
     if call.message is None:
         return
     if arg == resident.ON_CARD:  # the card stays, as it is now
-        turn.edit(call.message.message_id, *card(request))
+        turn.edit(call.message.message_id, *card(request, turn.user_id))
     else:
         turn.remove_buttons(call.message.message_id)
 

@@ -1,4 +1,5 @@
-"""«Настройки»: whether the resident receives the company's announcements.
+"""«Настройки»: whether the resident receives the company's announcements; the ways to «Мои адреса»,
+«Добавить лицевой счёт» (app.bot.accounts) and «Удалить мои данные» (app.bot.forget).
 
 State table (a side step: the dialog in progress, if any, goes on):
     any state   «Настройки» (known user)            -> unchanged: the setting, a button to switch it;

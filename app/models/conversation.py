@@ -24,6 +24,7 @@ class Kind(StrEnum):
     REASON = "reason"       # what is wrong, written after «Нет»
     FEEDBACK = "feedback"   # a comment on the rating
     REPORT = "report"       # the executor's report on finished work, from the bot (sender EXECUTOR)
+    FORGOTTEN = "forgotten"  # the resident deleted their data from the bot (sender BOT): no one to write to
 
 
 KIND_LABELS = {  # how the request page marks a message that is not an ordinary one
@@ -33,6 +34,7 @@ KIND_LABELS = {  # how the request page marks a message that is not an ordinary 
     Kind.REASON: "что не так",
     Kind.FEEDBACK: "комментарий к оценке",
     Kind.REPORT: "отчёт о выполнении",
+    Kind.FORGOTTEN: "житель удалил свои данные из бота",
 }
 
 

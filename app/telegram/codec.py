@@ -8,6 +8,11 @@
   for «list»), and the handler checks it against the database on every press.
 - A setting switch (NOTICES_ON / NOTICES_OFF) is fixed data, valid on any message: it only ever
   changes the setting of the one who pressed it. Its "flow" (`notices`) is never a run's hex flow.
+  So are the other buttons of «Настройки» (SETTINGS_*: they open a list or a dialog of the presser's).
+- A consent answer, `consent:<yes|no>:<version id>`, names the notice's version it answers: a press
+  under an outdated text is refused (app.bot.consent).
+- An account button, `ac:<action>:<client id>` («Отвязать» under «Мои адреса»), acts only on the
+  presser's own pairs and is checked against the database on every press.
 
 Residents keep old messages with these buttons: the formats never change.
 """
@@ -67,3 +72,44 @@ def parse_lasting_button(data: str | None) -> tuple[str, int, str] | None:
 # --- setting switches: fixed data -----------------------------------------------------------
 
 NOTICES_ON, NOTICES_OFF = _join("notices", "on"), _join("notices", "off")
+
+
+SETTINGS_ADDRESSES, SETTINGS_ADD_ACCOUNT, SETTINGS_FORGET = (
+    _join("settings", "addresses"), _join("settings", "add"), _join("settings", "forget"))
+
+
+# --- consent answers and account buttons ----------------------------------------------------
+
+CONSENT_PREFIX, ACCOUNT_PREFIX = "consent", "ac"
+
+
+def consent_version_id(version) -> int:
+    """The id a consent answer names (app.models.ConsentVersion): 0 for the default notice, which is
+    stored only when someone first answers it (app.services.people.consent.answered)."""
+    return version.id or 0
+
+
+def consent_button(agreed: bool, version) -> str:
+    return _join(CONSENT_PREFIX, "yes" if agreed else "no", consent_version_id(version))
+
+
+def parse_consent_button(data: str | None) -> tuple[bool, int] | None:
+    """(agreed, version id) of a consent answer, or None."""
+    parts = (data or "").split(":")
+    if len(parts) != 3 or parts[0] != CONSENT_PREFIX or parts[1] not in ("yes", "no"):
+        return None
+    version = parse_id(parts[2])
+    return None if version is None else (parts[1] == "yes", version)
+
+
+def account_button(action: str, client_id: int) -> str:
+    return _join(ACCOUNT_PREFIX, action, client_id)
+
+
+def parse_account_button(data: str | None) -> tuple[str, int] | None:
+    """(action, client id) of an account button, or None."""
+    parts = (data or "").split(":")
+    if len(parts) != 3 or parts[0] != ACCOUNT_PREFIX or not parts[1]:
+        return None
+    client_id = parse_id(parts[2])
+    return None if client_id is None else (parts[1], client_id)

@@ -79,6 +79,8 @@ BTN_CREATE = "Создать заявку"
 BTN_MY_REQUESTS = "Мои заявки"
 BTN_SETTINGS = "Настройки"
 BTN_SHARE_PHONE = "📱 Отправить мой номер"
+BTN_ADD_ACCOUNT = "Добавить лицевой счёт"
+BTN_MY_ADDRESSES = "Мои адреса"
 
 # Inline buttons.
 BTN_BACK = "« Назад"
@@ -96,7 +98,10 @@ WELCOME_UNKNOWN = (
     "нажмите кнопку «Идентификация»."
 )
 MAIN_MENU = "Главное меню. Выберите действие кнопкой ниже."
-ALREADY_IDENTIFIED = "Вы уже идентифицированы по лицевому счёту № {account}."
+ALREADY_IDENTIFIED = (
+    "Вы уже идентифицированы по лицевому счёту № {account}. Чтобы привязать ещё одну квартиру, "
+    "нажмите «Добавить лицевой счёт»."
+)
 UNKNOWN_INPUT_MENU = "Не понял вас. Выберите действие кнопкой ниже: «Создать заявку», «Мои заявки» или «Помощь»."
 NEEDS_IDENTIFICATION = "Эта функция доступна после идентификации. Нажмите «Идентификация»."
 BINDING_LOST = (
@@ -111,8 +116,10 @@ HELP = (
     "и написать диспетчеру (текст и фото); ответ диспетчера придёт сюда.\n"
     "• Когда диспетчер меняет статус заявки, бот присылает уведомление. Когда заявка выполнена, "
     "бот спросит, решена ли проблема: если нет, заявка вернётся в работу.\n"
+    "• «Добавить лицевой счёт» — привязать ещё одну квартиру; «Мои адреса» — привязанные "
+    "лицевые счета, там же их можно отвязать.\n"
     "• «Настройки» — получать или не получать объявления управляющей компании "
-    "(об отключениях воды, света, отопления).\n\n"
+    "(об отключениях воды, света, отопления), удалить свои данные из бота.\n\n"
     "Команды: /start — начать сначала, /cancel — отменить текущее действие, /help — эта справка.\n"
     "Адрес берётся из данных управляющей компании; если он неверный, позвоните в диспетчерскую."
 )
@@ -151,6 +158,59 @@ IDENTIFIED = (
     "Готово! Вы привязаны к лицевому счёту № {account}.\nАдрес: {address}\n"
     "Телефон: {phone}\n\nТеперь можно подавать заявки."
 )
+
+ACCOUNT_ALREADY_YOURS = (
+    "Лицевой счёт № {account} уже привязан к вам. Введите номер другого лицевого счёта "
+    "или нажмите «Отмена»."
+)
+
+# Consent to personal data (152-ФЗ): the notice is the company's text, one version of it at a time.
+CONSENT_TITLE = "Согласие на обработку персональных данных"
+CONSENT_DEFAULT_NOTICE = (
+    "Чтобы принимать и выполнять ваши заявки, управляющая компания хранит: ваш номер телефона, "
+    "привязку к лицевому счёту (имя и адрес по нему), ваши заявки, сообщения и фото по ним.\n"
+    "Зачем: чтобы принять заявку, связаться с вами по ней и сообщить о её выполнении.\n"
+    "Сколько: пока вы пользуетесь ботом. Заявки хранятся как документы управляющей компании.\n"
+    "Как отозвать: в боте «Настройки» → «Удалить мои данные», или позвоните в диспетчерскую."
+)
+CONSENT_POLICY = "Полный текст политики обработки персональных данных: {url}"
+CONSENT_VERSION = "Редакция № {number}."
+CONSENT_QUESTION = "Вы согласны на обработку ваших персональных данных?"
+CONSENT_CHANGED = "Текст согласия на обработку персональных данных изменился. Прочитайте, пожалуйста, новую редакцию."
+BTN_AGREE = "Согласен"
+BTN_DISAGREE = "Не согласен"
+CONSENT_AGREED = "Спасибо, согласие сохранено."
+CONSENT_REFUSED = (
+    "Без вашего согласия бот не может хранить ваши данные, поэтому подать заявку через бот нельзя. "
+    "Заявку можно подать по телефону диспетчерской{phone}. Если передумаете, нажмите «Согласен» "
+    "под текстом согласия."
+)
+CONSENT_PHONE = ": {phone}"
+CONSENT_OUTDATED = "Эта редакция согласия устарела. Прочитайте действующую:"
+CONSENT_FIRST = "Сначала ответьте, пожалуйста, согласны ли вы на обработку персональных данных."
+
+# Several flats: «Мои адреса».
+MY_ADDRESSES = "Ваши адреса (привязанные лицевые счета):"
+MY_ADDRESS = "• ЛС № {account}: {address}, телефон {phone}"
+NO_ADDRESSES = "К вам не привязан ни один лицевой счёт. Нажмите «Идентификация»."
+BTN_UNBIND = "Отвязать № {account}"
+UNBOUND = "Лицевой счёт № {account} отвязан от вас."
+UNBIND_GONE = "Этот лицевой счёт уже не привязан к вам."
+CHOOSE_ADDRESS = "По какому адресу?"
+ADDRESS_CHOSEN = "Адрес: {address}"
+ADDRESS_GONE = "Этот адрес больше не привязан к вам. Выберите другой:"
+
+# «Удалить мои данные».
+BTN_FORGET = "Удалить мои данные"
+BTN_FORGET_YES = "Да, удалить"
+BTN_FORGET_NO = "Нет, оставить"
+FORGET_ASK = (
+    "Удалить ваши данные из бота? Бот отвяжет все ваши лицевые счета ({accounts}), забудет ваш номер "
+    "телефона и то, что вы ему писали, и больше не будет присылать уведомления. Заявки останутся "
+    "у управляющей компании как документы. Начать заново можно командой /start."
+)
+FORGOTTEN = "Ваши данные удалены из бота. Чтобы снова пользоваться ботом, нажмите /start."
+FORGET_KEPT = "Хорошо, ваши данные остаются."
 
 # Request creation.
 NO_CATEGORIES = "Подача заявок временно недоступна: справочник категорий пуст. Позвоните в диспетчерскую."
@@ -217,6 +277,11 @@ CARD = (
     "Исполнитель: {executor}"
 )
 CARD_NO_EXECUTOR = "ещё не назначен"
+CARD_FILED_BY = "Подал(а): {who}"
+FILED_BY_YOU = "вы"
+FILED_BY_OTHER = "другой житель"
+FILED_BY_PHONE = "по телефону"
+CARD_OTHERS = "Заявку подал другой житель этого адреса: писать по ней и отвечать на вопросы может он."
 CARD_RATING = "Ваша оценка: {stars}"
 CARD_ASKED = "Заявка выполнена. Проблема решена? Ответьте кнопкой ниже."
 CARD_RATE = "Оцените, пожалуйста, работу кнопкой ниже: 1 — плохо … 5 — отлично."
@@ -227,6 +292,10 @@ CARD_STAFF = "Диспетчер"
 CARD_PHOTO = "[фото]"
 NOT_YOURS = "Такой заявки нет среди ваших. Откройте «Мои заявки», чтобы увидеть свои заявки."
 NOT_YOURS_SHORT = "Заявка недоступна."
+AUTHOR_ONLY = (
+    "Заявку № {number} подал другой житель вашего адреса: писать по ней и отвечать на вопросы может "
+    "только он. Её статус виден в «Мои заявки»."
+)
 NOT_BOUND = (
     "Заявка № {number} подана по лицевому счёту, к которому вы больше не привязаны (к счёту "
     "привязались другие жильцы или привязку сняла управляющая компания). Пройдите идентификацию "
@@ -286,7 +355,8 @@ NOTICES_ON_DONE = "Объявления включены"
 # --- the bot's resident dialogs: keyboards (buttons' data: app.telegram.codec) ----------
 
 def main_menu():
-    return markup.reply_keyboard([BTN_CREATE], [BTN_MY_REQUESTS, BTN_SETTINGS, BTN_HELP], persistent=True)
+    return markup.reply_keyboard([BTN_CREATE], [BTN_MY_REQUESTS, BTN_MY_ADDRESSES], [BTN_ADD_ACCOUNT],
+                                 [BTN_SETTINGS, BTN_HELP], persistent=True)
 
 
 def identify_only():
@@ -389,4 +459,46 @@ def settings_message(wanted: bool):
         kb.row(types.InlineKeyboardButton(BTN_NOTICES_OFF, callback_data=codec.NOTICES_OFF))
     else:
         kb.row(types.InlineKeyboardButton(BTN_NOTICES_ON, callback_data=codec.NOTICES_ON))
+    kb.row(types.InlineKeyboardButton(BTN_MY_ADDRESSES, callback_data=codec.SETTINGS_ADDRESSES),
+           types.InlineKeyboardButton(BTN_ADD_ACCOUNT, callback_data=codec.SETTINGS_ADD_ACCOUNT))
+    kb.row(types.InlineKeyboardButton(BTN_FORGET, callback_data=codec.SETTINGS_FORGET))
     return (SETTINGS_NOTICES_ON if wanted else SETTINGS_NOTICES_OFF), kb
+
+
+def consent_message(version, changed: bool = False, prefix: str = ""):
+    """The notice of this version (ConsentVersion), its policy's address and «Согласен» / «Не согласен»."""
+    parts = [prefix or (CONSENT_CHANGED if changed else ""), CONSENT_TITLE, version.notice]
+    if version.policy_url:
+        parts.append(CONSENT_POLICY.format(url=version.policy_url))
+    parts.append(CONSENT_VERSION.format(number=version.number) + " " + CONSENT_QUESTION)
+    types = markup.types()
+    kb = types.InlineKeyboardMarkup()
+    kb.row(types.InlineKeyboardButton(BTN_AGREE, callback_data=codec.consent_button(True, version)),
+           types.InlineKeyboardButton(BTN_DISAGREE, callback_data=codec.consent_button(False, version)))
+    return "\n\n".join(part for part in parts if part), kb
+
+
+def consent_refused(phone: str) -> str:
+    """`phone`: the dispatchers' number as people read it, or empty."""
+    return CONSENT_REFUSED.format(phone=CONSENT_PHONE.format(phone=phone) if phone else "")
+
+
+def addresses_message(accounts):
+    """«Мои адреса»: (client id, account, address, phone) per bound account, «Отвязать» under each."""
+    types = markup.types()
+    kb = types.InlineKeyboardMarkup()
+    lines = [MY_ADDRESSES]
+    for client_id, account, address, phone in accounts:
+        lines.append(MY_ADDRESS.format(account=account, address=address or "—", phone=phone))
+        kb.row(types.InlineKeyboardButton(BTN_UNBIND.format(account=account),
+                                          callback_data=codec.account_button("unbind", client_id)))
+    kb.row(types.InlineKeyboardButton(BTN_ADD_ACCOUNT, callback_data=codec.SETTINGS_ADD_ACCOUNT))
+    return "\n".join(lines), kb
+
+
+def forget_offer():
+    """Under a refusal of a resident who is bound: the way to have their data deleted."""
+    types = markup.types()
+    kb = types.InlineKeyboardMarkup()
+    kb.row(types.InlineKeyboardButton(BTN_FORGET, callback_data=codec.SETTINGS_FORGET))
+    return kb

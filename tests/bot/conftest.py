@@ -20,6 +20,7 @@ from devtools.worker_process import WorkerProcess
 from tests.conftest import StaffClient, base_config
 
 _user_ids = itertools.count(5_000_001)
+_accounts = itertools.count(300_001)
 # Quick polls and notifications, few threads, and a low identification limit to reach in a test.
 WORKER_SETTINGS = {"SECRET_KEY": "test-secret", "BOT_POLL_TIMEOUT": 2, "BOT_THREADS": 4,
                    "NOTIFY_INTERVAL_MS": 100, "IDENT_MAX_ATTEMPTS": 3}
@@ -63,13 +64,22 @@ class BotWorld:
     def resident(self, name: str = "Жилец") -> Resident:
         return Resident(self.api, next(_user_ids), name)
 
+    def new_account(self, street: str = "ул. Новая") -> str:
+        """A flat of its own (a household no other test shares): its ЛС."""
+        account = str(next(_accounts))
+        with self.app.app_context():
+            db.session.add(Client(account=account, full_name=f"Жилец {account}", city="Самара", street=street,
+                                  house=account[-2:], apartment="1"))
+            db.session.commit()
+        return account
+
     def identified(self, account: str = "100001", phone: str = PHONE) -> Resident:
         """A resident who has passed identification and sees the main menu."""
         r = self.resident()
         r.send("/start")
         r.expect("идентификацию")
         r.send("Идентификация")
-        r.expect("лицевого счёта")
+        agree(r)
         r.send(account)
         r.expect("Лицевой счёт найден")
         r.send(phone)
@@ -83,6 +93,17 @@ class BotWorld:
         with self.app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+CONSENT = "Согласие на обработку персональных данных"
+
+
+def agree(r: Resident) -> None:
+    """Answer the consent notice with «Согласен»: the bot asks for the ЛС next."""
+    notice = r.expect(CONSENT, "Вы согласны")
+    assert notice.buttons == ["Согласен", "Не согласен"]
+    r.press("Согласен", notice)
+    r.expect("Введите номер лицевого счёта")
 
 
 def make_world(tmp_path_factory, sqlite_template, **env) -> BotWorld:

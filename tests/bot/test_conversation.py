@@ -191,7 +191,7 @@ def test_resident_writes_text_photos_and_an_album_then_done(world):
 
 
 def test_an_album_gets_one_reply_and_one_refusal(world):
-    r = world.identified("100003")
+    r = world.identified(world.new_account())
     request_id = file(world, r)
     r.send("Мои заявки")
     r.press(r.expect("Ваши заявки").buttons[0])
@@ -472,7 +472,7 @@ def test_an_undelivered_question_never_closes_as_not_answered(world):
 
 def test_the_card_answers_the_question_and_takes_the_rating(world):
     """The message that asked may be long gone: the card offers the same answers."""
-    r = world.identified("100003")
+    r = world.identified(world.new_account())
     request_id = file(world, r)
     as_staff(world, request_id, "assign", "in_progress", "done")
     r.wait_for("Проблема решена?")
@@ -515,7 +515,7 @@ def test_a_request_filed_by_phone_is_not_asked(world):
 # --- forged and old buttons ----------------------------------------------------------------
 
 def test_forged_buttons_for_another_residents_request_change_nothing(world):
-    owner, intruder = world.identified(), world.identified("100002")
+    owner, intruder = world.identified(), world.identified(world.new_account())
     request_id = file(world, owner)
     as_staff(world, request_id, "assign", "in_progress", "done")
     owner.wait_for("Проблема решена?")

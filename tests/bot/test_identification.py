@@ -4,11 +4,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Client, TelegramBinding
-from tests.bot.conftest import PHONE
+from tests.bot.conftest import PHONE, agree
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
-MENU = ["Создать заявку", "Мои заявки", "Настройки", "Помощь"]
+MENU = ["Создать заявку", "Мои заявки", "Мои адреса", "Добавить лицевой счёт", "Настройки", "Помощь"]
 
 
 def pairs(world, **where) -> list[TelegramBinding]:
@@ -44,7 +44,7 @@ def test_unknown_user_is_offered_only_identification(bot_world):
 def test_identification_with_shared_contact(bot_world):
     r = bot_world.resident()
     r.send("Идентификация")
-    r.expect("Введите номер лицевого счёта")
+    agree(r)
     assert r.keyboard == ["Отмена"]
     r.send("100 002")  # as printed on a bill, with a space
     r.expect("Лицевой счёт найден")
@@ -68,7 +68,7 @@ def test_identification_with_shared_contact(bot_world):
 def test_bad_account_input_gets_a_clear_answer_and_a_retry(bot_world):
     r = bot_world.resident()
     r.send("Идентификация")
-    r.expect("лицевого счёта")
+    agree(r)
     r.send("12ab34")
     r.expect("состоит только из цифр")
     r.send("🏠🏠")
@@ -88,7 +88,7 @@ def test_bad_account_input_gets_a_clear_answer_and_a_retry(bot_world):
 def test_bad_phone_input_gets_a_clear_answer_and_a_retry(bot_world):
     r = bot_world.resident()
     r.send("Идентификация")
-    r.expect("лицевого счёта")
+    agree(r)
     r.send("100001")
     r.expect("Лицевой счёт найден")
     r.send("позвоните мне")
@@ -110,7 +110,7 @@ def test_wrong_accounts_are_throttled_per_user(bot_world):
     # IDENT_MAX_ATTEMPTS=3 for the test worker
     r = bot_world.resident()
     r.send("Идентификация")
-    r.expect("лицевого счёта")
+    agree(r)
     r.send("900001")
     r.expect("не найден")
     r.send("900002")
@@ -126,7 +126,7 @@ def test_wrong_accounts_are_throttled_per_user(bot_world):
 
     other = bot_world.resident()  # another Telegram user is not affected
     other.send("Идентификация")
-    other.expect("лицевого счёта")
+    agree(other)
     other.send("100001")
     other.expect("Лицевой счёт найден")
 
@@ -150,7 +150,7 @@ def test_eleventh_pair_releases_the_oldest(bot_world):
 def test_cancel_and_help_during_identification(bot_world):
     r = bot_world.resident()
     r.send("Идентификация")
-    r.expect("лицевого счёта")
+    agree(r)
     r.send("/help")
     r.expect("пройдите идентификацию", "/cancel")
     r.expect("Введите номер лицевого счёта")  # the step is asked again
@@ -162,7 +162,7 @@ def test_cancel_and_help_during_identification(bot_world):
     r.send(PHONE)  # no dialog is waiting for a phone any more
     r.expect("пройти идентификацию")
     r.send("Идентификация")
-    r.expect("лицевого счёта")
+    r.expect("Введите номер лицевого счёта")  # consent given once is not asked again
     r.send("/cancel")
     r.expect("Действие отменено")
     assert pairs(bot_world, telegram_user_id=r.user_id) == []
@@ -172,7 +172,7 @@ def test_menu_buttons_work_during_identification(bot_world):
     """«Создать заявку» and «Мои заявки» mid-identification: a hint, and the same step again."""
     r = bot_world.resident()
     r.send("Идентификация")
-    r.expect("Введите номер лицевого счёта")
+    agree(r)
     r.send("Создать заявку")
     r.expect("доступна после идентификации")
     r.expect("Введите номер лицевого счёта")

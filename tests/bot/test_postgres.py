@@ -78,3 +78,38 @@ def test_conversation_and_confirmation_on_postgresql(pg_world):
     r.expect("напишите комментарий")
     state = load(pg_world, request_id)
     assert (state["status"], state["verdict"], state["rating"], state["unread"]) == ("closed", "confirmed", 4, 0)
+
+
+def test_households_consent_and_deletion_on_postgresql(pg_world):
+    """Two flats, filing per address, the household's list, a new consent version, «Удалить мои данные»."""
+    from app.services.people import consent
+    from tests.bot.test_households import address_of, answers, file_request, new_version, pairs
+    from tests.telegram_ids import rows_naming
+    first, second = pg_world.new_account(), pg_world.new_account("ул. Вторая")
+    r = pg_world.identified(first)
+    relative = pg_world.identified(second, phone="+79120001122")
+    r.send("Добавить лицевой счёт")
+    r.expect("Введите номер лицевого счёта")
+    r.send(second)
+    r.expect("Лицевой счёт найден")
+    r.send("+79123456789")
+    r.expect(f"Вы привязаны к лицевому счёту № {second}")
+    request_id = file_request(pg_world, r, address=address_of(pg_world, second))
+    relative.send("Мои заявки")
+    relative.press(relative.expect("Ваши заявки (1–1 из 1)").buttons[0])
+    relative.expect("Подал(а): другой житель")
+
+    version_id = new_version(pg_world, "Редакция для PostgreSQL.")
+    r.send("Мои заявки")
+    r.press("Согласен", r.expect("Редакция для PostgreSQL."))
+    r.expect("Спасибо, согласие сохранено")
+    assert answers(pg_world, r.user_id)[-1] == (consent.AGREED, version_id)
+
+    r.send("Настройки")
+    r.press("Удалить мои данные", r.expect("Объявления"))
+    r.press("Да, удалить", r.expect("Удалить ваши данные из бота?", first, second))
+    r.expect("Ваши данные удалены из бота")
+    with pg_world.app.app_context():
+        assert rows_naming(r.user_id) == {}
+        assert db.session.get(Request, request_id).author_telegram_id is None
+    assert pairs(pg_world, r.user_id) == [] and pairs(pg_world, relative.user_id) == [(second, "+79120001122")]

@@ -15,7 +15,7 @@ from tests.bot.conftest import dispatcher
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
-MENU = ["Создать заявку", "Мои заявки", "Настройки", "Помощь"]
+MENU = ["Создать заявку", "Мои заявки", "Мои адреса", "Добавить лицевой счёт", "Настройки", "Помощь"]
 
 
 def start_request(r, category="Сантехника", subcategory="Протечка"):
@@ -413,7 +413,7 @@ def test_category_deleted_before_confirmation_keeps_the_description(bot_world):
 
 
 def test_menu_works_mid_dialog(bot_world):
-    r = bot_world.identified()
+    r = bot_world.identified(bot_world.new_account())
     start_request(r)
     r.send("Мои заявки")
     r.expect("У вас пока нет заявок")

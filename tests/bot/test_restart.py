@@ -5,7 +5,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Conversation, Executor, Notification, Request, TelegramBinding
 from app.services.requests import lifecycle as request_service
-from tests.bot.conftest import dispatcher, running
+from tests.bot.conftest import agree, dispatcher, running
 from tests.bot.test_requests import requests_of, start_request, to_summary
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
@@ -77,7 +77,7 @@ def test_kill_9_mid_dialog_continues_the_same_dialog(world):
 def test_an_update_delivered_twice_is_handled_once(world):
     r = world.resident()
     r.send("Идентификация")
-    r.expect("лицевого счёта")
+    agree(r)
     r.send("100004")
     r.expect("Лицевой счёт найден")
     r.send("+79125550000", duplicate=True)
@@ -122,7 +122,7 @@ def test_outbox_honours_429_and_marks_blocked_chats_failed(world):
 
 
 def test_worker_survives_api_faults(world):
-    r = world.identified()
+    r = world.identified(world.new_account())
     world.worker.wait_idle()
     world.api.inject("getUpdates", "500")
     world.api.inject("getUpdates", "drop")

@@ -13,11 +13,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 def test_sandbox_chat_identifies_a_resident(app, ctx):
     ctx.client(account="100001")
     ctx.category()
-    typed = "\n".join(["/start", "#1", "12ab", "100001", "!contact", "#2", "!quit"]) + "\n"
+    typed = "\n".join(["/start", "#1", "#1", "12ab", "100001", "!contact", "#2", "!quit"]) + "\n"
     result = CliRunner().invoke(sandbox.main, ["--user-id", "4242", "--phone", "+79005556677"], input=typed, obj=app)
     assert result.exit_code == 0, result.output
     out = result.output
-    for fragment in ("ЛС 100001", "бот: Здравствуйте!", "[#1] Идентификация", "Введите номер лицевого счёта",
+    for fragment in ("ЛС 100001", "бот: Здравствуйте!", "[#1] Идентификация", "Согласие на обработку",
+                     "[#1] Согласен", "Введите номер лицевого счёта",
                      "состоит только из цифр", "Лицевой счёт найден", "[#1] 📱 Отправить мой номер",
                      "Готово! Вы привязаны к лицевому счёту № 100001", "Телефон: +7 900 555-66-77",
                      "У вас пока нет заявок", "Песочница остановлена."):

@@ -58,7 +58,7 @@ def test_export_writes_the_local_wall_clock_time(staff, filed, zone):
 def test_bot_lists_requests_with_the_local_date(app, filed, zone):
     with app.app_context():
         _, buttons = page(501, 0)
-        text, _ = card(db.session.get(Request, filed[0]))
+        text, _ = card(db.session.get(Request, filed[0]), 501)
     [[button]] = buttons.keyboard
     assert f" · {ZONES[zone]:%d.%m.%y} · " in button.text
     assert f"Заявка № {filed[1]} от {ZONES[zone]:%d.%m.%Y}\n" in text

@@ -32,6 +32,7 @@ ADMIN_ONLY = {
     ("admin.categories_sub_delete", "POST"),
     ("admin.executors_delete", "POST"),
     ("admin.company_settings", "GET"), ("admin.company_settings_save", "POST"),
+    ("admin.clients_binding_forget", "POST"),
 }
 
 # Dispatchers' daily work: the journal and requests, looking up reference data,
@@ -40,6 +41,7 @@ STAFF = {
     ("auth.logout", "POST"),
     ("auth.profile", "GET"), ("auth.profile", "POST"),
     ("journal.index", "GET"),
+    ("admin.consents", "GET"), ("admin.consents_export", "GET"),
     ("journal.news", "GET"),
     ("journal.save_columns", "POST"),
     ("journal.subcategory_options", "GET"),

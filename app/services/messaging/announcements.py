@@ -134,10 +134,7 @@ def cancel(announcement: Announcement, user) -> Stopped:
     """Stop sending: the notice's messages still waiting are cancelled; the sender claims each row
     right before its send (app/bot/outbox.py), so none of them goes out after this commits. A
     message already on its way to Telegram still arrives and is counted."""
-    cancelled = db.session.execute(
-        update(Notification).where(Notification.announcement_id == announcement.id,
-                                   Notification.status == outbox.PENDING)
-        .values(status=outbox.CANCELLED)).rowcount
+    cancelled = outbox.cancel(Notification.announcement_id == announcement.id)
     in_flight = db.session.execute(
         select(func.count()).where(Notification.announcement_id == announcement.id,
                                    Notification.status == outbox.SENDING)).scalar()

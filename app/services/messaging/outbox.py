@@ -14,7 +14,7 @@ killed meanwhile leaves it so, and the next start sends it again: at least once)
 """
 import json
 
-from sqlalchemy import Select, insert, literal, select
+from sqlalchemy import Select, insert, literal, select, update
 
 from app.extensions import db
 from app.models import Notification
@@ -60,6 +60,15 @@ def queue(chat_id: int, text: str, *, kind: str = "status", priority: int | None
             for i, (part_photo, part_text) in enumerate(parts)]
     db.session.add_all(rows)
     return rows
+
+
+def cancel(*conditions) -> int:
+    """Cancel the waiting messages these conditions on Notification select; how many. The sender claims
+    each row right before its send (app/bot/outbox.py), so none of them goes out after this commits;
+    one already on its way to Telegram (`sending`) still arrives."""
+    return db.session.execute(
+        update(Notification).where(Notification.status == PENDING, *conditions)
+        .values(status=CANCELLED).execution_options(synchronize_session=False)).rowcount
 
 
 def queue_bulk(chat_ids: Select, text: str, *, kind: str, priority: int = BULK, photo: str = "",

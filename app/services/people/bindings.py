@@ -90,5 +90,35 @@ def replace_phone(binding: TelegramBinding, new_phone: str) -> TelegramBinding:
     return binding
 
 
+def accounts(telegram_user_id: int) -> list[TelegramBinding]:
+    """The user's newest pair on each account they hold, oldest account first (a household's flats)."""
+    pairs = db.session.execute(
+        select(TelegramBinding).where(TelegramBinding.telegram_user_id == telegram_user_id)
+        .order_by(TelegramBinding.created_at.desc(), TelegramBinding.id.desc())).scalars().all()
+    newest: dict[int, TelegramBinding] = {}
+    for pair in pairs:
+        newest.setdefault(pair.client_id, pair)
+    return sorted(newest.values(), key=lambda pair: (pair.client.account, pair.client_id))
+
+
+def binding_for(telegram_user_id: int, client_id) -> TelegramBinding | None:
+    """The user's newest pair on this account (its phone is the one the bot offers), or None."""
+    try:
+        client_id = int(client_id)
+    except (TypeError, ValueError):
+        return None
+    return db.session.execute(
+        select(TelegramBinding)
+        .where(TelegramBinding.telegram_user_id == telegram_user_id, TelegramBinding.client_id == client_id)
+        .order_by(TelegramBinding.created_at.desc(), TelegramBinding.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def unbind(telegram_user_id: int, client_id: int) -> int:
+    """Release every pair of the user on the account; how many there were."""
+    return db.session.execute(delete(TelegramBinding).where(
+        TelegramBinding.telegram_user_id == telegram_user_id, TelegramBinding.client_id == client_id)).rowcount
+
+
 def revoke(binding_id: int) -> None:
     db.session.execute(delete(TelegramBinding).where(TelegramBinding.id == binding_id))

@@ -24,9 +24,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.database import locked
 from app.extensions import db
-from app.models import Notification, Request, RequestEvent, RequestMessage, RequestPhoto, TelegramBinding, utcnow
+from app.models import Notification, Request, RequestEvent, RequestMessage, RequestPhoto, utcnow
 from app.models.conversation import BOT, RATINGS, RESIDENT, STAFF, Kind, Verdict  # noqa: F401 (RATINGS: read from here)
 from app.services.messaging import outbox
+from app.services.people import household
 from app.services.requests import staff_alerts
 from app.services import storage
 from app.services.requests.statuses import Status
@@ -60,24 +61,32 @@ class NotBound(LookupError):
 
 def bound_accounts(telegram_user_id: int):
     """The client ids the Telegram user is bound to now (a subquery)."""
-    return select(TelegramBinding.client_id).where(TelegramBinding.telegram_user_id == telegram_user_id)
-
-
-def resident_requests(telegram_user_id: int):
-    """Conditions for the resident's own requests: filed by them, on an account they are still bound to."""
-    return [Request.author_telegram_id == telegram_user_id, Request.client_id.in_(bound_accounts(telegram_user_id))]
+    return household.bound_accounts(telegram_user_id)
 
 
 def resident_request(request_id: int, telegram_user_id: int, lock: bool = False) -> Request:
-    """The request a button names, if it is the resident's own (resident_requests); NotYours or
-    NotBound otherwise. `lock` holds its row until commit (staff may be changing it right now)."""
+    """The request a button acts on (writing, answers), if the resident is its author (they filed it,
+    or it was phoned in with their phone: app.services.people.household) and still holds its account;
+    NotYours or NotBound otherwise. `lock` holds its row until commit (staff may be changing it now)."""
     request = locked(Request, request_id) if lock else db.session.get(Request, request_id)
     if request is None or request.author_telegram_id != telegram_user_id:
         raise NotYours(request_id)
-    bound = bound_accounts(telegram_user_id).where(TelegramBinding.client_id == request.client_id).exists()
-    if not db.session.execute(select(bound)).scalar():
+    if not household.is_household_request(request, telegram_user_id):
         raise NotBound(request)
     return request
+
+
+def household_request(request_id: int, telegram_user_id: int) -> Request:
+    """The request a card shows: any request of an account the resident holds (their household's);
+    NotBound for their own request on an account they no longer hold, NotYours otherwise."""
+    request = db.session.get(Request, request_id)
+    if request is None:
+        raise NotYours(request_id)
+    if household.is_household_request(request, telegram_user_id):
+        return request
+    if request.author_telegram_id == telegram_user_id:
+        raise NotBound(request)
+    raise NotYours(request_id)
 
 
 def resident_can_write(request: Request) -> bool:
@@ -135,7 +144,10 @@ def last_messages(request: Request, count: int = 3) -> list[RequestMessage]:
 def staff_cannot_write(request: Request) -> str | None:
     """Why staff cannot write to the request's resident at all, or None."""
     if request.author_chat_id is None:
-        return "Заявка принята по телефону: написать жителю в Telegram нельзя."
+        if request.source == "phone":
+            return "Заявка принята по телефону: написать жителю в Telegram нельзя."
+        return ("Заявка не связана с жителем в Telegram (например, он удалил свои данные из бота): "
+                "написать жителю в Telegram нельзя.")
     if request.status == Status.ARCHIVED:
         return "Заявка в архиве: переписка по ней закрыта."
     return None

@@ -32,6 +32,7 @@ from app.services.requests import conversation
 from app.services.requests import deadlines
 from app.services.requests import executor_jobs
 from app.services.messaging import outbox
+from app.services.people import household
 from app.services.statistics import request_stats
 from app.services.requests import staff_alerts
 from app.services.requests import statuses
@@ -100,6 +101,8 @@ def create_request(
         description=description,
         status=Status.NEW.value,
     )
+    if source == "phone" and author_telegram_id is None:  # the caller may be in the bot: tell them there
+        household.link_new_phoned_in(request)
     deadlines.apply_norm(request, deadlines.norm_of(category, subcategory))
     db.session.add(request)
     db.session.flush()
