@@ -1,7 +1,7 @@
 """«Настройки компании»: the company's own settings, one section (form) per feature, administrators only.
 
 A section edits some keys of app.services.company; its form's fields are named after them.
-A feature adds its section to SECTIONS (and, when a plain copy of the fields is not enough,
+A feature registers its section (and, when a plain copy of the fields is not enough,
 gives `save` to store the form otherwise, e.g. as a new version)."""
 from dataclasses import dataclass
 from typing import Callable
@@ -36,18 +36,23 @@ class Section:
             company.put({key: form[key].data for key in self.keys}, current_user.id)
 
 
-SECTIONS = [
-    Section("contacts", "Контакты", CompanyContactsForm, "admin/company/_contacts.html",
-            keys=("company_name", "company_phone")),
-]
-BY_NAME = {section.name: section for section in SECTIONS}
+SECTIONS: list[Section] = []
 
 
-def _page(posted=None, status: int = 200):
-    forms = {section.name: (posted if posted is not None and posted[0] == section.name else None)
+def register(section: Section) -> Section:
+    """Add a feature's section to the page, below those registered before it."""
+    SECTIONS.append(section)
+    return section
+
+
+register(Section("contacts", "Контакты", CompanyContactsForm, "admin/company/_contacts.html",
+                 keys=("company_name", "company_phone")))
+
+
+def _page(posted: tuple[str, object] | None = None, status: int = 200):
+    """Every section's form with its stored values; `posted`: (a section's name, its refused form)."""
+    forms = {section.name: posted[1] if posted and posted[0] == section.name else section.form(data=section.data())
              for section in SECTIONS}
-    forms = {name: (entry[1] if entry else BY_NAME[name].form(data=BY_NAME[name].data()))
-             for name, entry in forms.items()}
     return render_template("admin/company/index.html", sections=SECTIONS, forms=forms), status
 
 
@@ -60,7 +65,7 @@ def company_settings():
 @bp.route("/company/<name>", methods=["POST"])
 @admin_required
 def company_settings_save(name: str):
-    section = BY_NAME.get(name) or abort(404)
+    section = next((section for section in SECTIONS if section.name == name), None) or abort(404)
     form = section.form()
     if not form.validate_on_submit():
         return _page((name, form), 422)

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.admin import bp
 from app.admin.common import admin_required, paginate, render_list
-from app.admin.company import BY_NAME, SECTIONS, Section
+from app.admin.company import Section, register
 from app.admin.consent_forms import ConsentNoticeForm
 from app.admin.consent_workbook import write
 from app.extensions import db
@@ -16,10 +16,9 @@ from app.services.people.forget import forget
 from app.timezone import local_now
 from app.xlsx import attachment
 
-CONSENT = Section("consent", "Согласие на обработку персональных данных", ConsentNoticeForm,
-                  "admin/company/_consent.html", load=consent.form_data, save=consent.save_form)
-SECTIONS.append(CONSENT)  # «Настройки компании»: its section, after the contacts (the phone refusers get)
-BY_NAME[CONSENT.name] = CONSENT
+CONSENT = register(Section("consent", "Согласие на обработку персональных данных", ConsentNoticeForm,
+                  "admin/company/_consent.html", load=consent.form_data, save=consent.save_form))
+# «Настройки компании»: its section comes after the contacts (the phone those who refuse are given)
 
 
 @bp.app_template_global()
