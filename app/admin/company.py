@@ -13,6 +13,7 @@ from app.admin import bp
 from app.admin.common import admin_required
 from app.admin.forms import CompanyContactsForm
 from app.extensions import db
+from app.meters import settings as meter_settings
 from app.services import company
 
 
@@ -39,6 +40,8 @@ class Section:
 SECTIONS = [
     Section("contacts", "Контакты", CompanyContactsForm, "admin/company/_contacts.html",
             keys=("company_name", "company_phone")),
+    Section("meters", "Показания счётчиков", meter_settings.MeterSettingsForm, "admin/company/_meters.html",
+            load=meter_settings.load, save=meter_settings.save),
 ]
 BY_NAME = {section.name: section for section in SECTIONS}
 
@@ -48,7 +51,8 @@ def _page(posted=None, status: int = 200):
              for section in SECTIONS}
     forms = {name: (entry[1] if entry else BY_NAME[name].form(data=BY_NAME[name].data()))
              for name, entry in forms.items()}
-    return render_template("admin/company/index.html", sections=SECTIONS, forms=forms), status
+    return render_template("admin/company/index.html", sections=SECTIONS, forms=forms,
+                           meter_cap_fields=meter_settings.cap_fields), status
 
 
 @bp.route("/company")

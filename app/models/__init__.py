@@ -16,10 +16,11 @@ from app.models.conversation import RequestMessage
 from app.models.stats import RequestAddress, RequestCount, RequestDuration, RequestRating
 from app.models.throttle import Attempt
 from app.models.company import CompanySetting
+from app.models.meters import Meter, MeterReading, MeterReminderOptOut, MeterReminderRun
 
 __all__ = [
     "Announcement", "AnnouncementOptOut", "Attempt", "BotStatus", "Category", "Client", "CompanySetting", "Conversation",
-    "Counter", "Executor", "ExecutorInvitation", "Notification", "ProcessedUpdate", "Request", "RequestAddress", "RequestCount",
+    "Counter", "Executor", "Meter", "MeterReading", "MeterReminderOptOut", "MeterReminderRun", "ExecutorInvitation", "Notification", "ProcessedUpdate", "Request", "RequestAddress", "RequestCount",
     "RequestDuration", "RequestEvent", "RequestMessage", "RequestPhoto", "RequestRating", "StaffDigest",
     "StaffUser", "Subcategory", "TelegramBinding", "utcnow",
 ]

@@ -111,6 +111,8 @@ HELP = (
     "и написать диспетчеру (текст и фото); ответ диспетчера придёт сюда.\n"
     "• Когда диспетчер меняет статус заявки, бот присылает уведомление. Когда заявка выполнена, "
     "бот спросит, решена ли проблема: если нет, заявка вернётся в работу.\n"
+    "• «Передать показания» — показания счётчиков воды, электроэнергии, тепла и газа "
+    "в дни приёма (бот проверит их и напомнит о сроках).\n"
     "• «Настройки» — получать или не получать объявления управляющей компании "
     "(об отключениях воды, света, отопления).\n\n"
     "Команды: /start — начать сначала, /cancel — отменить текущее действие, /help — эта справка.\n"
@@ -286,7 +288,8 @@ NOTICES_ON_DONE = "Объявления включены"
 # --- the bot's resident dialogs: keyboards (buttons' data: app.telegram.codec) ----------
 
 def main_menu():
-    return markup.reply_keyboard([BTN_CREATE], [BTN_MY_REQUESTS, BTN_SETTINGS, BTN_HELP], persistent=True)
+    from app.telegram.meters import BTN_METERS
+    return markup.reply_keyboard([BTN_CREATE, BTN_METERS], [BTN_MY_REQUESTS, BTN_SETTINGS, BTN_HELP], persistent=True)
 
 
 def identify_only():

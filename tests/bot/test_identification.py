@@ -8,7 +8,7 @@ from tests.bot.conftest import PHONE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
-MENU = ["Создать заявку", "Мои заявки", "Настройки", "Помощь"]
+MENU = ["Создать заявку", "Передать показания", "Мои заявки", "Настройки", "Помощь"]
 
 
 def pairs(world, **where) -> list[TelegramBinding]:

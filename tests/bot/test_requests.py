@@ -15,7 +15,7 @@ from tests.bot.conftest import dispatcher
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
-MENU = ["Создать заявку", "Мои заявки", "Настройки", "Помощь"]
+MENU = ["Создать заявку", "Передать показания", "Мои заявки", "Настройки", "Помощь"]
 
 
 def start_request(r, category="Сантехника", subcategory="Протечка"):
