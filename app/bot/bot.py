@@ -15,11 +15,11 @@ prompts in dialog.REPROMPTS, listed in DIALOGS.
 from telebot import TeleBot, custom_filters
 from telebot.custom_filters import AdvancedCustomFilter
 
-from app.bot import executor, identify, menu, my_requests, new_request, request_chat, routing, settings
+from app.bot import executor, identify, menu, meter_readings, my_requests, new_request, request_chat, routing, settings
 from app.bot.storage import DatabaseStateStorage
 from app.telegram import codec
 
-DIALOGS = [identify, new_request, my_requests, request_chat, settings]
+DIALOGS = [identify, new_request, my_requests, request_chat, settings, meter_readings]
 
 
 class ButtonFilter(AdvancedCustomFilter):

@@ -63,7 +63,7 @@ def baseline(meter: Meter, period: date) -> Baseline:
     if last is None:
         previous, previous_date = meter.initial, meter.initial_date
     else:
-        previous, previous_date = last.values, last.created_at.astimezone(_tz()).date()
+        previous, previous_date = last.values, window.local_date(last.created_at)
     since = window.add_months(period, -AVERAGE_MONTHS)
     used = db.session.execute(
         select(*(func.avg(getattr(MeterReading, f"v{i}") - getattr(MeterReading, f"prev{i}"))
@@ -75,11 +75,6 @@ def baseline(meter: Meter, period: date) -> Baseline:
     cap = caps.get(meter.resource)
     return Baseline(tuple(v or 0 for v in previous), previous_date, average,
                     None if cap in (None, "") else int(float(cap) * SCALE))
-
-
-def _tz():
-    from flask import current_app
-    return current_app.config["TZ"]
 
 
 def live_reading(meter_id: int, period: date) -> MeterReading | None:

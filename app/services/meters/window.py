@@ -15,6 +15,11 @@ def today() -> date:
     return datetime.now(current_app.config["TZ"]).date()
 
 
+def local_date(moment: datetime) -> date:
+    """The company's local date of a stored (UTC) moment."""
+    return moment.astimezone(current_app.config["TZ"]).date()
+
+
 def period_of(day: date) -> date:
     return day.replace(day=1)
 
