@@ -52,7 +52,7 @@ def client_new(client_id: int):
             db.session.rollback()
             error = str(exc)
     return render_template("meters/meter_form.html", form=form, client=client, meter=None, error=error,
-                           resources=RESOURCES, replacing=False), 422 if error or form.errors else 200
+                           resources=RESOURCES, replacing=False)
 
 
 @bp.route("/<int:meter_id>/edit", methods=["GET", "POST"])
@@ -71,7 +71,7 @@ def edit(meter_id: int):
     elif not form.is_submitted():
         _fill_initial(form, meter)
     return render_template("meters/meter_form.html", form=form, client=meter.client, meter=meter, error=error,
-                           resources=RESOURCES, replacing=False), 422 if error or form.errors else 200
+                           resources=RESOURCES, replacing=False)
 
 
 @bp.route("/<int:meter_id>/replace", methods=["GET", "POST"])
@@ -93,4 +93,4 @@ def replace(meter_id: int):
             db.session.rollback()
             error = str(exc)
     return render_template("meters/meter_form.html", form=form, client=meter.client, meter=meter, error=error,
-                           resources=RESOURCES, replacing=True), 422 if error or form.errors else 200
+                           resources=RESOURCES, replacing=True)

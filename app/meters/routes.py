@@ -66,7 +66,7 @@ def enter(meter_id: int):
     base = readings.baseline(meter, period)
     current = readings.live_reading(meter.id, period)
     return render_template("meters/enter.html", meter=meter, form=form, error=error, period=period, base=base,
-                           current=current), 422 if error else 200
+                           current=current)
 
 
 @bp.route("/readings/<int:reading_id>/review", methods=["POST"])

@@ -1,6 +1,7 @@
 """A month of readings as staff see it: one row per meter (its month's reading, or none), filtered;
 the accounts without readings; the share of meters reported by house. Shared by the «Показания»
 page, its export and the summary."""
+import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -102,25 +103,46 @@ def page(period: date, filters: Filters, number: int, per_page: int = 50) -> tup
     return rows[:per_page], len(rows) > per_page
 
 
-def last_before(meter_ids: list[int], period: date) -> dict[int, MeterReading]:
-    """Each meter's latest counted reading before the month (for the rows without one)."""
+def last_before(meter_ids: list[int], period: date) -> dict[int, tuple]:
+    """Each meter's latest counted reading before the month (for the rows without one): its
+    period and values (v1, v2, v3)."""
     if not meter_ids:
         return {}
     latest = (select(MeterReading.meter_id, func.max(MeterReading.period).label("period"))
               .where(MeterReading.meter_id.in_(meter_ids), MeterReading.live, MeterReading.status.in_(COUNTED),
                      MeterReading.period < period)
               .group_by(MeterReading.meter_id).subquery())
-    found = db.session.execute(select(MeterReading).join(latest, and_(
+    found = db.session.execute(select(MeterReading.meter_id, MeterReading.period, MeterReading.v1, MeterReading.v2,
+                                      MeterReading.v3).join(latest, and_(
         MeterReading.meter_id == latest.c.meter_id, MeterReading.period == latest.c.period))
-        .where(MeterReading.live)).scalars()
-    return {reading.meter_id: reading for reading in found}
+        .where(MeterReading.live))
+    return {row.meter_id: row for row in found}
 
 
-def houses() -> list[tuple]:
-    """Every house with meters: (city, street, house, letter)."""
+_houses: dict = {}  # database URL -> (when, newest client and meter ids, the houses)
+HOUSES_KEEP_SECONDS = 300
+
+
+def houses() -> list[tuple[str, str]]:
+    """Every house with meters, as the filter offers them: (its key, «ул. Ленина, д. 5А (Самара)»). Reading them is a scan of every client,
+    so the list is kept for a while, and read again as soon as a client or a meter is added (a new
+    newest id: two lookups in the primary keys)."""
+    newest = db.session.execute(select(select(func.max(Client.id)).scalar_subquery(),
+                                       select(func.max(Meter.id)).scalar_subquery())).one()
+    key = str(db.engine.url)
+    kept = _houses.get(key)
+    if kept is not None and kept[1] == tuple(newest) and time.monotonic() - kept[0] < HOUSES_KEEP_SECONDS:
+        return kept[2]
     rows = db.session.execute(select(Client.city, Client.street, Client.house, Client.house_letter).distinct()
                               .where(select(Meter.id).where(Meter.client_id == Client.id).exists())).all()
-    return sorted((tuple(row) for row in rows), key=lambda r: (r[0], r[1], _number(r[2]), r[3]))
+    found = sorted((tuple(row) for row in rows), key=lambda r: (r[0], r[1], _number(r[2]), r[3]))
+    found = [(house_key(*h), house_label(*h)) for h in found]
+    _houses[key] = (time.monotonic(), tuple(newest), found)
+    return found
+
+
+def house_label(city: str, street: str, house: str, letter: str) -> str:
+    return f"{street}, д. {house}{letter}" + (f" ({city})" if city else "")
 
 
 def _number(text: str):
