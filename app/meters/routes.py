@@ -38,8 +38,8 @@ def index():
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "meters/index.html", rows=rows, more=more, number=max(1, number), period=period, filters=filters,
-        earlier=earlier, months=month.months_around(window.period_of(window.today())), houses=month.houses(),
-        house_key=month.house_key, resources=RESOURCES, sources=SOURCES, states=month.STATES,
+        earlier=earlier, months=month.months_around(window.period_of(window.today())),
+        choices=month.address_choices(filters), house_key=month.house_key, resources=RESOURCES, sources=SOURCES, states=month.STATES,
         statuses=STATUSES, args=args, review_form=ReviewForm(), attention=(SUSPICIOUS, SWAP),
         window=window.current())
 

@@ -138,7 +138,7 @@ class MeterReading(db.Model):
         Index("uq_meter_readings_live", "meter_id", "period", unique=True,
               sqlite_where=text("live"), postgresql_where=text("live")),
         Index("ix_meter_readings_meter", "meter_id", "period", "id"),
-        Index("ix_meter_readings_period", "period", "status"),
+        Index("ix_meter_readings_period", "period", "status", "live", "meter_id"),  # a month by state, index-only
     )
 
     @property

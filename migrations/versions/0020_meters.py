@@ -65,7 +65,7 @@ def upgrade():
     op.create_index("uq_meter_readings_live", "meter_readings", ["meter_id", "period"], unique=True,
                     sqlite_where=sa.text("live"), postgresql_where=sa.text("live"))
     op.create_index("ix_meter_readings_meter", "meter_readings", ["meter_id", "period", "id"])
-    op.create_index("ix_meter_readings_period", "meter_readings", ["period", "status"])
+    op.create_index("ix_meter_readings_period", "meter_readings", ["period", "status", "live", "meter_id"])
     op.create_table(
         "meter_reminder_opt_outs",
         sa.Column("telegram_user_id", sa.BigInteger(), primary_key=True, autoincrement=False),

@@ -39,6 +39,10 @@ def test_one_row_per_meter_with_previous_current_and_consumption(month, operator
     assert "112,500" in page and "105,000" in page and "7,500" in page  # current, previous, consumption
     assert "день: 1100,0" not in page and "день: 1 100,0" in page and "требует проверки" in page
     assert "нет показаний" in page
+    assert '<option value="Самара|ул. Ленина">ул. Ленина (Самара)</option>' in page
+    assert "Дом: сначала улица" in page
+    page = operator.page("/meters/?street=Самара%7Cул. Ленина")
+    assert '<option value="Самара|ул. Ленина|5|А">д. 5А</option>' in page
 
 
 @pytest.mark.parametrize("query,expected", [
@@ -49,10 +53,12 @@ def test_one_row_per_meter_with_previous_current_and_consumption(month, operator
     ("source=bot", {"A-1", "-B-2"}),
     ("source=operator", set()),
     ("house=Самара|пр. Мира|7|", {"C-3"}),
+    ("street=Самара|ул. Ленина", {"A-1", "-B-2"}),
+    ("street=Самара|ул. Ленина&house=Самара|пр. Мира|7|", {"A-1", "-B-2"}),  # the street changed since
     ("state=bogus&resource=steam&page=-5&month=garbage", {"A-1", "-B-2", "C-3"}),
 ])
 def test_filters(month, operator, query, expected):
-    page = operator.page("/meters/?" + query)
+    page = operator.page("/meters/?" + query.replace("|", "%7C"))
     shown = {serial for serial in ("A-1", "-B-2", "C-3") if f"<td>{serial}</td>" in page}
     assert shown == expected
 

@@ -19,6 +19,7 @@ HOUSE_SEPARATOR = "|"
 
 @dataclass(frozen=True)
 class Filters:
+    street: tuple | None = None  # (city, street)
     house: tuple | None = None  # (city, street, house, letter)
     resource: str = ""
     state: str = ""
@@ -27,14 +28,21 @@ class Filters:
     @classmethod
     def parse(cls, args, resources) -> "Filters":
         """From the page's query string; an unknown value is ignored (the filter is off)."""
-        house = None
+        house = street = None
         raw = (args.get("house") or "")[:400]
         if raw.count(HOUSE_SEPARATOR) == 3:
             house = tuple(raw.split(HOUSE_SEPARATOR))
+        raw = (args.get("street") or "")[:400]
+        if raw.count(HOUSE_SEPARATOR) == 1:
+            street = tuple(raw.split(HOUSE_SEPARATOR))
+        if house is not None and street is not None and house[:2] != street:
+            house = None  # another street was chosen since: its houses, not the old one
+        elif house is not None:
+            street = house[:2]
         resource = args.get("resource") or ""
         state = args.get("state") or ""
         source = args.get("source") or ""
-        return cls(house, resource if resource in resources else "", state if state in STATES else "",
+        return cls(street, house, resource if resource in resources else "", state if state in STATES else "",
                    source if source in SOURCES else "")
 
 
@@ -91,6 +99,9 @@ def statement(period: date, filters: Filters) -> Select:
         city, street, house, letter = filters.house
         stmt = stmt.where(Client.city == city, Client.street == street, Client.house == house,
                           Client.house_letter == letter)
+    elif filters.street is not None:
+        city, street = filters.street
+        stmt = stmt.where(Client.city == city, Client.street == street)
     return stmt.order_by(Client.account, Meter.id)
 
 
@@ -123,8 +134,8 @@ _houses: dict = {}  # database URL -> (when, newest client and meter ids, the ho
 HOUSES_KEEP_SECONDS = 300
 
 
-def houses() -> list[tuple[str, str]]:
-    """Every house with meters, as the filter offers them: (its key, «ул. Ленина, д. 5А (Самара)»). Reading them is a scan of every client,
+def houses() -> list[tuple[str, str, str, str]]:
+    """Every house with meters: (city, street, house, letter), in address order. Reading them is a scan of every client,
     so the list is kept for a while, and read again as soon as a client or a meter is added (a new
     newest id: two lookups in the primary keys)."""
     newest = db.session.execute(select(select(func.max(Client.id)).scalar_subquery(),
@@ -136,13 +147,19 @@ def houses() -> list[tuple[str, str]]:
     rows = db.session.execute(select(Client.city, Client.street, Client.house, Client.house_letter).distinct()
                               .where(select(Meter.id).where(Meter.client_id == Client.id).exists())).all()
     found = sorted((tuple(row) for row in rows), key=lambda r: (r[0], r[1], _number(r[2]), r[3]))
-    found = [(house_key(*h), house_label(*h)) for h in found]
     _houses[key] = (time.monotonic(), tuple(newest), found)
     return found
 
 
-def house_label(city: str, street: str, house: str, letter: str) -> str:
-    return f"{street}, д. {house}{letter}" + (f" ({city})" if city else "")
+def address_choices(filters: Filters) -> tuple[list, list]:
+    """The filter's choices: every street [(key, «ул. Ленина (Самара)»)], and the houses of the chosen
+    street [(key, «д. 5А»)] (a house is chosen within its street: a list of every house is too long)."""
+    streets, on_street = {}, []
+    for city, street, house, letter in houses():
+        streets.setdefault((city, street), None)
+        if filters.street == (city, street):
+            on_street.append((house_key(city, street, house, letter), f"д. {house}{letter}"))
+    return ([(HOUSE_SEPARATOR.join(s), s[1] + (f" ({s[0]})" if s[0] else "")) for s in streets], on_street)
 
 
 def _number(text: str):
