@@ -112,6 +112,17 @@ def review_news(meter, period, values, accept: bool, comment: str) -> str:
     return text + (REVIEW_COMMENT.format(comment=comment) if comment else "")
 
 
+SWAP_ALERT = ("Счётчик заменён? Житель ЛС {account} ({address}) ввёл по счётчику {meter} {values} — меньше "
+              "предыдущего ({previous}). Зарегистрируйте новый счётчик на странице клиента или отклоните "
+              "сообщение на странице «Показания».")
+
+
+def swap_alert(meter, client, values, previous) -> str:
+    """To the staff chat: a resident says the meter was replaced."""
+    return SWAP_ALERT.format(account=client.account, address=client.address or "—", meter=meter_title(meter),
+                             values=values_text(meter, values), previous=values_text(meter, previous))
+
+
 def open_reminder(closes) -> str:
     return OPEN_REMINDER.format(closes=day(closes), button=BTN_METERS)
 

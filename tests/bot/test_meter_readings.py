@@ -21,12 +21,13 @@ from tests.images import png
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
 _accounts = itertools.count(300_001)
+STAFF_CHAT = -1001234500021
 INSTALLED = date(2026, 1, 10)
 
 
 @pytest.fixture(scope="module")
 def meters_world(tmp_path_factory, sqlite_template):
-    world = make_world(tmp_path_factory, sqlite_template)
+    world = make_world(tmp_path_factory, sqlite_template, STAFF_CHAT_ID=STAFF_CHAT)
     with world.app.app_context():
         company.put({"meter_reminders": False}, None)  # the reminders have their own module
         db.session.commit()
@@ -172,6 +173,9 @@ def test_below_the_previous_asks_whether_the_meter_was_replaced(world):
     assert r.keyboard[0] == "Создать заявку"
     reading = live(world, meter_id)
     assert (reading.status, reading.v1) == ("swap", 98_000)  # for the dispatcher, not a reading
+    assert world.api.wait_until(lambda: any(
+        f"Житель ЛС {number}" in m.text and "ввёл по счётчику ХВС № C-3 (кухня) 98,000 — меньше предыдущего (100,000)"
+        in m.text for m in world.api.messages(STAFF_CHAT)), timeout=10)
 
 
 def test_an_unusual_consumption_is_asked_about_and_marked_for_checking(world):

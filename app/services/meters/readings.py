@@ -160,11 +160,18 @@ def submit_from_bot(telegram_user_id: int, chat_id: int, meter_id, values: tuple
 def report_swap(telegram_user_id: int, chat_id: int, meter_id, values: tuple) -> MeterReading:
     """The resident says the meter was replaced (the value is below the previous one): kept as the
     month's word for the dispatcher instead of a reading."""
+    from app.services.requests import staff_alerts
+    from app.telegram import meters as voice
     meter = resident_meter(telegram_user_id, meter_id)
     period = window.period_of(window.today())
     padded = tuple(values) + (0,) * (meter.kind.rate_count - len(values))
-    return store(meter, period, padded, source=BOT, status=SWAP, telegram_user_id=telegram_user_id,
-                 chat_id=chat_id)
+    base = baseline(meter, period)
+    reading = store(meter, period, padded, source=BOT, status=SWAP, telegram_user_id=telegram_user_id,
+                    chat_id=chat_id, base=base)
+    if staff_alerts.chat_id() is not None:  # the staff chat hears of it at once; «Показания» lists it too
+        outbox.queue(staff_alerts.chat_id(), voice.swap_alert(meter, meter.client, padded, base.previous),
+                     kind="alert", priority=outbox.ALERT)
+    return reading
 
 
 # --- the operators' side ---
