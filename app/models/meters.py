@@ -49,6 +49,7 @@ CORRECTED = "corrected"    # a later reading of the same month replaced it (hist
 STATUSES = {ACCEPTED: "принято", SUSPICIOUS: "требует проверки", SWAP: "заменён счётчик?",
             REJECTED: "отклонено", CORRECTED: "исправлено"}
 COUNTED = (ACCEPTED, SUSPICIOUS)  # statuses whose values are the month's reading
+# A live row (one per meter and month) is ACCEPTED, SUSPICIOUS or SWAP; REJECTED and CORRECTED rows are history.
 
 
 class Meter(db.Model):
