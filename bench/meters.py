@@ -255,20 +255,26 @@ def measure(url: str, backend: str, repeat: int, skip_export: bool) -> None:
         export_s = time.perf_counter() - started
         rss_after = peak_mb()
         import xlsxwriter
+
+        from app.models.meters import RESOURCES, SOURCES, STATUSES
+        from app.models.reference import format_address
+        tz = app.config["TZ"]
         with app.app_context(), tempfile.TemporaryDirectory() as tmp:
             started = time.perf_counter()
-            with db.engine.connect() as conn:
+            with db.engine.connect() as conn:  # the same rows and cells, written as they come
                 rows = conn.execution_options(yield_per=2000).execute(month.statement(period, month.Filters()))
                 book = xlsxwriter.Workbook(f"{tmp}/bare.xlsx", {**OPTIONS, "tmpdir": tmp})
                 sheet = book.add_worksheet()
                 n = 0
                 for r in rows:
-                    if r.reading_id is None:
+                    if r.reading_id is None or r.status == "swap":
                         continue
                     n += 1
-                    sheet.write_row(n, 0, (r.account, r.street, r.resource, "", r.serial, r.prev1 / 1000,
-                                           r.v1 / 1000, (r.v1 - r.prev1) / 1000, r.created_at.replace(tzinfo=None),
-                                           r.source, r.status))
+                    sheet.write_row(n, 0, (r.account, format_address(r.city, r.street, r.house, r.house_letter,
+                                                                     r.apartment),
+                                           RESOURCES[r.resource].title, "", r.serial, r.prev1 / 1000, r.v1 / 1000,
+                                           (r.v1 - r.prev1) / 1000, r.created_at.astimezone(tz).replace(tzinfo=None),
+                                           SOURCES[r.source], STATUSES[r.status]))
                 book.close()
             bare_s = time.perf_counter() - started
         print(f"  export of the month: {export_s:.1f} s ({size / 2**20:.1f} MB, {n:,} rows); bare XlsxWriter "
