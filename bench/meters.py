@@ -4,6 +4,7 @@
     .venv/bin/python bench/meters.py --backend both          # and PostgreSQL (copied in from the SQLite file)
     .venv/bin/python bench/meters.py --reuse --backend both  # measure again without re-seeding
     .venv/bin/python bench/meters.py --accounts 10000        # a quick run
+    .venv/bin/python bench/meters.py --reuse --backend postgresql --keep-pg   # keep the PostgreSQL copy too
 
 Seeds bench/out/meters.db: clients made by `flask seed-demo`'s code, three meters each (ХВС, ГВС,
 electricity), twelve months of readings ending with the current month (3.6 M rows at 100 000
@@ -141,43 +142,69 @@ def _add_months(period, months):
     return add_months(period, months)
 
 
+KEPT_PG = "zhkh_meters_bench"  # --keep-pg: the copy stays for the next --reuse
+
+
 @contextlib.contextmanager
-def postgres_copy(server_url: str):
-    """A private PostgreSQL database with the SQLite file's tables copied in (COPY), dropped afterwards."""
+def postgres_copy(server_url: str, keep: bool = False, reuse: bool = False):
+    """A PostgreSQL database with the SQLite file's tables copied in (COPY): private and dropped
+    afterwards, or (`keep`) kept under KEPT_PG and, with `reuse`, used again as it is."""
+    from sqlalchemy import make_url
+
+    from app.config import normalise_database_url
+    if not keep:
+        with private_postgres_database(server_url, "zhkh_meters") as url:
+            _copy_into(url)
+            yield url
+        return
+    server = make_url(normalise_database_url(server_url))
+    url = server.set(database=KEPT_PG).render_as_string(hide_password=False)
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": KEPT_PG}).first()
+        if exists and not reuse:
+            conn.execute(text(f'DROP DATABASE "{KEPT_PG}" WITH (FORCE)'))
+        if not exists or not reuse:
+            conn.execute(text(f'CREATE DATABASE "{KEPT_PG}"'))
+    admin.dispose()
+    if not (exists and reuse):
+        _copy_into(url)
+    yield url
+
+
+def _copy_into(url: str) -> None:
     from flask_migrate import upgrade
 
     from app.extensions import db
-    with private_postgres_database(server_url, "zhkh_meters") as url:
-        app = make_app(url)
-        started = time.perf_counter()
-        with app.app_context():
-            upgrade()
-            source = sqlite3.connect(DB)
-            raw = db.engine.raw_connection()
-            try:
-                cur = raw.cursor()
-                cur.execute("SET TIME ZONE 'UTC'")
-                for table in TABLES:
-                    columns = [c[1] for c in source.execute(f"PRAGMA table_info({table})")]
-                    names = ", ".join(columns)
-                    booleans = {i for i, c in enumerate(columns) if c in ("live", "active")}
-                    cur.execute(f"DELETE FROM {table}")
-                    with cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                        for row in source.execute(f"SELECT {names} FROM {table}"):
-                            copy.write_row([bool(v) if i in booleans and v is not None else v
-                                            for i, v in enumerate(row)])
-                    if "id" in columns:
-                        cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                    f"(SELECT coalesce(max(id), 1) FROM {table}))")
-                raw.commit()
-            finally:
-                raw.close()
-                source.close()
-            db.engine.dispose()
-        with create_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:
-            conn.execute(text("VACUUM ANALYZE"))
-        print(f"PostgreSQL: copied in {time.perf_counter() - started:.0f} s")
-        yield url
+    app = make_app(url)
+    started = time.perf_counter()
+    with app.app_context():
+        upgrade()
+        source = sqlite3.connect(DB)
+        raw = db.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            cur.execute("SET TIME ZONE 'UTC'")
+            for table in TABLES:
+                columns = [c[1] for c in source.execute(f"PRAGMA table_info({table})")]
+                names = ", ".join(columns)
+                booleans = {i for i, c in enumerate(columns) if c in ("live", "active")}
+                cur.execute(f"DELETE FROM {table}")
+                with cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    for row in source.execute(f"SELECT {names} FROM {table}"):
+                        copy.write_row([bool(v) if i in booleans and v is not None else v
+                                        for i, v in enumerate(row)])
+                if "id" in columns:
+                    cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                f"(SELECT coalesce(max(id), 1) FROM {table}))")
+            raw.commit()
+        finally:
+            raw.close()
+            source.close()
+        db.engine.dispose()
+    with create_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+    print(f"PostgreSQL: copied in {time.perf_counter() - started:.0f} s")
 
 
 # --- measuring (in a child process) ---------------------------------------------------
@@ -291,10 +318,10 @@ def measure(url: str, backend: str, repeat: int, skip_export: bool) -> None:
             reminders.chats(period, missing_only=True).subquery())).scalar()
         missing_ms = (time.perf_counter() - started) * 1000
         db.session.rollback()
-    pace = app.config.get("NOTIFY_INTERVAL_MS") or 40
+    rate = app.config["NOTIFY_RATE"]
     print(f"  reminder: {queued:,} messages queued in {queue_ms:.0f} ms (one INSERT ... SELECT, BULK priority; "
-          f"sent at the outbox's pace, ~{queued * pace / 1000 / 3600:.1f} h at {pace} ms each, request "
-          f"messages first); those still missing: {missing:,} counted in {missing_ms:.0f} ms")
+          f"sent at the outbox's pace, {rate} a second: ~{queued / rate / 60:.0f} min, request messages "
+          f"first); the closing one's recipients (still missing): {missing:,}, counted in {missing_ms:.0f} ms")
 
 
 def main() -> None:
@@ -305,6 +332,8 @@ def main() -> None:
     parser.add_argument("--pg-url", default="postgresql://root@127.0.0.1:5432/test")
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--skip-export", action="store_true")
+    parser.add_argument("--keep-pg", action="store_true",
+                        help=f"keep the PostgreSQL copy ({KEPT_PG}); with --reuse, measure it again as it is")
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # the child process: a database URL
     parser.add_argument("--name", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -321,7 +350,7 @@ def main() -> None:
     if args.backend in ("sqlite", "both"):
         child(f"sqlite:///{DB}", "SQLite")
     if args.backend in ("postgresql", "both") and postgres_reachable(args.pg_url):
-        with postgres_copy(args.pg_url) as url:
+        with postgres_copy(args.pg_url, keep=args.keep_pg, reuse=args.reuse) as url:
             child(url, "PostgreSQL")
 
 
