@@ -346,3 +346,19 @@ def test_staff_message_form_key_migration_keeps_messages_and_goes_down_and_up(em
             assert conn.execute(text("SELECT count(*) FROM request_messages")).scalar() == 3
         upgrade()
         db.engine.dispose()
+
+
+def test_meters_migration_goes_down_and_up(empty_database, tmp_path):
+    app = create_app(base_config(tmp_path, empty_database))
+    tables = {"meters", "meter_readings", "meter_reminder_opt_outs", "meter_reminder_runs"}
+    with app.app_context():
+        upgrade(revision="0020")
+        assert tables <= set(inspect(db.engine).get_table_names())
+        db.session.remove()
+        downgrade(revision="0017")
+        assert not tables & set(inspect(db.engine).get_table_names())
+        upgrade(revision="0020")
+        indexes = {i["name"]: i for i in inspect(db.engine).get_indexes("meter_readings")}
+        assert indexes["uq_meter_readings_live"]["unique"]
+        db.session.remove()
+        db.engine.dispose()

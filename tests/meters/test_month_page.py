@@ -1,7 +1,6 @@
 """«Показания»: the month's rows with filters, an operator's entry, accepting and rejecting what needs
 checking (the resident is told), the export for billing, the accounts without readings, the summary."""
 import io
-from datetime import date
 
 import pytest
 from openpyxl import load_workbook
