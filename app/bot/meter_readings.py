@@ -100,10 +100,8 @@ def _meters(client_id: int) -> list[Meter]:
 
 def _last(meter: Meter):
     """(values, date) of the meter's latest counted reading, or its initial one."""
-    last = readings.last_counted(meter.id)
-    if last is None:
-        return meter.initial, meter.initial_date
-    return last.values, window.local_date(last.created_at)
+    base = readings.latest(meter)
+    return base.previous, base.previous_date
 
 
 def open_account(turn, client) -> None:

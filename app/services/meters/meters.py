@@ -116,14 +116,13 @@ def edit(meter: Meter, data: MeterData) -> None:
 
 def replace(old: Meter, replaced_on: date | None, final_raw: list, data: MeterData) -> Meter:
     """Close `old` with its final reading and put the new meter in its place (the caller commits)."""
-    from app.services.meters.readings import last_counted
+    from app.services.meters.readings import latest
     if not old.active:
         raise MeterInvalid("Этот счётчик уже заменён.")
     problems, final = [], []
     if replaced_on is None:
         problems.append("Укажите дату замены.")
-    last = last_counted(old.id)
-    previous = last.values if last is not None else old.initial
+    base = latest(old)
     for i, (rate, raw) in enumerate(zip(old.kind.rates, list(final_raw) + [""] * 3)):
         title = f"Конечное показание{f' ({rate})' if rate else ''}"
         try:
@@ -131,9 +130,9 @@ def replace(old: Meter, replaced_on: date | None, final_raw: list, data: MeterDa
         except meter_values.InvalidValue as error:
             problems.append(f"{title}: {error}")
             continue
-        if value < (previous[i] or 0):
+        if base.below(i, value):
             problems.append(f"{title} меньше последнего показания "
-                            f"({meter_values.show(previous[i], old.frac_digits)}).")
+                            f"({meter_values.show(base.previous[i], old.frac_digits)}).")
         final.append(value)
     if problems:
         raise MeterInvalid(" ".join(problems))

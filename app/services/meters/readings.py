@@ -77,6 +77,15 @@ def baseline(meter: Meter, period: date) -> Baseline:
                     None if cap in (None, "") else int(float(cap) * SCALE))
 
 
+def latest(meter: Meter) -> Baseline:
+    """What a meter's final reading is checked against: its latest counted reading of any month (or
+    its initial one)."""
+    last = last_counted(meter.id)
+    if last is None:
+        return Baseline(tuple(v or 0 for v in meter.initial), meter.initial_date, None, None)
+    return Baseline(tuple(v or 0 for v in last.values), window.local_date(last.created_at), None, None)
+
+
 def live_reading(meter_id: int, period: date) -> MeterReading | None:
     return db.session.execute(select(MeterReading).where(
         MeterReading.meter_id == meter_id, MeterReading.period == period, MeterReading.live)).scalar_one_or_none()
