@@ -26,6 +26,7 @@ Everything is checked again when the reading is stored (app.services.meters.read
 the meter still one of the resident's and in use, the window still open. A reading given again in
 the same month is a correction: the month keeps the last one, the history both.
 """
+from sqlalchemy import select
 from telebot.states import State, StatesGroup
 
 from app.bot import photos
@@ -34,6 +35,7 @@ from app.bot.incoming import is_image_document, photo_of
 from app.bot.menu import home, needs_identification
 from app.bot.routing import ANY_STATE, ANYTHING, TEXT, Step, button, content, label
 from app.extensions import db
+from app.models import Client
 from app.models.meters import COUNTED, SUSPICIOUS, Meter, MeterReading
 from app.services import company
 from app.services.meters import readings, window
@@ -127,7 +129,6 @@ def show_list(turn, client_id: int, meters=None) -> None:
     today, w = window.today(), window.current()
     period = window.period_of(today)
     reported = _reported(meters, period)
-    from app.models import Client
     client = db.session.get(Client, client_id)
     lines = "\n".join(voice.meter_line(m, *_last(m), reported=m.id in reported) for m in meters)
     turn.goto(Meters.meter)
@@ -138,7 +139,6 @@ def show_list(turn, client_id: int, meters=None) -> None:
 
 
 def _reported(meters, period) -> set[int]:
-    from sqlalchemy import select
     ids = [m.id for m in meters]
     return set(db.session.execute(select(MeterReading.meter_id).where(
         MeterReading.meter_id.in_(ids), MeterReading.period == period, MeterReading.live,

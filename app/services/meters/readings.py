@@ -17,7 +17,10 @@ from app.models.meters import (
 )
 from app.services import company
 from app.services.meters import window
+from app.services.meters.values import show
 from app.services.messaging import outbox
+from app.services.requests import staff_alerts
+from app.telegram import meters as voice
 
 AVERAGE_MONTHS = 6
 UNUSUAL_TIMES = 3
@@ -169,8 +172,6 @@ def submit_from_bot(telegram_user_id: int, chat_id: int, meter_id, values: tuple
 def report_swap(telegram_user_id: int, chat_id: int, meter_id, values: tuple) -> MeterReading:
     """The resident says the meter was replaced (the value is below the previous one): kept as the
     month's word for the dispatcher instead of a reading."""
-    from app.services.requests import staff_alerts
-    from app.telegram import meters as voice
     meter = resident_meter(telegram_user_id, meter_id)
     period = window.period_of(window.today())
     padded = tuple(values) + (0,) * (meter.kind.rate_count - len(values))
@@ -191,7 +192,6 @@ def enter_by_operator(meter: Meter, period: date, values: tuple, staff_id: int, 
     if not meter.active:
         raise ReadingRefused("Счётчик заменён: показания по нему больше не принимаются.")
     base = baseline(meter, period)
-    from app.services.meters.values import show
     for i, value in enumerate(values):
         if base.below(i, value):
             raise ReadingRefused(
@@ -207,7 +207,6 @@ def enter_by_operator(meter: Meter, period: date, values: tuple, staff_id: int, 
 def review(reading: MeterReading, accept: bool, staff_id: int, comment: str) -> None:
     """Accept or reject a reading that needs checking; the resident who gave it is told (the caller
     commits)."""
-    from app.telegram import meters as voice
     if not reading.live or reading.status not in (SUSPICIOUS, SWAP):
         raise ReadingRefused("Это показание уже проверено или исправлено.")
     if not accept and not comment:
