@@ -13,7 +13,7 @@ from typing import Callable
 from flask import current_app
 from sqlalchemy import delete
 
-from app.bot import photos
+from app.bot import meter_readings, photos
 from app.bot.sender import describe
 from app.extensions import db
 from app.models import ProcessedUpdate, utcnow
@@ -53,6 +53,7 @@ JOBS = [
     Job("staff digest", "STAFF_ALERT_SECONDS", staff_alerts.send_digest),      # STAFF_CHAT_ID
     Job("meter reminders", "METER_JOB_SECONDS", meter_reminders.send_reminders),
     Job("meter verification", "METER_JOB_SECONDS", meter_reminders.notify_verification),
+    Job("meter photo downloads", 60, meter_readings.download_pending),  # the ones that failed at first
 ]
 
 

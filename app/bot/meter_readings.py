@@ -26,6 +26,8 @@ Everything is checked again when the reading is stored (app.services.meters.read
 the meter still one of the resident's and in use, the window still open. A reading given again in
 the same month is a correction: the month keeps the last one, the history both.
 """
+import logging
+
 from sqlalchemy import select
 from telebot.states import State, StatesGroup
 
@@ -34,6 +36,7 @@ from app.bot.dialog import REPROMPTS, current
 from app.bot.incoming import is_image_document, photo_of
 from app.bot.menu import home, needs_identification
 from app.bot.routing import ANY_STATE, ANYTHING, TEXT, Step, button, content, label
+from app.bot.sender import PERMANENT, classify, describe
 from app.extensions import db
 from app.models import Client
 from app.models.meters import COUNTED, SUSPICIOUS, Meter, MeterReading
@@ -46,6 +49,9 @@ from app.services.storage import save
 from app.telegram import common, resident
 from app.telegram import meters as voice
 from app.telegram.limits import DOWNLOAD_MAX_BYTES
+
+
+log = logging.getLogger(__name__)
 
 
 class Meters(StatesGroup):
@@ -330,17 +336,23 @@ def on_send(call) -> None:
     show_list(turn, meter.client_id)
 
 
+_given_up: set[int] = set()  # readings whose photo Telegram will never hand out
+
+
 def download_photo(bot, reading_id: int) -> bool:
-    """The reading's photo from Telegram into STORAGE_DIR, so staff see it on «Показания»."""
+    """The reading's photo from Telegram into STORAGE_DIR, so staff see it on «Показания» (right after
+    the reading is stored; what fails is retried by the worker's job, download_pending)."""
     reading = db.session.get(MeterReading, reading_id)
-    if reading is None or not reading.photo_file_id or reading.photo_path:
+    if reading is None or not reading.photo_file_id or reading.photo_path or reading_id in _given_up:
         return False
     file_id = reading.photo_file_id
     db.session.rollback()  # no transaction stays open across the download
     try:
         data, ext = photos.fetch(bot, file_id)
     except Exception as exc:  # noqa: BLE001 - the reading stands without its photo
-        photos.log.warning("Photo of meter reading %s not downloaded: %s", reading_id, exc)
+        if classify(exc) == PERMANENT or isinstance(exc, photos.DownloadError):
+            _given_up.add(reading_id)
+        log.warning("Photo of meter reading %s not downloaded: %s", reading_id, describe(exc))
         return False
     relative = f"meters/{reading_id}{ext}"
     save(relative, data)
@@ -349,6 +361,15 @@ def download_photo(bot, reading_id: int) -> bool:
         reading.photo_path = relative
         db.session.commit()
     return True
+
+
+def download_pending(bot, limit: int = 20) -> int:
+    """Retry the readings' photos left without a file (the worker was offline, Telegram failed)."""
+    ids = db.session.execute(
+        select(MeterReading.id).where(MeterReading.photo_file_id != "", MeterReading.photo_path == "")
+        .order_by(MeterReading.id.desc()).limit(limit + len(_given_up))).scalars().all()
+    db.session.rollback()
+    return sum(download_photo(bot, reading_id) for reading_id in ids if reading_id not in _given_up)
 
 
 def on_cancel_button(call) -> None:
