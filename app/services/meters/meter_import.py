@@ -8,6 +8,7 @@ import io
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Client
@@ -146,14 +147,14 @@ def import_meters(data: bytes, filename: str, *, dry_run: bool = False) -> Impor
         good.append((line, account, meter))
 
     clients = _clients([account for _, account, _ in good])
+    in_use = _meters_in_use([data.serial for _, _, data in good])
     for line, account, data in good:
         client_id = clients.get(account)
         if client_id is None:
             report.errors.append(RowError(line, account, f"Лицевой счёт {account} не найден среди клиентов: "
                                                          "сначала импортируйте клиентов."))
             continue
-        same = db.session.execute(select(Meter).where(Meter.serial == data.serial, Meter.active,
-                                                      Meter.resource == data.resource)).scalars().all()
+        same = [m for m in in_use.get(data.serial, []) if m.resource == data.resource]
         elsewhere = [m for m in same if m.client_id != client_id]
         if elsewhere:
             report.errors.append(RowError(line, account, f"Счётчик с заводским номером {data.serial} уже числится "
@@ -186,6 +187,18 @@ def _unchanged(meter: Meter, data: meter_service.MeterData) -> bool:
     return (meter.place, meter.int_digits, meter.frac_digits, meter.verification_due, meter.initial_date,
             meter.initial) == (data.place, data.int_digits, data.frac_digits, data.verification_due,
                                data.initial_date, data.initial)
+
+
+def _meters_in_use(serials: list[str]) -> dict[str, list[Meter]]:
+    """The meters in use with these serials, one query per chunk, not one per row."""
+    found: dict[str, list[Meter]] = {}
+    unique = sorted(set(serials))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start:start + 500]
+        for meter in db.session.execute(select(Meter).where(Meter.serial.in_(chunk), Meter.active)
+                                        .options(selectinload(Meter.client))).scalars():
+            found.setdefault(meter.serial, []).append(meter)
+    return found
 
 
 def _clients(accounts: list[str]) -> dict[str, int]:
