@@ -177,7 +177,7 @@ def import_meters(data: bytes, filename: str, *, dry_run: bool = False) -> Impor
             continue
         report.created += 1
         if not dry_run:
-            meter_service.add(client_id, data)
+            meter_service.add(client_id, data, flush=False)
     if not dry_run:
         db.session.flush()
     return report

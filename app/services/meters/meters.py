@@ -98,11 +98,13 @@ def has_readings(meter_id: int) -> bool:
         is not None
 
 
-def add(client_id: int, data: MeterData) -> Meter:
+def add(client_id: int, data: MeterData, flush: bool = True) -> Meter:
+    """A new meter of the account (`flush`: given its id now; an import flushes them all at once)."""
     meter = Meter(client_id=client_id, active=True)
     _apply(meter, data)
     db.session.add(meter)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return meter
 
 
