@@ -1,4 +1,4 @@
-"""Flask CLI commands: `flask create-admin`, `flask import-clients`, `flask seed-demo`, `flask transfer-db`,
+"""Flask CLI commands: `flask create-admin`, `flask import-clients`, `flask import-meters`, `flask seed-demo`, `flask transfer-db`,
 `flask rebuild-stats`, `flask backup`, `flask restore`."""
 import os
 import secrets
@@ -58,6 +58,25 @@ def import_clients(path: str, dry_run: bool) -> None:
     try:
         report = client_import.import_clients(file.read_bytes(), file.name, dry_run=dry_run)
     except client_import.ImportFailed as exc:
+        db.session.rollback()
+        raise click.ClickException(f"Nothing imported: {exc}") from None
+    if not dry_run:
+        db.session.commit()
+    for line in report.lines():
+        click.echo(line)
+
+
+@click.command("import-meters")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file and print the report without saving.")
+def import_meters(path: str, dry_run: bool) -> None:
+    """Import meters from an .xlsx or .csv file (create or update by account, resource and serial)."""
+    from app.services.meters import meter_import
+    file = Path(path)
+    try:
+        report = meter_import.import_meters(file.read_bytes(), file.name, dry_run=dry_run)
+    except meter_import.ImportFailed as exc:
         db.session.rollback()
         raise click.ClickException(f"Nothing imported: {exc}") from None
     if not dry_run:
@@ -177,6 +196,7 @@ def _echo_restored(counts) -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(import_clients)
+    app.cli.add_command(import_meters)
     app.cli.add_command(seed_demo)
     app.cli.add_command(transfer_db)
     app.cli.add_command(rebuild_stats)

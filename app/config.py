@@ -100,6 +100,9 @@ class Config:
         self.STAFF_CHAT_ID = _chat_id("STAFF_CHAT_ID")
         self.STAFF_DIGEST_HOUR = _int("STAFF_DIGEST_HOUR", 8)
         self.STAFF_ALERT_SECONDS = _int("STAFF_ALERT_SECONDS", 60)
+        # How often the worker checks whether meter reminders and verification notices are due
+        # (app.services.meters.reminders; each goes out once, whatever the period).
+        self.METER_JOB_SECONDS = _int("METER_JOB_SECONDS", 600)
         # The web app's address as staff open it: the staff chat's alerts link to the request; empty: no link.
         self.WEB_URL = _web_url("WEB_URL")
         self.WTF_CSRF_TIME_LIMIT = None  # a dispatcher keeps a tab open all day

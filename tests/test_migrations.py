@@ -381,4 +381,19 @@ def test_consent_migration_keeps_residents_who_are_asked_at_their_next_message(e
             assert not {"consent_versions", "consent_records"} & set(inspect(conn).get_table_names())
             assert conn.execute(text("SELECT count(*) FROM telegram_bindings")).scalar() == 1
         upgrade()
+
+
+def test_meters_migration_goes_down_and_up(empty_database, tmp_path):
+    app = create_app(base_config(tmp_path, empty_database))
+    tables = {"meters", "meter_readings", "meter_reminder_opt_outs", "meter_reminder_runs"}
+    with app.app_context():
+        upgrade(revision="0020")
+        assert tables <= set(inspect(db.engine).get_table_names())
+        db.session.remove()
+        downgrade(revision="0018")
+        assert not tables & set(inspect(db.engine).get_table_names())
+        upgrade(revision="0020")
+        indexes = {i["name"]: i for i in inspect(db.engine).get_indexes("meter_readings")}
+        assert indexes["uq_meter_readings_live"]["unique"]
+        db.session.remove()
         db.engine.dispose()

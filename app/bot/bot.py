@@ -16,12 +16,12 @@ prompts in dialog.REPROMPTS, listed in DIALOGS.
 from telebot import TeleBot, custom_filters
 from telebot.custom_filters import AdvancedCustomFilter
 
-from app.bot import (accounts, consent, executor, forget, identify, menu, my_requests, new_request, request_chat,
-                     routing, settings)
+from app.bot import (accounts, consent, executor, forget, identify, menu, meter_readings, my_requests, new_request,
+                     request_chat, routing, settings)
 from app.bot.storage import DatabaseStateStorage
 from app.telegram import codec
 
-DIALOGS = [identify, new_request, my_requests, request_chat, settings, accounts, forget]
+DIALOGS = [identify, new_request, my_requests, request_chat, settings, accounts, forget, meter_readings]
 
 
 class ButtonFilter(AdvancedCustomFilter):

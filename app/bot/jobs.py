@@ -13,10 +13,11 @@ from typing import Callable
 from flask import current_app
 from sqlalchemy import delete
 
-from app.bot import photos
+from app.bot import meter_readings, photos
 from app.bot.sender import describe
 from app.extensions import db
 from app.models import ProcessedUpdate, utcnow
+from app.services.meters import reminders as meter_reminders
 from app.services.requests import lifecycle as request_service
 from app.services.requests import staff_alerts
 from app.services.people import throttle
@@ -50,6 +51,9 @@ JOBS = [
     Job("unconfirmed requests", 300, close_unconfirmed),
     Job("overdue alerts", "STAFF_ALERT_SECONDS", staff_alerts.check_overdue),  # both: nothing without
     Job("staff digest", "STAFF_ALERT_SECONDS", staff_alerts.send_digest),      # STAFF_CHAT_ID
+    Job("meter reminders", "METER_JOB_SECONDS", meter_reminders.send_reminders),
+    Job("meter verification", "METER_JOB_SECONDS", meter_reminders.notify_verification),
+    Job("meter photo downloads", 60, meter_readings.download_pending),  # the ones that failed at first
 ]
 
 

@@ -17,11 +17,13 @@ from app.models.stats import RequestAddress, RequestCount, RequestDuration, Requ
 from app.models.throttle import Attempt
 from app.models.company import CompanySetting
 from app.models.consent import ConsentRecord, ConsentVersion
+from app.models.meters import Meter, MeterReading, MeterReminderOptOut, MeterReminderRun
 
 __all__ = [
-    "Announcement", "AnnouncementOptOut", "Attempt", "BotStatus", "Category", "Client", "CompanySetting", "ConsentRecord", "ConsentVersion",
-    "Conversation",
-    "Counter", "Executor", "ExecutorInvitation", "Notification", "ProcessedUpdate", "Request", "RequestAddress", "RequestCount",
+    "Announcement", "AnnouncementOptOut", "Attempt", "BotStatus", "Category", "Client", "CompanySetting",
+    "ConsentRecord", "ConsentVersion", "Conversation", "Counter", "Executor", "ExecutorInvitation", "Meter",
+    "MeterReading", "MeterReminderOptOut", "MeterReminderRun", "Notification", "ProcessedUpdate", "Request",
+    "RequestAddress", "RequestCount",
     "RequestDuration", "RequestEvent", "RequestMessage", "RequestPhoto", "RequestRating", "StaffDigest",
     "StaffUser", "Subcategory", "TelegramBinding", "utcnow",
 ]

@@ -11,6 +11,12 @@ from app.models import CompanySetting, utcnow
 DEFAULTS: dict[str, object] = {
     "company_name": "",        # as residents know the company: «УК «Наш дом»»
     "company_phone": "",       # the dispatchers' phone in E.164, for residents who cannot use the bot
+    # Meter readings (app.services.meters): the days of the month residents report them, whether the
+    # bot reminds them, and the monthly consumption above which a reading is asked about (units).
+    "meter_window_first": 15,
+    "meter_window_last": 25,
+    "meter_reminders": True,
+    "meter_caps": {"cold": 30, "hot": 20, "power": 1000, "power2": 1000, "power3": 1000, "heat": 10, "gas": 300},
 }
 
 

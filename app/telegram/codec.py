@@ -6,9 +6,10 @@
 - A lasting button, `rq:<action>:<id>[:<arg>]`, keeps working on old messages (request lists and
   cards, «Ответить», «Да / Нет», ratings, an executor's job): the id is a request id (a page number
   for «list»), and the handler checks it against the database on every press.
-- A setting switch (NOTICES_ON / NOTICES_OFF) is fixed data, valid on any message: it only ever
-  changes the setting of the one who pressed it. Its "flow" (`notices`) is never a run's hex flow.
-  So are the other buttons of «Настройки» (SETTINGS_*: they open a list or a dialog of the presser's).
+- A setting switch (NOTICES_ON / NOTICES_OFF, METER_REMINDERS_ON / _OFF) is fixed data, valid on any
+  message: it only ever changes the setting of the one who pressed it. Its "flow" (`notices`,
+  `meterrem`) is never a run's hex flow. So are the other buttons of «Настройки» (SETTINGS_*: they
+  open a list or a dialog of the presser's).
 - A consent answer, `consent:<yes|no>:<version id>`, names the notice's version it answers: a press
   under an outdated text is refused (app.bot.consent).
 - An account button, `ac:<action>:<client id>` («Отвязать» under «Мои адреса»), acts only on the
@@ -72,6 +73,7 @@ def parse_lasting_button(data: str | None) -> tuple[str, int, str] | None:
 # --- setting switches: fixed data -----------------------------------------------------------
 
 NOTICES_ON, NOTICES_OFF = _join("notices", "on"), _join("notices", "off")
+METER_REMINDERS_ON, METER_REMINDERS_OFF = _join("meterrem", "on"), _join("meterrem", "off")
 
 
 SETTINGS_ADDRESSES, SETTINGS_ADD_ACCOUNT, SETTINGS_FORGET = (

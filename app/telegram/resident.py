@@ -118,6 +118,8 @@ HELP = (
     "бот спросит, решена ли проблема: если нет, заявка вернётся в работу.\n"
     "• «Добавить лицевой счёт» — привязать ещё одну квартиру; «Мои адреса» — привязанные "
     "лицевые счета, там же их можно отвязать.\n"
+    "• «Передать показания» — показания счётчиков воды, электроэнергии, тепла и газа "
+    "в дни приёма (бот проверит их и напомнит о сроках).\n"
     "• «Настройки» — получать или не получать объявления управляющей компании "
     "(об отключениях воды, света, отопления), удалить свои данные из бота.\n\n"
     "Команды: /start — начать сначала, /cancel — отменить текущее действие, /help — эта справка.\n"
@@ -355,7 +357,8 @@ NOTICES_ON_DONE = "Объявления включены"
 # --- the bot's resident dialogs: keyboards (buttons' data: app.telegram.codec) ----------
 
 def main_menu():
-    return markup.reply_keyboard([BTN_CREATE], [BTN_MY_REQUESTS, BTN_MY_ADDRESSES], [BTN_ADD_ACCOUNT],
+    from app.telegram.meters import BTN_METERS  # that module builds on this one
+    return markup.reply_keyboard([BTN_CREATE, BTN_METERS], [BTN_MY_REQUESTS, BTN_MY_ADDRESSES], [BTN_ADD_ACCOUNT],
                                  [BTN_SETTINGS, BTN_HELP], persistent=True)
 
 

@@ -8,7 +8,8 @@ from tests.bot.conftest import PHONE, agree
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
-MENU = ["Создать заявку", "Мои заявки", "Мои адреса", "Добавить лицевой счёт", "Настройки", "Помощь"]
+MENU = ["Создать заявку", "Передать показания", "Мои заявки", "Мои адреса", "Добавить лицевой счёт", "Настройки",
+        "Помощь"]
 
 
 def pairs(world, **where) -> list[TelegramBinding]:

@@ -15,7 +15,8 @@ from tests.bot.conftest import dispatcher
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
-MENU = ["Создать заявку", "Мои заявки", "Мои адреса", "Добавить лицевой счёт", "Настройки", "Помощь"]
+MENU = ["Создать заявку", "Передать показания", "Мои заявки", "Мои адреса", "Добавить лицевой счёт", "Настройки",
+        "Помощь"]
 
 
 def start_request(r, category="Сантехника", subcategory="Протечка"):

@@ -1,12 +1,13 @@
 """Fixtures of the security sweep: a small world of objects, URL-map helpers."""
 import re
+from datetime import date
 from dataclasses import dataclass, field
 
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Announcement, RequestPhoto, StaffUser, TelegramBinding
+from app.models import Announcement, Meter, MeterReading, RequestPhoto, StaffUser, TelegramBinding
 from app.services.people import executor_links
 from app.services.messaging.audience import Audience
 from tests import factories
@@ -60,14 +61,23 @@ def world(app, tmp_path) -> World:
         notice = Announcement(text="Отключение воды", photo="announcements/n.jpg",
                               audience=Audience("Самара").to_json())
         db.session.add(notice)
+        meters = [Meter(client_id=c.id, resource="cold", serial=f"S-{c.id}", place="", int_digits=5, frac_digits=3,
+                        initial_date=date(2026, 1, 1), initial1=0, active=True) for c in (client_a, client_b)]
+        db.session.add_all(meters)
+        db.session.flush()
+        readings = [MeterReading(meter_id=m.id, period=date(2026, 2, 1), v1=1000, prev1=0, source="bot",
+                                 status="suspicious", live=True, chat_id=700, photo_path="photos/a.jpg")
+                    for m in meters]
+        db.session.add_all(readings)
         db.session.commit()
         world = World(
             ids={"client_id": client_a.id, "binding_id": bindings[0].id, "category_id": category.id,
                  "sub_id": category.subcategories[0].id, "executor_id": executor.id, "user_id": spare.id,
                  "request_id": requests[0].id, "photo_id": photos[0].id, "job_id": "0" * 16,
-                 "announcement_id": notice.id},
+                 "announcement_id": notice.id, "meter_id": meters[0].id, "reading_id": readings[0].id},
             other={"client_id": client_b.id, "binding_id": bindings[1].id,
-                   "request_id": requests[1].id, "photo_id": photos[1].id},
+                   "request_id": requests[1].id, "photo_id": photos[1].id, "meter_id": meters[1].id,
+                   "reading_id": readings[1].id},
         )
     return world
 

@@ -33,6 +33,8 @@ ADMIN_ONLY = {
     ("admin.executors_delete", "POST"),
     ("admin.company_settings", "GET"), ("admin.company_settings_save", "POST"),
     ("admin.clients_binding_forget", "POST"),
+    ("meters.import_page", "GET"), ("meters.import_page", "POST"),
+    ("meters.import_template", "GET"),
 }
 
 # Dispatchers' daily work: the journal and requests, looking up reference data,
@@ -64,6 +66,11 @@ STAFF = {
     ("admin.clients_view", "GET"),
     ("admin.clients_new", "GET"), ("admin.clients_new", "POST"),
     ("admin.clients_edit", "GET"), ("admin.clients_edit", "POST"),
+    # Meter readings: the month, an entry taken by phone, the review, the exports, a client's meters.
+    ("meters.index", "GET"), ("meters.summary", "GET"), ("meters.export", "GET"), ("meters.missing", "GET"),
+    ("meters.enter", "GET"), ("meters.enter", "POST"), ("meters.review", "POST"), ("meters.photo", "GET"),
+    ("meters.client_new", "GET"), ("meters.client_new", "POST"),
+    ("meters.edit", "GET"), ("meters.edit", "POST"), ("meters.replace", "GET"), ("meters.replace", "POST"),
     ("admin.categories", "GET"),
     ("admin.categories_view", "GET"),
     ("admin.categories_subs", "GET"),

@@ -10,6 +10,7 @@ import csv
 import io
 import warnings
 import zipfile
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from app.services.people.clients import FIELDS, REQUIRED
@@ -36,6 +37,20 @@ HEADER_ALIASES = {
               "телефонмобильный", "phone"},
     "contract_number": {"договора", "номердоговора", "договор", "договорн", "contract"},
 }
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a file's header must name: each field's accepted spellings, the required ones, their titles.
+    Clients by default; other imports (meters) bring their own."""
+
+    aliases: dict
+    required: tuple
+    titles: dict
+
+
+CLIENTS = Layout(HEADER_ALIASES, REQUIRED, FIELDS)
+
 # Encodings people save Russian CSV in by mistake; recognised only to say so.
 FOREIGN_ENCODINGS = {"koi8_r": "KOI8-R", "cp866": "DOS (CP866)", "mac_cyrillic": "Mac Cyrillic"}
 SUPPORTED_ENCODINGS_HINT = "Сохраните файл в кодировке UTF-8 или Windows-1251 (в Excel: «CSV UTF-8»)."
@@ -45,14 +60,15 @@ class ImportFailed(Exception):
     """The whole file is refused; the message (Russian) says why."""
 
 
-def read_rows(data: bytes, filename: str) -> tuple[dict[str, int], list[str], list[tuple[int, list]]]:
+def read_rows(data: bytes, filename: str, layout: Layout = CLIENTS
+              ) -> tuple[dict[str, int], list[str], list[tuple[int, list]]]:
     """Parse the file into (field -> column index, ignored headers, [(line, cells)])."""
     if not data:
         raise ImportFailed("Файл пустой.")
     name = (filename or "").lower()
     ext = name.rsplit(".", 1)[-1] if "." in name else ""
     if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(data)
+        return _read_xlsx(data, layout)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFailed("Это файл старого формата Excel 97–2003 (.xls) или Word. "
                            "Откройте его в Excel и сохраните как «Книга Excel (.xlsx)» или CSV.")
@@ -60,10 +76,10 @@ def read_rows(data: bytes, filename: str) -> tuple[dict[str, int], list[str], li
         raise ImportFailed("Файл повреждён или это не книга Excel (.xlsx).")
     if ext not in ("csv", "txt", ""):
         raise ImportFailed("Это не таблица: загрузите файл .xlsx или .csv.")
-    return _read_csv(data)
+    return _read_csv(data, layout)
 
 
-def _read_xlsx(data: bytes):
+def _read_xlsx(data: bytes, layout: Layout):
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
@@ -87,7 +103,7 @@ def _read_xlsx(data: bytes):
                 for sheet in book.worksheets[:10]:
                     sheet.reset_dimensions()  # never trust the declared size of the sheet
                     rows = _numbered(sheet.iter_rows(values_only=True))
-                    result = _split_header(rows)
+                    result = _split_header(rows, layout)
                     if result[0] is not None:
                         found = result
                         break
@@ -121,7 +137,7 @@ def _limited(rows) -> list[tuple[int, list]]:
     return out
 
 
-def _read_csv(data: bytes):
+def _read_csv(data: bytes, layout: Layout):
     text, encoding = _decode(data)
     if "\x00" in text:
         raise ImportFailed("Файл не похож на текстовую таблицу CSV. " + SUPPORTED_ENCODINGS_HINT)
@@ -132,13 +148,13 @@ def _read_csv(data: bytes):
     first_problem = None
     try:
         for delimiter in delimiters:
-            columns, ignored, rows, problem = _split_header(_csv_rows(text, delimiter))
+            columns, ignored, rows, problem = _split_header(_csv_rows(text, delimiter), layout)
             if columns is not None:
                 return columns, ignored, _limited(rows)
             first_problem = first_problem or problem
     except csv.Error as exc:
         raise ImportFailed(f"Файл CSV повреждён: {exc}.") from None
-    raise ImportFailed(_explain_encoding(data, encoding) or f"{first_problem} {SUPPORTED_ENCODINGS_HINT}")
+    raise ImportFailed(_explain_encoding(data, encoding, layout) or f"{first_problem} {SUPPORTED_ENCODINGS_HINT}")
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -168,7 +184,7 @@ def _broken_utf8(data: bytes) -> str:
             "Проверьте эту строку и сохраните файл заново.")
 
 
-def _explain_encoding(data: bytes, used: str) -> str | None:
+def _explain_encoding(data: bytes, used: str, layout: Layout) -> str | None:
     """When no header was found, say so precisely if the cause is the encoding."""
     if used != "cp1251":
         return None
@@ -177,17 +193,17 @@ def _explain_encoding(data: bytes, used: str) -> str | None:
             text = data.decode(codec)
         except UnicodeDecodeError:
             continue
-        if _has_header(text):
+        if _has_header(text, layout):
             return f"Файл сохранён в кодировке {title}. " + SUPPORTED_ENCODINGS_HINT
-    if _has_header(data.decode("utf-8", errors="replace")):
+    if _has_header(data.decode("utf-8", errors="replace"), layout):
         return _broken_utf8(data) or None
     return None
 
 
-def _has_header(text: str) -> bool:
+def _has_header(text: str, layout: Layout) -> bool:
     for delimiter in (";", ",", "\t"):
         try:
-            if _split_header(_csv_rows(text, delimiter))[0] is not None:
+            if _split_header(_csv_rows(text, delimiter), layout)[0] is not None:
                 return True
         except csv.Error:
             continue
@@ -202,7 +218,7 @@ def _csv_rows(text: str, delimiter: str):
         yield line, cells[:MAX_COLUMNS]
 
 
-def _split_header(rows):
+def _split_header(rows, layout: Layout):
     """Find the header among the first rows: (columns, ignored, remaining rows, problem)."""
     best = None
     for seen, (line, cells) in enumerate(rows):
@@ -210,22 +226,22 @@ def _split_header(rows):
             break
         if _is_blank(cells):
             continue
-        columns, ignored, duplicates = _map_header(cells)
-        missing = [f for f in REQUIRED if f not in columns]
+        columns, ignored, duplicates = _map_header(cells, layout)
+        missing = [f for f in layout.required if f not in columns]
         if columns and not missing:
             if duplicates:
                 return None, [], iter(()), (
-                    "Столбцы повторяются: " + ", ".join(f"«{FIELDS[f]}»" for f in duplicates)
+                    "Столбцы повторяются: " + ", ".join(f"«{layout.titles[f]}»" for f in duplicates)
                     + f" (строка {line}). Оставьте по одному.")
             return columns, ignored, rows, None
         if columns and (best is None or len(columns) > best[0]):
             best = (len(columns), line, missing)
-    required = ", ".join(f"«{FIELDS[f]}»" for f in REQUIRED)
+    required = ", ".join(f"«{layout.titles[f]}»" for f in layout.required)
     if best is not None:
         _, line, missing = best
         return None, [], iter(()), (
             f"В строке заголовков (строка {line}) нет обязательных столбцов: "
-            + ", ".join(f"«{FIELDS[f]}»" for f in missing) + ". Скачайте шаблон и сверьте названия.")
+            + ", ".join(f"«{layout.titles[f]}»" for f in missing) + ". Скачайте шаблон и сверьте названия.")
     return None, [], iter(()), (
         f"Не найдена строка заголовков. Первая строка файла должна содержать названия столбцов; "
         f"обязательные: {required}.")
@@ -235,14 +251,14 @@ def _header_key(text) -> str:
     return "".join(ch for ch in str(text or "").lower().replace("ё", "е") if ch.isalnum())
 
 
-def _map_header(cells):
+def _map_header(cells, layout: Layout):
     columns: dict[str, int] = {}
     ignored, duplicates = [], []
     for index, cell in enumerate(cells):
         key = _header_key(cell)
         if not key:
             continue
-        name = next((f for f, aliases in HEADER_ALIASES.items() if key in aliases), None)
+        name = next((f for f, aliases in layout.aliases.items() if key in aliases), None)
         if name is None:
             ignored.append(str(cell).strip())
         elif name in columns:
