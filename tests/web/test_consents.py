@@ -1,6 +1,7 @@
 """Consent to personal data on the web: the notice's versions in «Настройки компании», the residents'
 answers with an .xlsx export, deleting a resident from the bot on a client's page."""
 import io
+from datetime import date
 
 import openpyxl
 from sqlalchemy import select
@@ -9,10 +10,13 @@ from app.extensions import db
 from app.models import (ConsentRecord, ConsentVersion, Conversation, Notification, Request, RequestMessage,
                         TelegramBinding)
 from app.models.conversation import Kind
+from app.models.meters import MeterReminderOptOut
+from app.services.meters import readings
 from app.services.messaging import outbox
 from app.services.people import consent, household
 from app.services.requests.lifecycle import create_request
 from tests import factories
+from tests.meters.helpers import meter
 from tests.telegram_ids import KEPT, rows_naming, telegram_id_columns
 
 NOTICE = "Мы храним телефон и адрес, чтобы выполнять заявки. Отозвать: «Удалить мои данные»."
@@ -91,6 +95,9 @@ def resident_with_a_request(ctx, user_id: int):
     record(user_id)
     request = factories.request(client, author_telegram_id=user_id, author_chat_id=user_id)
     waiting = outbox.queue(user_id, "Статус вашей заявки изменён", request_id=request.id)
+    readings.store(meter(client), date(2026, 2, 1), (105_000,), source="bot", telegram_user_id=user_id,
+                   chat_id=user_id)
+    db.session.add(MeterReminderOptOut(telegram_user_id=user_id))
     db.session.commit()
     return client, request, waiting[0].id
 
@@ -101,7 +108,8 @@ def test_an_administrator_deletes_a_residents_data_from_the_bot(admin, ctx):
     binding_id = db.session.execute(select(TelegramBinding.id)).scalar_one()
     assert "Удалить данные из бота" in admin.page(f"/admin/clients/{client.id}")
     assert set(rows_naming(user_id)) >= {"telegram_bindings.telegram_user_id", "requests.author_telegram_id",
-                                         "notifications.chat_id", "conversations.telegram_user_id"}
+                                         "notifications.chat_id", "conversations.telegram_user_id",
+                                         "meter_readings.telegram_user_id", "meter_reminder_opt_outs.telegram_user_id"}
     response = admin.post(f"/admin/clients/{client.id}/bindings/{binding_id}/forget")
     assert response.status_code == 302
     assert "удалены из бота" in admin.page(f"/admin/clients/{client.id}")

@@ -1,7 +1,8 @@
 """«Удалить мои данные» (152-ФЗ, art. 21): the bot forgets a resident, the company keeps its records.
 
 After forget(), nothing in the database links the Telegram id to a person or a request: the pairs
-are released, the dialog state and the announcements setting are gone, the requests the user filed
+are released, the dialog state and the announcements and meter reminder settings are gone, the
+meter readings they sent no longer name them, the requests the user filed
 (or was linked to) and their messages no longer name them, the messages waiting for them in the
 outbox are cancelled (through the outbox's own cancel path) and every outbox row to their chat is
 anonymised, and their identification attempts are forgotten. The requests stay, and their threads
@@ -17,6 +18,7 @@ from app.extensions import db
 from app.models import (AnnouncementOptOut, Attempt, Conversation, Notification, Request, RequestMessage,
                         TelegramBinding, utcnow)
 from app.models.conversation import BOT, Kind
+from app.models.meters import MeterReading, MeterReminderOptOut
 from app.services.messaging import outbox
 from app.services.people import consent
 
@@ -59,6 +61,10 @@ def forget(telegram_user_id: int) -> Forgotten:
         TelegramBinding.telegram_user_id == telegram_user_id)).rowcount
     db.session.execute(delete(Conversation).where(Conversation.telegram_user_id == telegram_user_id))
     db.session.execute(delete(AnnouncementOptOut).where(AnnouncementOptOut.telegram_user_id == telegram_user_id))
+    # Meter readings stay the account's (billing needs them); they no longer say who sent them.
+    db.session.execute(update(MeterReading).where(MeterReading.telegram_user_id == telegram_user_id)
+                       .values(telegram_user_id=None, chat_id=None).execution_options(synchronize_session=False))
+    db.session.execute(delete(MeterReminderOptOut).where(MeterReminderOptOut.telegram_user_id == telegram_user_id))
     db.session.execute(delete(Attempt).where(Attempt.scope.in_(THROTTLE_SCOPES),
                                              Attempt.key == str(telegram_user_id)))
     if consent.latest_answer(telegram_user_id) is not None:
