@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.models import Client, TelegramBinding, utcnow
+from app.models import Client, utcnow
 from app.models.meters import (
     ACCEPTED, BOT, CORRECTED, COUNTED, OPERATOR, REJECTED, SCALE, SUSPICIOUS, SWAP, Meter, MeterReading,
 )
@@ -19,6 +19,7 @@ from app.services import company
 from app.services.meters import window
 from app.services.meters.values import show
 from app.services.messaging import outbox
+from app.services.people import bindings
 from app.services.requests import staff_alerts
 from app.telegram import meters as voice
 
@@ -127,13 +128,8 @@ def store(meter: Meter, period: date, values: tuple, *, source: str, status: str
 # --- the resident's side (the bot) ---
 
 def accounts_of(telegram_user_id: int) -> list[Client]:
-    """The accounts the Telegram user is bound to, the newest binding first."""
-    rows = db.session.execute(
-        select(Client, func.max(TelegramBinding.created_at).label("bound"))
-        .join(TelegramBinding, TelegramBinding.client_id == Client.id)
-        .where(TelegramBinding.telegram_user_id == telegram_user_id)
-        .group_by(Client.id).order_by(func.max(TelegramBinding.created_at).desc(), Client.id)).all()
-    return [row[0] for row in rows]
+    """The accounts the Telegram user holds, in the order the bot lists a household's flats."""
+    return [pair.client for pair in bindings.accounts(telegram_user_id)]
 
 
 def resident_meter(telegram_user_id: int, meter_id) -> Meter:
