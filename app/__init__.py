@@ -47,12 +47,14 @@ def create_app(config: dict | None = None) -> Flask:
     from app.journal import bp as journal_bp
     from app.announcements import bp as announcements_bp
     from app.dashboard import bp as dashboard_bp
+    from app.incidents import bp as incidents_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(journal_bp)
     app.register_blueprint(announcements_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(incidents_bp)
     health.init_app(app)
     web.init_app(app)
     cli.init_app(app)

@@ -16,10 +16,12 @@ from app.models.conversation import RequestMessage
 from app.models.stats import RequestAddress, RequestCount, RequestDuration, RequestRating
 from app.models.throttle import Attempt
 from app.models.company import CompanySetting
+from app.models.incidents import Incident, IncidentAddress, IncidentEvent, IncidentStatus
 
 __all__ = [
     "Announcement", "AnnouncementOptOut", "Attempt", "BotStatus", "Category", "Client", "CompanySetting", "Conversation",
-    "Counter", "Executor", "ExecutorInvitation", "Notification", "ProcessedUpdate", "Request", "RequestAddress", "RequestCount",
+    "Counter", "Executor", "ExecutorInvitation", "Incident", "IncidentAddress", "IncidentEvent",
+    "IncidentStatus", "Notification", "ProcessedUpdate", "Request", "RequestAddress", "RequestCount",
     "RequestDuration", "RequestEvent", "RequestMessage", "RequestPhoto", "RequestRating", "StaffDigest",
     "StaffUser", "Subcategory", "TelegramBinding", "utcnow",
 ]
