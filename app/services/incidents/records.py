@@ -156,13 +156,14 @@ def link(incident: Incident, request_ids, actor, *, tell: bool = True) -> Linked
     for request in requests:
         result.warnings += warnings_for(incident, request)
         request.incident_id, request.incident, request.updated_at = incident.id, incident, now
-        if incident.status in statuses.KNOWN:
+        # Brought to the incident's state when it has an executor to take it (otherwise it waits, new,
+        # for the dispatcher); a «устранена» incident leaves it as it is (no question about work not done on it).
+        if incident.status in statuses.KNOWN and incident.executor is not None:
             target = statuses.REQUEST_TARGET[IncidentStatus(incident.status)]
-            if target != Status.ASSIGNED or incident.executor is not None:
-                try:
-                    bring(request, incident, target, actor, comment, ask=False)
-                except RequestError as error:
-                    raise IncidentError(f"Заявка № {request.number}: {error}") from None
+            try:
+                bring(request, incident, target, actor, comment, ask=False)
+            except RequestError as error:
+                raise IncidentError(f"Заявка № {request.number}: {error}") from None
         db.session.add(IncidentEvent(incident_id=incident.id, created_at=now, kind="linked",
                                      comment=f"Заявка № {request.number}", **actor_fields(actor)))
         if tell and request.author_chat_id is not None:
