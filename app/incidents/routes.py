@@ -343,6 +343,9 @@ def link(incident_id: int):
 @bp.post("/<int:incident_id>/unlink/<int:request_id>")
 def unlink(incident_id: int, request_id: int):
     incident = _load(incident_id, lock=True)
+    if db.session.execute(select(Request.id).where(Request.id == request_id,
+                                                   Request.incident_id == incident.id)).first() is None:
+        abort(404)  # not this incident's request (unlinked meanwhile, or a forged id)
     try:
         req = records.unlink(incident, request_id, current_user)
     except IncidentError as refused:
