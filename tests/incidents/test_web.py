@@ -216,4 +216,7 @@ def test_incident_form_checks_what_is_typed(app, staff, riser):
     assert "г. Самара, ул. Ленина, д. 24" in page
     announce = re.search(r'href="([^"]+)" id="announce"', page).group(1).replace("&amp;", "&")
     form = staff.page(announce)
-    assert "Нет света" in form and 'value="ул. Ленина" selected' in form or "ул. Ленина" in form
+    assert re.search(r'<option selected value="ул. Ленина">|<option value="ул. Ленина" selected>', form), form
+    assert re.search(r'name="houses" value="24" id="house-\d+"\s+checked>', form)
+    assert 'value="г. Самара, ул. Ленина, д. 24"' in form and 'value="Нет света"' in form  # the template's fields
+    assert re.search(r'<option selected value="emergency">|<option value="emergency" selected>', form)
