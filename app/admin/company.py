@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from app.admin import bp
 from app.admin.common import admin_required
-from app.admin.forms import CompanyContactsForm
+from app.admin.forms import CompanyContactsForm, IncidentWarningForm
 from app.extensions import db
 from app.services import company
 
@@ -39,6 +39,8 @@ class Section:
 SECTIONS = [
     Section("contacts", "Контакты", CompanyContactsForm, "admin/company/_contacts.html",
             keys=("company_name", "company_phone")),
+    Section("incidents", "Возможные аварии", IncidentWarningForm, "admin/company/_incidents.html",
+            keys=("incident_warning_requests", "incident_warning_minutes")),
 ]
 BY_NAME = {section.name: section for section in SECTIONS}
 

@@ -11,6 +11,10 @@ from app.models import CompanySetting, utcnow
 DEFAULTS: dict[str, object] = {
     "company_name": "",        # as residents know the company: «УК «Наш дом»»
     "company_phone": "",       # the dispatchers' phone in E.164, for residents who cannot use the bot
+    # «Возможно, авария»: this many new requests of one category from one house within so many minutes
+    # (app.services.incidents.early_warning).
+    "incident_warning_requests": 3,
+    "incident_warning_minutes": 60,
 }
 
 

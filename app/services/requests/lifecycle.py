@@ -34,6 +34,7 @@ from app.services.requests import executor_jobs
 from app.services.messaging import outbox
 from app.services.statistics import request_stats
 from app.services.requests import staff_alerts
+from app.services.incidents import early_warning
 from app.services.requests import statuses
 from app.plural import count
 from app.services.requests.numbering import next_request_number
@@ -110,6 +111,7 @@ def create_request(
     request_stats.added(request)
     if request.emergency:
         staff_alerts.emergency(request)
+    early_warning.filed(request)
     return request
 
 
