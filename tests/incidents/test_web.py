@@ -220,3 +220,19 @@ def test_incident_form_checks_what_is_typed(app, staff, riser):
     assert re.search(r'name="houses" value="24" id="house-\d+"\s+checked>', form)
     assert 'value="г. Самара, ул. Ленина, д. 24"' in form and 'value="Нет света"' in form  # the template's fields
     assert re.search(r'<option selected value="emergency">|<option value="emergency" selected>', form)
+
+
+def test_the_dashboard_counts_incidents_and_the_requests_they_absorbed(app, staff, riser):
+    make(staff, riser, riser.ids[:3])
+    make(staff, riser, [riser.ids[5]])
+    data = staff.get("/dashboard/data").get_json()
+    chart = next(c for c in data["charts"] if c["key"] == "incidents")
+    assert chart["labels"] == ["№ 1 · Водоснабжение", "№ 2 · Водоснабжение"]
+    assert chart["series"][0]["values"] == [3, 1]
+    assert chart["note"] == "Аварий за период: 2, заявок в них: 4."
+    assert chart["table"]["rows"][0] == ["№ 1 · Водоснабжение", "открыта", 3]
+    with app.app_context():
+        from app.models import Category
+        lift = db.session.execute(select(Category.id).where(Category.name == "Лифт")).scalar_one()
+    data = staff.get(f"/dashboard/data?category={lift}").get_json()
+    assert next(c for c in data["charts"] if c["key"] == "incidents")["note"] == "Аварий за период: 0, заявок в них: 0."
