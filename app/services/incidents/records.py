@@ -22,6 +22,7 @@ from app.services.incidents.moves import IncidentError, actor_fields, bring
 from app.services.messaging import outbox
 from app.services.requests.lifecycle import RequestError
 from app.services.requests.statuses import Status
+from app.services.statistics import request_stats
 from app.telegram import resident as resident_voice
 
 INCIDENT_COUNTER = "incident"
@@ -153,6 +154,14 @@ def link(incident: Incident, request_ids, actor, *, tell: bool = True) -> Linked
         requests.append(request)
     now = utcnow()
     comment = resident_voice.incident_comment(incident.number)
+    with request_stats.batched():
+        _link_each(incident, requests, actor, comment, now, result, tell)
+    if requests:
+        incident.updated_at = now
+    return result
+
+
+def _link_each(incident: Incident, requests, actor, comment: str, now, result: Linked, tell: bool) -> None:
     for request in requests:
         result.warnings += warnings_for(incident, request)
         request.incident_id, request.incident, request.updated_at = incident.id, incident, now
@@ -171,9 +180,6 @@ def link(incident: Incident, request_ids, actor, *, tell: bool = True) -> Linked
                          resident_voice.incident_joined(request.number, incident.number, incident.description),
                          kind="status", priority=outbox.URGENT, request_id=request.id)
         result.numbers.append(request.number)
-    if requests:
-        incident.updated_at = now
-    return result
 
 
 def unlink(incident: Incident, request_id: int, actor) -> Request:
