@@ -37,8 +37,8 @@ from app.bot.menu import home, needs_identification
 from app.bot.my_requests import due_line
 from app.bot.routing import ANY_STATE, ANYTHING, CONTACT, TEXT, Step, button, content, label
 from app.extensions import db
-from app.models import Category, Request, RequestPhoto, Subcategory
-from app.services.incidents import known
+from app.models import Category, Incident, Request, RequestPhoto, Subcategory
+from app.services.incidents import known, statuses as incident_statuses
 from app.services.people import bindings
 from app.services.requests.categories import active_categories, active_subcategories
 from app.services.people.phones import InvalidPhone, display_phone, normalise_phone
@@ -151,9 +151,8 @@ def offer_incident(turn, incident, after: str) -> None:
 
 
 def _ask_incident_again(turn) -> None:
-    from app.models import Incident
     incident = db.session.get(Incident, turn.data.get("incident") or 0)
-    if incident is not None and incident.status in known.statuses.KNOWN:
+    if incident is not None and incident.status in incident_statuses.KNOWN:
         offer_incident(turn, incident, turn.data.get("after", "desc"))
     else:
         _go_on(turn)

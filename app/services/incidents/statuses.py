@@ -6,7 +6,7 @@ app.services.requests.lifecycle.
 """
 from collections import deque
 
-from app.models.incidents import INCIDENT_LABELS, IncidentStatus  # noqa: F401 - the statuses' public names
+from app.models.incidents import IncidentStatus
 from app.services.requests import statuses as request_statuses
 from app.services.requests.statuses import Status
 
