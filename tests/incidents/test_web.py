@@ -236,3 +236,23 @@ def test_the_dashboard_counts_incidents_and_the_requests_they_absorbed(app, staf
         lift = db.session.execute(select(Category.id).where(Category.name == "Лифт")).scalar_one()
     data = staff.get(f"/dashboard/data?category={lift}").get_json()
     assert next(c for c in data["charts"] if c["key"] == "incidents")["note"] == "Аварий за период: 0, заявок в них: 0."
+
+
+def test_editing_an_incident_and_a_closed_one_taking_nothing(app, staff, riser):
+    incident_id = make(staff, riser, riser.ids[:1], executor="")
+    response = staff.post(f"/incidents/{incident_id}/edit", data={
+        "description": "Прорыв стояка, меняем трубу", "expected_at": "2030-01-02T10:00", "executor": riser.plumber})
+    assert response.status_code == 303
+    page = staff.page(response.headers["Location"])
+    assert "Прорыв стояка, меняем трубу" in page and "02.01.2030 10:00" in page
+    with app.app_context():
+        event = db.session.get(Incident, incident_id).events[-1]
+        assert (event.kind, event.comment) == (
+            "edited", "Изменены: описание; ожидаемое время устранения; исполнитель: Петров Пётр")
+    assert staff.post(f"/incidents/{incident_id}/edit", data={"description": ""}).status_code == 400
+    staff.post(f"/incidents/{incident_id}/status", data={"status": "closed", "current": "open"})
+    assert state(app, riser.ids[:1]) == ["closed"]
+    response = staff.post(f"/incidents/{incident_id}/link", data={"numbers": str(riser.numbers[1])})
+    assert response.status_code == 409 and "закрыта: заявки к ней не присоединяются" in response.get_data(as_text=True)
+    response = staff.post(f"/incidents/{incident_id}/edit", data={"description": "x"})
+    assert response.status_code == 409 and "Авария закрыта" in response.get_data(as_text=True)
