@@ -48,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.announcements import bp as announcements_bp
     from app.dashboard import bp as dashboard_bp
     from app.meters import bp as meters_bp
+    from app.incidents import bp as incidents_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
@@ -55,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(announcements_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(meters_bp)
+    app.register_blueprint(incidents_bp)
     health.init_app(app)
     web.init_app(app)
     cli.init_app(app)

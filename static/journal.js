@@ -14,6 +14,20 @@
     }
   });
 
+  // «Объединить в аварию»: enabled once rows are ticked, with their count. The table's rows are
+  // redrawn by htmx (filters, pages): the count follows what is ticked now.
+  function countPicked() {
+    var button = document.getElementById("merge-button");
+    if (!button) return;
+    var n = document.querySelectorAll("#journal-body input.pick:checked").length;
+    button.disabled = n === 0;
+    document.getElementById("picked-count").textContent = n ? " (" + n + ")" : "";
+  }
+  document.addEventListener("change", function (evt) {
+    if (evt.target.matches("#journal-body input.pick")) countPicked();
+  });
+  document.addEventListener("htmx:afterSwap", countPicked);
+
   // The column menu keeps the current filters: send the query string the page shows now.
   document.addEventListener("submit", function (evt) {
     if (evt.target.id !== "columns-form") return;

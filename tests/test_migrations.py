@@ -390,10 +390,36 @@ def test_meters_migration_goes_down_and_up(empty_database, tmp_path):
         upgrade(revision="0020")
         assert tables <= set(inspect(db.engine).get_table_names())
         db.session.remove()
-        downgrade(revision="0018")
+        downgrade(revision="0019")
         assert not tables & set(inspect(db.engine).get_table_names())
         upgrade(revision="0020")
         indexes = {i["name"]: i for i in inspect(db.engine).get_indexes("meter_readings")}
         assert indexes["uq_meter_readings_live"]["unique"]
         db.session.remove()
+
+
+def test_incidents_migration_keeps_requests_and_their_search_index_and_goes_down_and_up(empty_database, tmp_path):
+    """0019: requests filed before it belong to no incident; going down drops the incidents and the column
+    (the search index and its triggers stay: SQLite adds the column in place)."""
+    app = create_app(base_config(tmp_path, empty_database))
+    with app.app_context():
+        upgrade(revision="0017")
+        request_id = request_at_this_revision("Нет воды в подвале")
+        upgrade(revision="0019")
+        with db.engine.begin() as conn:
+            assert conn.execute(text("SELECT incident_id FROM requests WHERE id = :id"), {"id": request_id}).one() \
+                == (None,)
+            assert {"incidents", "incident_addresses", "incident_events"} <= set(inspect(conn).get_table_names())
+        assert found("подвале") == [request_id]
+        assert (SQLITE_SEARCH if db.engine.dialect.name == "sqlite" else POSTGRES_SEARCH) <= search_objects()
+        db.session.remove()  # its read of `requests` would hold the DROP INDEX below (PostgreSQL)
+        downgrade(revision="0017")
+        with db.engine.connect() as conn:
+            inspector = inspect(conn)
+            assert "incident_id" not in {c["name"] for c in inspector.get_columns("requests")}
+            assert not {"incidents", "incident_addresses", "incident_events"} & set(inspector.get_table_names())
+        assert found("подвале") == [request_id]
+        assert (SQLITE_SEARCH if db.engine.dialect.name == "sqlite" else POSTGRES_SEARCH) <= search_objects()
+        db.session.remove()
+        upgrade()
         db.engine.dispose()

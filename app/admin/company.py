@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from app.admin import bp
 from app.admin.common import admin_required
-from app.admin.forms import CompanyContactsForm
+from app.admin.forms import CompanyContactsForm, IncidentWarningForm
 from app.extensions import db
 from app.services import company
 
@@ -47,6 +47,8 @@ def register(section: Section) -> Section:
 
 register(Section("contacts", "Контакты", CompanyContactsForm, "admin/company/_contacts.html",
                  keys=("company_name", "company_phone")))
+register(Section("incidents", "Возможные аварии", IncidentWarningForm, "admin/company/_incidents.html",
+                 keys=("incident_warning_requests", "incident_warning_minutes")))
 
 
 def _page(posted: tuple[str, object] | None = None, status: int = 200):

@@ -192,3 +192,15 @@ class CompanyContactsForm(Form):
     company_phone = PhoneField("Телефон диспетчерской", filters=[squeeze_spaces],
                                render_kw={"type": "tel", "autocomplete": "off"},
                                description="Бот называет его тем, кто не может или не хочет подавать заявки в Telegram.")
+
+
+class IncidentWarningForm(Form):
+    """«Настройки компании» / possible incidents: when the journal and the staff chat say «Возможно, авария»."""
+    incident_warning_requests = IntegerField(
+        "Заявок одной категории из одного дома", validators=[
+            InputRequired("Укажите число заявок."),
+            NumberRange(min=2, max=100, message="От 2 до 100.")])
+    incident_warning_minutes = IntegerField(
+        "За сколько минут", validators=[
+            InputRequired("Укажите число минут."),
+            NumberRange(min=5, max=1440, message="От 5 до 1440 минут (сутки).")])

@@ -74,7 +74,9 @@ def edit(announcement_id: int):
 
 
 def _compose(notice: Announcement | None):
-    form = AnnouncementForm()
+    # A new notice may come prefilled from its link (an incident's «Оповестить жителей»: addresses, template).
+    prefilled = request.method == "GET" and notice is None and bool(request.args)
+    form = AnnouncementForm(formdata=request.args) if prefilled else AnnouncementForm()
     if request.method == "GET" and notice is not None:
         _fill_from(form, notice)
     code, audience_error = 200, None

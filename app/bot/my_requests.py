@@ -26,7 +26,8 @@ from sqlalchemy import func, select
 from app.bot.dialog import current
 from app.bot.routing import ANY_STATE, Step, lasting
 from app.extensions import db
-from app.models import Category, Request
+from app.models import Category, Incident, Request
+from app.models.incidents import INCIDENT_LABELS, IncidentStatus
 from app.models.conversation import RESIDENT, Verdict
 from app.services.requests import conversation
 from app.services.people import household
@@ -61,14 +62,18 @@ def page(telegram_user_id: int, number: int) -> tuple[str, object] | None:
         return None
     number = max(0, min(number, (total - 1) // PAGE_SIZE))
     rows = db.session.execute(
-        select(Request.id, Request.number, Request.created_at, Request.status, Category.name)
-        .join(Category, Category.id == Request.category_id).where(*mine)
+        select(Request.id, Request.number, Request.created_at, Request.status, Category.name,
+               Incident.status.label("incident_status"))
+        .join(Category, Category.id == Request.category_id)
+        .outerjoin(Incident, Incident.id == Request.incident_id).where(*mine)
         .order_by(Request.created_at.desc(), Request.id.desc()).offset(number * PAGE_SIZE).limit(PAGE_SIZE)
     ).all()
     first = number * PAGE_SIZE + 1
     items = [(row.id, resident.MY_REQUEST_BUTTON.format(
         number=row.number, date=format_local(row.created_at, "%d.%m.%y"), category=row.name,
-        status=Status(row.status).label)) for row in rows]
+        status=Status(row.status).label) + (resident.MY_REQUEST_INCIDENT.format(
+            status=INCIDENT_LABELS[IncidentStatus(row.incident_status)]) if row.incident_status else ""))
+        for row in rows]
     text = resident.MY_REQUESTS_PAGE.format(first=first, last=first + len(rows) - 1, total=total)
     return text, resident.request_list(items, number, more=first + len(rows) - 1 < total)
 
@@ -108,6 +113,12 @@ def card(request: Request, telegram_user_id: int) -> tuple[str, object]:
     lines.append(resident.CARD_FILED_BY.format(who=FILED_BY[household.filed_by(request, telegram_user_id)]))
     if due := due_line(request):
         lines.append(due)
+    if (incident := request.incident) is not None:
+        lines.append(resident.CARD_INCIDENT.format(incident=incident.number, status=incident.status_label,
+                                                   description=incident.description))
+        if incident.expected_at is not None and incident.status in (IncidentStatus.OPEN, IncidentStatus.FIXING):
+            lines.append(resident.CARD_INCIDENT_EXPECTED.format(expected=format_local(incident.expected_at,
+                                                                                      "%d.%m, %H:%M")))
     if request.rating:
         lines.append(resident.CARD_RATING.format(stars=resident.stars(request.rating)))
     authored = request.author_telegram_id == telegram_user_id  # writing and answers are the author's

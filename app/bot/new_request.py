@@ -9,6 +9,9 @@ State table:
     NewRequest:category        a category button                            -> :subcategory, or :description
                                                                                when it has no subcategories
     NewRequest:subcategory     a subcategory button / «Назад»               -> :description / :category
+    (after either choice: an incident known at the resident's house for it)  -> :incident
+    NewRequest:incident        «Сообщать мне о ходе работ» (filed, linked)  -> none
+                               «У меня другая проблема»                     -> :subcategory / :description
     NewRequest:description     text, photos, an album (captions join the    -> :description
                                text), gathered by the collector (DESCRIPTION)
                                «Готово» (text or a photo was given)         -> :confirm_phone (summary shown)
@@ -37,12 +40,14 @@ from app.bot.menu import home, needs_identification
 from app.bot.my_requests import due_line
 from app.bot.routing import ANY_STATE, ANYTHING, CONTACT, TEXT, Step, button, content, label
 from app.extensions import db
-from app.models import Category, Request, RequestPhoto, Subcategory
+from app.models import Category, Incident, Request, RequestPhoto, Subcategory
+from app.services.incidents import known, statuses as incident_statuses
 from app.services.people import bindings
 from app.services.requests.categories import active_categories, active_subcategories
 from app.services.people.phones import InvalidPhone, display_phone, normalise_phone
 from app.services.requests.lifecycle import DESCRIPTION_MAX, PHOTOS_MAX, RequestError, create_request
 from app.telegram import codec, common, resident
+from app.timezone import format_local
 
 SUMMARY_DESCRIPTION_MAX = 1500  # the summary must fit into one Telegram message
 YES_WORDS = {"да", "yes", "ок", "ok", "верно"}
@@ -53,6 +58,7 @@ class NewRequest(StatesGroup):
     address = State()
     category = State()
     subcategory = State()
+    incident = State()
     description = State()
     confirm_phone = State()
     new_phone = State()
@@ -157,6 +163,42 @@ def ask_drop_old(turn) -> None:
                                (resident.BTN_KEEP_BOTH, "keep")))
 
 
+def _known_incident(turn, category_id: int, subcategory_id: int | None):
+    """An incident known at the house of the address the request is filed for."""
+    binding = _binding(turn)
+    return known.at_house(binding.client, category_id, subcategory_id) if binding is not None else None
+
+
+def offer_incident(turn, incident, after: str) -> None:
+    """«По вашему дому уже известно: …» before the resident describes the problem; `after`: where
+    «У меня другая проблема» goes on (sub: the subcategory, desc: the description)."""
+    turn.goto(NewRequest.incident, incident=incident.id, after=after)
+    expected = format_local(incident.expected_at, "%d.%m, %H:%M") if incident.expected_at else None
+    turn.send(resident.incident_known(incident.description, expected), resident.incident_choice(turn.data["flow"]))
+
+
+def _ask_incident_again(turn) -> None:
+    incident = db.session.get(Incident, turn.data.get("incident") or 0)
+    if incident is not None and incident.status in incident_statuses.KNOWN:
+        offer_incident(turn, incident, turn.data.get("after", "desc"))
+    else:
+        _go_on(turn)
+
+
+def _go_on(turn) -> None:
+    """Past the incident's offer: the subcategory (when it was offered for the category) or the description."""
+    category = _active(Category, turn.data.get("cat"))
+    subs = active_subcategories(category.id) if category is not None else []
+    if turn.data.get("after") == "sub" and subs:
+        turn.goto(NewRequest.subcategory)
+        ask_subcategory(turn, category, subs)
+    elif category is None:
+        ask_category(turn, resident.CATEGORY_GONE_NAMELESS)
+    else:
+        turn.goto(NewRequest.description)
+        ask_description(turn)
+
+
 def _ask_category_again(turn) -> None:
     ask_category(turn)
 
@@ -178,6 +220,7 @@ REPROMPTS.update({
     NewRequest.address.name: _ask_address_again,
     NewRequest.category.name: _ask_category_again,
     NewRequest.subcategory.name: _ask_subcategory_again,
+    NewRequest.incident.name: _ask_incident_again,
     NewRequest.description.name: ask_description,
     NewRequest.confirm_phone.name: show_summary,
     NewRequest.new_phone.name: ask_new_phone,
@@ -225,7 +268,11 @@ def on_category(call) -> None:
         return
     turn.update(cat=category.id, cat_name=category.name, sub=None, sub_name="")
     subs = active_subcategories(category.id)
-    if subs:
+    incident = _known_incident(turn, category.id, None)
+    if incident is not None:
+        turn.edit(call.message.message_id, resident.CHOSEN.format(category=category.name))
+        offer_incident(turn, incident, "sub" if subs else "desc")
+    elif subs:
         turn.goto(NewRequest.subcategory)
         ask_subcategory(turn, category, subs, message_id=call.message.message_id)
     else:
@@ -255,7 +302,27 @@ def on_subcategory(call) -> None:
         return
     turn.goto(NewRequest.description, sub=sub.id, sub_name=sub.name)
     turn.edit(call.message.message_id, resident.CHOSEN_SUB.format(category=category.name, subcategory=sub.name))
-    ask_description(turn)
+    incident = _known_incident(turn, category.id, sub.id)
+    if incident is not None:
+        offer_incident(turn, incident, "desc")
+    else:
+        ask_description(turn)
+
+
+def on_follow(call) -> None:
+    """«Сообщать мне о ходе работ»: filed at once, linked to the incident, no description asked."""
+    turn = current()
+    turn.answer()
+    turn.remove_buttons(call.message.message_id)
+    file_request(turn, "", joining=True)
+
+
+def on_other(call) -> None:
+    """«У меня другая проблема»: the ordinary dialog goes on."""
+    turn = current()
+    turn.answer()
+    turn.remove_buttons(call.message.message_id)
+    _go_on(turn)
 
 
 def on_back(call) -> None:
@@ -358,8 +425,9 @@ def on_keep(call) -> None:
     file_request(turn, turn.data.get("new_phone", ""), phone_change="add")
 
 
-def file_request(turn, phone: str, phone_change: str | None = None) -> None:
-    """Create the request (once per dialog run), updating the user's pairs first if asked."""
+def file_request(turn, phone: str, phone_change: str | None = None, joining: bool = False) -> None:
+    """Create the request (once per dialog run), updating the user's pairs first if asked; `joining`:
+    the resident follows the incident offered (turn.data["incident"]), with their pair's phone."""
     data = turn.data
     key = f"tg:{turn.user_id}:{data.get('flow', '')}"
     existing = db.session.execute(select(Request).where(Request.idempotency_key == key)).scalar_one_or_none()
@@ -385,11 +453,22 @@ def file_request(turn, phone: str, phone_change: str | None = None) -> None:
                 return
             sub = None
     client = binding.client
+    incident = None
+    if joining:
+        incident = known.still_known(data.get("incident") or 0)
+        if incident is None:  # fixed or closed since it was offered: the ordinary dialog
+            turn.send(resident.INCIDENT_GONE)
+            turn.goto(NewRequest.description)
+            ask_description(turn)
+            return
+        phone = binding.phone
     if phone_change == "replace":
         bindings.replace_phone(binding, phone)
     elif phone_change == "add":
         bindings.bind(client, turn.user_id, turn.chat_id, phone)
     description, shots = gathered(data)
+    if incident is not None:
+        description, shots = resident.JOINED_DESCRIPTION.format(incident=incident.number), []
     try:
         request = create_request(
             client=client, category=category, subcategory=sub, description=description,
@@ -403,6 +482,10 @@ def file_request(turn, phone: str, phone_change: str | None = None) -> None:
     for file_id, unique_id in shots:
         db.session.add(RequestPhoto(request_id=request.id, telegram_file_id=file_id,
                                     telegram_file_unique_id=unique_id))
+    if incident is not None:
+        known.join(incident, request)
+        home(turn, resident.INCIDENT_FOLLOWED.format(number=request.number, incident=incident.number), durable=True)
+        return
     # Through the outbox: the resident learns the number even if the worker dies right after the commit.
     due = due_line(request)
     home(turn, resident.REQUEST_CREATED.format(number=request.number, category=request.category_text,
@@ -418,7 +501,7 @@ STARTS = [  # the menu button that begins the dialog, at every step (see bot.han
     Step(ANY_STATE, label(resident.BTN_CREATE), begin),
 ]
 S = NewRequest
-BUTTON_STEPS = [S.address, S.category, S.subcategory, S.confirm_phone, S.drop_old_phone]  # they wait for an inline button
+BUTTON_STEPS = [S.address, S.category, S.subcategory, S.incident, S.confirm_phone, S.drop_old_phone]  # they wait for an inline button
 # The state table above: at each state, the first row whose input matches handles it.
 # (Inline buttons of another run or step match no row here: menu.on_stale_button answers them.)
 STEPS = [
@@ -427,6 +510,8 @@ STEPS = [
     Step(S.category,       button("cat"),                               on_category),
     Step(S.subcategory,    button("sub"),                               on_subcategory),
     Step(S.subcategory,    button("back"),                              on_back),
+    Step(S.incident,       button("follow"),                            on_follow),
+    Step(S.incident,       button("other"),                             on_other),
     Step(S.description,    label(common.BTN_DONE),                      on_done),
     Step(S.description,    TEXT,                                        DESCRIPTION.on_text),
     Step(S.description,    content("photo"),                            DESCRIPTION.on_photo),

@@ -28,6 +28,7 @@ from app.services.requests.statuses import Status
 from app.timezone import local_midnight
 
 TOP_ADDRESSES = 10
+TOP_INCIDENTS = 15
 # What a table column holds: its cells are kept as values of that kind (a count, minutes, a share
 # 0..1, a mean rating, a date) and told as text for the page (cell_text); the Excel file writes
 # them as numbers with a number format (app/dashboard/workbook.py).
@@ -124,6 +125,7 @@ def compute(period: Period, tz) -> Figures:
         _addresses(period),
         _ratings(stars),
         _ratings_by_executor(ratings, executors),
+        _incidents(period, tz),
     ]
     return figures
 
@@ -282,6 +284,30 @@ def _addresses(period: Period) -> Chart:
         [{"name": "Заявок", "values": [n for _, n in rows]}],
         ["Адрес", "Заявок"], [TEXT, COUNT], [[address or "адрес не указан", n] for address, n in rows],
         unit="заявок")
+
+
+def _incidents(period: Period, tz) -> Chart:
+    """Incidents created in the period (of the category) and how many requests each absorbed, the biggest
+    first; the note gives the totals. Read from `incidents` itself: a few rows a month."""
+    from app.models import Incident
+    from app.models.incidents import INCIDENT_LABELS, IncidentStatus
+    linked = select(Request.incident_id, func.count(Request.id).label("n")).group_by(Request.incident_id).subquery()
+    rows = db.session.execute(
+        select(Incident.number, Category.name, Incident.status, func.coalesce(linked.c.n, 0))
+        .join(Category, Category.id == Incident.category_id)
+        .outerjoin(linked, linked.c.incident_id == Incident.id)
+        .where(Incident.created_at >= local_midnight(period.start, tz),
+               Incident.created_at < local_midnight(period.end + timedelta(days=1), tz),
+               *_in_category(Incident.category_id, period))
+        .order_by(func.coalesce(linked.c.n, 0).desc(), Incident.number)).all()
+    shown = rows[:TOP_INCIDENTS]
+    labels = [f"№ {number} · {name}" for number, name, _, _ in shown]
+    return Chart(
+        "incidents", f"Аварии и поглощённые ими заявки (первые {TOP_INCIDENTS})", "Аварии", "hbar", labels,
+        [{"name": "Заявок", "values": [n for *_, n in shown]}],
+        ["Авария", "Статус", "Заявок"], [TEXT, TEXT, COUNT],
+        [[label, INCIDENT_LABELS[IncidentStatus(status)], n] for label, (_, _, status, n) in zip(labels, shown)],
+        unit="заявок", note=f"Аварий за период: {len(rows)}, заявок в них: {sum(n for *_, n in rows)}.")
 
 
 def _ratings(stars: Counter) -> Chart:

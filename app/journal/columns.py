@@ -9,9 +9,9 @@ from typing import Callable
 
 from sqlalchemy import case
 
-from app.journal.filters import (DATE, DEADLINE, NUMBER, PHONE, PREFIX, STATUS, TEXT, FilterKind,
+from app.journal.filters import (DATE, DEADLINE, INCIDENT, NUMBER, PHONE, PREFIX, STATUS, TEXT, FilterKind,
                                  FixedChoiceFilter, ReferenceFilter)
-from app.models import Category, Executor, Request, Subcategory
+from app.models import Category, Executor, Incident, Request, Subcategory
 from app.models.conversation import Verdict, verdict_label
 from app.services.requests import deadlines
 from app.services.requests.conversation import RATINGS
@@ -98,6 +98,9 @@ COLUMNS: list[Column] = [
     # Resident messages nobody has read: beside the number, where a dispatcher looks first.
     Column("unread", "Новые сообщения", Request.unread_messages, UNREAD, display="unread", export=as_count,
            width=11, sort_indexed=True),
+    # The incident (авария) the request is part of, by its number; the filter «по аварии».
+    Column("incident", "Авария", Incident.number, INCIDENT, filter_expr=Request.incident_id, display="incident",
+           join=(Incident, Incident.id == Request.incident_id), nullable=True, export=as_int, width=9),
     Column("created_at", "Создана", Request.created_at, DATE, display="datetime",
            export=as_datetime, width=17, sort_indexed=True),
     Column("status", "Статус", Request.status, STATUS, sort_expr=STATUS_ORDER, display="status",

@@ -15,7 +15,7 @@ from typing import Callable
 
 from sqlalchemy import func
 
-from app.models import Request
+from app.models import Incident, Request
 from app.services.requests import deadlines
 from app.services.requests import statuses
 from app.services.people.clients import InvalidAccount, account_prefix
@@ -178,6 +178,31 @@ class NumberFilter(TypedFilter):
         return f"№ {value}"
 
 
+class IncidentFilter(TypedFilter):
+    """«по аварии»: the requests of the incident with that number (its id looked up once, so the
+    requests' (incident_id, created_at) index answers), or «есть» for every request in some incident."""
+    name = "incident"
+    placeholder = "№ или «есть»"
+    ANY = "any"
+
+    def parse_text(self, text, key, choices):
+        if text.lower() in ("есть", "любая", "*"):
+            return self.ANY
+        number = text.removeprefix("№").strip()
+        if not WHOLE_NUMBER.fullmatch(number):
+            raise FilterError("Номер аварии — целое число, например 12, или «есть»: все заявки в авариях.")
+        return int(number)
+
+    def where(self, target, value, tz, probe=False):
+        if value == self.ANY:
+            return [target.is_not(None)]
+        from sqlalchemy import select
+        return [target == select(Incident.id).where(Incident.number == value).scalar_subquery()]
+
+    def describe(self, value, raw, key, choices):
+        return "в авариях" if value == self.ANY else f"авария № {value}"
+
+
 class DateFilter(FilterKind):
     """A range of local days, both ends optional: `<key>_from`, `<key>_to`."""
 
@@ -331,4 +356,5 @@ def _next_digits(prefix: str) -> str | None:
 # The kinds that need no settings, shared by the columns that use them.
 TEXT, PHONE, PREFIX, NUMBER, DATE, STATUS = (
     TextFilter(), PhoneFilter(), PrefixFilter(), NumberFilter(), DateFilter(), StatusFilter())
+INCIDENT = IncidentFilter()
 DEADLINE = DeadlineFilter()

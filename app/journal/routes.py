@@ -14,6 +14,7 @@ from app.journal.query import PAGE_SIZES, load_choices, parse_state
 from app.models import Request, RequestMessage, utcnow
 from app.models.conversation import RESIDENT, stars, verdict_label
 from app.plural import plural
+from app.services.incidents import early_warning
 from app.services.requests import deadlines
 from app.services.requests.categories import active_subcategories
 from app.web import parse_id
@@ -82,7 +83,7 @@ def news():
         .order_by(Request.id.desc()).limit(EMERGENCIES_SHOWN)).scalars().all()
     params = state.params(page=None)
     return render_template(
-        "journal/_news.html", arrived=arrived, href=journal_url(urlencode(params)), messages=messages,
+        "journal/_news.html", suspects=early_warning.suspects(), arrived=arrived, href=journal_url(urlencode(params)), messages=messages,
         unread_href=journal_url(urlencode([(n, v) for n, v in params if n != "unread"] + [("unread", "yes")])),
         emergencies=emergencies)
 

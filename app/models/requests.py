@@ -74,11 +74,14 @@ class Request(db.Model):
     due_at: Mapped[object | None] = mapped_column(UTCDateTime)
     late_minutes: Mapped[int | None] = mapped_column()
     alerted_due_at: Mapped[object | None] = mapped_column(UTCDateTime)  # its passing was told to the staff chat
+    # The incident (авария) the request is part of: one at most (app.services.incidents).
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
 
     client = relationship("Client")
     category = relationship("Category")
     subcategory = relationship("Subcategory")
     executor = relationship("Executor")
+    incident = relationship("Incident")
     created_by = relationship("StaffUser")
     photos: Mapped[list["RequestPhoto"]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="RequestPhoto.id"
@@ -110,6 +113,8 @@ class Request(db.Model):
         Index("ix_requests_due_at", "due_at", "created_at", "category_id", "executor_id", "late_minutes",
               sqlite_where=text("due_at IS NOT NULL"), postgresql_where=text("due_at IS NOT NULL")),
         Index("ix_requests_emergency_created", "emergency", "created_at"),
+        # The journal's filter «по аварии» and an incident's requests (migration 0019).
+        Index("ix_requests_incident_created", "incident_id", "created_at"),
     )
 
     @property

@@ -76,6 +76,8 @@ class Notification(db.Model):
     sent_at: Mapped[object | None] = mapped_column(UTCDateTime)
     # A message of a request's conversation this row carries (a long one, or a photo, takes several).
     message_id: Mapped[int | None] = mapped_column(ForeignKey("request_messages.id", ondelete="SET NULL"))
+    # Set instead of message_id by code that queues before the message has its id (no flush per message).
+    message = relationship("RequestMessage")
 
     __table_args__ = (
         # The sender's round: pending rows by priority; and "is there an earlier one for this chat".

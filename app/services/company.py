@@ -17,6 +17,10 @@ DEFAULTS: dict[str, object] = {
     "meter_window_last": 25,
     "meter_reminders": True,
     "meter_caps": {"cold": 30, "hot": 20, "power": 1000, "power2": 1000, "power3": 1000, "heat": 10, "gas": 300},
+    # «Возможно, авария»: this many new requests of one category from one house within so many minutes
+    # (app.services.incidents.early_warning).
+    "incident_warning_requests": 3,
+    "incident_warning_minutes": 60,
 }
 
 

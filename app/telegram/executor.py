@@ -27,6 +27,7 @@ WHY_RETURNED = "она возвращена диспетчеру"
 STATUS_NEWS = "Заявка № {number}: статус изменён на «{status}» ({who})."
 STATUS_NEWS_COMMENT = "\nКомментарий: {comment}"
 STATUS_NEWS_COMMENT_MAX = 500
+INCIDENT_NEWS = "Авария № {incident} ({category}, {addresses}): статус «{status}», заявок по ней: {count}."
 RESIDENT_PHOTO = "Фото жителя к заявке № {number} ({n} из {total})"
 
 # (title, due, where it stands): a deadline still to meet (app.services.requests.deadlines.lines)
@@ -186,3 +187,9 @@ def job_list(jobs: list[Request], count: int):
         # the address without the city: where to go, short enough for a button
         kb.row(types.InlineKeyboardButton(label, callback_data=codec.lasting_button("job", job.id)))
     return text, kb
+
+
+def incident_news(incident: int, category: str, addresses: str, status: str, count: int, note: str = "") -> str:
+    """One message to the incident's executor per move, instead of one per linked request."""
+    text = INCIDENT_NEWS.format(incident=incident, category=category, addresses=addresses, status=status, count=count)
+    return text + (STATUS_NEWS_COMMENT.format(comment=note[:STATUS_NEWS_COMMENT_MAX]) if note else "")

@@ -70,6 +70,71 @@ def question_closed(request: Request) -> str:
     return f"Этот вопрос больше не актуален: заявка № {number} сейчас «{request.status_label}»."
 
 
+# --- incidents (аварии): queued by app.services.incidents ----------------------------------
+
+INCIDENT_NEWS = "{requests}: статус изменён на «{status}» — по аварии № {incident}."
+INCIDENT_NOTE = "\n{note}"
+INCIDENT_MESSAGE = "Сообщение по аварии № {incident} ({requests}):\n{text}"
+INCIDENT_JOINED = ("Ваша заявка № {number} присоединена к аварии № {incident}: о ходе работ сообщим здесь."
+                   "\n{description}")
+
+
+def requests_phrase(numbers: list) -> str:
+    """«Ваша заявка № 5» / «Ваши заявки № 5, 7»."""
+    listed = ", ".join(str(n) for n in numbers)
+    return f"Ваша заявка № {listed}" if len(numbers) == 1 else f"Ваши заявки № {listed}"
+
+
+def incident_news(numbers: list, status: str, incident: int, note: str = "") -> str:
+    """One message to a resident about every request of theirs an incident's move moved."""
+    text = INCIDENT_NEWS.format(requests=requests_phrase(numbers), status=status, incident=incident)
+    return text + (INCIDENT_NOTE.format(note=note) if note else "")
+
+
+def incident_comment(incident: int, note: str = "") -> str:
+    """The history line of a request moved by its incident, and the note the resident's question carries."""
+    return f"По аварии № {incident}" + (f": {note}" if note else "")
+
+
+def incident_message(incident: int, numbers: list, text: str) -> str:
+    listed = ", ".join(f"№ {n}" for n in numbers)
+    label = "заявка" if len(numbers) == 1 else "заявки"
+    return INCIDENT_MESSAGE.format(incident=incident, requests=f"{label} {listed}", text=text)
+
+
+def incident_joined(number: int, incident: int, description: str) -> str:
+    return INCIDENT_JOINED.format(number=number, incident=incident, description=description).strip()
+
+
+# The bot tells the next resident at an affected address (app.bot.new_request).
+INCIDENT_KNOWN = "По вашему дому уже известно: {description}\nОжидаемое время устранения: {expected}."
+INCIDENT_EXPECTED_UNKNOWN = "уточняется"
+BTN_FOLLOW = "Сообщать мне о ходе работ"
+BTN_OTHER_PROBLEM = "У меня другая проблема"
+INCIDENT_FOLLOWED = ("Заявка № {number} принята и присоединена к аварии № {incident} — описывать проблему не нужно. "
+                     "О ходе работ сообщим здесь.")
+INCIDENT_GONE = "Эта авария уже устранена или закрыта. Опишите, пожалуйста, вашу проблему."
+JOINED_DESCRIPTION = "Житель присоединился к аварии № {incident} в Telegram."
+# «Мои заявки»: a linked request shows its incident's state.
+MY_REQUEST_INCIDENT = " · авария: {status}"
+CARD_INCIDENT = "Авария № {incident}: {status}. {description}"
+CARD_INCIDENT_EXPECTED = "Ожидаемое время устранения: {expected}"
+
+
+def incident_known(description: str, expected: str | None) -> str:
+    return INCIDENT_KNOWN.format(description=description, expected=expected or INCIDENT_EXPECTED_UNKNOWN)
+
+
+def incident_choice(flow: str):
+    """«Сообщать мне о ходе работ» / «У меня другая проблема», then «Отменить»."""
+    types = markup.types()
+    kb = types.InlineKeyboardMarkup()
+    kb.row(types.InlineKeyboardButton(BTN_FOLLOW, callback_data=codec.dialog_button(flow, "follow")))
+    kb.row(types.InlineKeyboardButton(BTN_OTHER_PROBLEM, callback_data=codec.dialog_button(flow, "other")))
+    kb.row(types.InlineKeyboardButton(BTN_CANCEL_INLINE, callback_data=codec.dialog_button(flow, "cancel")))
+    return kb
+
+
 # --- the bot's resident dialogs: texts ---------------------------------------------------
 
 # Reply-keyboard buttons. Handlers match them by exact text, so they live here only (or in

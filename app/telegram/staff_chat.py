@@ -6,6 +6,7 @@ Plain text, no parse mode: nothing a resident typed is read as markup.
 from dataclasses import dataclass
 
 from app.models import Request
+from app.plural import count as counted
 from app.timezone import format_local
 
 DESCRIPTION_SHOWN = 300  # of a resident's text quoted in an alert
@@ -83,3 +84,9 @@ def digest(day, filed: int, emergencies: int, done: int, waiting: int, overdue_c
     if overdue_count > len(items):
         lines.append(f"…и ещё {overdue_count - len(items)}.")
     return "\n".join(lines)
+
+
+def possible_incident(count: int, category: str, address: str, minutes: int) -> str:
+    """«Возможно, авария: 3 заявки «Нет воды» по ул. Ленина, 24 за 40 мин» (the journal shows the same line)."""
+    return (f"Возможно, авария: {counted(count, 'заявка', 'заявки', 'заявок')} «{category}» по {address} "
+            f"за {minutes} мин")

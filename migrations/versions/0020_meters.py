@@ -1,13 +1,13 @@
 """meters of personal accounts, their readings, the residents' reminder opt-outs and the reminders sent
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

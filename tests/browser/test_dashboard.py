@@ -11,7 +11,7 @@ from tests.dashboard import seed
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
 CHARTS = ["intake", "statuses", "time_by_category", "time_by_executor", "overdue_by_executor", "addresses",
-          "ratings", "ratings_by_executor"]
+          "ratings", "ratings_by_executor", "incidents"]
 PAINTED = """canvas => {
   const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
   for (let i = 3; i < pixels.length; i += 4) if (pixels[i]) return true;

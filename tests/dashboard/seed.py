@@ -2,10 +2,11 @@
 import random
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import Subcategory
+from app.models import Request, Subcategory
+from app.services.incidents import records
 from app.services.requests import lifecycle as request_service
 from tests import factories, snapshot
 from tests.clock import Clock
@@ -77,6 +78,13 @@ def build_history(app, monkeypatch) -> Clock:
                 at(moment + timedelta(minutes=5))
                 request_service.assign_executor(request, rng.choice(executors), operator)  # handed over
             db.session.commit()
+        # An incident that absorbed the lift requests of one house (linked as they are: no figure above moves).
+        lift = categories[1]
+        incident = records.create(category=lift, subcategory=None, description="Лифт стоит", expected_at=None,
+                                  executor=None, houses=[STREETS[0]], actor=operator)
+        incident.created_at = NOW - timedelta(days=3)
+        db.session.execute(update(Request).where(Request.category_id == lift.id).values(incident_id=incident.id))
+        db.session.commit()
     clock.now = NOW  # "overdue now" is counted at this moment
     return clock
 

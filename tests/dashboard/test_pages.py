@@ -33,7 +33,7 @@ def test_by_default_the_last_30_days_up_to_today_in_the_company_zone(app, staff_
     assert [t["key"] for t in data["tiles"]] == ["filed", "in_work", "overdue", "done", "median", "rating"]
     assert [c["key"] for c in data["charts"]] == ["intake", "statuses", "time_by_category", "time_by_executor",
                                                   "overdue_by_executor", "addresses", "ratings",
-                                                  "ratings_by_executor"]
+                                                  "ratings_by_executor", "incidents"]
     assert [t["text"] for t in data["tiles"][-2:]] == ["—", "—"]  # nothing done, nothing rated yet
 
 
@@ -98,7 +98,7 @@ def test_the_excel_file_has_the_tiles_and_a_sheet_per_chart(app, history, staff_
         "filename*=UTF-8''%D0%A1%D0%B2%D0%BE%D0%B4%D0%BA%D0%B0_2024-01-20_2024-04-05.xlsx")
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["Сводка", "Поступление", "Статусы", "Срок по категориям", "Срок по исполнителям",
-                               "Просрочка по исполнителям", "Адреса", "Оценки", "Оценки по исполнителям"]
+                               "Просрочка по исполнителям", "Адреса", "Оценки", "Оценки по исполнителям", "Аварии"]
     summary = list(book["Сводка"].iter_rows())
     assert [[c.value for c in row] for row in summary[:3]] == [
         ["Показатель", "Значение"], ["Период", "20.01.2024 — 05.04.2024"], ["Категория", "все категории"]]

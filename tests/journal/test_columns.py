@@ -15,7 +15,7 @@ def titles(page: str) -> list[str]:
 
 def test_defaults(staff, journal):
     page = staff.page("/")
-    assert titles(page) == ["Номер", "Новые сообщения", "Создана", "Статус", "Просрочка", "Срок выполнения", "Категория",
+    assert titles(page) == ["Номер", "Новые сообщения", "Авария", "Создана", "Статус", "Просрочка", "Срок выполнения", "Категория",
                             "Подкатегория", "ФИО клиента", "ЛС", "Улица", "Дом", "Кв.", "Телефон", "Исполнитель",
                             "Описание"]
     assert re.search(r'value="city"\s*>', page)  # offered, unchecked
@@ -53,7 +53,9 @@ def test_rows_follow_the_columns(staff, journal):
     page = staff.page(f"/?number={journal.number(6)}")
     row = re.search(r'<tbody id="journal-body"[^>]*>(.*?)</tbody>', page, re.S).group(1)
     assert re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) == [
-        f'<a href="/requests/{journal.requests[6][0]}">{journal.number(6)}</a>', "Тольятти",
+        f'<a href="/requests/{journal.requests[6][0]}">{journal.number(6)}</a><input type="checkbox" class="pick" '
+        f'name="request" value="{journal.requests[6][0]}" form="incident-pick" '
+        f'aria-label="Выбрать заявку № {journal.number(6)}">', "Тольятти",
         "Скидка 50% и under_score"]
 
 

@@ -57,12 +57,12 @@ def test_export_has_the_visible_columns_and_every_filtered_row_in_order(app, sta
 
     response, sheet = download(staff, run_export(staff, **query, page="2"))
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("Номер", "Новые сообщения", "Создана", "Статус", "Просрочка", "Срок выполнения", "Категория",
+    assert rows[0] == ("Номер", "Новые сообщения", "Авария", "Создана", "Статус", "Просрочка", "Срок выполнения", "Категория",
                        "Подкатегория", "ФИО клиента", "ЛС", "Улица", "Дом", "Кв.", "Телефон", "Исполнитель", "Описание")
     assert [row[0] for row in rows[1:]] == shown  # all pages, the journal's order
     assert all(row[rows[0].index("Категория")] == "Сантехника" for row in rows[1:])
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:P{len(rows)}"  # the 16 columns, every row
+    assert sheet.auto_filter.ref == f"A1:Q{len(rows)}"  # the 17 columns, every row
     assert response.mimetype == XLSX_MIME
     assert response.headers["Cache-Control"] == "private, no-store"
 

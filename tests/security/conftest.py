@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Announcement, Meter, MeterReading, RequestPhoto, StaffUser, TelegramBinding
+from app.services.incidents import records
 from app.services.people import executor_links
 from app.services.messaging.audience import Audience
 from tests import factories
@@ -58,6 +59,9 @@ def world(app, tmp_path) -> World:
         requests = [factories.request(c, category, description="Течёт") for c in (client_a, client_b)]
         photos = [RequestPhoto(request_id=r.id, file_path="photos/a.jpg") for r in requests]
         db.session.add_all(photos)
+        incident = records.create(category=category, subcategory=None, description="Протечка кровли",
+                                  expected_at=None, executor=executor, houses=[records.house_of(client_a)],
+                                  actor=spare)
         notice = Announcement(text="Отключение воды", photo="announcements/n.jpg",
                               audience=Audience("Самара").to_json())
         db.session.add(notice)
@@ -74,7 +78,8 @@ def world(app, tmp_path) -> World:
             ids={"client_id": client_a.id, "binding_id": bindings[0].id, "category_id": category.id,
                  "sub_id": category.subcategories[0].id, "executor_id": executor.id, "user_id": spare.id,
                  "request_id": requests[0].id, "photo_id": photos[0].id, "job_id": "0" * 16,
-                 "announcement_id": notice.id, "meter_id": meters[0].id, "reading_id": readings[0].id},
+                 "announcement_id": notice.id, "meter_id": meters[0].id, "reading_id": readings[0].id,
+                 "incident_id": incident.id},
             other={"client_id": client_b.id, "binding_id": bindings[1].id,
                    "request_id": requests[1].id, "photo_id": photos[1].id, "meter_id": meters[1].id,
                    "reading_id": readings[1].id},

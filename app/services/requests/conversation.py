@@ -196,8 +196,7 @@ def ask_confirmation(request: Request, status_text: str) -> RequestMessage:
     """Ask the resident whether the work fixed the problem (the status news and the question in one)."""
     message = RequestMessage(request_id=request.id, created_at=utcnow(), sender=BOT, kind=Kind.QUESTION.value,
                              text=resident_voice.QUESTION)
-    db.session.add(message)
-    db.session.flush()
+    db.session.add(message)  # not flushed: the outbox rows name it by relationship (an incident asks thousands)
     _queue(request, message, resident_voice.question(status_text), buttons=resident_voice.question_markup(request.id),
            kind="confirm")
     return message
@@ -207,7 +206,7 @@ def _queue(request: Request, message: RequestMessage, text: str, kind: str = "me
     rows = outbox.queue(request.author_chat_id, text, kind=kind, priority=outbox.URGENT, request_id=request.id,
                         **content)
     for row in rows:
-        row.message_id = message.id
+        row.message = message
 
 
 def mark_read(request: Request, upto: int | None = None) -> int:

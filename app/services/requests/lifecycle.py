@@ -35,6 +35,7 @@ from app.services.messaging import outbox
 from app.services.people import household
 from app.services.statistics import request_stats
 from app.services.requests import staff_alerts
+from app.services.incidents import early_warning
 from app.services.requests import statuses
 from app.plural import count
 from app.services.requests.numbering import next_request_number
@@ -113,14 +114,17 @@ def create_request(
     request_stats.added(request)
     if request.emergency:
         staff_alerts.emergency(request)
+    early_warning.filed(request)
     return request
 
 
 def change_status(request: Request, target: str, actor, comment: str = "", *, verdict: str = "",
-                  notify: bool = True) -> None:
+                  notify: bool = True, executor_news: bool = True) -> None:
     """Move the request along an allowed transition, record it and tell the resident (not when the
-    move is the resident's own: `notify`). Leaving «выполнена» records `verdict` (the resident's
-    answer, or none when staff moved it); entering it asks the resident the question."""
+    move is the resident's own, or an incident tells them once for all their requests: `notify`).
+    Leaving «выполнена» records `verdict` (the resident's answer, or none when staff moved it);
+    entering it asks the resident the question (unless `notify` is off: a step on the way to «закрыта»).
+    `executor_news` off: the executor hears of the move another way (an incident's one message)."""
     try:
         target_status = Status(target)
     except ValueError:
@@ -148,17 +152,20 @@ def change_status(request: Request, target: str, actor, comment: str = "", *, ve
         **_actor_fields(actor),
     ))
     news = resident_voice.status_news(request.number, request.status_label, comment)
-    if target_status == Status.DONE and request.author_chat_id is not None:
+    if target_status == Status.DONE and request.author_chat_id is not None and notify:
         request.verdict, request.confirmation_asked_at = Verdict.ASKED.value, now
         conversation.ask_confirmation(request, news)
     elif notify:
         notify_resident(request, news)
-    executor_jobs.status_moved(request, current, target_status, _actor_fields(actor)["actor_label"], comment,
-                               by_executor=getattr(actor, "executor_id", None) == request.executor_id)
+    if executor_news:
+        executor_jobs.status_moved(request, current, target_status, _actor_fields(actor)["actor_label"], comment,
+                                   by_executor=getattr(actor, "executor_id", None) == request.executor_id)
 
 
-def assign_executor(request: Request, executor, actor, comment: str = "") -> None:
-    """Set or change the executor; a new request becomes «назначена исполнителю»."""
+def assign_executor(request: Request, executor, actor, comment: str = "", *, notify: bool = True,
+                    executor_news: bool = True) -> None:
+    """Set or change the executor; a new request becomes «назначена исполнителю» (`notify`,
+    `executor_news`: as for change_status)."""
     if executor is None:
         raise RequestError("Выберите исполнителя.")
     if not executor.active and request.executor_id != executor.id:
@@ -180,8 +187,9 @@ def assign_executor(request: Request, executor, actor, comment: str = "") -> Non
         **_actor_fields(actor),
     ))
     if request.status == Status.NEW.value:
-        change_status(request, Status.ASSIGNED.value, actor)
-    executor_jobs.assigned(request, previous)
+        change_status(request, Status.ASSIGNED.value, actor, notify=notify, executor_news=executor_news)
+    if executor_news:
+        executor_jobs.assigned(request, previous)
 
 
 def executor_take(request: Request, executor) -> None:

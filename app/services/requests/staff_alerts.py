@@ -55,6 +55,13 @@ def emergency(request: Request) -> None:
                                 link(request)), "alert", request.id)
 
 
+def possible_incident(line: str, request_id: int) -> None:
+    """N requests of one category from one house (app.services.incidents.early_warning)."""
+    if chat_id() is None:
+        return
+    _queue(line, "alert", request_id)
+
+
 def resident_wrote(request: Request, text: str) -> None:
     """The resident wrote instead of answering «Проблема решена?»: the request waits for the dispatcher."""
     if chat_id() is None:

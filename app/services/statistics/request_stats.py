@@ -9,6 +9,7 @@ requests gives.
 """
 from collections import Counter
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -145,6 +146,23 @@ def _rows(found: Facts) -> list[tuple]:
     return out
 
 
+# While batched() is on: the deltas of the requests changed so far, written once at its end.
+_pending: ContextVar[Counter | None] = ContextVar("request_stats_pending", default=None)
+
+
+@contextmanager
+def batched():
+    """Around a change of many requests in one transaction (an incident's move): their counters are
+    added up and written once at the end, one statement per table instead of one per request."""
+    token = _pending.set(Counter())
+    try:
+        yield
+        deltas = _pending.get()
+    finally:
+        _pending.reset(token)
+    _write(deltas)
+
+
 def changed(before: Facts | None, after: Facts | None) -> None:
     """Move the request's counts from its old keys to its new ones (None: it did not / no longer exists)."""
     deltas = Counter()
@@ -152,6 +170,14 @@ def changed(before: Facts | None, after: Facts | None) -> None:
         if found is not None:
             for table, key in _rows(found):
                 deltas[(table, key)] += sign
+    pending = _pending.get()
+    if pending is not None:
+        pending.update(deltas)
+    else:
+        _write(deltas)
+
+
+def _write(deltas: Counter) -> None:
     # In one order in every transaction, so that two of them never wait for each other (PostgreSQL).
     ordered = sorted(((table, key, delta) for (table, key), delta in deltas.items() if delta),
                      key=lambda item: repr(item[1]))

@@ -1,0 +1,39 @@
+"""What the bot tells the next resident: an incident still being dealt with (открыта, устраняется) at
+the resident's house, of the category (and subcategory) they chose; and joining it without describing
+the problem (the request is filed linked, counted and notified like the others, with nothing for a
+dispatcher to do)."""
+from types import SimpleNamespace
+
+from sqlalchemy import or_, select
+
+from app.extensions import db
+from app.models import Incident, IncidentAddress
+from app.services.incidents import records, statuses
+from app.services.requests import lifecycle
+
+
+def at_house(client, category_id: int, subcategory_id: int | None) -> Incident | None:
+    """The newest known incident at the client's house for the category: one without a subcategory
+    matches the category alone (`subcategory_id` None: asked before the subcategory is chosen), one with
+    a subcategory matches only it."""
+    house = IncidentAddress
+    matches_sub = Incident.subcategory_id.is_(None) if subcategory_id is None else or_(
+        Incident.subcategory_id.is_(None), Incident.subcategory_id == subcategory_id)
+    return db.session.execute(
+        select(Incident).join(house, house.incident_id == Incident.id)
+        .where(Incident.status.in_([s.value for s in statuses.KNOWN]), Incident.category_id == category_id,
+               matches_sub, house.city == (client.city or ""), house.street == (client.street or ""),
+               (house.house + house.house_letter) == (client.house or "") + (client.house_letter or ""))
+        .order_by(Incident.created_at.desc()).limit(1)).scalars().first()
+
+
+def still_known(incident_id: int) -> Incident | None:
+    """The incident, locked, if the bot may still offer to join it."""
+    incident = records.load(incident_id, lock=True)
+    return incident if incident is not None and incident.status in statuses.KNOWN else None
+
+
+def join(incident: Incident, request) -> None:
+    """Link the resident's just-filed request to the (locked) incident, brought to its state."""
+    resident = SimpleNamespace(id=None, display_name=lifecycle.RESIDENT_LABEL)
+    records.link(incident, [request.id], resident, tell=False)
