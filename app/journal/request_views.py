@@ -7,12 +7,10 @@ through app.services.conversation. Opening the page marks the resident's message
 its poll brings later are marked by the page (static/thread.js) once a person sees it, never by
 the poll itself, so a page left in a background tab keeps them unread in the journal.
 """
-import mimetypes
 import secrets
-from pathlib import Path
 from typing import Callable
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
@@ -22,7 +20,7 @@ from app.journal import bp
 from app.journal.forms import CategoryForm, CommentForm, ExecutorForm, MessageForm, NewRequestForm, StatusForm
 from app.models import Category, Client, Executor, Request, RequestEvent, RequestPhoto, Subcategory, utcnow
 from app.models.conversation import KIND_LABELS
-from app.services import conversation, deadlines, executor_jobs
+from app.services import conversation, deadlines, executor_jobs, storage
 from app.services import requests as request_service
 from app.services.categories import active_categories, active_subcategories
 from app.services.conversation import BadPhoto, ConversationError
@@ -258,19 +256,15 @@ def send_message(request_id: int):
 
 @bp.route("/requests/<int:request_id>/photos/<int:photo_id>")
 def photo(request_id: int, photo_id: int):
-    """A photo of the request, the resident's or staff's, from STORAGE_DIR (signed-in staff only;
-    never a file outside it)."""
+    """A photo of the request, the resident's, an executor's or staff's, from the file store (signed-in
+    staff only; never a file outside STORAGE_DIR)."""
     item = db.session.get(RequestPhoto, photo_id)
-    if item is None or item.request_id != request_id or not item.file_path:
+    described = storage.info(item.file_path) if item is not None and item.file_path else None
+    if described is None or item.request_id != request_id:
         abort(404)
-    storage = Path(current_app.config["STORAGE_DIR"]).resolve()
-    path = (storage / item.file_path).resolve()
-    if not path.is_relative_to(storage) or not path.is_file():
-        abort(404)
-    mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    inline = mimetype in IMAGE_TYPES  # anything else is a download, never a page of our site
-    response = send_from_directory(storage, str(path.relative_to(storage)), mimetype=mimetype if inline
-                                   else "application/octet-stream", as_attachment=not inline)
+    inline = described.content_type in IMAGE_TYPES  # anything else is a download, never a page of our site
+    response = storage.send(item.file_path, content_type=None if inline else "application/octet-stream",
+                            download_name=None if inline else f"photo-{photo_id}")
     response.headers["Cache-Control"] = "private, max-age=86400"
     return response
 

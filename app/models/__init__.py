@@ -15,10 +15,13 @@ from app.models.announcements import Announcement, AnnouncementOptOut
 from app.models.conversation import RequestMessage
 from app.models.stats import RequestAddress, RequestCount, RequestDuration, RequestRating
 from app.models.throttle import Attempt
+from app.models.files import StoredFile, StoredFileChunk
+from app.models.exports import ExportJob
 
 __all__ = [
     "Announcement", "AnnouncementOptOut", "Attempt", "BotStatus", "Category", "Client", "Conversation",
-    "Counter", "Executor", "ExecutorInvitation", "Notification", "ProcessedUpdate", "Request", "RequestAddress", "RequestCount",
-    "RequestDuration", "RequestEvent", "RequestMessage", "RequestPhoto", "RequestRating", "StaffDigest",
-    "StaffUser", "Subcategory", "TelegramBinding", "utcnow",
+    "Counter", "Executor", "ExecutorInvitation", "ExportJob", "Notification", "ProcessedUpdate", "Request",
+    "RequestAddress", "RequestCount", "RequestDuration", "RequestEvent", "RequestMessage", "RequestPhoto",
+    "RequestRating", "StaffDigest", "StaffUser", "StoredFile", "StoredFileChunk", "Subcategory", "TelegramBinding",
+    "utcnow",
 ]

@@ -2,7 +2,6 @@
 (app.services.requests) on both databases, through the services the web and the bot call."""
 import json
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -10,7 +9,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Notification, Request, RequestEvent, RequestMessage, RequestPhoto, TelegramBinding, utcnow
 from app.models.conversation import Verdict
-from app.services import conversation, outbox
+from app.services import conversation, outbox, storage
 from app.services import requests as request_service
 from app.services.conversation import ConversationError, NotBound, NotYours
 from app.services.requests import QuestionClosed, RequestError
@@ -136,8 +135,7 @@ def test_a_staff_photo_is_stored_and_sent_with_the_text_as_caption(filed, app):
     message = conversation.add_staff_message(request, staff, "Так выглядит счётчик", photo=PNG)
     db.session.commit()
     [photo] = message.photos
-    assert photo.file_path == f"messages/{request.id}/{message.id}.png"
-    assert (Path(app.config["STORAGE_DIR"]) / photo.file_path).read_bytes() == PNG
+    assert photo.file_path.startswith(storage.DB) and storage.read(photo.file_path) == PNG
     [row] = outbox_rows(request, "message")
     assert row.photo == photo.file_path and row.text.endswith("Так выглядит счётчик")
     conversation.add_staff_message(request, staff, "", photo=JPEG)
