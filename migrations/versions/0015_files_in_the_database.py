@@ -3,7 +3,7 @@
 With FILE_STORE=database (the default) every file a row names (request_photos.file_path,
 notifications.photo, announcements.photo) is copied from STORAGE_DIR into the database, read back
 and compared with the file on disk (size and SHA-256); only then does the row name the copy
-(`db:<id>`). A file that does not compare stops the migration, with nothing renamed. No file is
+(`db:<id>`). A file that does not compare stops the migration before any row is renamed. No file is
 ever deleted from STORAGE_DIR: once the photos show in the web app, the operator removes the
 directory (docs/operations.md). A named file missing from the disk is reported and its rows keep
 the name, as they were. With FILE_STORE=directory nothing is moved.
@@ -42,6 +42,7 @@ def upgrade():
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+        if_not_exists=True,  # SQLite keeps a table created before a failed move: the next try goes on
     )
     op.create_table(
         "stored_file_chunks",
@@ -50,6 +51,7 @@ def upgrade():
         sa.Column("data", sa.LargeBinary(), nullable=False),
         sa.ForeignKeyConstraint(["file_id"], ["stored_files.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("file_id", "seq"),
+        if_not_exists=True,
     )
     if current_app.config["FILE_STORE"] == "database":
         _move_in(op.get_bind(), Path(current_app.config["STORAGE_DIR"]).resolve())
@@ -84,7 +86,7 @@ def _digest(chunks) -> tuple[int, str]:
 
 def _move_in(conn, root: Path) -> None:
     from app.services import storage
-    moved, missing = 0, []
+    moved, missing = {}, []
     for name in _named(conn):
         path = (root / name).resolve()
         if not path.is_relative_to(root) or not path.is_file():
@@ -100,9 +102,10 @@ def _move_in(conn, root: Path) -> None:
         if stored != on_disk or recorded != on_disk:
             raise RuntimeError(f"{path}: the copy in the database differs from the file ({stored} != {on_disk}); "
                                "nothing was moved, no file was deleted")
-        _rename(conn, name, f"{DB}{file_id}")
-        moved += 1
-    print(f"Files moved into the database, each compared with its file: {moved}; "
+        moved[name] = f"{DB}{file_id}"
+    for name, ref in moved.items():  # only once every copy compared: a failure renames nothing
+        _rename(conn, name, ref)
+    print(f"Files moved into the database, each compared with its file: {len(moved)}; "
           f"the files stay in {root} (docs/operations.md says when to remove them).")
     if missing:
         print(f"Named by rows but not found under {root} ({len(missing)}), left as they were: "
