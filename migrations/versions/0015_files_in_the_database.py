@@ -105,8 +105,9 @@ def _move_in(conn, root: Path) -> None:
         moved[name] = f"{DB}{file_id}"
     for name, ref in moved.items():  # only once every copy compared: a failure renames nothing
         _rename(conn, name, ref)
-    print(f"Files moved into the database, each compared with its file: {len(moved)}; "
-          f"the files stay in {root} (docs/operations.md says when to remove them).")
+    if moved:
+        print(f"Files moved into the database, each compared with its file: {len(moved)}; "
+              f"the files stay in {root} (docs/operations.md says when to remove them).")
     if missing:
         print(f"Named by rows but not found under {root} ({len(missing)}), left as they were: "
               + ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else ""))
