@@ -11,6 +11,9 @@ class StoredFile(db.Model):
     so a large file (an export) is written and read a piece at a time, never whole in memory."""
 
     __tablename__ = "stored_files"
+    # An id is never given again (SQLite would reuse the highest after a delete): a reference still held
+    # somewhere (the worker remembers Telegram's file id per reference) never names another file.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     content_type: Mapped[str] = mapped_column(String(128), default="application/octet-stream")

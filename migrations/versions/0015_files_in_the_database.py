@@ -42,6 +42,7 @@ def upgrade():
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,  # ids never reused: a reference never names another file
         if_not_exists=True,  # SQLite keeps a table created before a failed move: the next try goes on
     )
     op.create_table(
