@@ -3,14 +3,17 @@ with its own empty STORAGE_DIR, on one database. Whatever one of them keeps, the
 a resident's photo filed through the bot, a staff photo uploaded through one web process (and
 sent by the worker), and on PostgreSQL an export started on one and downloaded from the other,
 which ends with a sentence on the other when the first one dies in the middle."""
+import io
 import re
 import shutil
+import time
 
 import pytest
-from sqlalchemy import select
+from openpyxl import load_workbook
+from sqlalchemy import func, insert, select
 
 from app.extensions import db
-from app.models import Request, RequestPhoto
+from app.models import Category, Request, RequestPhoto
 from tests.bot.conftest import BotWorld, seed
 from tests.conftest import PG_URL, truncate_postgres
 from tests.images import png
@@ -18,6 +21,8 @@ from tests.web_process import WebProcess, csrf_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("two_machines")]
 
+# A running export beats every 5/4 s; one silent for 5 s died with its process.
+WEB_SETTINGS = {"EXPORT_STALE_SECONDS": "5"}
 RESIDENT_PHOTO = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4096  # 1 MB and a bit: two chunks
 STAFF_PHOTO = png(40, 30)
 
@@ -28,12 +33,20 @@ class Machines:
         self.world = BotWorld(root / "worker", database_url)
         seed(self.world.app)
         self.world.worker.start()
-        self.webs = [WebProcess(root / f"web{n}", None, database_url=database_url) for n in (1, 2)]
-        self.browsers = []
-        for web in self.webs:
-            browser = web.browser()
-            assert web.sign_in(browser, "owner") == 302
-            self.browsers.append(browser)
+        self.root, self.database_url = root, database_url
+        self.webs = [self.web(f"web{n}") for n in (1, 2)]
+        self.browsers = [self.signed_in(web) for web in self.webs]
+
+    def web(self, name: str) -> WebProcess:
+        """Another web process on the shared database, with an empty STORAGE_DIR of its own."""
+        (self.root / name).mkdir()
+        return WebProcess(self.root / name, None, database_url=self.database_url, **WEB_SETTINGS)
+
+    @staticmethod
+    def signed_in(web: WebProcess):
+        browser = web.browser()
+        assert web.sign_in(browser, "owner") == 302
+        return browser
 
     def storage_dirs(self):
         return [self.world.storage] + [web.storage for web in self.webs]
@@ -55,8 +68,7 @@ def machines(request, tmp_path_factory, sqlite_template):
             pytest.skip("TEST_DATABASE_URL is not set")
         url = request.getfixturevalue("postgres_ready")
         truncate_postgres(url)
-    for name in ("worker", "web1", "web2"):
-        (root / name).mkdir()
+    (root / "worker").mkdir()
     setup = Machines(root, url, request.param)
     yield setup
     setup.close()
@@ -134,3 +146,69 @@ def test_a_staff_photo_uploaded_through_one_is_sent_by_the_worker_and_shown_by_t
     src = re.search(r'<img src="(/requests/\d+/photos/\d+)" alt="Фото к сообщению"', page).group(1)
     assert other_browser.get(other.url + src, timeout=30).content == STAFF_PHOTO
     assert no_files_on_disk(machines)
+
+
+def start_export(web: WebProcess, browser) -> str:
+    """Start an export of the whole journal as the page does; its job id."""
+    page = browser.get(web.url + "/", timeout=30).text
+    answer = browser.post(web.url + "/journal/export", data={"csrf_token": csrf_of(page)},
+                          headers={"HX-Request": "true"}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    return re.search(r"/journal/export/([A-Za-z0-9_-]{16})", answer.text).group(1)
+
+
+def poll(web: WebProcess, browser, job_id: str, until, timeout: float = 120) -> str:
+    """Poll the job's status as the page does until `until(html)` holds; the last answer."""
+    deadline = time.monotonic() + timeout  # a wait on a busy machine, not an assertion on speed
+    while True:
+        html = browser.get(f"{web.url}/journal/export/{job_id}", timeout=30).text
+        if until(html) or time.monotonic() > deadline:
+            return html
+        time.sleep(0.05)
+
+
+def requests_in(machines) -> int:
+    with machines.world.app.app_context():
+        return db.session.execute(select(func.count(Request.id))).scalar()
+
+
+def test_an_export_started_on_one_is_polled_and_downloaded_on_the_other(machines):
+    first, second = machines.webs
+    job_id = start_export(first, machines.browsers[0])
+    html = poll(second, machines.browsers[1], job_id, lambda html: "Файл готов" in html)
+    assert "Файл готов" in html, html
+    response = machines.browsers[1].get(f"{second.url}/journal/export/{job_id}/file", timeout=60)
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "private, no-store"
+    assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True)["Заявки"]
+    assert sum(1 for _ in sheet.iter_rows(min_row=2)) == requests_in(machines)
+    assert no_files_on_disk(machines)
+
+
+def many_requests(machines, count: int) -> None:
+    """Enough requests that their export is still being written when its process is killed."""
+    with machines.world.app.app_context():
+        category = db.session.execute(select(Category.id)).scalars().first()
+        db.session.execute(insert(Request), [
+            {"number": 10_000_000 + n, "category_id": category, "client_full_name": f"Жилец {n}",
+             "street": "ул. Садовая", "house": "17", "apartment": str(n % 300), "description": f"Заявка {n}"}
+            for n in range(count)])
+        db.session.commit()
+
+
+def test_killing_the_web_process_mid_export_leaves_the_job_failed_with_a_sentence_on_the_other(machines):
+    many_requests(machines, 60_000)
+    doomed = machines.web("web-doomed")
+    try:
+        job_id = start_export(doomed, machines.signed_in(doomed))
+        second, browser = machines.webs[1], machines.browsers[1]
+        html = poll(second, browser, job_id, lambda html: re.search(r'<progress[^>]*value="[1-9]', html))
+        assert re.search(r'<progress[^>]*value="[1-9]', html), html  # rows are being written...
+        doomed.kill()  # ...when its machine dies
+    finally:
+        doomed.close()
+    html = poll(second, browser, job_id, lambda html: "<progress" not in html)
+    assert "Выгрузка прервалась" in html and "Запустите её снова" in html, html
+    assert browser.get(f"{second.url}/journal/export/{job_id}/file", timeout=30).status_code == 404
+    started_again = start_export(second, browser)  # the dispatcher does as told, on the machine still up
+    assert "Файл готов" in poll(second, browser, started_again, lambda html: "Файл готов" in html)
