@@ -86,7 +86,7 @@ def photo_reads(name: str, url: str, repeat: int) -> None:
                 assert len(body) == len(PHOTO)
             ms = statistics.median(times) * 1000
             print(f"{name:10} {store:9}: 2 MB photo in {ms:6.1f} ms (median of {repeat}; "
-                  f"{len(PHOTO) / 2**20 / (ms / 1000):5.0f} MB/s), peak RSS +{peak_rss_mb() - before:.1f} MB")
+                  f"{len(PHOTO) / 2**20 / (ms / 1000):5.0f} MB/s), peak RSS {peak_rss_mb() - before:+.1f} MB")
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -112,7 +112,7 @@ class OutboxSender(threading.Thread):
         self.pool = ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="outbox-send")
         self.idle_threads = threading.Semaphore(SEND_THREADS)
         self.wakeup = threading.Event()
-        self.file_ids: dict[str, str] = {}  # photo path -> Telegram's file id, once uploaded
+        self.file_ids: dict[str, str] = {}  # photo reference -> Telegram's file id, once uploaded
         self.upload_lock = threading.Lock()
         self.resumed = False  # rows a killed worker left `sending` are pending again
 
