@@ -84,7 +84,7 @@ def _cleanup(user_id: int) -> None:
     expired = utcnow() - timedelta(seconds=KEEP_SECONDS)
     _delete(db.session.execute(select(ExportJob).where(or_(
         ExportJob.created_at < expired,
-        and_(ExportJob.user_id == user_id, ExportJob.state != RUNNING)))).scalars())
+        and_(ExportJob.user_id == user_id, ExportJob.state != RUNNING)))).scalars().all())
     db.session.commit()
 
 
