@@ -29,6 +29,13 @@ def _chat_id(name: str) -> int | None:
     return int(value)
 
 
+def _file_store(name: str) -> str:
+    value = os.environ.get(name, "").strip().lower() or "database"
+    if value not in ("database", "directory"):
+        raise ValueError(f"{name}={value!r}: write database (files in the database) or directory (under STORAGE_DIR)")
+    return value
+
+
 def _web_url(name: str) -> str:
     """The web app's address as staff open it (https://zhkh.example.ru), without a trailing slash; ""."""
     value = os.environ.get(name, "").strip().rstrip("/")
@@ -49,6 +56,11 @@ class Config:
         # SQLite: how long a writer waits for another one before "database is locked".
         self.SQLITE_BUSY_TIMEOUT_MS = _int("SQLITE_BUSY_TIMEOUT_MS", 15000)
         self.STORAGE_DIR = os.environ.get("STORAGE_DIR") or str(instance / "storage")
+        # Where new files go (app.services.storage): the database, which every machine reaches, or
+        # STORAGE_DIR; files already kept in either are read from where they are.
+        self.FILE_STORE = _file_store("FILE_STORE")
+        # A running export whose process has not beaten for this long died with it (app.journal.export).
+        self.EXPORT_STALE_SECONDS = _int("EXPORT_STALE_SECONDS", 120)
         self.TELEGRAM_BOT_TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN", "")
         self.TELEGRAM_API_URL = os.environ.get("TELEGRAM_API_URL", "")
         # Seconds to wait for a Bot API answer (getUpdates: half of it, at least 5, beyond its long poll).

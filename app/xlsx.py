@@ -31,6 +31,11 @@ def attachment(source, name: str, ascii_name: str):
     RFC 6266 / 5987: an ASCII name for old clients, the Russian one for everyone else.
     """
     response = send_file(source, mimetype=XLSX_MIME, as_attachment=True, download_name=ascii_name)
+    return download_headers(response, name, ascii_name)
+
+
+def download_headers(response, name: str, ascii_name: str):
+    """Name the download (RFC 6266 / 5987) and keep it out of every cache."""
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(name, safe="")}')
     response.headers["Cache-Control"] = "private, no-store"

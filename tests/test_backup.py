@@ -13,6 +13,7 @@ from app import create_app
 from app.extensions import db
 from app.models import Counter, Request, RequestEvent, RequestPhoto
 from app.services.operations.backup import count_rows
+from app.services import storage
 from tests import factories
 from tests.conftest import StaffClient, base_config, private_postgres_database
 
@@ -87,6 +88,28 @@ def test_round_trip_keeps_every_row_and_the_photos_bytes(app, runner, database_u
         storage = Path(restored.config["STORAGE_DIR"])
         assert (storage / "photos/2026/leak.jpg").read_bytes() == PHOTO
         # The restored system works: the administrator signs in and sees the photo.
+        browser = StaffClient.signed_in(restored, "admin")
+        response = browser.get(f"/requests/{request_id}/photos/{photo_id}")
+        assert response.status_code == 200 and response.data == PHOTO
+
+
+def test_a_photo_kept_in_the_database_travels_with_the_database(app, runner, database_url, tmp_path):
+    """FILE_STORE=database (the default): the photo is in the database's copy, not among the files."""
+    with app.app_context():
+        request_id = factories.request(description="Течёт кран").id
+        photo = RequestPhoto(request_id=request_id, file_path=storage.save("photos/1/1.jpg", PHOTO))
+        db.session.add(photo)
+        db.session.commit()
+        photo_id, ref = photo.id, photo.file_path
+    assert ref.startswith("db:")
+    archive = tmp_path / "zhkh.tar"
+    result = runner.invoke(args=["backup", str(archive)])
+    assert result.exit_code == 0, result.output
+    with tarfile.open(archive) as tar:
+        assert not [n for n in tar.getnames() if n.startswith("storage/")]
+    with restore(database_url, tmp_path, archive) as (restored, result):
+        assert result.exit_code == 0, result.output
+        assert re.search(r"\n  stored_files +1 -> 1\n", result.output)
         browser = StaffClient.signed_in(restored, "admin")
         response = browser.get(f"/requests/{request_id}/photos/{photo_id}")
         assert response.status_code == 200 and response.data == PHOTO

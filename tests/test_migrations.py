@@ -1,6 +1,8 @@
 """The Alembic migrations build the schema the models describe, on every backend."""
+import os
 import uuid
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -14,8 +16,10 @@ from app.config import BASE_DIR, normalise_database_url
 from app.extensions import db
 from app.models import Request, StaffUser, utcnow
 from app.search import include_in_autogenerate, text_contains
+from app.services import storage
 from tests import factories
 from tests.conftest import BACKENDS, PG_URL, base_config, private_postgres_database
+from tests.images import png
 
 HEAD = ScriptDirectory(str(BASE_DIR / "migrations")).get_current_head()
 SQLITE_SEARCH = {("table", "requests_search"), ("trigger", "requests_search_insert"),
@@ -423,3 +427,119 @@ def test_incidents_migration_keeps_requests_and_their_search_index_and_goes_down
         db.session.remove()
         upgrade()
         db.engine.dispose()
+
+
+def row_at_this_revision(table_name: str, **values) -> int:
+    """A row of `table_name` as the schema is at the database's revision; NOT NULL columns the test
+    does not care about get a plain value of their type."""
+    tables = MetaData()
+    with db.engine.begin() as conn:
+        tables.reflect(conn, only=[table_name])
+        table = tables.tables[table_name]
+        for column in table.columns:
+            if not (column.name in values or column.nullable or column.primary_key or column.server_default):
+                kind = column.type.python_type
+                values[column.name] = utcnow() if kind is datetime else kind(True if kind is bool else 0)
+        return conn.execute(table.insert().values(**values)).inserted_primary_key[0]
+
+
+def files_named() -> dict[str, list[str]]:
+    with db.engine.connect() as conn:
+        return {table: sorted(conn.execute(text(f"SELECT {column} FROM {table} WHERE {column} <> ''")).scalars())
+                for table, column in (("request_photos", "file_path"), ("notifications", "photo"),
+                                      ("announcements", "photo"))}
+
+
+@pytest.fixture
+def files_before_0015(empty_database, tmp_path):
+    """A database at 0014 whose rows name files under STORAGE_DIR: a 2.5 MB photo (three chunks), a
+    staff photo named by its message's photo row and its outbox row, a notice's photo, a photo
+    whose file is gone, and a resident's photo passed on by its Telegram file id."""
+    app = create_app(base_config(tmp_path, empty_database))
+    storage_dir = Path(app.config["STORAGE_DIR"])
+    big = os.urandom(2_500_000)
+    files = {"photos/1/1.jpg": big, "messages/1/7.png": png(), "announcements/n.png": png(5, 3)}
+    for name, content in files.items():
+        (storage_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        (storage_dir / name).write_bytes(content)
+    with app.app_context():
+        upgrade(revision="0014")
+        request_id = request_at_this_revision("Течёт кран")
+        for name in ("photos/1/1.jpg", "messages/1/7.png", "photos/1/2.jpg"):
+            row_at_this_revision("request_photos", request_id=request_id, file_path=name, telegram_file_id="")
+        for photo in ("messages/1/7.png", "telegram:AgAD", "announcements/n.png"):
+            row_at_this_revision("notifications", chat_id=5, text="", photo=photo, status="pending")
+        row_at_this_revision("announcements", text="Отключение воды", photo="announcements/n.png")
+        db.session.remove()
+    yield app, storage_dir, files
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_files_migration_moves_the_named_files_in_compared_and_keeps_them_on_disk(files_before_0015, capsys):
+    app, storage_dir, files = files_before_0015
+    with app.app_context():
+        upgrade(revision="0015")
+        assert "Files moved into the database, each compared with its file: 3" in capsys.readouterr().out
+        named = files_named()
+        moved = {ref for refs in named.values() for ref in refs if ref.startswith("db:")}
+        assert sorted(storage.read(ref) for ref in moved) == sorted(files.values())  # each file once
+        assert all(storage.info(ref).size == len(storage.read(ref)) for ref in moved)
+        assert "photos/1/2.jpg" in named["request_photos"]  # its file is gone: the row is as it was
+        assert "telegram:AgAD" in named["notifications"]  # Telegram's, not ours
+        staff_photo = next(ref for ref in moved if storage.read(ref) == files["messages/1/7.png"])
+        assert staff_photo in named["request_photos"] and staff_photo in named["notifications"]
+        assert named["announcements"][0] in named["notifications"]
+        assert storage.info(staff_photo).content_type == "image/png"
+        with db.engine.connect() as conn:  # 2.5 MB in 1 MB chunks
+            assert conn.execute(text("SELECT count(*) FROM stored_file_chunks")).scalar() == 3 + 1 + 1
+        assert {n: (storage_dir / n).read_bytes() for n in files} == files  # nothing deleted from the disk
+        db.session.remove()
+
+        downgrade(revision="0014")  # written back under STORAGE_DIR, the rows renamed
+        back = files_named()
+        assert "photos/1/2.jpg" in back["request_photos"] and "telegram:AgAD" in back["notifications"]
+        written = {ref for refs in back.values() for ref in refs if ref.startswith("files/")}
+        assert sorted((storage_dir / ref).read_bytes() for ref in written) == sorted(files.values())
+        with db.engine.connect() as conn:
+            assert "stored_files" not in inspect(conn).get_table_names()
+        upgrade()
+        again = {ref for refs in files_named().values() for ref in refs if ref.startswith("db:")}
+        assert sorted(storage.read(ref) for ref in again) == sorted(files.values())
+        db.session.remove()
+
+
+def test_files_migration_stops_when_a_copy_differs_and_renames_nothing(files_before_0015, monkeypatch):
+    app, storage_dir, files = files_before_0015
+    real = storage.pieces
+
+    def damaged(conn, file_id):  # as if the database kept other bytes than those written
+        for chunk in real(conn, file_id):
+            yield chunk[:-1]
+
+    monkeypatch.setattr(storage, "pieces", damaged)
+    with app.app_context():
+        before = files_named()
+        with pytest.raises(SystemExit):  # flask_migrate logs the migration's error and exits
+            upgrade(revision="0015")
+        db.session.remove()
+        db.engine.dispose()
+        assert files_named() == before
+        assert {n: (storage_dir / n).read_bytes() for n in files} == files
+        monkeypatch.setattr(storage, "pieces", real)  # once the database keeps the bytes, it goes on
+        upgrade(revision="0015")
+        assert sorted(storage.read(ref) for ref in {ref for refs in files_named().values() for ref in refs
+                                                    if ref.startswith("db:")}) == sorted(files.values())
+        db.session.remove()
+
+
+def test_with_the_directory_store_the_files_stay_where_they_are(files_before_0015):
+    app, storage_dir, files = files_before_0015
+    app.config["FILE_STORE"] = "directory"
+    with app.app_context():
+        before = files_named()
+        upgrade(revision="0015")
+        assert files_named() == before
+        assert storage.read("photos/1/1.jpg") == files["photos/1/1.jpg"]
+        db.session.remove()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import requests
 from requests.adapters import HTTPAdapter
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from app import create_app
@@ -36,19 +37,25 @@ def free_port() -> int:
 
 
 class WebProcess:
-    """A copy of the migrated SQLite template with staff `logins`, served by the Procfile's `web:`
-    command (through the shell, as a process manager runs it) with `env` added to its environment."""
+    """A copy of the migrated SQLite template (or the migrated database of `database_url`, which other
+    processes share) with staff `logins`, served by the Procfile's `web:` command (through the shell,
+    as a process manager runs it) with `env` added to its environment."""
 
-    def __init__(self, tmp_path, sqlite_template, logins=("owner",), **env):
-        database = tmp_path / "web.db"
-        shutil.copy(sqlite_template, database)
-        url = f"sqlite:///{database}"
+    def __init__(self, tmp_path, sqlite_template, logins=("owner",), database_url: str | None = None, **env):
+        if database_url is None:
+            database = tmp_path / "web.db"
+            shutil.copy(sqlite_template, database)
+            database_url = f"sqlite:///{database}"
+        url = database_url
+        self.storage = tmp_path / "storage"
         app = create_app(base_config(tmp_path, url))
         with app.app_context():
+            known = set(db.session.execute(select(StaffUser.login)).scalars())
             db.session.add_all(StaffUser(login=login, full_name=login, role="admin",
                                          password_hash=generate_password_hash(STAFF_PASSWORD, "pbkdf2:sha256:1000"))
-                               for login in logins)
+                               for login in logins if login not in known)
             db.session.commit()
+            db.session.remove()
             db.engine.dispose()
         self.port = port = free_port()
         self.url = f"http://127.0.0.1:{port}"
@@ -99,6 +106,11 @@ class WebProcess:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)  # the shell and waitress: our own process group
             self.process.wait(timeout=30)
+
+    def kill(self) -> None:
+        """As when the machine dies: no chance to finish anything."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
 
 
 class FromAddress(HTTPAdapter):

@@ -7,7 +7,7 @@ app.services.messaging.announcements and app.services.messaging.audience.
 """
 import math
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
@@ -25,11 +25,12 @@ from app.services.messaging import announcements
 from app.services.messaging import audience as audiences
 from app.services.messaging.announcements import AnnouncementError
 from app.services.messaging.audience import Audience, InvalidAudience
+from app.services import storage
 from app.telegram.limits import MESSAGE_TEXT_MAX, PHOTO_CAPTION_MAX
 from app.timezone import local_now
 from app.xlsx import attachment
 
-PHOTO_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
+PHOTO_TYPES = {"image/jpeg", "image/png"}  # what check_photo lets in
 UNREACHED_SHOWN = 200  # on the page; the Excel file has them all
 
 
@@ -154,8 +155,9 @@ def _save(form: AnnouncementForm, notice: Announcement | None) -> tuple[Announce
     notice.text, notice.audience = text, audience.to_json()
     db.session.add(notice)
     db.session.commit()
-    if old_photo and old_photo != notice.photo:
+    if old_photo and old_photo != notice.photo:  # once the notice no longer names it
         announcements.delete_photo(old_photo)
+        db.session.commit()
     return notice, None
 
 
@@ -296,10 +298,10 @@ def _progress(notice: Announcement) -> dict:
 def photo(announcement_id: int):
     """The notice's photo, for its preview (signed-in staff only)."""
     notice = _load(announcement_id)
-    path = announcements.photo_file(notice.photo)
-    if path is None or path.suffix not in PHOTO_TYPES:
+    described = storage.info(notice.photo) if notice.photo else None
+    if described is None or described.content_type not in PHOTO_TYPES:
         abort(404)
-    response = send_file(path, mimetype=PHOTO_TYPES[path.suffix])
+    response = storage.send(notice.photo)
     response.headers["Cache-Control"] = "private, max-age=86400"
     return response
 

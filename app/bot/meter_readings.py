@@ -340,7 +340,7 @@ _given_up: set[int] = set()  # readings whose photo Telegram will never hand out
 
 
 def download_photo(bot, reading_id: int) -> bool:
-    """The reading's photo from Telegram into STORAGE_DIR, so staff see it on «Показания» (right after
+    """The reading's photo from Telegram into the file store, so staff see it on «Показания» (right after
     the reading is stored; what fails is retried by the worker's job, download_pending)."""
     reading = db.session.get(MeterReading, reading_id)
     if reading is None or not reading.photo_file_id or reading.photo_path or reading_id in _given_up:
@@ -354,11 +354,9 @@ def download_photo(bot, reading_id: int) -> bool:
             _given_up.add(reading_id)
         log.warning("Photo of meter reading %s not downloaded: %s", reading_id, describe(exc))
         return False
-    relative = f"meters/{reading_id}{ext}"
-    save(relative, data)
     reading = db.session.get(MeterReading, reading_id)
-    if reading is not None:
-        reading.photo_path = relative
+    if reading is not None:  # the file and the row naming it commit together (app.services.storage)
+        reading.photo_path = save(f"meters/{reading_id}{ext}", data)
         db.session.commit()
     return True
 

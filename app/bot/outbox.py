@@ -7,7 +7,7 @@
   goes out in the next round (within 2 s even when a 429 pauses sending for a second).
 - In order per chat: a chat's row is sent only when no earlier row of that chat (by
   priority, then age) is pending.
-- Text, or a photo from STORAGE_DIR with the text as caption (its Telegram file id is
+- Text, or a photo from the file store (app.services.storage) with the text as caption (its Telegram file id is
   remembered, so an announcement's photo is uploaded once), or a photo Telegram already
   holds (a resident's, passed on to an executor by its file id), with the row's buttons.
 - Network errors and 5xx are retried with exponential backoff (next_attempt_at);
@@ -24,7 +24,6 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import and_, bindparam, case, exists, or_, select, update
 
@@ -34,6 +33,7 @@ from app.bot.updates import is_stale_connection, is_unavailable
 from app.extensions import db
 from app.models import Announcement, Notification, utcnow
 from app.services.messaging.outbox import CANCELLED, FAILED, PENDING, REPLY, SENDING, SENT, TELEGRAM_FILE, WAITING
+from app.services import storage
 from app.telegram.limits import MESSAGE_TEXT_MAX
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ SEND_THREADS = 4  # overlap Telegram's latency; the pacer still decides when eac
 
 
 class PhotoMissing(Exception):
-    """The row's photo is not in STORAGE_DIR (deleted, or a path outside it)."""
+    """The row's photo is not in the file store (deleted, or a path outside STORAGE_DIR)."""
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -124,8 +124,7 @@ class OutboxSender(threading.Thread):
         self.pool = ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="outbox-send")
         self.idle_threads = threading.Semaphore(SEND_THREADS)
         self.wakeup = threading.Event()
-        self.storage = Path(app.config["STORAGE_DIR"]).resolve()
-        self.file_ids: dict[str, str] = {}  # photo path -> Telegram's file id, once uploaded
+        self.file_ids: dict[str, str] = {}  # photo reference -> Telegram's file id, once uploaded
         self.upload_lock = threading.Lock()
         self.resumed = False  # rows a killed worker left `sending` are pending again
 
@@ -269,11 +268,12 @@ class OutboxSender(threading.Thread):
                 self.file_ids[row.photo] = message.photo[-1].file_id
         return message
 
-    def _photo_bytes(self, relative: str) -> bytes:
-        path = (self.storage / relative).resolve()
-        if not path.is_relative_to(self.storage) or not path.is_file():
-            raise PhotoMissing(f"photo {relative!r} is not in STORAGE_DIR")
-        return path.read_bytes()
+    def _photo_bytes(self, ref: str) -> bytes:
+        with self.app.app_context():
+            content = storage.read(ref)
+        if content is None:
+            raise PhotoMissing(f"photo {ref!r} is not in the file store")
+        return content
 
     def _failed(self, row, exc: BaseException) -> None:
         kind, error = classify(exc), describe(exc)

@@ -1,7 +1,8 @@
-"""Photos residents attach: downloaded from Telegram into STORAGE_DIR so staff see them.
+"""Photos residents and executors attach: downloaded from Telegram into the file store
+(app.services.storage) so staff see them.
 
-A request's photos land in `photos/<request id>/<n>.<ext>` (RequestPhoto.file_path,
-relative to STORAGE_DIR). The download happens after the request is committed
+A request's photos are kept as `photos/<request id>/<n>.<ext>` (RequestPhoto.file_path holds the
+store's reference to it). The download happens after the request is committed
 and the resident has the reply; whatever fails (network, Telegram down) keeps an
 empty file_path and is retried by the worker's maintenance loop.
 """
@@ -15,7 +16,7 @@ from telebot import apihelper
 from app.bot.sender import PERMANENT, call_with_retries, classify, describe
 from app.extensions import db
 from app.models import RequestPhoto
-from app.services.storage import save
+from app.services import storage
 from app.telegram.limits import DOWNLOAD_MAX_BYTES
 
 log = logging.getLogger(__name__)
@@ -71,13 +72,13 @@ def download_for_request(bot, request_id: int) -> int:
                 _given_up.add(photo_id)
             log.warning("Photo %s of request %s not downloaded: %s", photo_id, request_id, describe(exc))
             continue
-        relative = f"photos/{request_id}/{n}{ext}"
-        save(relative, content)
         photo = db.session.get(RequestPhoto, photo_id)
-        if photo is not None:
-            photo.file_path = relative
-            db.session.commit()
-            saved += 1
+        if photo is None:  # deleted with its request meanwhile
+            db.session.rollback()
+            continue
+        photo.file_path = storage.save(f"photos/{request_id}/{n}{ext}", content)  # one commit: the row and its file
+        db.session.commit()
+        saved += 1
     return saved
 
 

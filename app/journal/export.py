@@ -1,31 +1,48 @@
-"""Excel export of the journal as background jobs.
+"""Excel export of the journal as background jobs any web process can answer.
 
-Starting an export runs a background job (a thread) that streams the rows from
-the database into the workbook writer (workbook.py), so memory stays flat however
-many rows there are. The job records its progress in a small JSON file beside
-the file it writes in instance/exports (any web process can answer the page's
-polling); when done, the page downloads the file. One running export per user:
-starting another stops the first. Files are deleted after an hour.
+Starting an export records a job (an ExportJob row) and runs it in a thread of the web process
+that started it: the rows stream from the database into the workbook writer (workbook.py) and a
+temporary file, so memory stays flat however many rows there are; the finished workbook is then
+streamed from that file into the file store (app.services.storage: for the database store, a
+chunk per row, so it is never whole in memory). The page's polling, its cancel and the download
+read the row, so they may land on any web process of any machine.
+
+The thread beats (heartbeat_at) several times within EXPORT_STALE_SECONDS; a running job whose
+beat is older than that died with its process and is marked failed, with a sentence, when it is
+next polled. One running export per user: starting another stops the first (the thread sees its
+job is no longer running at its next progress). Jobs and their files are deleted an hour after
+they started.
 """
-import json
 import logging
 import os
 import re
 import secrets
+import socket
+import tempfile
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import and_, or_, select, update
 
 from app.extensions import db
 from app.journal.workbook import EXCEL_MAX_ROWS, TooManyRows, write_workbook  # noqa: F401 (routes)
-from app.xlsx import attachment
+from app.models import ExportJob, utcnow
+from app.services import storage
+from app.xlsx import XLSX_MIME, download_headers
 
 KEEP_SECONDS = 3600
-STALE_SECONDS = 120  # a running job that has not reported for this long died with its process
+PROGRESS_SECONDS = 0.25  # the job's row is written at most this often while rows are written
 JOB_ID = re.compile(r"[A-Za-z0-9_-]{16}")
+RUNNING, DONE, CANCELLED, ERROR = "running", "done", "cancelled", "error"
+
+CANCELLED_TEXT = "Выгрузка отменена."
+DIED_TEXT = ("Выгрузка прервалась: сервер, который готовил файл, перестал отвечать (перезапуск или сбой). "
+             "Запустите её снова.")
+TOO_MANY_TEXT = "Пока шла выгрузка, строк стало больше, чем помещается в лист Excel. Уточните фильтры."
+FAILED_TEXT = "Не удалось сформировать файл. Попробуйте ещё раз или сообщите администратору."
 
 log = logging.getLogger(__name__)
 
@@ -35,40 +52,40 @@ class Cancelled(Exception):
 
 
 _lock = threading.Lock()
-_running: dict[int, tuple[str, threading.Event, threading.Thread]] = {}  # user id -> job
+_threads: dict[str, threading.Thread] = {}  # job id -> this process's thread running it
 
 
-def _directory(app) -> Path:
-    path = Path(app.instance_path) / "exports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def _as_dict(job: ExportJob) -> dict:
+    """What the page and the routes use (a copy: the page draws from it after the session is gone)."""
+    return {"id": job.id, "user_id": job.user_id, "state": job.state, "done": job.done, "total": job.total,
+            "filename": job.filename, "ascii_filename": job.ascii_filename, "message": job.message,
+            "file": job.file}
 
 
-def _save(directory: Path, job: dict) -> None:
-    job["updated"] = time.time()
-    tmp = directory / f"{job['id']}.json.tmp"
-    tmp.write_text(json.dumps(job, ensure_ascii=False))
-    os.replace(tmp, directory / f"{job['id']}.json")
+def _still_running(job_id: str, **values) -> bool:
+    """Write the job's row if it is still running (nobody cancelled it); commits."""
+    changed = db.session.execute(update(ExportJob).where(ExportJob.id == job_id, ExportJob.state == RUNNING)
+                                 .values(**values)).rowcount
+    db.session.commit()
+    return bool(changed)
 
 
-def _load(directory: Path, job_id: str) -> dict | None:
-    if not JOB_ID.fullmatch(job_id or ""):
-        return None
-    try:
-        return json.loads((directory / f"{job_id}.json").read_text())
-    except (OSError, ValueError):
-        return None
+def _delete(jobs) -> None:
+    for job in jobs:
+        if job.file:
+            storage.delete_file(job.file)
+        db.session.delete(job)
 
 
-def _cleanup(directory: Path, user_id: int) -> None:
-    """Drop files older than KEEP_SECONDS, and the user's earlier finished exports."""
-    now = time.time()
-    for meta in directory.glob("*.json"):
-        job = _load(directory, meta.stem)
-        old = now - meta.stat().st_mtime > KEEP_SECONDS
-        if job is None or old or (job.get("user_id") == user_id and job.get("state") != "running"):
-            for suffix in (".json", ".xlsx", ".part"):
-                (directory / f"{meta.stem}{suffix}").unlink(missing_ok=True)
+def _cleanup(user_id: int) -> None:
+    """Stop the user's running export; drop the user's earlier exports and everyone's expired ones."""
+    db.session.execute(update(ExportJob).where(ExportJob.user_id == user_id, ExportJob.state == RUNNING)
+                       .values(state=CANCELLED, message=CANCELLED_TEXT))
+    expired = utcnow() - timedelta(seconds=KEEP_SECONDS)
+    _delete(db.session.execute(select(ExportJob).where(or_(
+        ExportJob.created_at < expired,
+        and_(ExportJob.user_id == user_id, ExportJob.state != RUNNING)))).scalars().all())
+    db.session.commit()
 
 
 def start(app, user_id: int, statement, columns, total: int, filters=()) -> dict:
@@ -76,99 +93,132 @@ def start(app, user_id: int, statement, columns, total: int, filters=()) -> dict
 
     `filters`: the applied filters as (title, description) pairs, written on a sheet of their own.
     """
-    directory = _directory(app)
+    with app.app_context():
+        _cleanup(user_id)
+        now = datetime.now(app.config["TZ"])
+        job = ExportJob(id=secrets.token_urlsafe(12), user_id=user_id, state=RUNNING, done=0, total=total,
+                        filename=f"Заявки_{now:%Y-%m-%d_%H-%M}.xlsx",
+                        ascii_filename=f"zayavki_{now:%Y-%m-%d_%H-%M}.xlsx", message="", file="",
+                        host=socket.gethostname()[:255], pid=os.getpid(), created_at=utcnow(), heartbeat_at=utcnow())
+        db.session.add(job)
+        db.session.commit()
+        data = _as_dict(job)
+    thread = threading.Thread(target=_run, args=(app, data["id"], statement, columns, filters),
+                              name=f"export-{data['id']}", daemon=True)
     with _lock:
-        previous = _running.pop(user_id, None)
-    if previous is not None:
-        previous[1].set()
-    _cleanup(directory, user_id)
-    now = datetime.now(app.config["TZ"])
-    job = {
-        "id": secrets.token_urlsafe(12), "user_id": user_id, "state": "running", "done": 0,
-        "total": total, "filename": f"Заявки_{now:%Y-%m-%d_%H-%M}.xlsx",
-        "ascii_filename": f"zayavki_{now:%Y-%m-%d_%H-%M}.xlsx", "message": "",
-    }
-    _save(directory, job)
-    cancel = threading.Event()
-    # The thread gets its own copy: the job returned here stays "running" (the page draws the polling
-    # link from it) even if the thread finishes before the response is rendered.
-    thread = threading.Thread(target=_run, args=(app, directory, dict(job), statement, columns, filters, cancel),
-                              name=f"export-{job['id']}", daemon=True)
-    with _lock:
-        _running[user_id] = (job["id"], cancel, thread)
+        _threads[data["id"]] = thread
     thread.start()
-    return job
+    return data
 
 
-def _run(app, directory: Path, job: dict, statement, columns, filters, cancel: threading.Event) -> None:
-    part = directory / f"{job['id']}.part"
+def _beat(app, job_id: str, stop: threading.Event) -> None:
+    """Tell the other processes the job's process is alive, until the job ends."""
+    every = max(0.5, app.config["EXPORT_STALE_SECONDS"] / 4)
+    with app.app_context():
+        while not stop.wait(every):
+            try:
+                if not _still_running(job_id, heartbeat_at=utcnow()):
+                    return
+            except Exception as exc:  # noqa: BLE001 - the database away for a moment: beat again later
+                log.warning("Export %s: heartbeat not written (%s)", job_id, exc)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+
+def _run(app, job_id: str, statement, columns, filters) -> None:
+    stop = threading.Event()
+    beat = threading.Thread(target=_beat, args=(app, job_id, stop), name=f"export-beat-{job_id}", daemon=True)
+    beat.start()
+    last = [0.0]
 
     def progress(done: int) -> None:
-        if cancel.is_set():
+        if time.monotonic() - last[0] < PROGRESS_SECONDS:
+            return
+        last[0] = time.monotonic()
+        if not _still_running(job_id, done=done):
             raise Cancelled
-        job["done"] = done
-        _save(directory, job)
 
     try:
-        with app.app_context():
-            with db.engine.connect() as conn:
-                rows = conn.execution_options(yield_per=1000).execute(statement)
-                count = write_workbook(part, columns, rows, app.config["TZ"], progress, filters)
-        os.replace(part, directory / f"{job['id']}.xlsx")
-        job.update(state="done", done=count, total=count)
-    except Cancelled:
-        job.update(state="cancelled", message="Выгрузка отменена.")
-    except TooManyRows:
-        job.update(state="error", message="Пока шла выгрузка, строк стало больше, чем помещается "
-                                          "в лист Excel. Уточните фильтры.")
-    except Exception:
-        log.exception("Export %s failed", job["id"])
-        job.update(state="error", message="Не удалось сформировать файл. Попробуйте ещё раз "
-                                          "или сообщите администратору.")
+        with app.app_context(), tempfile.TemporaryDirectory(prefix="export-") as tmp:
+            try:
+                part = Path(tmp) / "export.xlsx"
+                with db.engine.connect() as conn:
+                    rows = conn.execution_options(yield_per=1000).execute(statement)
+                    count = write_workbook(part, columns, rows, app.config["TZ"], progress, filters)
+                with part.open("rb") as fh:  # streamed in: read a chunk at a time from the file
+                    ref = storage.save_stream(f"exports/{job_id}.xlsx", fh, XLSX_MIME)
+                if not _still_running(job_id, state=DONE, done=count, total=count, file=ref):
+                    db.session.rollback()
+                    storage.delete_file(ref)  # cancelled meanwhile: the file goes (the database's rolled back)
+                    db.session.commit()
+            except Cancelled:
+                pass  # its state and sentence were written by whoever cancelled it
+            except TooManyRows:
+                db.session.rollback()
+                _still_running(job_id, state=ERROR, message=TOO_MANY_TEXT)
+            except Exception:
+                log.exception("Export %s failed", job_id)
+                db.session.rollback()
+                _still_running(job_id, state=ERROR, message=FAILED_TEXT)
+            finally:
+                db.session.remove()
     finally:
-        part.unlink(missing_ok=True)
-        _save(directory, job)
+        stop.set()
         with _lock:
-            if _running.get(job["user_id"], ("",))[0] == job["id"]:
-                del _running[job["user_id"]]
+            _threads.pop(job_id, None)
+
+
+def _job(user_id: int, job_id: str) -> ExportJob | None:
+    if not JOB_ID.fullmatch(job_id or ""):
+        return None
+    job = db.session.get(ExportJob, job_id)
+    if job is None or job.user_id != user_id:
+        return None
+    if job.created_at < utcnow() - timedelta(seconds=KEEP_SECONDS):  # expired: gone with its file
+        _delete([job])
+        db.session.commit()
+        return None
+    stale = utcnow() - timedelta(seconds=current_app.config["EXPORT_STALE_SECONDS"])
+    if job.state == RUNNING and job.heartbeat_at < stale:
+        db.session.execute(update(ExportJob).where(ExportJob.id == job_id, ExportJob.state == RUNNING,
+                                                   ExportJob.heartbeat_at < stale)
+                           .values(state=ERROR, message=DIED_TEXT))
+        db.session.commit()
+        db.session.refresh(job)
+    return job
 
 
 def status(user_id: int, job_id: str) -> dict | None:
-    """The job as its JSON file says, if it is this user's."""
-    directory = _directory(current_app)
-    job = _load(directory, job_id)
-    if job is None or job.get("user_id") != user_id:
-        return None
-    if job["state"] == "running" and time.time() - job.get("updated", 0) > STALE_SECONDS:
-        job.update(state="error", message="Выгрузка прервалась (сервер перезапускался). Запустите её снова.")
-        _save(directory, job)
-    return job
+    """The job, if it is this user's; a running job whose process died is failed first."""
+    job = _job(user_id, job_id)
+    return _as_dict(job) if job is not None else None
 
 
 def cancel(user_id: int, job_id: str) -> bool:
-    job = status(user_id, job_id)
-    if job is None:
+    """Stop the job, from whichever process; False if there is no such job of the user's."""
+    if _job(user_id, job_id) is None:
         return False
+    _still_running(job_id, state=CANCELLED, message=CANCELLED_TEXT)
     with _lock:
-        running = _running.get(user_id)
-    if running is not None and running[0] == job_id:
-        running[1].set()
-        running[2].join(timeout=10)
+        thread = _threads.get(job_id)
+    if thread is not None:  # ours: let it clear its files before the page hears it is cancelled
+        thread.join(timeout=10)
     return True
 
 
 def wait(job_id: str, timeout: float = 60) -> None:
-    """Block until the job's thread ends (tests and the benchmark use it)."""
+    """Block until the job's thread in this process ends (tests and the benchmark use it)."""
     with _lock:
-        threads = [t for jid, _, t in _running.values() if jid == job_id]
-    for thread in threads:
+        thread = _threads.get(job_id)
+    if thread is not None:
         thread.join(timeout)
 
 
 def download(user_id: int, job_id: str):
     """The finished file as an attachment, or None."""
-    job = status(user_id, job_id)
-    path = _directory(current_app) / f"{job_id}.xlsx"
-    if job is None or job["state"] != "done" or not path.exists():
+    job = _job(user_id, job_id)
+    if job is None or job.state != DONE or not job.file:
         return None
-    return attachment(path, job["filename"], job["ascii_filename"])
+    response = storage.send(job.file, content_type=XLSX_MIME, download_name=job.ascii_filename)
+    return download_headers(response, job.filename, job.ascii_filename) if response is not None else None

@@ -7,12 +7,10 @@ through app.services.requests.conversation. Opening the page marks the resident'
 its poll brings later are marked by the page (static/thread.js) once a person sees it, never by
 the poll itself, so a page left in a background tab keeps them unread in the journal.
 """
-import mimetypes
 import secrets
-from pathlib import Path
 from typing import Callable
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
@@ -30,6 +28,7 @@ from app.services.requests.categories import active_categories, active_subcatego
 from app.services.requests.conversation import BadPhoto, ConversationError
 from app.services.requests.lifecycle import RequestError
 from app.services.requests.statuses import Status, allowed_targets, executor_locked
+from app.services import storage
 from app.telegram.limits import SEND_PHOTO_MAX_BYTES
 from app.web import parse_id
 
@@ -260,19 +259,15 @@ def send_message(request_id: int):
 
 @bp.route("/requests/<int:request_id>/photos/<int:photo_id>")
 def photo(request_id: int, photo_id: int):
-    """A photo of the request, the resident's or staff's, from STORAGE_DIR (signed-in staff only;
-    never a file outside it)."""
+    """A photo of the request, the resident's, an executor's or staff's, from the file store (signed-in
+    staff only; never a file outside STORAGE_DIR)."""
     item = db.session.get(RequestPhoto, photo_id)
-    if item is None or item.request_id != request_id or not item.file_path:
+    described = storage.info(item.file_path) if item is not None and item.file_path else None
+    if described is None or item.request_id != request_id:
         abort(404)
-    storage = Path(current_app.config["STORAGE_DIR"]).resolve()
-    path = (storage / item.file_path).resolve()
-    if not path.is_relative_to(storage) or not path.is_file():
-        abort(404)
-    mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    inline = mimetype in IMAGE_TYPES  # anything else is a download, never a page of our site
-    response = send_from_directory(storage, str(path.relative_to(storage)), mimetype=mimetype if inline
-                                   else "application/octet-stream", as_attachment=not inline)
+    inline = described.content_type in IMAGE_TYPES  # anything else is a download, never a page of our site
+    response = storage.send(item.file_path, content_type=None if inline else "application/octet-stream",
+                            download_name=None if inline else f"photo-{photo_id}")
     response.headers["Cache-Control"] = "private, max-age=86400"
     return response
 

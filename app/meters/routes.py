@@ -1,11 +1,9 @@
 """«Показания»: a month of readings (one row per meter), an operator's entry, the review of readings
 that need checking, the export for billing, the accounts without readings, the summary by house."""
-import mimetypes
 import os
 import tempfile
-from pathlib import Path
 
-from flask import abort, after_this_request, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.extensions import db
@@ -13,6 +11,7 @@ from app.meters import bp
 from app.meters.forms import ReadingForm, ReviewForm
 from app.meters.workbook import write_missing, write_readings
 from app.models.meters import RESOURCES, SOURCES, STATUSES, SUSPICIOUS, SWAP, Meter, MeterReading
+from app.services import storage
 from app.services.meters import month, readings, values, window
 from app.xlsx import attachment
 
@@ -142,21 +141,11 @@ def summary():
 
 @bp.route("/readings/<int:reading_id>/photo")
 def photo(reading_id: int):
-    """The photo a resident sent with the reading, from STORAGE_DIR (never a file outside it)."""
+    """The photo a resident sent with the reading, from the file store (an image, or nothing)."""
     reading = db.session.get(MeterReading, reading_id)
-    if reading is None or not reading.photo_path:
+    described = storage.info(reading.photo_path) if reading is not None and reading.photo_path else None
+    if described is None or described.content_type not in IMAGE_TYPES:
         abort(404)
-    storage = Path(current_app.config["STORAGE_DIR"]).resolve()
-    path = (storage / reading.photo_path).resolve()
-    if not path.is_relative_to(storage) or not path.is_file():
-        abort(404)
-    mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    if mimetype not in IMAGE_TYPES:
-        abort(404)
-
-    @after_this_request
-    def cache(response):
-        response.headers["Cache-Control"] = "private, max-age=86400"
-        return response
-    from flask import send_from_directory
-    return send_from_directory(storage, str(path.relative_to(storage)), mimetype=mimetype)
+    response = storage.send(reading.photo_path)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response

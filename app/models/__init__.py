@@ -17,14 +17,16 @@ from app.models.stats import RequestAddress, RequestCount, RequestDuration, Requ
 from app.models.throttle import Attempt
 from app.models.company import CompanySetting
 from app.models.consent import ConsentRecord, ConsentVersion
+from app.models.exports import ExportJob
+from app.models.files import StoredFile, StoredFileChunk
 from app.models.incidents import Incident, IncidentAddress, IncidentEvent, IncidentStatus
 from app.models.meters import Meter, MeterReading, MeterReminderOptOut, MeterReminderRun
 
 __all__ = [
     "Announcement", "AnnouncementOptOut", "Attempt", "BotStatus", "Category", "Client", "CompanySetting",
-    "ConsentRecord", "ConsentVersion", "Conversation", "Counter", "Executor", "ExecutorInvitation", "Incident",
-    "IncidentAddress", "IncidentEvent", "IncidentStatus", "Meter", "MeterReading", "MeterReminderOptOut",
-    "MeterReminderRun", "Notification", "ProcessedUpdate", "Request", "RequestAddress", "RequestCount",
-    "RequestDuration", "RequestEvent", "RequestMessage", "RequestPhoto", "RequestRating", "StaffDigest",
-    "StaffUser", "Subcategory", "TelegramBinding", "utcnow",
+    "ConsentRecord", "ConsentVersion", "Conversation", "Counter", "Executor", "ExecutorInvitation", "ExportJob",
+    "Incident", "IncidentAddress", "IncidentEvent", "IncidentStatus", "Meter", "MeterReading",
+    "MeterReminderOptOut", "MeterReminderRun", "Notification", "ProcessedUpdate", "Request", "RequestAddress",
+    "RequestCount", "RequestDuration", "RequestEvent", "RequestMessage", "RequestPhoto", "RequestRating",
+    "StaffDigest", "StaffUser", "StoredFile", "StoredFileChunk", "Subcategory", "TelegramBinding", "utcnow",
 ]

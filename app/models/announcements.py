@@ -15,7 +15,7 @@ class Announcement(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     text: Mapped[str] = mapped_column(Text)                       # plain text, as Telegram shows it
-    photo: Mapped[str] = mapped_column(String(512), default="")   # a file under STORAGE_DIR, or none
+    photo: Mapped[str] = mapped_column(String(512), default="")   # a file store reference, or none
     audience: Mapped[str] = mapped_column(Text, default="{}")     # JSON: services.audience.Audience
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)

@@ -137,7 +137,7 @@ class RequestPhoto(db.Model):
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
     telegram_file_id: Mapped[str] = mapped_column(String(256), default="")
     telegram_file_unique_id: Mapped[str] = mapped_column(String(128), default="")
-    # Path relative to STORAGE_DIR; empty until the worker has downloaded the file.
+    # The file store's reference (app.services.storage); empty until the worker has downloaded the file.
     file_path: Mapped[str] = mapped_column(String(512), default="")
     caption: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)

@@ -64,7 +64,7 @@ class Notification(db.Model):
     announcement_id: Mapped[int | None] = mapped_column(ForeignKey("announcements.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(24), default="status")  # what it is: status, reply, message...
     priority: Mapped[int] = mapped_column(SmallInteger, default=0)  # lower first: services.outbox.URGENT...
-    photo: Mapped[str] = mapped_column(String(512), default="")    # a file under STORAGE_DIR, sent with text as caption
+    photo: Mapped[str] = mapped_column(String(512), default="")    # a file store reference (or telegram:<id>), sent with text as caption
     buttons: Mapped[str] = mapped_column(Text, default="")         # reply_markup as Bot API JSON
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending / sending / sent / failed / cancelled
     failure: Mapped[str] = mapped_column(String(16), default="")   # why it failed: services.outbox.FAILURES

@@ -1,5 +1,4 @@
 """Queueing a notice through the outbox, cancelling it, its report; what a notice may hold."""
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
@@ -10,6 +9,7 @@ from app.services.messaging import announcements
 from app.services.messaging import outbox
 from app.services.messaging.announcements import AnnouncementError
 from app.services.messaging.audience import Audience
+from app.services import storage
 from tests import factories
 from tests.announcements.data import jpeg_header, png
 
@@ -115,7 +115,7 @@ def test_a_photo_is_sent_with_the_text_as_its_caption(app, residents):
     announcements.send(notice, factories.staff("operator"), expected=3)
     db.session.commit()
     assert {(r.photo, r.text) for r in rows(notice)} == {(path, notice.text)}
-    assert (Path(app.config["STORAGE_DIR"]) / path).read_bytes() == png()
+    assert path.startswith(storage.DB) and storage.read(path) == png()  # kept in the database by default
 
 
 def test_a_photo_gone_from_the_disk_sends_nothing(residents):
@@ -129,10 +129,11 @@ def test_a_photo_gone_from_the_disk_sends_nothing(residents):
 
 def test_deleting_a_draft_deletes_its_photo_but_a_sent_notice_stays(residents):
     notice = draft(photo=announcements.store_photo(png()))
-    photo = announcements.photo_file(notice.photo)
+    photo = notice.photo
+    assert announcements.has_photo(photo)
     announcements.delete_draft(notice)
     db.session.commit()
-    assert not photo.exists() and db.session.execute(select(func.count(Announcement.id))).scalar() == 0
+    assert not announcements.has_photo(photo) and db.session.execute(select(func.count(Announcement.id))).scalar() == 0
     sent = draft()
     announcements.send(sent, factories.staff("operator"), expected=3)
     with pytest.raises(AnnouncementError, match="только черновик"):

@@ -15,6 +15,7 @@ from werkzeug.security import generate_password_hash
 from app import create_app
 from app.extensions import db
 from app.models import Category, Client, Executor, StaffUser, Subcategory
+from app.services import storage
 from devtools.local_api import LocalBotApi, Resident
 from devtools.worker_process import WorkerProcess
 from tests.conftest import StaffClient, base_config
@@ -60,6 +61,11 @@ class BotWorld:
         self.api = LocalBotApi().start()
         self.worker = WorkerProcess(self.api, root / "worker.log", database_url, root / "instance", self.storage,
                                     **{**WORKER_SETTINGS, **env_overrides})
+
+    def stored(self, ref: str) -> bytes | None:
+        """A file of the store as the web app reads it (the worker keeps photos in the database by default)."""
+        with self.app.app_context():
+            return storage.read(ref)
 
     def resident(self, name: str = "Жилец") -> Resident:
         return Resident(self.api, next(_user_ids), name)

@@ -183,7 +183,7 @@ def test_resident_writes_text_photos_and_an_album_then_done(world):
         ("resident", "message", "Вот так течёт"), ("resident", "message", "")]
     assert state["unread"] == 4 and state["status"] == "new"
     assert world.api.wait_until(lambda: all(path for _, path in load(world, request_id)["photos"]), 15)
-    stored = sorted((world.storage / path).read_bytes() for _, path in load(world, request_id)["photos"])
+    stored = sorted(world.stored(path) for _, path in load(world, request_id)["photos"])
     assert stored == [b"\xff\xd8 album 1", b"\xff\xd8 album 2", b"\xff\xd8 only a photo"]
     r.send("Тест после Готово")  # no longer in the writing mode
     r.expect("Не понял вас")
@@ -211,7 +211,7 @@ def test_an_album_gets_one_reply_and_one_refusal(world):
     assert [m[:3] for m in state["messages"]] == [("resident", "message", "Трещина в стене"),
                                                   ("resident", "message", ""), ("resident", "message", "")]
     assert world.api.wait_until(lambda: all(path for _, path in load(world, request_id)["photos"]), 15)
-    stored = sorted((world.storage / path).read_bytes() for _, path in load(world, request_id)["photos"])
+    stored = sorted(world.stored(path) for _, path in load(world, request_id)["photos"])
     assert stored == [b"\xff\xd8 wall %d" % n for n in range(3)]
 
 

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Notification, Request, RequestMessage, RequestPhoto
+from app.models import Notification, Request, RequestMessage, RequestPhoto, StoredFile
 from app.services.requests import conversation
 from app.services.requests import lifecycle as request_service
+from app.services import storage
 from app.telegram.limits import SEND_PHOTO_MAX_BYTES
 from tests import factories
 from tests.images import png
@@ -111,7 +112,7 @@ def test_the_page_marks_what_it_shows_read_once_seen(app, staff, filed, visitor)
     assert staff.client.post(f"/requests/{filed}/read", data={"upto": shown}).status_code == 400  # no CSRF token
     for bad in ("", "abc", "-1"):
         assert staff.post(f"/requests/{filed}/read", {"upto": bad}).status_code == 400
-    assert staff.post(f"/requests/999999/read", {"upto": shown}).status_code == 404
+    assert staff.post("/requests/999999/read", {"upto": shown}).status_code == 404
     assert state(app, filed)["unread"] == 3
 
     response = staff.post(f"/requests/{filed}/read", {"upto": shown})
@@ -154,7 +155,9 @@ def test_a_second_post_of_the_same_form_sends_nothing_more(app, staff, filed, tm
         assert response.headers["Location"].endswith(f"/requests/{filed}#conversation")
     [(text, photo, _, _)] = state(app, filed)["rows"]
     assert text.endswith("Мастер придёт в 10")
-    assert [p.name for p in (tmp_path / "storage" / "messages" / str(filed)).iterdir()] == [photo.split("/")[-1]]
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(StoredFile)).scalar() == 1
+        assert storage.read(photo) == PNG
     page = staff.page(f"/requests/{filed}")
     assert thread_html(page).count("Мастер придёт в 10") == 1
 
@@ -177,8 +180,9 @@ def test_staff_send_a_photo(app, staff, filed, tmp_path):
                           content_type="multipart/form-data")
     assert response.status_code == 303
     [(text, photo, _, _)] = state(app, filed)["rows"]
-    assert text.endswith("Вот схема") and photo.startswith(f"messages/{filed}/") and photo.endswith(".png")
-    assert (tmp_path / "storage" / photo).read_bytes() == PNG
+    assert text.endswith("Вот схема") and photo.startswith("db:")
+    with app.app_context():
+        assert storage.read(photo) == PNG
     page = staff.page(f"/requests/{filed}")
     src = re.search(r'<img src="(/requests/\d+/photos/\d+)" alt="Фото к сообщению"', thread_html(page)).group(1)
     assert staff.get(src).data == PNG

@@ -1,22 +1,22 @@
 """Excel export over HTTP: exactly the filtered, sorted rows of every page, the visible
 columns, real dates, formulas kept as text, per-user jobs."""
 import io
-import os
 import re
+import secrets
 import tempfile
 import time
-from datetime import datetime
-from pathlib import Path
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.journal import export, workbook
 from app.journal.columns import BY_KEY
-from app.models import Request, StaffUser
+from app.models import ExportJob, Request, StaffUser, StoredFile, utcnow
+from app.services import storage
 from app.xlsx import XLSX_MIME
 from tests.journal.seed import SPECS
 
@@ -186,8 +186,9 @@ def test_progress_is_polled_until_done_and_can_be_cancelled(app, staff, journal,
     export.wait(job_id)
     assert "Выгрузка отменена" in cancelled
     assert staff.get(f"/journal/export/{job_id}/file").status_code == 404
-    exports = Path(app.instance_path) / "exports"
-    assert [p.suffix for p in exports.iterdir()] == [".json"]  # no .part, no .xlsx
+    with app.app_context():
+        assert db.session.get(ExportJob, job_id).state == "cancelled"
+        assert db.session.execute(select(func.count()).select_from(StoredFile)).scalar() == 0  # no file kept
     assert temp_files_while_writing  # the rows went to a temporary file...
     assert not list(temp.iterdir())  # ...which is gone with its directory
 
@@ -207,7 +208,7 @@ def test_a_job_writes_the_filters_it_is_given_on_a_second_sheet(app, journal):
         job = export.start(app, user_id, select(Request.number).order_by(Request.number),
                            [BY_KEY["number"]], len(SPECS), filters=[("Статус", "новая")])
         export.wait(job["id"])
-        book = load_workbook(Path(app.instance_path) / "exports" / f"{job['id']}.xlsx")
+        book = load_workbook(io.BytesIO(storage.read(export.status(user_id, job["id"])["file"])))
     assert book.sheetnames == ["Заявки", "Условия выгрузки"]
     assert [row[0] for row in book["Заявки"].iter_rows(min_row=2, values_only=True)] == sorted(
         journal.number(i) for i in range(len(SPECS)))
@@ -218,17 +219,55 @@ def test_a_job_writes_the_filters_it_is_given_on_a_second_sheet(app, journal):
 
 def test_old_files_and_the_users_previous_export_are_removed(app, staff, journal):
     first = run_export(staff)
-    directory = Path(app.instance_path) / "exports"
-    assert (directory / f"{first}.xlsx").exists()
-    stale = directory / "stale-file-aaaaaa.xlsx"
-    stale.write_bytes(b"old")
-    (directory / "stale-file-aaaaaa.json").write_text("{}")
-    old = time.time() - export.KEEP_SECONDS - 10
-    os.utime(directory / "stale-file-aaaaaa.json", (old, old))
+    with app.app_context():
+        first_file = db.session.get(ExportJob, first).file
+        assert first_file.startswith("db:") and storage.exists(first_file)  # in the database by default
+        admin = db.session.execute(select(StaffUser.id).filter_by(login="admin")).scalar_one()
+        stale = ExportJob(id="stale-job-aaaaaa", user_id=admin, state="done", total=1,
+                          file=storage.save("exports/old.xlsx", b"old"),
+                          created_at=utcnow() - timedelta(seconds=export.KEEP_SECONDS + 10))
+        db.session.add(stale)
+        db.session.commit()
+        stale_file = stale.file
     second = run_export(staff)
-    assert not (directory / f"{first}.xlsx").exists()   # replaced by the new export
-    assert not stale.exists()
-    assert (directory / f"{second}.xlsx").exists()
+    with app.app_context():
+        assert db.session.get(ExportJob, first) is None and not storage.exists(first_file)  # replaced
+        assert db.session.get(ExportJob, "stale-job-aaaaaa") is None and not storage.exists(stale_file)
+        assert storage.exists(db.session.get(ExportJob, second).file)
+
+
+def job_row(app, login="operator", **values) -> str:
+    """An export's row as another web process left it."""
+    with app.app_context():
+        user_id = db.session.execute(select(StaffUser.id).filter_by(login=login)).scalar_one()
+        job = ExportJob(id=secrets.token_urlsafe(12), user_id=user_id, total=10, filename="Заявки.xlsx",
+                        ascii_filename="zayavki.xlsx", **values)
+        db.session.add(job)
+        db.session.commit()
+        return job.id
+
+
+def test_a_job_whose_process_died_is_failed_with_a_sentence_when_polled(app, staff, journal):
+    beat = utcnow() - timedelta(seconds=app.config["EXPORT_STALE_SECONDS"] + 5)
+    dead = job_row(app, state="running", done=4, host="web-2", pid=4242, heartbeat_at=beat)
+    alive = job_row(app, state="running", done=4, host="web-2", pid=4243, heartbeat_at=utcnow())
+    status = staff.page(f"/journal/export/{dead}")
+    assert "перестал отвечать" in status and "Запустите её снова" in status and "<progress" not in status
+    assert staff.get(f"/journal/export/{dead}/file").status_code == 404
+    assert "<progress" in staff.page(f"/journal/export/{alive}")  # beating elsewhere: still running
+    assert "Выгрузка отменена" in staff.post(f"/journal/export/{alive}/cancel").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(ExportJob, alive).state == "cancelled"  # its thread stops at its next progress
+
+
+def test_an_hour_later_the_job_and_its_file_are_gone(app, staff, journal):
+    with app.app_context():
+        ref = storage.save("exports/x.xlsx", b"workbook")
+        db.session.commit()
+    job_id = job_row(app, state="done", file=ref, created_at=utcnow() - timedelta(seconds=export.KEEP_SECONDS + 1))
+    assert staff.get(f"/journal/export/{job_id}/file").status_code == 404
+    with app.app_context():
+        assert db.session.get(ExportJob, job_id) is None and not storage.exists(ref)
 
 
 def test_the_export_says_which_filters_and_order_it_holds(staff, journal):

@@ -2,7 +2,6 @@
 (app.services.requests.lifecycle) on both databases, through the services the web and the bot call."""
 import json
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -15,6 +14,7 @@ from app.services.messaging import outbox
 from app.services.requests import lifecycle as request_service
 from app.services.requests.conversation import ConversationError, NotBound, NotYours
 from app.services.requests.lifecycle import QuestionClosed, RequestError
+from app.services import storage
 from app.telegram.limits import SEND_PHOTO_MAX_BYTES
 from tests import factories
 from tests.images import jpeg_header, png
@@ -137,8 +137,7 @@ def test_a_staff_photo_is_stored_and_sent_with_the_text_as_caption(filed, app):
     message = conversation.add_staff_message(request, staff, "Так выглядит счётчик", photo=PNG)
     db.session.commit()
     [photo] = message.photos
-    assert photo.file_path == f"messages/{request.id}/{message.id}.png"
-    assert (Path(app.config["STORAGE_DIR"]) / photo.file_path).read_bytes() == PNG
+    assert photo.file_path.startswith(storage.DB) and storage.read(photo.file_path) == PNG
     [row] = outbox_rows(request, "message")
     assert row.photo == photo.file_path and row.text.endswith("Так выглядит счётчик")
     conversation.add_staff_message(request, staff, "", photo=JPEG)

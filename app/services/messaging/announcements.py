@@ -10,9 +10,7 @@ what became of those rows.
 import secrets
 from dataclasses import dataclass, field
 from itertools import takewhile
-from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import delete, func, select, update
 
 from app.extensions import db
@@ -20,11 +18,12 @@ from app.models import Announcement, AnnouncementOptOut, Client, Notification, T
 from app.models.reference import format_address
 from app.services.messaging import audience as audiences
 from app.services.messaging import outbox
+from app.services import storage
 from app.telegram import photos
 from app.telegram.limits import MESSAGE_TEXT_MAX, PHOTO_CAPTION_MAX
 
 KIND = "announcement"  # Notification.kind of a notice's rows
-PHOTO_DIR = "announcements"  # under STORAGE_DIR
+PHOTO_DIR = "announcements"  # the photos' names in the file store
 
 DRAFT, SENDING, DONE, CANCELLED = "draft", "sending", "done", "cancelled"
 STATES = {DRAFT: "черновик", SENDING: "отправляется", DONE: "отправлено", CANCELLED: "остановлено"}
@@ -61,33 +60,21 @@ def check_photo(data: bytes) -> str:
         raise AnnouncementError(str(error)) from None
 
 
-def _storage() -> Path:
-    return Path(current_app.config["STORAGE_DIR"]).resolve()
-
-
 def store_photo(data: bytes) -> str:
-    """Check the photo and keep it under STORAGE_DIR; returns its path relative to STORAGE_DIR."""
+    """Check the photo and keep it in the file store (the caller commits); returns its reference."""
     ext = check_photo(data)
-    relative = f"{PHOTO_DIR}/{secrets.token_hex(12)}{ext}"
-    path = _storage() / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return relative
+    return storage.save(f"{PHOTO_DIR}/{secrets.token_hex(12)}{ext}", data)
 
 
-def photo_file(relative: str) -> Path | None:
-    """The photo's file, if it is one of ours and still there."""
-    if not relative:
-        return None
-    storage = _storage()
-    path = (storage / relative).resolve()
-    return path if path.is_relative_to(storage / PHOTO_DIR) and path.is_file() else None
+def has_photo(ref: str) -> bool:
+    """The photo is still in the file store."""
+    return bool(ref) and storage.exists(ref)
 
 
-def delete_photo(relative: str) -> None:
-    path = photo_file(relative)
-    if path is not None:
-        path.unlink(missing_ok=True)
+def delete_photo(ref: str) -> None:
+    """Forget the photo (the caller commits)."""
+    if ref:
+        storage.delete_file(ref)
 
 
 # --- sending ---
@@ -108,7 +95,7 @@ def send(announcement: Announcement, user, expected: int) -> int:
         .values(sent_at=utcnow(), sent_by_id=user.id)).rowcount  # also takes SQLite's write lock first
     if not claimed:
         raise AnnouncementError("Это объявление уже отправлено.")
-    if announcement.photo and photo_file(announcement.photo) is None:
+    if announcement.photo and not has_photo(announcement.photo):
         raise AnnouncementError("Файл фото не найден на сервере. Прикрепите фото заново.")
     queued = outbox.queue_bulk(audiences.chats(audience_of(announcement)), announcement.text,
                                kind=KIND, priority=outbox.BULK, photo=announcement.photo,

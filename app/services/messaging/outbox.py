@@ -27,7 +27,7 @@ ALERT = 5    # messages to the staff chat
 BULK = 9     # announcements
 
 
-# Notification.photo: a file under STORAGE_DIR, or this prefix and a Telegram file id (a photo a user sent
+# Notification.photo: a file store reference (app.services.storage), or this prefix and a Telegram file id (a photo a user sent
 # the bot, which the bot may send on as it is, downloaded or not).
 TELEGRAM_FILE = "telegram:"
 

@@ -3,7 +3,8 @@
 The archive is a tar (gzip-compressed when PATH ends in .gz or .tgz) holding
 - the database: SQLite's own copy made with its online backup API (`database.sqlite`), or
   PostgreSQL's `pg_dump --format=custom` (`database.pgdump`);
-- every file under STORAGE_DIR (`storage/...`): residents' photos, staff photos, announcements;
+- every file under STORAGE_DIR (`storage/...`): the photos of FILE_STORE=directory, and those kept there
+  before migration 0015 (with FILE_STORE=database, the default, the files are rows of the database's copy);
 - `manifest.json`: the engine, the migration revision, and the rows of every table in the copy.
 
 Both engines copy one consistent moment while the web app and the bot go on writing: SQLite's

@@ -182,8 +182,9 @@ def add_staff_message(request: Request, staff, text: str, photo: bytes | None = 
     db.session.flush()
     path = ""
     if photo:
-        path = f"messages/{request.id}/{message.id}{extension}"
-        storage.save(path, photo)  # before the commit, so the sender never finds the row without its file
+        # Kept before the commit (in its transaction, for the database store): the sender never finds
+        # the row without its file.
+        path = storage.save(f"messages/{request.id}/{message.id}{extension}", photo)
         db.session.add(RequestPhoto(request_id=request.id, message_id=message.id, file_path=path, caption=text,
                                     created_at=now))
     _queue(request, message, resident_voice.staff_message(request.number, text), photo=path,
