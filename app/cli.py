@@ -47,6 +47,21 @@ def create_admin(login_name: str, password: str, if_none: bool) -> None:
         click.echo(f"Password: {password}")
 
 
+def _import_file(path: str, dry_run: bool, run, failed: type) -> None:
+    """Run an import (`run(content, filename, dry_run=...)`) and print its report: a file it cannot read
+    imports nothing; a dry run saves nothing."""
+    file = Path(path)
+    try:
+        report = run(file.read_bytes(), file.name, dry_run=dry_run)
+    except failed as exc:
+        db.session.rollback()
+        raise click.ClickException(f"Nothing imported: {exc}") from None
+    if not dry_run:
+        db.session.commit()
+    for line in report.lines():
+        click.echo(line)
+
+
 @click.command("import-clients")
 @with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
@@ -54,16 +69,7 @@ def create_admin(login_name: str, password: str, if_none: bool) -> None:
 def import_clients(path: str, dry_run: bool) -> None:
     """Import clients from an .xlsx or .csv file (create or update by personal account)."""
     from app.services.people import client_import
-    file = Path(path)
-    try:
-        report = client_import.import_clients(file.read_bytes(), file.name, dry_run=dry_run)
-    except client_import.ImportFailed as exc:
-        db.session.rollback()
-        raise click.ClickException(f"Nothing imported: {exc}") from None
-    if not dry_run:
-        db.session.commit()
-    for line in report.lines():
-        click.echo(line)
+    _import_file(path, dry_run, client_import.import_clients, client_import.ImportFailed)
 
 
 @click.command("import-meters")
@@ -73,16 +79,7 @@ def import_clients(path: str, dry_run: bool) -> None:
 def import_meters(path: str, dry_run: bool) -> None:
     """Import meters from an .xlsx or .csv file (create or update by account, resource and serial)."""
     from app.services.meters import meter_import
-    file = Path(path)
-    try:
-        report = meter_import.import_meters(file.read_bytes(), file.name, dry_run=dry_run)
-    except meter_import.ImportFailed as exc:
-        db.session.rollback()
-        raise click.ClickException(f"Nothing imported: {exc}") from None
-    if not dry_run:
-        db.session.commit()
-    for line in report.lines():
-        click.echo(line)
+    _import_file(path, dry_run, meter_import.import_meters, meter_import.ImportFailed)
 
 
 @click.command("seed-demo")
