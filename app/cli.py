@@ -115,21 +115,21 @@ def transfer_db(target_url: str) -> None:
             target_url, echo=click.echo,
             progress=lambda label, length: click.progressbar(length=length, label=f"{label:<20}"))
     except transfer.CountMismatch as exc:
-        _echo_counts(exc.counts)
+        _echo_counts(exc.counts, "source -> target")
         raise click.ClickException(f"Nothing written: {exc}.") from None
     except transfer.TransferError as exc:
         raise click.ClickException(f"Nothing written: {exc}.") from None
-    _echo_counts(counts)
-    rows = sum(c.target for c in counts)
+    _echo_counts(counts, "source -> target")
+    rows = sum(c.copy for c in counts)
     seconds = time.monotonic() - started
     click.echo(f"Done: {rows} rows in {seconds:.1f} s ({rows / seconds:.0f} rows/s). "
                "Point DATABASE_URL at the new database and restart the web app and the bot.")
 
 
-def _echo_counts(counts) -> None:
-    click.echo("Rows per table (source -> target):")
+def _echo_counts(counts, which: str) -> None:
+    click.echo(f"Rows per table ({which}):")
     for c in counts:
-        click.echo(f"  {c.table:<20} {c.source:>10} -> {c.target}{'' if c.source == c.target else '  DIFFERS'}")
+        click.echo(f"  {c.table:<24} {c.original:>10} -> {c.copy}{'  DIFFERS' if c.differs else ''}")
 
 
 @click.command("rebuild-stats")
@@ -172,22 +172,16 @@ def restore_command(path: Path) -> None:
     try:
         manifest, counts = backup.restore(path, Path(current_app.config["STORAGE_DIR"]), echo=click.echo)
     except backup.CountMismatch as exc:
-        _echo_restored(exc.counts)
+        _echo_counts(exc.counts, "backup -> restored")
         raise click.ClickException(f"{exc}: do not use this database; restore again into a new one.") from None
     except backup.BackupError as exc:
         raise click.ClickException(f"{exc}.") from None
-    _echo_restored(counts)
-    click.echo(f"Restored {sum(c.restored for c in counts)} rows and {manifest['files']} files from the backup "
+    _echo_counts(counts, "backup -> restored")
+    click.echo(f"Restored {sum(c.copy for c in counts)} rows and {manifest['files']} files from the backup "
                f"of {manifest['created_at']} in {time.monotonic() - started:.1f} s; every table's rows match.")
     if set(manifest["revision"]) != migration_heads():
         click.echo(f"The backup is at revision {', '.join(manifest['revision'])}, the code at "
                    f"{', '.join(sorted(migration_heads()))}: run `flask db upgrade` before starting the app.")
-
-
-def _echo_restored(counts) -> None:
-    click.echo("Rows per table (backup -> restored):")
-    for c in counts:
-        click.echo(f"  {c.table:<24} {c.backup:>10} -> {c.restored}{'' if c.backup == c.restored else '  DIFFERS'}")
 
 
 def init_app(app: Flask) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import func, inspect, make_url, select
 from app import create_app
 from app.extensions import db
 from app.models import Counter, Request, RequestEvent, RequestPhoto
-from app.services.operations.backup import count_rows
+from app.services.operations.counts import count_rows
 from app.services import storage
 from tests import factories
 from tests.conftest import StaffClient, base_config, private_postgres_database

@@ -32,11 +32,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
-from sqlalchemy import Connection, create_engine, func, inspect, select, text
+from sqlalchemy import Connection, create_engine, inspect, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from app.extensions import db
+from app.services.operations.counts import TableCount, compare, count_rows, differing
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -50,25 +51,10 @@ class BackupError(Exception):
     """Refused or failed, with a sentence saying why and what to do."""
 
 
-@dataclass
-class TableCount:
-    table: str
-    backup: int
-    restored: int
-
-
 class CountMismatch(BackupError):
     def __init__(self, counts: list[TableCount]):
-        wrong = ", ".join(c.table for c in counts if c.backup != c.restored)
-        super().__init__(f"row counts differ from the backup's in {wrong}")
+        super().__init__(f"row counts differ from the backup's in {differing(counts)}")
         self.counts = counts
-
-
-def count_rows(conn: Connection) -> dict[str, int]:
-    """Rows of every table of the models (SQLite's search index, derived from the requests, is copied
-    with the file but not counted)."""
-    return {table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-            for table in db.metadata.sorted_tables}
 
 
 def revision(conn: Connection) -> list[str]:
@@ -240,9 +226,8 @@ def restore(path: Path, storage_dir: Path, echo) -> tuple[dict, list[TableCount]
         db.engine.dispose()
         with db.engine.connect() as conn:
             restored = count_rows(conn)
-        counts = [TableCount(name, manifest["counts"].get(name, 0), restored.get(name, 0))
-                  for name in sorted(set(manifest["counts"]) | set(restored))]
-        if any(c.backup != c.restored for c in counts):
+        counts = compare(manifest["counts"], restored)
+        if any(c.differs for c in counts):
             raise CountMismatch(counts)
         storage_dir.mkdir(parents=True, exist_ok=True)
         for info in files:

@@ -21,7 +21,6 @@ over the models' metadata: a new table or column is copied without edits here.
 - Sequences are set past the largest copied id; counters (request numbers) are data.
 """
 import contextlib
-from dataclasses import dataclass
 from typing import Callable
 
 from alembic import command
@@ -35,6 +34,7 @@ from sqlalchemy.pool import NullPool
 from app.config import normalise_database_url
 from app.extensions import db
 from app.search import SEARCH_TABLE
+from app.services.operations.counts import TableCount, count, differing
 
 BATCH = 5000
 VERSION_TABLE = "alembic_version"
@@ -44,17 +44,9 @@ class TransferError(Exception):
     """The transfer is refused or failed; nothing was written to the target."""
 
 
-@dataclass
-class TableCount:
-    table: str
-    source: int
-    target: int
-
-
 class CountMismatch(TransferError):
     def __init__(self, counts: list[TableCount]):
-        wrong = ", ".join(c.table for c in counts if c.source != c.target)
-        super().__init__(f"row counts differ in {wrong}; the copy was rolled back")
+        super().__init__(f"row counts differ in {differing(counts)}; the copy was rolled back")
         self.counts = counts
 
 
@@ -72,15 +64,15 @@ def transfer(target_url: str, progress, echo: Callable[[str], None]) -> list[Tab
             head = _head()
             _check_source(source, head)
             echo(f"Source: {_shown(db.engine.url)} at revision {head}.")
-            source_counts = {t.name: _count(source, t) for t in tables}
+            source_counts = {t.name: count(source, t) for t in tables}
             with target.begin():  # everything below commits together or not at all
                 _prepare_target(target, tables, head, echo)
                 with _built_after_load(target, echo):
                     for table in tables:
                         _copy(source, target, table, source_counts[table.name], progress)
                 _reset_sequences(target, tables)
-                counts = [TableCount(t.name, source_counts[t.name], _count(target, t)) for t in tables]
-                if any(c.source != c.target for c in counts):
+                counts = [TableCount(t.name, source_counts[t.name], count(target, t)) for t in tables]
+                if any(c.differs for c in counts):
                     raise CountMismatch(counts)
             _vacuum_analyze(target, tables, echo)
     except DBAPIError as error:
@@ -130,10 +122,6 @@ def _migrate(conn: Connection, revision: str) -> None:
     command.upgrade(config, revision)
 
 
-def _count(conn: Connection, table: Table) -> int:
-    return conn.execute(select(func.count()).select_from(table)).scalar_one()
-
-
 def _is_data(name: str) -> bool:
     return name != VERSION_TABLE and not name.startswith(SEARCH_TABLE)
 
@@ -173,7 +161,7 @@ def _prepare_target(target: Connection, tables: list[Table], head: str, echo) ->
     else:
         echo(f"Target: {_shown(target.engine.url)}, already at {head}.")
     seeded = _rows_written_by_migrations(head)
-    holding = [t.name for t in tables if _count(target, t) > seeded.get(t.name, 0)]
+    holding = [t.name for t in tables if count(target, t) > seeded.get(t.name, 0)]
     if holding:
         raise TransferError(f"the target already holds data (in {', '.join(holding)}); "
                             "transfer-db only fills an empty database")
@@ -188,7 +176,7 @@ def _rows_written_by_migrations(revision: str) -> dict[str, int]:
     try:
         with engine.connect() as scratch, scratch.begin():
             _migrate(scratch, revision)
-            return {t.name: _count(scratch, t) for t in db.metadata.sorted_tables}
+            return {t.name: count(scratch, t) for t in db.metadata.sorted_tables}
     finally:
         engine.dispose()
 
