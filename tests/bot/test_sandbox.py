@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 def test_sandbox_chat_identifies_a_resident(app, ctx):
     ctx.client(account="100001")
     ctx.category()
-    typed = "\n".join(["/start", "#1", "#1", "12ab", "100001", "!contact", "#2", "!quit"]) + "\n"
+    typed = "\n".join(["/start", "#1", "#1", "12ab", "100001", "!contact", "#3", "!quit"]) + "\n"  # #3: «Мои заявки»
     result = CliRunner().invoke(sandbox.main, ["--user-id", "4242", "--phone", "+79005556677"], input=typed, obj=app)
     assert result.exit_code == 0, result.output
     out = result.output

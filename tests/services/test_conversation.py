@@ -162,11 +162,14 @@ def test_what_staff_cannot_send_is_refused_and_nothing_is_queued(filed, text, ph
     assert outbox_rows(request, "message") == []
 
 
-def test_no_telegram_message_to_a_request_filed_by_phone_or_archived(ctx):
+def test_no_telegram_message_to_a_request_filed_by_phone_forgotten_or_archived(ctx):
     staff = factories.staff("operator")
-    by_phone = factories.request()
+    by_phone = factories.request(source="phone")
     with pytest.raises(ConversationError, match="по телефону"):
         conversation.add_staff_message(by_phone, staff, "Здравствуйте")
+    forgotten = factories.request()  # filed in the bot by a resident who has since deleted their data
+    with pytest.raises(ConversationError, match="удалил свои данные"):
+        conversation.add_staff_message(forgotten, staff, "Здравствуйте")
     archived = factories.request(author_telegram_id=1, author_chat_id=1)
     archived.status = "archived"
     with pytest.raises(ConversationError, match="в архиве"):
