@@ -16,7 +16,8 @@ CHAT = -100500
 
 def warnings_in_chat(app) -> list[str]:
     with app.app_context():
-        return db.session.execute(select(Notification.text).where(Notification.chat_id == CHAT)).scalars().all()
+        return db.session.execute(select(Notification.text).where(
+            Notification.chat_id == CHAT, Notification.kind == "possible_incident")).scalars().all()
 
 
 @pytest.mark.app_config(STAFF_CHAT_ID=CHAT)

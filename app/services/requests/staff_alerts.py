@@ -56,10 +56,11 @@ def emergency(request: Request) -> None:
 
 
 def possible_incident(line: str, request_id: int) -> None:
-    """N requests of one category from one house (app.services.incidents.early_warning)."""
+    """N requests of one category from one house (app.services.incidents.early_warning): a kind of its
+    own, beside the emergency alert the same request may have queued."""
     if chat_id() is None:
         return
-    _queue(line, "alert", request_id)
+    _queue(line, "possible_incident", request_id)
 
 
 def resident_wrote(request: Request, text: str) -> None:
