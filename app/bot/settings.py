@@ -27,10 +27,7 @@ REMINDERS = (codec.METER_REMINDERS_ON, codec.METER_REMINDERS_OFF)
 
 def settings_message(user_id: int):
     """Both settings in words, and a button for each to switch it the other way."""
-    text, kb = resident.settings_message(announcements.wants_announcements(user_id))
-    line, switch = meters_voice.reminder_switch(reminders.wants_reminders(user_id))
-    kb.keyboard.insert(1, [switch])  # beside the announcements' switch, above the accounts' buttons
-    return f"{text}\n\n{line}", kb
+    return resident.settings_message(announcements.wants_announcements(user_id), reminders.wants_reminders(user_id))
 
 
 def show(message) -> None:

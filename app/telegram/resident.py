@@ -519,18 +519,22 @@ def _rating_buttons(request_id: int):
             for n in RATINGS]
 
 
-def settings_message(wanted: bool):
-    """«Настройки»: the setting in words, and the button that switches it the other way."""
+def settings_message(wanted: bool, reminders_wanted: bool):
+    """«Настройки»: the announcements' and the meter reminders' settings in words, a button switching each
+    the other way, then the accounts' buttons."""
+    from app.telegram.meters import reminder_switch  # that module builds on this one
     types = markup.types()
     kb = types.InlineKeyboardMarkup()
     if wanted:
         kb.row(types.InlineKeyboardButton(BTN_NOTICES_OFF, callback_data=codec.NOTICES_OFF))
     else:
         kb.row(types.InlineKeyboardButton(BTN_NOTICES_ON, callback_data=codec.NOTICES_ON))
+    reminders_line, reminders_button = reminder_switch(reminders_wanted)
+    kb.row(reminders_button)
     kb.row(types.InlineKeyboardButton(BTN_MY_ADDRESSES, callback_data=codec.SETTINGS_ADDRESSES),
            types.InlineKeyboardButton(BTN_ADD_ACCOUNT, callback_data=codec.SETTINGS_ADD_ACCOUNT))
     kb.row(types.InlineKeyboardButton(BTN_FORGET, callback_data=codec.SETTINGS_FORGET))
-    return (SETTINGS_NOTICES_ON if wanted else SETTINGS_NOTICES_OFF), kb
+    return f"{SETTINGS_NOTICES_ON if wanted else SETTINGS_NOTICES_OFF}\n\n{reminders_line}", kb
 
 
 def consent_message(version, changed: bool = False, prefix: str = ""):
