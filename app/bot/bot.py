@@ -19,6 +19,8 @@ from telebot.custom_filters import AdvancedCustomFilter
 from app.bot import (accounts, consent, executor, forget, identify, menu, meter_readings, my_requests, new_request,
                      request_chat, routing, settings)
 from app.bot.storage import DatabaseStateStorage
+from app.services.people import bindings, executor_links
+from app.services.people import consent as consent_service
 from app.telegram import codec
 
 DIALOGS = [identify, new_request, my_requests, request_chat, settings, accounts, forget, meter_readings]
@@ -67,7 +69,10 @@ class Bot(TeleBot):
 
 def create_bot(token: str) -> Bot:
     # threaded=False: the dispatcher (app.bot.updates) owns concurrency and per-user order.
-    bot = Bot(token, threaded=False, state_storage=DatabaseStateStorage(), parse_mode=None)
+    # What the rows' filters ask about a user on every update, read with their dialog state.
+    facts = {"executor_id": executor_links.BOUND_EXECUTOR_ID, "bound": bindings.BOUND,
+             "consented": consent_service.CONSENTED}
+    bot = Bot(token, threaded=False, state_storage=DatabaseStateStorage(facts), parse_mode=None)
     bot.add_custom_filter(custom_filters.StateFilter(bot))
     bot.add_custom_filter(ButtonFilter(bot))
     routing.register(bot, handler_table())

@@ -39,12 +39,16 @@ def show_notice(turn, prefix: str = "") -> None:
     turn.send(*resident.consent_message(version, changed=changed, prefix=prefix))
 
 
-def _user(event) -> int:
-    return event.from_user.id
+def _blocked(event) -> bool:
+    """needs_consent for the gate's filters, which run before any handler: from the facts read with the
+    dialog state (app.bot.storage), no query of its own."""
+    facts = current().bot.current_states
+    user_id = event.from_user.id
+    return bool(facts.fact(user_id, "bound")) and not facts.fact(user_id, "consented")
 
 
 def _blocked_message(message) -> bool:
-    return message.chat.type == "private" and needs_consent(_user(message))
+    return message.chat.type == "private" and _blocked(message)
 
 
 def _blocked_press(call) -> bool:
@@ -52,7 +56,7 @@ def _blocked_press(call) -> bool:
         return False
     if current().state in PASSING_STATES:
         return False
-    return needs_consent(_user(call))
+    return _blocked(call)
 
 
 def on_blocked_message(message) -> None:

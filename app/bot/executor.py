@@ -51,9 +51,10 @@ class Report(StatesGroup):
 # --- who is an executor -------------------------------------------------------------------
 
 def _executor_id(turn) -> int | None:
-    """The id of the executor the turn's Telegram user is bound to (one light query per update)."""
+    """The id of the executor the turn's Telegram user is bound to: read with the dialog state
+    (app.bot.storage), unless this update bound them (on_invitation)."""
     if "executor_id" not in turn.facts:
-        turn.facts["executor_id"] = executor_links.bound_executor_id(turn.user_id)
+        turn.facts["executor_id"] = turn.bot.current_states.fact(turn.user_id, "executor_id")
     return turn.facts["executor_id"]
 
 

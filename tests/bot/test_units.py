@@ -243,6 +243,41 @@ def test_state_storage_writes_once_at_commit_and_forgets_on_rollback(app):
         event.remove(db.engine, "before_cursor_execute", note)
 
 
+
+def test_the_state_read_brings_the_users_facts_in_the_same_statement(app):
+    from app.bot.bot import create_bot
+    from app.services.people import bindings, consent
+    from tests import factories
+    storage = create_bot("123:TEST").current_states
+    statements = []
+
+    def note(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        worker = factories.executor()
+        resident_client = factories.client()
+        db.session.flush()
+        worker.telegram_user_id = 9001
+        bindings.bind(resident_client, 9002, 9002, "+79120000000")
+        db.session.commit()
+        event.listen(db.engine, "before_cursor_execute", note)
+        facts = {}
+        for user in (9001, 9002, 9003):
+            storage.begin_update()
+            facts[user] = tuple(storage.fact(user, name) for name in ("executor_id", "bound", "consented"))
+            assert storage.get_state(user, user) is None
+        assert len(statements) == 3  # one statement per user: the state and all three facts
+        assert facts[9001] == (worker.id, False, False)
+        assert (facts[9002][0], bool(facts[9002][1]), bool(facts[9002][2])) == (None, True, False)
+        assert (facts[9003][0], bool(facts[9003][1])) == (None, False)
+        consent.record(9002, consent.stored_version(), consent.AGREED)
+        worker.active = False  # a switched-off executor acts as nobody's
+        db.session.commit()
+        storage.begin_update()
+        assert bool(storage.fact(9002, "consented")) and storage.fact(9001, "executor_id") is None
+        event.remove(db.engine, "before_cursor_execute", note)
+
 # --- routing: the first matching row, as telebot's linear matching finds it ---
 
 EXECUTOR_USER, RESIDENT_USER = 7001, 7002

@@ -30,6 +30,7 @@ def current_binding(telegram_user_id: int) -> TelegramBinding | None:
 
 _PAIRS = TelegramBinding.__table__
 _ANY_PAIR = select(_PAIRS.c.id).where(_PAIRS.c.telegram_user_id == bindparam("user")).limit(1)
+BOUND = _ANY_PAIR.exists()  # is_bound as an SQL expression of :user (the bot reads it with the dialog state)
 
 
 def is_bound(telegram_user_id: int) -> bool:

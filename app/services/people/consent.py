@@ -89,6 +89,7 @@ _LAST_WORD = (select(func.max(_RECORDS.c.id)).where(_RECORDS.c.telegram_user_id 
 _IN_FORCE = select(func.max(_VERSIONS.c.id)).scalar_subquery()  # the newest version has the biggest id
 _CONSENTED = select(_RECORDS.c.id).where(_RECORDS.c.id == _LAST_WORD, _RECORDS.c.action == AGREED,
                                          _RECORDS.c.version_id == _IN_FORCE)
+CONSENTED = _CONSENTED.exists()  # has_consented as an SQL expression of :user (read with the dialog state)
 
 
 def has_consented(telegram_user_id: int) -> bool:

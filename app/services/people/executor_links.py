@@ -149,6 +149,7 @@ def new_phone(executor: Executor, staff) -> ExecutorInvitation:
 _EXECUTORS = Executor.__table__
 _BOUND_ID = select(_EXECUTORS.c.id).where(_EXECUTORS.c.telegram_user_id == bindparam("user"),
                                           _EXECUTORS.c.active.is_(True))
+BOUND_EXECUTOR_ID = _BOUND_ID.scalar_subquery()  # bound_executor_id as an SQL expression of :user
 
 
 def bound_executor_id(telegram_user_id: int) -> int | None:
