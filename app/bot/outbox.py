@@ -50,6 +50,13 @@ DUE = (
                    and_(_EARLIER.c.priority == _ROW.c.priority, _EARLIER.c.id < _ROW.c.id))))
     .order_by(_ROW.c.priority, _ROW.c.id).limit(bindparam("limit"))
 )
+# A send's two writes as Core statements on the table: through the ORM's bulk UPDATE path
+# they cost several times the statement itself, twice for every message sent.
+CLAIM = update(_ROW).where(_ROW.c.id == bindparam("row_id"), _ROW.c.status == PENDING).values(status=SENDING)
+# A row to be retried goes back to pending, unless its notice was stopped while it was being sent
+# (it was not pending then, so the stop could not cancel it).
+AGAIN = case((exists().where(Announcement.__table__.c.id == _ROW.c.announcement_id,
+                             Announcement.__table__.c.cancelled_at.is_not(None)), CANCELLED), else_=PENDING)
 
 PER_CHAT_INTERVAL = 1.0
 MAX_ATTEMPTS = 20  # with the backoff below: about three hours of an unreachable Telegram
@@ -228,9 +235,7 @@ class OutboxSender(threading.Thread):
         round read it), then it is not sent."""
         try:
             with self.app.app_context():
-                claimed = db.session.execute(
-                    update(Notification).where(Notification.id == row.id, Notification.status == PENDING)
-                    .values(status=SENDING)).rowcount
+                claimed = db.session.connection().execute(CLAIM, {"row_id": row.id}).rowcount
                 db.session.commit()
         except Exception as exc:  # noqa: BLE001 - e.g. the database is down: the row stays pending
             log.error("Outbox: cannot claim notification %s (%s); it waits", row.id, describe(exc))
@@ -282,7 +287,7 @@ class OutboxSender(threading.Thread):
             wait_s = retry_after(exc)
             self.pacer.pause(wait_s)
             log.warning("Outbox: Telegram asks to slow down for %.0f s", wait_s)
-            self._save(row.id, status=self._again(), next_attempt_at=utcnow() + timedelta(seconds=wait_s),
+            self._save(row.id, status=AGAIN, next_attempt_at=utcnow() + timedelta(seconds=wait_s),
                        last_error=error)
         elif kind == PERMANENT or attempts >= MAX_ATTEMPTS:
             log.warning("Outbox: notification %s to chat %s failed for good: %s", row.id, row.chat_id, error)
@@ -291,16 +296,8 @@ class OutboxSender(threading.Thread):
         else:
             delay = backoff_seconds(attempts)
             log.info("Outbox: notification %s not sent (%s); retry in %.0f s", row.id, error, delay)
-            self._save(row.id, status=self._again(), attempts=attempts, last_error=error,
+            self._save(row.id, status=AGAIN, attempts=attempts, last_error=error,
                        next_attempt_at=utcnow() + timedelta(seconds=delay))
-
-    @staticmethod
-    def _again():
-        """The state of a row to be retried: pending again, unless its notice was stopped while it was
-        being sent (it was not pending then, so the stop could not cancel it)."""
-        stopped = exists().where(Announcement.id == Notification.announcement_id,
-                                 Announcement.cancelled_at.is_not(None))
-        return case((stopped, CANCELLED), else_=PENDING)
 
     def _save(self, notification_id: int, **values) -> None:
         """Record a send's outcome, retrying while the database is unavailable.
@@ -313,8 +310,8 @@ class OutboxSender(threading.Thread):
         while True:
             try:
                 with self.app.app_context():
-                    db.session.execute(update(Notification).where(Notification.id == notification_id)
-                                       .values(**values))
+                    db.session.connection().execute(
+                        update(_ROW).where(_ROW.c.id == notification_id).values(**values))
                     db.session.commit()
                 if failed:
                     log.warning("Outbox: database available again; notification %s recorded", notification_id)
