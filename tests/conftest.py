@@ -22,7 +22,7 @@ from app.config import normalise_database_url
 from app.extensions import db
 from app.models import StaffUser
 from devtools import databases
-from tests import app_caches, factories
+from tests import app_caches, factories, shared
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -50,25 +50,55 @@ def migrate_database(tmp_path, database_url: str) -> None:
         db.engine.dispose()
 
 
+def pytest_configure(config):
+    config.test_run_dir = shared.start_run()
+
+
+def pytest_unconfigure(config):
+    run_dir = getattr(config, "test_run_dir", None)
+    if run_dir is not None and (run_dir / PG_TEMPLATE).exists():
+        databases.drop_postgres_database(PG_URL, (run_dir / PG_TEMPLATE).read_text())
+    shared.end_run(run_dir)
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory):
-    """A migrated SQLite file, copied for each test (much faster than migrating each time)."""
-    root = tmp_path_factory.mktemp("sqlite-template")
-    path = root / "template.db"
-    migrate_database(root, f"sqlite:///{path}")
+    """A migrated SQLite file, copied for each test (much faster than migrating each time); migrated
+    once for the whole run (tests/shared.py)."""
+    path = shared.folder() / "template.db"
+    with shared.exclusive("sqlite-template"):
+        if not path.exists():
+            root = tmp_path_factory.mktemp("sqlite-template")
+            migrate_database(root, f"sqlite:///{root / 'template.db'}")
+            shutil.copy(root / "template.db", path)
     return path
 
 
-def private_postgres_database():
-    """A new, empty database on the TEST_DATABASE_URL server, dropped afterwards; yields its URL."""
-    return databases.private_postgres_database(PG_URL, "zhkh_test")
+PG_TEMPLATE = "pg-template.name"
+
+
+def private_postgres_database(template: str | None = None):
+    """A new database on the TEST_DATABASE_URL server (empty, or a copy of `template`), dropped
+    afterwards; yields its URL."""
+    return databases.private_postgres_database(PG_URL, "zhkh_test", template=template)
+
+
+def postgres_template(tmp_path_factory) -> str:
+    """The name of a database migrated once for the whole run, which each test process copies
+    (CREATE DATABASE ... TEMPLATE: a file copy, not a migration); the controller drops it at the end."""
+    name_file = shared.folder() / PG_TEMPLATE
+    with shared.exclusive("pg-template"):
+        if not name_file.exists():
+            url = databases.create_postgres_database(PG_URL, "zhkh_template")
+            migrate_database(tmp_path_factory.mktemp("pg-template"), url)
+            name_file.write_text(url.rsplit("/", 1)[1])
+        return name_file.read_text()
 
 
 @pytest.fixture(scope="session")
 def postgres_ready(tmp_path_factory):
-    """A private database on the TEST_DATABASE_URL server, migrated once, dropped at the end."""
-    with private_postgres_database() as url:
-        migrate_database(tmp_path_factory.mktemp("pg"), url)
+    """A private migrated database on the TEST_DATABASE_URL server for this test process, dropped at the end."""
+    with private_postgres_database(template=postgres_template(tmp_path_factory)) as url:
         yield url
 
 

@@ -316,6 +316,7 @@ def _inputs(user: int) -> list[Update]:
     return updates + [_press(user, value) for value in data]
 
 
+@pytest.mark.sqlite_only  # routing: the engine changes nothing, and thousands of rollbacks cost a minute on PostgreSQL
 def test_router_takes_the_row_telebots_linear_matching_takes(app):
     """For every dialog state, executors and residents, and many inputs of every kind, the router's
     row is the first of all rows (in registration order) that telebot's own filter test accepts."""
