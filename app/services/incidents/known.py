@@ -4,7 +4,7 @@ the problem (the request is filed linked, counted and notified like the others, 
 dispatcher to do)."""
 from types import SimpleNamespace
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from app.extensions import db
 from app.models import Incident, IncidentAddress
@@ -12,19 +12,25 @@ from app.services.incidents import records, statuses
 from app.services.requests import lifecycle
 
 
+_house = IncidentAddress
+# Built once: the bot asks it at every category and subcategory a resident chooses. A NULL :sub
+# (asked before the subcategory is chosen) matches only incidents without a subcategory.
+_AT_HOUSE = (
+    select(Incident).join(_house, _house.incident_id == Incident.id)
+    .where(Incident.status.in_([s.value for s in statuses.KNOWN]), Incident.category_id == bindparam("category"),
+           or_(Incident.subcategory_id.is_(None), Incident.subcategory_id == bindparam("sub")),
+           _house.city == bindparam("city"), _house.street == bindparam("street"),
+           (_house.house + _house.house_letter) == bindparam("house"))
+    .order_by(Incident.created_at.desc()).limit(1))
+
+
 def at_house(client, category_id: int, subcategory_id: int | None) -> Incident | None:
     """The newest known incident at the client's house for the category: one without a subcategory
     matches the category alone (`subcategory_id` None: asked before the subcategory is chosen), one with
     a subcategory matches only it."""
-    house = IncidentAddress
-    matches_sub = Incident.subcategory_id.is_(None) if subcategory_id is None else or_(
-        Incident.subcategory_id.is_(None), Incident.subcategory_id == subcategory_id)
-    return db.session.execute(
-        select(Incident).join(house, house.incident_id == Incident.id)
-        .where(Incident.status.in_([s.value for s in statuses.KNOWN]), Incident.category_id == category_id,
-               matches_sub, house.city == (client.city or ""), house.street == (client.street or ""),
-               (house.house + house.house_letter) == (client.house or "") + (client.house_letter or ""))
-        .order_by(Incident.created_at.desc()).limit(1)).scalars().first()
+    return db.session.execute(_AT_HOUSE, {
+        "category": category_id, "sub": subcategory_id, "city": client.city or "", "street": client.street or "",
+        "house": (client.house or "") + (client.house_letter or "")}).scalars().first()
 
 
 def still_known(incident_id: int) -> Incident | None:

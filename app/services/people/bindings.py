@@ -102,17 +102,19 @@ def accounts(telegram_user_id: int) -> list[TelegramBinding]:
     return sorted(newest.values(), key=lambda pair: (pair.client.account, pair.client_id))
 
 
+_PAIR_ON_ACCOUNT = (  # built once: the filing dialog asks it at most of its steps
+    select(TelegramBinding)
+    .where(TelegramBinding.telegram_user_id == bindparam("user"), TelegramBinding.client_id == bindparam("client"))
+    .order_by(TelegramBinding.created_at.desc(), TelegramBinding.id.desc()).limit(1))
+
+
 def binding_for(telegram_user_id: int, client_id) -> TelegramBinding | None:
     """The user's newest pair on this account (its phone is the one the bot offers), or None."""
     try:
         client_id = int(client_id)
     except (TypeError, ValueError):
         return None
-    return db.session.execute(
-        select(TelegramBinding)
-        .where(TelegramBinding.telegram_user_id == telegram_user_id, TelegramBinding.client_id == client_id)
-        .order_by(TelegramBinding.created_at.desc(), TelegramBinding.id.desc()).limit(1)
-    ).scalar_one_or_none()
+    return db.session.execute(_PAIR_ON_ACCOUNT, {"user": telegram_user_id, "client": client_id}).scalar_one_or_none()
 
 
 def unbind(telegram_user_id: int, client_id: int) -> int:
