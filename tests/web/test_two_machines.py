@@ -130,7 +130,7 @@ def test_a_staff_photo_uploaded_through_one_is_sent_by_the_worker_and_shown_by_t
     answer = browser.post(f"{web.url}/requests/{request_id}/messages", allow_redirects=False, timeout=30,
                           data={"csrf_token": csrf_of(page), "key": key.group(1) or key.group(2),
                                 "text": "Вот схема стояка"},
-                          files={"photo": ("scheme.png", STAFF_PHOTO, "image/png")})
+                          files={"photo": ("схема стояка.png", STAFF_PHOTO, "image/png")})
     said = " ".join(re.sub(r"<[^>]+>", " ", answer.text).split())
     assert answer.status_code == 303, f"{said[:1500]}\n--- web log:\n{web.log()[-3000:]}"
 
