@@ -38,7 +38,7 @@ def test_lists_the_files_no_row_names_and_the_rows_lacking_their_file_and_delete
     assert lines[0] == f"Files under {root.resolve()} that no row names: 2 (left as they are: nothing is " \
                        "deleted; remove them by hand once you know nobody needs them)"
     assert lines[1:3] == ["  messages/1/.part-k3j2", "  photos/7/1.jpg"]
-    assert lines[3:] == ["Rows naming a file the store lacks: 2", "  request_photos.file_path: db:999999",
+    assert lines[3:] == ["Files in the database that no row names: 0", "Rows naming a file the store lacks: 2", "  request_photos.file_path: db:999999",
                          "  request_photos.file_path: photos/1/gone.jpg"]
     assert {name: (root / name).read_bytes() for name in leftovers} == leftovers  # nothing deleted
     assert (root / on_disk).read_bytes() == PHOTO == (root / notice).read_bytes()
@@ -53,4 +53,14 @@ def test_a_clean_store_says_so_and_exits_0(app, runner):
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         f"Files under {Path(app.config['STORAGE_DIR']).resolve()} that no row names: 0",
-        "Rows naming a file the store lacks: 0"]
+        "Files in the database that no row names: 0", "Rows naming a file the store lacks: 0"]
+
+
+def test_a_file_in_the_database_no_row_names_is_listed_by_its_id(app, runner):
+    with app.app_context():
+        ref = storage.save("photos/1/1.jpg", PHOTO)  # its row never committed
+        db.session.commit()
+    result = runner.invoke(args=["storage-check"])
+    assert result.exit_code == 0, result.output
+    assert f"Files in the database that no row names: 1 (stored_files ids {ref.removeprefix('db:')})" \
+        in result.output.splitlines()

@@ -3,7 +3,8 @@
 A file under STORAGE_DIR that no row names (a crash between writing the file and committing its
 row, a half-written `.part-` file, one copied there by hand, one left after migration 0015 moved
 the photos into the database) is reported, never deleted: only a person can tell whether it is
-still wanted. A row naming a file the store lacks is reported too: its photo does not show.
+still wanted. A row naming a file the store lacks is reported too (its photo does not show), and
+a file in the database that no row names (none should be: a file and its row commit together).
 """
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ class Report:
     root: Path
     unnamed: list[str] = field(default_factory=list)               # files under root no row names
     missing: list[tuple[str, str]] = field(default_factory=list)   # (table.column, reference) lacking its file
+    unnamed_stored: list[int] = field(default_factory=list)        # stored_files ids no row names
 
     def lines(self, limit: int | None = None) -> list[str]:
         out = [f"Files under {self.root} that no row names: {len(self.unnamed)}"
@@ -47,6 +49,10 @@ class Report:
         out += [f"  {name}" for name in self.unnamed[:limit]]
         if limit is not None and len(self.unnamed) > limit:
             out.append(f"  ... and {len(self.unnamed) - limit} more")
+        out.append(f"Files in the database that no row names: {len(self.unnamed_stored)}"
+                   + (f" (stored_files ids {', '.join(map(str, self.unnamed_stored[:limit]))}"
+                      + (" ..." if limit is not None and len(self.unnamed_stored) > limit else "") + ")"
+                      if self.unnamed_stored else ""))
         out.append(f"Rows naming a file the store lacks: {len(self.missing)}")
         out += [f"  {where}: {ref}" for where, ref in self.missing[:limit]]
         if limit is not None and len(self.missing) > limit:
@@ -58,13 +64,14 @@ def check(root: Path) -> Report:
     """Compare STORAGE_DIR (`root`) and the database's files with every reference the rows hold."""
     report = Report(root.resolve())
     stored = set(db.session.execute(select(storage._files.c.id)).scalars())
-    names = []
+    names, named_ids = [], set()
     for column in REFERENCES:
         where = f"{column.class_.__tablename__}.{column.key}"
         for ref in sorted(set(db.session.execute(select(column).where(column != "").distinct()).scalars())):
             if ref.startswith(TELEGRAM_FILE):
                 continue
             if ref.startswith(storage.DB):
+                named_ids.add(storage._file_id(ref))
                 if storage._file_id(ref) not in stored:
                     report.missing.append((where, ref))
                 continue
@@ -72,4 +79,5 @@ def check(root: Path) -> Report:
             if storage._path(ref) is None:
                 report.missing.append((where, ref))
     report.unnamed = not_named(report.root, names)
+    report.unnamed_stored = sorted(stored - named_ids)
     return report
