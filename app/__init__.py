@@ -9,6 +9,7 @@ from flask import Flask
 from app.config import BASE_DIR, Config
 from app.database import configure_engine
 from app.extensions import csrf, db, login, migrate
+from app.form_data import AppRequest
 from app.proxy import TrustedProxyFix, trusted_networks
 from app.timezone import zone
 
@@ -22,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=str(BASE_DIR / "templates"),
         static_folder=str(BASE_DIR / "static"),
     )
+    app.request_class = AppRequest
     app.config.from_object(cfg)
     app.config["TZ"] = zone(app.config["TIMEZONE"])
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,5 @@
 """Flask CLI commands: `flask create-admin`, `flask import-clients`, `flask import-meters`, `flask seed-demo`, `flask transfer-db`,
-`flask rebuild-stats`, `flask backup`, `flask restore`."""
+`flask rebuild-stats`, `flask backup`, `flask restore`, `flask storage-check`."""
 import os
 import secrets
 import time
@@ -160,6 +160,20 @@ def backup_command(path: Path) -> None:
                f"{time.monotonic() - started:.1f} s).")
 
 
+@click.command("storage-check")
+@with_appcontext
+@click.option("--all", "show_all", is_flag=True, help="List every path (by default the first 100 of each kind).")
+def storage_check_command(show_all: bool) -> None:
+    """List the files under STORAGE_DIR that no row names (left by a crash, or after migration 0015)
+    and the rows naming a file the store lacks. Deletes nothing; exits 1 when a row lacks its file."""
+    from app.services import storage_check
+    report = storage_check.check(Path(current_app.config["STORAGE_DIR"]))
+    for line in report.lines(None if show_all else 100):
+        click.echo(line)
+    if report.missing:
+        raise SystemExit(1)
+
+
 @click.command("restore")
 @with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -193,3 +207,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(rebuild_stats)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(storage_check_command)

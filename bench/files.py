@@ -3,6 +3,8 @@
     .venv/bin/python bench/files.py                       # a 2 MB photo read, SQLite and PostgreSQL
     .venv/bin/python bench/files.py --skip-photo --export-rows 200000 --db bench/out/files.db \\
         --before /path/to/a/checkout/of/main              # the export, before and after
+    .venv/bin/python bench/files.py --skip-photo --export-rows 200000 --db bench/out/files.db \\
+        --export-engines                                  # the export job on SQLite and PostgreSQL
 
 Photo: a 2 MB photo served by the web app (Flask test client, a signed-in dispatcher, the
 route with its access checks) from the database (FILE_STORE=database, 2 chunks) and from
@@ -13,7 +15,8 @@ Export: bench/journal.py's export worker (the real job, in a fresh process: its 
 peak RSS) of this checkout and of --before's, in turns on the same SQLite database (seed it
 with `bench/journal.py --rows 250000 --clients 25000 --db bench/out/files.db --skip-pages
 --skip-export`); best of --tries. After the move the time includes streaming the workbook into
-the database.
+the database. --export-engines: the export job of this checkout on the SQLite file and on its
+copy in PostgreSQL (transfer-db), in turns.
 """
 import argparse
 import os
@@ -91,9 +94,12 @@ def photo_reads(name: str, url: str, repeat: int) -> None:
             db.engine.dispose()
 
 
-def export_run(checkout: Path, db_path: Path, rows: int) -> tuple[int, float, float, float, int]:
+def export_run(checkout: Path, db_path: Path, rows: int, url: str | None = None
+               ) -> tuple[int, float, float, float, int]:
+    """bench/journal.py's export worker of `checkout` in a fresh process, on the SQLite file `db_path`
+    or on the database `url`."""
     out = subprocess.run([sys.executable, str(checkout / "bench" / "journal.py"), "--db", str(db_path.resolve()),
-                          "--worker", "export", "--export-rows", str(rows)],
+                          "--worker", "export", "--export-rows", str(rows)] + (["--db-url", url] if url else []),
                          cwd=checkout, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         sys.exit(f"the export of {checkout} failed:\n{out.stdout}{out.stderr}")
@@ -116,6 +122,26 @@ def exports(before: Path, db_path: Path, rows: int, tries: int) -> None:
               f"(wall of all runs: {', '.join(f'{r[1]:.1f}' for r in results)} s)")
 
 
+def exports_on_both_engines(db_path: Path, pg_url: str, rows: int, tries: int) -> None:
+    """The export job of this checkout (the workbook streamed into the file store) on the seeded
+    SQLite file and on its copy in PostgreSQL (made by transfer-db, kept between runs), in turns."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from journal import postgres_copy
+    url = postgres_copy(db_path, pg_url, "bench_files_export", reuse=True)
+    print(f"\nexport job of the newest ~{rows:,} requests, FILE_STORE=database (each run a fresh process, "
+          f"the engines in turns; best of {tries} for wall and CPU, the highest peak RSS)")
+    runs = {"SQLite": [], "PostgreSQL": []}
+    for _ in range(tries):
+        runs["SQLite"].append(export_run(ROOT, db_path, rows))
+        runs["PostgreSQL"].append(export_run(ROOT, db_path, rows, url))
+    for label, results in runs.items():
+        total, size = results[0][0], results[0][4]
+        print(f"{label:10}: {total:,} rows  {min(r[1] for r in results):6.2f} s  "
+              f"CPU {min(r[2] for r in results):6.2f} s  peak RSS {max(r[3] for r in results):6.1f} MB  "
+              f"file {size / 2**20:.1f} MB  (wall of all runs: {', '.join(f'{r[1]:.1f}' for r in results)} s; "
+              f"load average {os.getloadavg()[0]:.1f} at the end)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
@@ -127,6 +153,8 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=ROOT / "bench" / "out" / "files.db")
     parser.add_argument("--before", type=Path, help="a checkout of the code before the move (main)")
     parser.add_argument("--tries", type=int, default=2)
+    parser.add_argument("--export-engines", action="store_true",
+                        help="the export job on SQLite and on PostgreSQL (a copy of --db made there)")
     args = parser.parse_args()
     os.environ.setdefault("TIMEZONE", "Europe/Moscow")
     if not args.skip_photo:
@@ -137,9 +165,14 @@ def main() -> None:
             with private_postgres_database(args.pg_url, "bench_files") as url:
                 photo_reads("PostgreSQL", url, args.repeat)
     if args.export_rows:
-        if args.before is None or not args.db.exists():
-            parser.error("the export needs --before (a checkout of main) and a seeded --db")
-        exports(args.before, args.db, args.export_rows, args.tries)
+        if not args.db.exists():
+            parser.error("the export needs a seeded --db (see above)")
+        if args.before is not None:
+            exports(args.before, args.db, args.export_rows, args.tries)
+        if args.export_engines:
+            exports_on_both_engines(args.db, args.pg_url, args.export_rows, args.tries)
+        elif args.before is None:
+            parser.error("the export needs --before (a checkout of the code before) or --export-engines")
 
 
 if __name__ == "__main__":

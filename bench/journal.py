@@ -451,7 +451,7 @@ def measure_scans(db_path: Path, repeat: int) -> None:
 
 # --- export -----------------------------------------------------------------------
 
-def export_worker(db_path: Path, rows: int, mode: str) -> None:
+def export_worker(db_path: Path | str, rows: int, mode: str) -> None:
     """Run in a child process (so its peak RSS is its own); prints rows, wall and CPU seconds,
     MB and file size.
 
@@ -473,7 +473,9 @@ def export_worker(db_path: Path, rows: int, mode: str) -> None:
         # near the rows-th newest (a date filter, as a dispatcher would set it).
         nth = db.session.execute(db.text(
             "SELECT created_at FROM requests ORDER BY created_at DESC LIMIT 1 OFFSET :n"), {"n": rows - 1}).scalar()
-        day = datetime.fromisoformat(nth).replace(tzinfo=timezone.utc).astimezone(tz).date() + timedelta(days=1)
+        nth = nth if isinstance(nth, datetime) else datetime.fromisoformat(nth)  # PostgreSQL's, SQLite's text
+        nth = nth.astimezone(timezone.utc) if nth.tzinfo else nth.replace(tzinfo=timezone.utc)
+        day = nth.astimezone(tz).date() + timedelta(days=1)
         state = parse_state(MultiDict({"created_at_from": day.isoformat()}), load_choices())
         columns = visible_columns(None)
         statement = state.rows_statement(columns, tz, with_id=False)
@@ -609,10 +611,11 @@ def main() -> None:
     parser.add_argument("--skip-pages", action="store_true")
     parser.add_argument("--skip-export", action="store_true")
     parser.add_argument("--worker", choices=list(WORKERS), help=argparse.SUPPRESS)
+    parser.add_argument("--db-url", help=argparse.SUPPRESS)  # the worker on this database instead of --db
     args = parser.parse_args()
     os.environ.setdefault("TIMEZONE", "Europe/Moscow")
     if args.worker:
-        export_worker(args.db, args.export_rows, args.worker)
+        export_worker(args.db_url or args.db, args.export_rows, args.worker)
         return
     if args.backend != "sqlite" and not args.skip_pages and not postgres_reachable(args.pg_url):
         parser.error(f"no PostgreSQL server answers at {args.pg_url}: give --pg-url, or --backend sqlite")

@@ -510,6 +510,27 @@ def test_files_migration_moves_the_named_files_in_compared_and_keeps_them_on_dis
         db.session.remove()
 
 
+def test_files_no_row_names_are_listed_by_the_migration_not_moved_and_not_deleted(files_before_0015, capsys):
+    """Left by a crash (a photo whose row never committed, a half-written `.part-` file): the migration
+    lists them, count and paths, moves only what rows name and deletes nothing."""
+    app, storage_dir, files = files_before_0015
+    leftovers = {"photos/9/1.jpg": b"\xff\xd8\xff orphan", "photos/1/.part-x1y2": b"\x89PNG half"}
+    for name, content in leftovers.items():
+        (storage_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        (storage_dir / name).write_bytes(content)
+    with app.app_context():
+        upgrade(revision="0015")
+        out = capsys.readouterr().out
+        assert "Files moved into the database, each compared with its file: 3" in out
+        assert "that no row names (2), not moved and not deleted" in out
+        assert "  photos/1/.part-x1y2\n  photos/9/1.jpg" in out
+        assert not any(name in out for name in files)  # the named ones are not listed
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM stored_files")).scalar() == 3
+        assert {n: (storage_dir / n).read_bytes() for n in {**files, **leftovers}} == {**files, **leftovers}
+        db.session.remove()
+
+
 def test_files_migration_stops_when_a_copy_differs_and_renames_nothing(files_before_0015, monkeypatch):
     app, storage_dir, files = files_before_0015
     real = storage.pieces

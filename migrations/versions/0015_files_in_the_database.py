@@ -6,7 +6,9 @@ and compared with the file on disk (size and SHA-256); only then does the row na
 (`db:<id>`). A file that does not compare stops the migration before any row is renamed. No file is
 ever deleted from STORAGE_DIR: once the photos show in the web app, the operator removes the
 directory (docs/operations.md). A named file missing from the disk is reported and its rows keep
-the name, as they were. With FILE_STORE=directory nothing is moved.
+the name, as they were. A file under STORAGE_DIR that no row names (left by a crash) is not moved
+and not deleted: the migration lists it (count and paths), as `flask storage-check` does later.
+With FILE_STORE=directory nothing is moved.
 
 Going down writes every file in the database that a row names back under STORAGE_DIR
 (`files/<id>.<ext>`), renames the rows, and drops the tables.
@@ -86,9 +88,10 @@ def _digest(chunks) -> tuple[int, str]:
 
 
 def _move_in(conn, root: Path) -> None:
-    from app.services import storage
+    from app.services import storage, storage_check
     moved, missing = {}, []
-    for name in _named(conn):
+    named = _named(conn)
+    for name in named:
         path = (root / name).resolve()
         if not path.is_relative_to(root) or not path.is_file():
             missing.append(name)
@@ -112,6 +115,10 @@ def _move_in(conn, root: Path) -> None:
     if missing:
         print(f"Named by rows but not found under {root} ({len(missing)}), left as they were: "
               + ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else ""))
+    unnamed = storage_check.not_named(root, named)
+    if unnamed:  # left by a crash, or by hand: only a person can tell whether they are wanted
+        print(f"Files under {root} that no row names ({len(unnamed)}), not moved and not deleted "
+              "(`flask storage-check` lists them again):\n" + "\n".join(f"  {name}" for name in unnamed))
 
 
 def _move_out(conn, root: Path) -> None:

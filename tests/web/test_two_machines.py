@@ -1,8 +1,10 @@
 """Two machines, no shared disk: two waitress processes (`python wsgi.py`) and the bot worker, each
 with its own empty STORAGE_DIR, on one database. Whatever one of them keeps, the others show:
-a resident's photo filed through the bot, a staff photo uploaded through one web process (and
-sent by the worker), and on PostgreSQL an export started on one and downloaded from the other,
-which ends with a sentence on the other when the first one dies in the middle."""
+a resident's photo filed through the bot, a staff photo (under a Cyrillic name) uploaded through one
+web process (and sent by the worker), and an export started on one and downloaded from the other,
+which ends with a sentence on the other when the first one dies in the middle. Each test runs on
+PostgreSQL and on SQLite (one database file shared by the processes), and ends with no file under
+any STORAGE_DIR."""
 import io
 import re
 import shutil
@@ -14,6 +16,7 @@ from sqlalchemy import func, insert, select
 
 from app.extensions import db
 from app.models import Category, Request, RequestPhoto
+from app.services import storage_check
 from tests.bot.conftest import BotWorld, seed
 from tests.conftest import PG_URL, truncate_postgres
 from tests.images import png
@@ -130,7 +133,7 @@ def test_a_staff_photo_uploaded_through_one_is_sent_by_the_worker_and_shown_by_t
     answer = browser.post(f"{web.url}/requests/{request_id}/messages", allow_redirects=False, timeout=30,
                           data={"csrf_token": csrf_of(page), "key": key.group(1) or key.group(2),
                                 "text": "Вот схема стояка"},
-                          files={"photo": ("scheme.png", STAFF_PHOTO, "image/png")})
+                          files={"photo": ("схема стояка.png", STAFF_PHOTO, "image/png")})
     said = " ".join(re.sub(r"<[^>]+>", " ", answer.text).split())
     assert answer.status_code == 303, f"{said[:1500]}\n--- web log:\n{web.log()[-3000:]}"
 
@@ -211,3 +214,7 @@ def test_killing_the_web_process_mid_export_leaves_the_job_failed_with_a_sentenc
     html = poll(second, browser, job_id, lambda html: "<progress" not in html)
     assert "Выгрузка прервалась" in html and "Запустите её снова" in html, html
     assert browser.get(f"{second.url}/journal/export/{job_id}/file", timeout=30).status_code == 404
+    with machines.world.app.app_context():  # the half-written workbook never reached the file store
+        report = storage_check.check(machines.world.storage)
+        assert report.unnamed_stored == [] and report.missing == [], report.lines()
+    assert no_files_on_disk(machines)
