@@ -114,12 +114,17 @@ def exports(before: Path, db_path: Path, rows: int, tries: int) -> None:
     for _ in range(tries):
         runs["before"].append(export_run(before, db_path, rows))
         runs["after"].append(export_run(ROOT, db_path, rows))
+    report({f"before ({before})": runs["before"], f"after ({ROOT})": runs["after"]})
+
+
+def report(runs: dict[str, list[tuple]]) -> None:
+    """One line per label: rows, best wall and CPU, highest peak RSS, file size, every run's wall."""
     for label, results in runs.items():
         total, size = results[0][0], results[0][4]
-        print(f"{label:6} ({before if label == 'before' else ROOT}): {total:,} rows  "
-              f"{min(r[1] for r in results):6.2f} s  CPU {min(r[2] for r in results):6.2f} s  "
-              f"peak RSS {max(r[3] for r in results):6.1f} MB  file {size / 2**20:.1f} MB  "
-              f"(wall of all runs: {', '.join(f'{r[1]:.1f}' for r in results)} s)")
+        print(f"{label:10}: {total:,} rows  {min(r[1] for r in results):6.2f} s  "
+              f"CPU {min(r[2] for r in results):6.2f} s  peak RSS {max(r[3] for r in results):6.1f} MB  "
+              f"file {size / 2**20:.1f} MB  (wall of all runs: {', '.join(f'{r[1]:.1f}' for r in results)} s; "
+              f"load average {os.getloadavg()[0]:.1f} at the end)")
 
 
 def exports_on_both_engines(db_path: Path, pg_url: str, rows: int, tries: int) -> None:
@@ -134,12 +139,7 @@ def exports_on_both_engines(db_path: Path, pg_url: str, rows: int, tries: int) -
     for _ in range(tries):
         runs["SQLite"].append(export_run(ROOT, db_path, rows))
         runs["PostgreSQL"].append(export_run(ROOT, db_path, rows, url))
-    for label, results in runs.items():
-        total, size = results[0][0], results[0][4]
-        print(f"{label:10}: {total:,} rows  {min(r[1] for r in results):6.2f} s  "
-              f"CPU {min(r[2] for r in results):6.2f} s  peak RSS {max(r[3] for r in results):6.1f} MB  "
-              f"file {size / 2**20:.1f} MB  (wall of all runs: {', '.join(f'{r[1]:.1f}' for r in results)} s; "
-              f"load average {os.getloadavg()[0]:.1f} at the end)")
+    report(runs)
 
 
 def main() -> None:
