@@ -259,16 +259,26 @@ def test_incident_form_checks_what_is_typed(app, staff, riser):
     response = staff.post("/incidents/new", data={"category": riser.category, "description": "Свет",
                                                   "street": "ул. Ленина", "house": "без номера"})
     assert response.status_code == 409 and "укажите улицу и номер дома" in response.get_data(as_text=True)
+    response = staff.post("/incidents/new", data={"category": riser.category, "description": "Свет",
+                                                  "street": "ул. Ленина", "house": "99"})
+    assert response.status_code == 409 and "Дома «ул. Ленина, д. 99» нет среди адресов клиентов" \
+        in response.get_data(as_text=True)
+    response = staff.post("/incidents/new", data={"category": riser.category, "description": "Свет", "entrances": "1..3",
+                                                  "street": "ул. Ленина", "house": "24"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 409 and "д. 24: Подъезды «1..3»: укажите номера через запятую" in text
+    assert 'value="1..3"' in text and 'value="24"' in text  # nothing typed is lost
     response = staff.post("/incidents/new", data={"category": riser.category, "description": "Нет света",
-                                                  "city": "Самара", "street": "ул. Ленина", "house": "24"})
+                                                  "city": "Самара", "street": "ул. Ленина", "house": "24",
+                                                  "entrances": "2"})
     assert response.status_code == 303
     page = staff.page(response.headers["Location"])
-    assert "г. Самара, ул. Ленина, д. 24" in page
+    assert "г. Самара, ул. Ленина, д. 24 (подъезд 2)" in page
     announce = re.search(r'href="([^"]+)" id="announce"', page).group(1).replace("&amp;", "&")
     form = staff.page(announce)
     assert re.search(r'<option selected value="ул. Ленина">|<option value="ул. Ленина" selected>', form), form
     assert re.search(r'name="houses" value="24" id="house-\d+"\s+checked>', form)
-    assert 'value="г. Самара, ул. Ленина, д. 24"' in form and 'value="Нет света"' in form  # the template's fields
+    assert 'value="г. Самара, ул. Ленина, д. 24 (подъезд 2)"' in form and 'value="Нет света"' in form  # the template's fields
     assert re.search(r'<option selected value="emergency">|<option value="emergency" selected>', form)
 
 
