@@ -173,7 +173,8 @@ def new():
     """A new incident, from the requests given (`request`, repeated: the request page's button or the
     journal's selection) or from nothing; the same page offers to add them to an incident that exists."""
     source = request.form if request.method == "POST" else request.args
-    chosen = _requests(_ids(source.getlist("request"))[:records.LINK_MAX])
+    asked = _ids(source.getlist("request"))[:records.LINK_MAX]
+    chosen = _requests(asked)  # every id checked: forged or deleted ones are counted apart, linking checks each
     form = IncidentForm()
     if request.method == "GET" and chosen:
         first = chosen[0]
@@ -206,7 +207,7 @@ def new():
     existing = db.session.execute(
         select(Incident).where(Incident.status.in_([s.value for s in statuses.LINKABLE]))
         .order_by(Incident.created_at.desc()).limit(50)).scalars().all()
-    return render_template("incidents/new.html", form=form, chosen=chosen,
+    return render_template("incidents/new.html", form=form, chosen=chosen, not_found=len(asked) - len(chosen),
                            houses=list(dict.fromkeys(houses + picked)), checked=set(picked), noted=noted,
                            house_value=_house_value, house_label=records.house_label, existing=existing,
                            error=error), code

@@ -94,7 +94,9 @@ def test_journal_selection_makes_an_incident_shown_in_the_journal_and_its_filter
     assert 'form="incident-pick"' in page and "Объединить в аварию" in page and "<th class=\"h-incident" in page
     chosen = riser.ids[:3]
     new_page = staff.page("/incidents/new?" + "&".join(f"request={i}" for i in chosen))
-    assert "г. Самара, ул. Ленина, д. 24" in new_page and "Заявки (3)" in new_page
+    assert "г. Самара, ул. Ленина, д. 24" in new_page and "Заявки (3)" in new_page and "Не найдено" not in new_page
+    forged = staff.page("/incidents/new?" + "&".join(f"request={i}" for i in [*chosen, 9999, "x", chosen[0]]))
+    assert "Заявки (3)" in forged and "Не найдено выбранных заявок: 1 (удалены или номер неверен)" in forged
     incident_id = make(staff, riser, chosen)
     page = staff.page(f"/incidents/{incident_id}")
     assert "Авария № 1" in page and "Прорыв стояка в подвале" in page and "Заявок</dt><dd id=\"incident-count\">3" in page
