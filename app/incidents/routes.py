@@ -17,6 +17,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.announcements.forms import place_value
 from app.incidents import bp
 from app.incidents.forms import IncidentForm, LinkForm, MessageForm, StatusForm
 from app.models import Category, Executor, Incident, IncidentStatus, Request, Subcategory
@@ -254,15 +255,12 @@ def _render(incident: Incident, *, edit_form=None, status_form=None, link_form=N
 
 
 def _announce_url(incident: Incident) -> str:
-    """The announcement form, prefilled: the incident's first street and its houses as the audience,
-    every address in the «Отключение» template, the description as its note."""
-    params = [("scope", "address"), ("outage_kind", "emergency"), ("note", incident.description[:500]),
+    """The announcement form, prefilled: every house of the incident (on any streets: «Дома из списка»)
+    as the audience, every address (with its entrances) in the «Отключение» template, the description
+    as its note."""
+    params = [("scope", "places"), ("outage_kind", "emergency"), ("note", incident.description[:500]),
               ("addresses", incident.address_text[:500])]
-    if incident.addresses:
-        first = incident.addresses[0]
-        params += [("city", first.city), ("street", first.street)]
-        params += [("houses", a.house + a.house_letter) for a in incident.addresses
-                   if (a.city, a.street) == (first.city, first.street)]
+    params += [("places", place_value((a.city, a.street, a.house + a.house_letter))) for a in incident.addresses]
     return url_for("announcements.new") + "?" + urlencode(params)
 
 

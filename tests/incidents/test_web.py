@@ -276,11 +276,31 @@ def test_incident_form_checks_what_is_typed(app, staff, riser):
     assert response.status_code == 303
     page = staff.page(response.headers["Location"])
     assert "г. Самара, ул. Ленина, д. 24 (подъезд 2)" in page
+
+
+def test_announcing_an_incident_prefills_every_house_on_every_street(app, staff, riser):
+    from app.models import TelegramBinding
+    with app.app_context():
+        mira = factories.client("300001", "Житель ул. Мира", street="ул. Мира", house="7", house_letter="Б")
+        for chat, client_id in ((701, riser.clients[0]), (702, riser.clients[1]), (703, mira.id), (704, riser.other_client)):
+            db.session.add(TelegramBinding(client_id=client_id, telegram_user_id=chat, chat_id=chat, phone="+79120000000"))
+        db.session.commit()
+    incident_id = make(staff, riser, riser.ids[:2], **{"entrances:" + LENINA_24: "2"})
+    response = staff.post(f"/incidents/{incident_id}/edit", data=edit_form(
+        staff, incident_id, street="ул. Мира", house="7Б"))
+    assert response.status_code == 303
+    page = staff.page(f"/incidents/{incident_id}")
     announce = re.search(r'href="([^"]+)" id="announce"', page).group(1).replace("&amp;", "&")
     form = staff.page(announce)
-    assert re.search(r'<option selected value="ул. Ленина">|<option value="ул. Ленина" selected>', form), form
-    assert re.search(r'name="houses" value="24" id="house-\d+"\s+checked>', form)
-    assert 'value="г. Самара, ул. Ленина, д. 24 (подъезд 2)"' in form and 'value="Нет света"' in form  # the template's fields
+    assert re.search(r'name="scope" type="radio" value="places" checked|checked[^>]*value="places"', form), form
+    ticked = re.findall(r'name="places" value="([^"]+)" id="place-\d+"\s+checked>', form)
+    assert [t.replace("&#34;", '"') for t in ticked] == [house("Самара", "ул. Ленина", "24"),
+                                                        house("Самара", "ул. Мира", "7Б")]
+    # Both houses' residents in the bot (not ул. Ленина, 30's), each chat once.
+    assert re.search(r'id="recipient-count">3<', form)
+    assert "г. Самара, ул. Ленина, д. 24; г. Самара, ул. Мира, д. 7Б" in form
+    assert 'value="г. Самара, ул. Ленина, д. 24 (подъезд 2); г. Самара, ул. Мира, д. 7Б"' in form  # the template's
+    assert 'value="Прорыв стояка в подвале"' in form
     assert re.search(r'<option selected value="emergency">|<option value="emergency" selected>', form)
 
 
