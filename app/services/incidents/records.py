@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
 
+from app import collector
 from app.database import locked
 from app.extensions import db
 from app.models import Client, Counter, Incident, IncidentAddress, IncidentEvent, Request, utcnow
@@ -241,8 +242,10 @@ def link(incident: Incident, request_ids, actor, *, tell: bool = True) -> Linked
         requests.append(request)
     now = utcnow()
     comment = resident_voice.incident_comment(incident.number)
-    with request_stats.batched():
-        _link_each(incident, requests, actor, comment, now, result, tell)
+    with collector.paused():  # as a move: thousands of objects alive till the commit
+        with request_stats.batched():
+            _link_each(incident, requests, actor, comment, now, result, tell)
+        db.session.flush()
     if requests:
         incident.updated_at = now
     return result
