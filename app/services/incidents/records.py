@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, update
 
 from app import collector
-from app.database import locked
+from app.database import locked, locked_many
 from app.extensions import db
 from app.models import Client, Counter, Incident, IncidentAddress, IncidentEvent, Request, utcnow
 from app.models.incidents import IncidentStatus, entrances_label
@@ -227,8 +227,9 @@ def link(incident: Incident, request_ids, actor, *, tell: bool = True) -> Linked
         raise IncidentError(f"Авария № {incident.number} закрыта: заявки к ней не присоединяются.")
     result = Linked()
     requests = []
+    rows = locked_many(Request, request_ids)  # in id order, as a move locks them
     for request_id in dict.fromkeys(request_ids):
-        request = locked(Request, request_id)
+        request = rows.get(request_id)
         if request is None:
             raise IncidentError("Заявка не найдена.")
         if request.incident_id == incident.id:
