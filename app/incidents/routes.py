@@ -204,7 +204,7 @@ def new():
                 return redirect(url_for("incidents.view", incident_id=incident.id), 303)
         else:
             error, code = "Проверьте поля формы.", 400
-    picked, noted = _chosen_houses_safe(form) if request.method == "POST" else (houses, {})
+    picked, noted = _picked_houses() if request.method == "POST" else (houses, {})  # the typed one stays typed
     existing = db.session.execute(
         select(Incident).where(Incident.status.in_([s.value for s in statuses.LINKABLE]))
         .order_by(Incident.created_at.desc()).limit(50)).scalars().all()
@@ -212,14 +212,6 @@ def new():
                            houses=list(dict.fromkeys(houses + picked)), checked=set(picked), noted=noted,
                            house_value=_house_value, house_label=records.house_label, existing=existing,
                            error=error), code
-
-
-def _chosen_houses_safe(form) -> tuple[list[tuple], dict]:
-    """What was chosen, to show again after a refusal (a typed house that was refused stays in its fields)."""
-    try:
-        return _chosen_houses(form)
-    except IncidentError:
-        return _picked_houses()
 
 
 # --- an incident ------------------------------------------------------------------------------
@@ -236,7 +228,7 @@ def _render(incident: Incident, *, edit_form=None, status_form=None, link_form=N
             if incident.expected_at else None)
         picked, noted = houses, {a.key: a.entrances for a in incident.addresses}
     else:
-        picked, noted = _chosen_houses_safe(edit_form)
+        picked, noted = _picked_houses()  # as posted; the typed house stays in its fields
     _category_choices(edit_form, keep=incident)
     edit_form.executor.choices = _executor_choices(incident.executor_id)
     linked = db.session.execute(select(Request).where(Request.incident_id == incident.id)
