@@ -409,6 +409,10 @@ def test_an_edit_refused_says_why_and_keeps_what_was_typed(app, staff, riser):
     refused(409, "Подкатегория не относится к выбранной категории", category=riser.lift)
     refused(400, "Проверьте поля аварии", category="")
     assert staff.post("/incidents/999/edit", data=edit_form(staff, incident_id)).status_code == 404
+    without_token = {k: v for k, v in edit_form(staff, incident_id, description="Новый текст").items()
+                     if k != "csrf_token"}
+    response = staff.client.post(f"/incidents/{incident_id}/edit", data=without_token)
+    assert response.status_code == 400 and "Форма устарела" in response.get_data(as_text=True)
     assert history(app, incident_id) == before
     with app.app_context():
         assert db.session.get(Incident, incident_id).description == "Прорыв стояка в подвале"
