@@ -67,6 +67,20 @@ def locked(model, row_id: int):
     return db.session.execute(stmt).scalar_one_or_none()
 
 
+def locked_many(model, row_ids) -> dict:
+    """The rows (by id) that exist of `row_ids`, each held as locked() holds one, taken in id order in one
+    statement (an incident's link of thousands of requests: one round trip instead of one each)."""
+    table, row_ids = model.__table__, sorted(set(row_ids))
+    if not row_ids:
+        return {}
+    if db.engine.dialect.name == "sqlite":
+        column = table.c[model.lock_column]
+        db.session.execute(update(table).where(table.c.id.in_(row_ids)).values({column: column}))
+    stmt = select(model).where(table.c.id.in_(row_ids)).order_by(table.c.id).with_for_update() \
+        .execution_options(populate_existing=True)
+    return {row.id: row for row in db.session.execute(stmt).scalars()}
+
+
 class seconds_between(FunctionElement):
     """Whole seconds from `earlier` to `later` (two UTC datetime columns or parameters), negative
     when `later` is earlier; the SQL differs between the engines."""

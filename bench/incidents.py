@@ -3,6 +3,7 @@
     .venv/bin/python bench/incidents.py                        # SQLite: both parts
     .venv/bin/python bench/incidents.py --backend both         # SQLite and PostgreSQL
     .venv/bin/python bench/incidents.py --skip-filter          # the move only (a small fresh database)
+    .venv/bin/python bench/incidents.py --skip-filter --profile  # and where each move's CPU time goes
 
 The move: a fresh migrated database (a file in bench/out; a private database on the PostgreSQL
 server) with 2 000 requests filed through the request service by 2 000 residents of one house, linked
@@ -18,7 +19,10 @@ copied there by `flask transfer-db` once (kept for the next run with --reuse, as
 """
 import argparse
 import contextlib
+import cProfile
+import gc
 import os
+import pstats
 import sys
 import time
 from pathlib import Path
@@ -32,7 +36,21 @@ from devtools.databases import private_postgres_database  # noqa: E402
 LINKED = 2000
 
 
-def move_bench(url: str, label: str, linked: int) -> None:
+class GcClock:
+    """The CPU time Python's garbage collector takes (gc.callbacks), to tell it from the move's own work."""
+
+    def __init__(self):
+        self.spent, self._start = 0.0, 0.0
+        gc.callbacks.append(self._tick)
+
+    def _tick(self, phase, info):
+        if phase == "start":
+            self._start = time.process_time()
+        else:
+            self.spent += time.process_time() - self._start
+
+
+def move_bench(url: str, label: str, linked: int, profile: bool = False) -> None:
     from flask_migrate import upgrade
     from sqlalchemy import func, select
 
@@ -69,16 +87,24 @@ def move_bench(url: str, label: str, linked: int) -> None:
         incident_id = incident.id
         times = [("filed through the request service", filed, None)]
 
+        gc_clock = GcClock()
+
         def timed(title, change):
             before = db.session.execute(select(func.count(Notification.id))).scalar_one()
             db.session.expire_all()
-            started, cpu = time.perf_counter(), time.process_time()
-            change(records.load(incident_id, lock=True))
-            changed = time.perf_counter()
-            db.session.commit()
+            profiler = cProfile.Profile() if profile else contextlib.nullcontext()
+            started, cpu, collecting = time.perf_counter(), time.process_time(), gc_clock.spent
+            with profiler:
+                change(records.load(incident_id, lock=True))
+                changed = time.perf_counter()
+                db.session.commit()
             took = time.perf_counter() - started
+            if profile:
+                print(f"\n{label}: {title}, the 25 functions taking most CPU time (their own)")
+                pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "tottime")).print_stats(int(os.environ.get("BENCH_TOP", "25")))
             queued = db.session.execute(select(func.count(Notification.id))).scalar_one() - before
-            times.append((title, took, (queued, time.perf_counter() - changed, time.process_time() - cpu)))
+            times.append((title, took, (queued, time.perf_counter() - changed, time.process_time() - cpu,
+                                        gc_clock.spent - collecting)))
 
         timed(f"link {linked} requests (assigned to the executor)",
               lambda incident: records.link(incident, ids, staff))
@@ -89,8 +115,9 @@ def move_bench(url: str, label: str, linked: int) -> None:
         db.engine.dispose()
     print(f"\n{label}: an incident of {linked:,} requests, one transaction each (target: a move <= 2 s)")
     for title, took, extra in times:
-        print(f"  {title:48} {took:7.2f} s" + (f" (the commit {extra[1]:.2f} s; this process's CPU {extra[2]:.2f} s)"
-                                               f"   outbox rows: {extra[0]:,}" if extra is not None else ""))
+        print(f"  {title:48} {took:7.2f} s" + (f" (the commit {extra[1]:.2f} s; this process's CPU {extra[2]:.2f} s, "
+                                               f"of it GC {extra[3]:.2f} s)   outbox rows: {extra[0]:,}"
+                                               if extra is not None else ""))
     print(f"  load average while measured: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
@@ -146,6 +173,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--skip-move", action="store_true")
     parser.add_argument("--skip-filter", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="profile each move (slower: compare CPU without it)")
     args = parser.parse_args()
     os.environ.setdefault("TIMEZONE", "Europe/Moscow")
     journal_bench.OUT.mkdir(parents=True, exist_ok=True)
@@ -155,10 +183,10 @@ def main() -> None:
             path = journal_bench.OUT / "incidents-move.db"
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
-            move_bench(f"sqlite:///{path}", "SQLite", args.linked)
+            move_bench(f"sqlite:///{path}", "SQLite", args.linked, args.profile)
         if postgres:
             with private_postgres_database(args.pg_url, "bench_incident_move") as url:
-                move_bench(url, "PostgreSQL", args.linked)
+                move_bench(url, "PostgreSQL", args.linked, args.profile)
     if not args.skip_filter:
         if not args.db.exists():
             journal_bench.seed(args.db, 1_000_000, 100_000)

@@ -14,19 +14,71 @@
     }
   });
 
-  // «Объединить в аварию»: enabled once rows are ticked, with their count. The table's rows are
-  // redrawn by htmx (filters, pages): the count follows what is ticked now.
-  function countPicked() {
+  // «Объединить в аварию»: the ticked rows are kept in this tab's sessionStorage, so the ticks survive
+  // the pages and filters htmx swaps in; the form posts them all as hidden inputs (the server checks each).
+  var PICKED = "journal-picked";
+
+  function picked() {
+    try {
+      var ids = JSON.parse(window.sessionStorage.getItem(PICKED) || "[]");
+      return Array.isArray(ids) ? ids.filter(function (id) { return /^\d{1,18}$/.test(id); }) : [];
+    } catch (e) {
+      return [];
+    }
+  }
+
+  function savePicked(ids) {
+    try {
+      window.sessionStorage.setItem(PICKED, JSON.stringify(ids));
+    } catch (e) { /* storage full or off: the ticks of the page shown still go */ }
+  }
+
+  function showPicked() {
     var button = document.getElementById("merge-button");
     if (!button) return;
-    var n = document.querySelectorAll("#journal-body input.pick:checked").length;
+    var ids = picked();
+    document.querySelectorAll("#journal-body input.pick").forEach(function (box) {
+      box.checked = ids.indexOf(box.value) !== -1;
+    });
+    var n = ids.length;
     button.disabled = n === 0;
     document.getElementById("picked-count").textContent = n ? " (" + n + ")" : "";
+    document.getElementById("picked-total").textContent = String(n);
+    document.getElementById("picked-summary").hidden = n === 0;
   }
+
   document.addEventListener("change", function (evt) {
-    if (evt.target.matches("#journal-body input.pick")) countPicked();
+    if (!evt.target.matches("#journal-body input.pick")) return;
+    var ids = picked().filter(function (id) { return id !== evt.target.value; });
+    if (evt.target.checked) ids.push(evt.target.value);
+    savePicked(ids);
+    showPicked();
   });
-  document.addEventListener("htmx:afterSwap", countPicked);
+  document.addEventListener("click", function (evt) {
+    if (evt.target.id !== "unpick") return;
+    savePicked([]);
+    showPicked();
+  });
+  document.addEventListener("submit", function (evt) {
+    if (evt.target.id !== "incident-pick") return;
+    var form = evt.target;
+    form.querySelectorAll("input.picked").forEach(function (input) { input.remove(); });
+    var shown = Array.prototype.map.call(document.querySelectorAll("#journal-body input.pick:checked"),
+                                         function (box) { return box.value; });
+    picked().forEach(function (id) {
+      if (shown.indexOf(id) !== -1) return;  // a ticked row of this page goes by itself (form="incident-pick")
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = "request";
+      input.value = id;
+      input.className = "picked";
+      form.appendChild(input);
+    });
+    savePicked([]);  // handed over to the new incident's page
+  });
+  document.addEventListener("htmx:afterSwap", showPicked);
+  document.addEventListener("DOMContentLoaded", showPicked);
+  window.addEventListener("pageshow", showPicked);  // back to the journal from the new incident's page
 
   // The column menu keeps the current filters: send the query string the page shows now.
   document.addEventListener("submit", function (evt) {

@@ -429,6 +429,34 @@ def test_incidents_migration_keeps_requests_and_their_search_index_and_goes_down
         db.engine.dispose()
 
 
+def test_incident_entrances_migration_keeps_the_houses_and_goes_down_and_up(empty_database, tmp_path):
+    """0021: a house noted before it has no entrances; going down drops the note and keeps the house."""
+    app = create_app(base_config(tmp_path, empty_database))
+    with app.app_context():
+        upgrade(revision="0020")
+        category = db.session.execute(text("SELECT id FROM categories")).scalar() \
+            or row_at_this_revision("categories", name="Лифт")
+        incident = row_at_this_revision("incidents", number=1, category_id=category, status="open")
+        house = row_at_this_revision("incident_addresses", incident_id=incident, city="Самара",
+                                     street="ул. Ленина", house="24", house_letter="")
+        upgrade(revision="0021")
+        select_house = text("SELECT street, entrances FROM incident_addresses WHERE id = :id")
+        with db.engine.begin() as conn:
+            assert conn.execute(select_house, {"id": house}).one() == ("ул. Ленина", "")
+            conn.execute(text("UPDATE incident_addresses SET entrances = '1–3' WHERE id = :id"), {"id": house})
+        db.session.remove()
+        downgrade(revision="0020")
+        with db.engine.connect() as conn:
+            assert "entrances" not in {c["name"] for c in inspect(conn).get_columns("incident_addresses")}
+            assert conn.execute(text("SELECT street FROM incident_addresses WHERE id = :id"),
+                                {"id": house}).scalar() == "ул. Ленина"
+        upgrade(revision="0021")
+        with db.engine.connect() as conn:
+            assert conn.execute(select_house, {"id": house}).one() == ("ул. Ленина", "")
+        db.session.remove()
+        db.engine.dispose()
+
+
 def row_at_this_revision(table_name: str, **values) -> int:
     """A row of `table_name` as the schema is at the database's revision; NOT NULL columns the test
     does not care about get a plain value of their type."""

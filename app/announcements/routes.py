@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from app import htmx
 from app.admin.common import done, page_url, paginate
 from app.announcements import bp, workbook
-from app.announcements.forms import AnnouncementForm
+from app.announcements.forms import AnnouncementForm, place_value, places_of
 from app.services.messaging.outage import notice_text
 from app.extensions import db
 from app.models import Announcement
@@ -97,8 +97,9 @@ def _compose(notice: Announcement | None):
 def _fill_from(form: AnnouncementForm, notice: Announcement) -> None:
     value = announcements.audience_of(notice)
     form.text.data = notice.text
-    form.scope.data = "all" if value.everyone else "address"
+    form.scope.data = "places" if value.places else "all" if value.everyone else "address"
     form.city.data, form.street.data, form.houses.data = value.city, value.street or "", list(value.houses)
+    form.places.data = form.offered.data = [place_value(p) for p in value.places]
 
 
 def _fill_text(form: AnnouncementForm) -> None:
@@ -184,7 +185,15 @@ def _audience_block(form: AnnouncementForm, error: str | None = None) -> dict:
     houses = audiences.houses(city, form.street.data) if form.street.data else []
     form.houses.choices = [SelectChoice(house, house) for house in houses]
     form.houses.data = [house for house in form.houses.data or [] if house in houses]
-    if form.scope.data == "all":
+    offered = places_of((form.offered.data or []) + (form.places.data or []))
+    form.offered.data = [place_value(p) for p in offered]
+    form.places.choices = [SelectChoice(place_value(p), audiences.describe(Audience(places=(p,)))) for p in offered]
+    if form.scope.data == "places" and offered:
+        try:
+            chosen = audiences.parse(*form.audience_values())
+        except InvalidAudience as invalid:
+            return {"error": error or str(invalid), "count": 0, "opted_out": 0}
+    elif form.scope.data == "all":
         chosen = Audience()
     elif city is None:
         return {"error": error or "В справочнике клиентов нет ни одного адреса.", "count": 0, "opted_out": 0}

@@ -174,7 +174,10 @@ def offer_incident(turn, incident, after: str) -> None:
     «У меня другая проблема» goes on (sub: the subcategory, desc: the description)."""
     turn.goto(NewRequest.incident, incident=incident.id, after=after)
     expected = format_local(incident.expected_at, "%d.%m, %H:%M") if incident.expected_at else None
-    turn.send(resident.incident_known(incident.description, expected), resident.incident_choice(turn.data["flow"]))
+    binding = _binding(turn)
+    entrances = known.entrances_at(incident, binding.client) if binding is not None else ""
+    turn.send(resident.incident_known(incident.description, expected, entrances),
+              resident.incident_choice(turn.data["flow"]))
 
 
 def _ask_incident_again(turn) -> None:

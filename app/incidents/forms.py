@@ -11,7 +11,9 @@ DATETIME = "%Y-%m-%dT%H:%M"  # <input type="datetime-local">, local time
 
 
 class IncidentForm(Form):
-    """A new incident; `requests` (ids, repeated) are the requests it is made of, `houses` the chosen houses."""
+    """A new incident, or an incident edited. The houses are posted beside it: `picked_house` (the
+    houses offered, as JSON, repeated) with `entrances:<that value>` each, and the house typed here
+    (city, street, house, entrances); a new incident's requests are `request` (ids, repeated)."""
 
     category = SelectField("Категория", choices=[], validate_choice=False,
                            validators=[DataRequired("Выберите категорию.")])
@@ -24,14 +26,7 @@ class IncidentForm(Form):
     city = StringField("Город", validators=[Optional(), Length(max=100)])
     street = StringField("Улица", validators=[Optional(), Length(max=200)])
     house = StringField("Дом", validators=[Optional(), Length(max=30)])
-
-
-class EditForm(Form):
-    description = TextArea("Описание для жителей", validators=[
-        DataRequired("Опишите аварию для жителей."),
-        Length(max=DESCRIPTION_MAX, message=f"Не больше {DESCRIPTION_MAX} символов.")])
-    expected_at = DateTimeLocalField("Ожидаемое время устранения", format=DATETIME, validators=[Optional()])
-    executor = SelectField("Исполнитель", choices=[], validate_choice=False, validators=[Optional()])
+    entrances = StringField("Подъезды", validators=[Optional(), Length(max=100)])
 
 
 class StatusForm(Form):

@@ -17,8 +17,9 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.announcements.forms import place_value
 from app.incidents import bp
-from app.incidents.forms import EditForm, IncidentForm, LinkForm, MessageForm, StatusForm
+from app.incidents.forms import IncidentForm, LinkForm, MessageForm, StatusForm
 from app.models import Category, Executor, Incident, IncidentStatus, Request, Subcategory
 from app.models.conversation import Verdict
 from app.services.incidents import messages, moves, records, statuses
@@ -29,7 +30,6 @@ from app.web import parse_id
 
 LISTED = 200
 NUMBERS = re.compile(r"\d{1,18}")
-HOUSE = re.compile(r"^\s*(\d+)\s*(.*?)\s*$")
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -62,40 +62,54 @@ def _executor_choices(current_id=None) -> list[tuple[str, str]]:
                                         for e in executors]
 
 
-def _category_choices(form: IncidentForm) -> None:
-    categories = db.session.execute(Category.choosable(None, Category.id, Category.name)).all()
+def _category_choices(form: IncidentForm, keep: Incident | None = None) -> None:
+    """The category and subcategory lists (an edited incident's own ones kept even if switched off)."""
+    categories = db.session.execute(Category.choosable(keep.category_id if keep else None,
+                                                       Category.id, Category.name)).all()
     form.category.choices = [(str(c.id), c.name) for c in categories]
     category_id = parse_id(form.category.data)
-    subs = db.session.execute(Subcategory.choosable(category_id, None, Subcategory.id, Subcategory.name)).all() \
+    subs = db.session.execute(Subcategory.choosable(category_id, keep.subcategory_id if keep else None,
+                                                    Subcategory.id, Subcategory.name)).all() \
         if category_id else []
     form.subcategory.choices = [("", "— любая —")] + [(str(s.id), s.name) for s in subs]
+
+
+def _fields(form: IncidentForm) -> dict:
+    """The category, subcategory and executor chosen (None where none or not found)."""
+    def chosen(model, value):
+        return db.session.get(model, parse_id(value) or 0) if value else None
+    return {"category": chosen(Category, form.category.data), "subcategory": chosen(Subcategory, form.subcategory.data),
+            "executor": chosen(Executor, form.executor.data), "description": form.description.data or "",
+            "expected_at": _local(form.expected_at.data)}
 
 
 def _house_value(house) -> str:
     return json.dumps(list(house), ensure_ascii=False)
 
 
-def _house_label(house) -> str:
-    from app.models.reference import format_address
-    return format_address(house[0], house[1], house[2], house[3], "")
-
-
-def _chosen_houses(form: IncidentForm) -> list[tuple]:
-    houses = []
+def _picked_houses() -> tuple[list[tuple], dict]:
+    """The ticked houses (forged values dropped) and the entrances typed beside each."""
+    houses, noted = [], {}
     for raw in request.form.getlist("picked_house"):
         try:
             value = json.loads(raw)
         except ValueError:
             continue
         if isinstance(value, list) and len(value) == 4 and all(isinstance(v, str) for v in value):
-            houses.append(tuple(v[:200] for v in value))
-    street, house = (form.street.data or "").strip(), (form.house.data or "").strip()
-    if street or house:
-        match = HOUSE.match(house)
-        if not street or match is None:
-            raise IncidentError("Добавляемый дом: укажите улицу и номер дома, например «ул. Ленина» и «24А».")
-        houses.append(((form.city.data or "").strip(), street, match.group(1), match.group(2)))
-    return houses
+            house = tuple(v[:200] for v in value)
+            houses.append(house)
+            noted[house] = request.form.get("entrances:" + raw, "")
+    return houses, noted
+
+
+def _chosen_houses(form: IncidentForm) -> tuple[list[tuple], dict]:
+    """The ticked houses and the one typed (checked against the clients' addresses), with their entrances."""
+    houses, noted = _picked_houses()
+    if (form.street.data or "").strip() or (form.house.data or "").strip():
+        house = records.typed_house(form.city.data or "", form.street.data or "", form.house.data or "")
+        houses.append(house)
+        noted[house] = form.entrances.data or ""
+    return houses, noted
 
 
 def _flash_linked(linked: records.Linked, incident: Incident) -> None:
@@ -160,7 +174,8 @@ def new():
     """A new incident, from the requests given (`request`, repeated: the request page's button or the
     journal's selection) or from nothing; the same page offers to add them to an incident that exists."""
     source = request.form if request.method == "POST" else request.args
-    chosen = _requests(_ids(source.getlist("request"))[:records.LINK_MAX])
+    asked = _ids(source.getlist("request"))[:records.LINK_MAX]
+    chosen = _requests(asked)  # every id checked: forged or deleted ones are counted apart, linking checks each
     form = IncidentForm()
     if request.method == "GET" and chosen:
         first = chosen[0]
@@ -175,15 +190,9 @@ def new():
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                category = db.session.get(Category, parse_id(form.category.data) or 0)
-                subcategory = db.session.get(Subcategory, parse_id(form.subcategory.data) or 0) \
-                    if form.subcategory.data else None
-                executor = db.session.get(Executor, parse_id(form.executor.data) or 0) \
-                    if form.executor.data else None
-                incident = records.create(category=category, subcategory=subcategory,
-                                          description=form.description.data or "",
-                                          expected_at=_local(form.expected_at.data), executor=executor,
-                                          houses=_chosen_houses(form), actor=current_user)
+                picked, noted = _chosen_houses(form)
+                incident = records.create(**_fields(form), houses=picked, offered=houses, entrances=noted,
+                                          actor=current_user)
                 linked = records.link(incident, [r.id for r in chosen], current_user)
             except IncidentError as refused:
                 db.session.rollback()
@@ -195,31 +204,32 @@ def new():
                 return redirect(url_for("incidents.view", incident_id=incident.id), 303)
         else:
             error, code = "Проверьте поля формы.", 400
-        houses = list(dict.fromkeys(houses + [h for h in _chosen_houses_safe(form)]))
+    picked, noted = _picked_houses() if request.method == "POST" else (houses, {})  # the typed one stays typed
     existing = db.session.execute(
         select(Incident).where(Incident.status.in_([s.value for s in statuses.LINKABLE]))
         .order_by(Incident.created_at.desc()).limit(50)).scalars().all()
-    checked = set(_chosen_houses_safe(form)) if request.method == "POST" else set(houses)
-    return render_template("incidents/new.html", form=form, chosen=chosen, houses=houses, checked=checked,
-                           house_value=_house_value, house_label=_house_label, existing=existing,
+    return render_template("incidents/new.html", form=form, chosen=chosen, not_found=len(asked) - len(chosen),
+                           houses=list(dict.fromkeys(houses + picked)), checked=set(picked), noted=noted,
+                           house_value=_house_value, house_label=records.house_label, existing=existing,
                            error=error), code
-
-
-def _chosen_houses_safe(form) -> list[tuple]:
-    try:
-        return _chosen_houses(form)
-    except IncidentError:
-        return []
 
 
 # --- an incident ------------------------------------------------------------------------------
 
 def _render(incident: Incident, *, edit_form=None, status_form=None, link_form=None, message_form=None,
             error: str | None = None, code: int = 200):
-    edit_form = edit_form or EditForm(formdata=None, description=incident.description,
-                                      expected_at=incident.expected_at.astimezone(local_tz()).replace(tzinfo=None)
-                                      if incident.expected_at else None,
-                                      executor=str(incident.executor_id or ""))
+    """The incident's page; `edit_form` posted and refused: shown again with what was chosen."""
+    houses, editing = [a.key for a in incident.addresses], edit_form is not None
+    if edit_form is None:
+        edit_form = IncidentForm(
+            formdata=None, category=str(incident.category_id), subcategory=str(incident.subcategory_id or ""),
+            description=incident.description, executor=str(incident.executor_id or ""),
+            expected_at=incident.expected_at.astimezone(local_tz()).replace(tzinfo=None)
+            if incident.expected_at else None)
+        picked, noted = houses, {a.key: a.entrances for a in incident.addresses}
+    else:
+        picked, noted = _picked_houses()  # as posted; the typed house stays in its fields
+    _category_choices(edit_form, keep=incident)
     edit_form.executor.choices = _executor_choices(incident.executor_id)
     linked = db.session.execute(select(Request).where(Request.incident_id == incident.id)
                                 .order_by(Request.id)).scalars().all()
@@ -228,22 +238,21 @@ def _render(incident: Incident, *, edit_form=None, status_form=None, link_form=N
         "incidents/incident.html", incident=incident, linked=linked, returned=returned,
         events=list(reversed(incident.events)), targets=statuses.allowed_targets(incident.status),
         linkable=incident.status in statuses.LINKABLE, closed=incident.status == IncidentStatus.CLOSED,
-        edit_form=edit_form, status_form=status_form or StatusForm(formdata=None),
+        edit_form=edit_form, editing=editing, houses=list(dict.fromkeys(houses + picked)), checked=set(picked), noted=noted,
+        house_value=_house_value, house_label=records.house_label,
+        status_form=status_form or StatusForm(formdata=None),
         link_form=link_form or LinkForm(formdata=None),
         message_form=message_form or MessageForm(formdata=None, key=secrets.token_urlsafe(16)),
         announce_url=_announce_url(incident), error=error), code
 
 
 def _announce_url(incident: Incident) -> str:
-    """The announcement form, prefilled: the incident's first street and its houses as the audience,
-    every address in the «Отключение» template, the description as its note."""
-    params = [("scope", "address"), ("outage_kind", "emergency"), ("note", incident.description[:500]),
+    """The announcement form, prefilled: every house of the incident (on any streets: «Дома из списка»)
+    as the audience, every address (with its entrances) in the «Отключение» template, the description
+    as its note."""
+    params = [("scope", "places"), ("outage_kind", "emergency"), ("note", incident.description[:500]),
               ("addresses", incident.address_text[:500])]
-    if incident.addresses:
-        first = incident.addresses[0]
-        params += [("city", first.city), ("street", first.street)]
-        params += [("houses", a.house + a.house_letter) for a in incident.addresses
-                   if (a.city, a.street) == (first.city, first.street)]
+    params += [("places", place_value((a.city, a.street, a.house + a.house_letter))) for a in incident.addresses]
     return url_for("announcements.new") + "?" + urlencode(params)
 
 
@@ -279,15 +288,16 @@ def change_status(incident_id: int):
 
 @bp.post("/<int:incident_id>/edit")
 def edit(incident_id: int):
+    """Change the incident: its category, houses and their entrances, description, expected time, executor."""
     incident = _load(incident_id, lock=True)
-    form = EditForm()
+    form = IncidentForm()
+    _category_choices(form, keep=incident)
     form.executor.choices = _executor_choices(incident.executor_id)
     if not form.validate_on_submit():
         return _render(incident, edit_form=form, error="Проверьте поля аварии.", code=400)
-    executor = db.session.get(Executor, parse_id(form.executor.data) or 0) if form.executor.data else None
     try:
-        records.edit(incident, description=form.description.data or "", expected_at=_local(form.expected_at.data),
-                     executor=executor, actor=current_user)
+        picked, noted = _chosen_houses(form)
+        records.edit(incident, **_fields(form), houses=picked, entrances=noted, actor=current_user)
     except IncidentError as refused:
         db.session.rollback()
         return _render(_load(incident_id), edit_form=form, error=str(refused), code=409)

@@ -74,8 +74,16 @@ class Incident(db.Model):
         return "; ".join(a.text for a in self.addresses)
 
 
+def entrances_label(entrances: str) -> str:
+    """«подъезд 2», «подъезды 1–3, 5»; "" when none are noted (app.services.incidents.entrances checks them)."""
+    if not entrances:
+        return ""
+    return ("подъезд " if entrances.isdigit() else "подъезды ") + entrances
+
+
 class IncidentAddress(db.Model):
-    """A house the incident affects (residents' data has no entrances, so a house is the unit)."""
+    """A house the incident affects (residents' data has no entrances, so a house is the unit of matching;
+    `entrances` is the dispatcher's note of which, «1–3, 5», shown and told to the house's residents)."""
 
     __tablename__ = "incident_addresses"
 
@@ -85,6 +93,7 @@ class IncidentAddress(db.Model):
     street: Mapped[str] = mapped_column(String(200), default="")
     house: Mapped[str] = mapped_column(String(20), default="")
     house_letter: Mapped[str] = mapped_column(String(10), default="")
+    entrances: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     incident: Mapped[Incident] = relationship(back_populates="addresses")
 
@@ -95,8 +104,14 @@ class IncidentAddress(db.Model):
         return (self.city, self.street, self.house, self.house_letter)
 
     @property
-    def text(self) -> str:
+    def house_text(self) -> str:
         return format_address(self.city, self.street, self.house, self.house_letter, "")
+
+    @property
+    def text(self) -> str:
+        """«г. Самара, ул. Ленина, д. 24 (подъезды 1–3)»."""
+        noted = entrances_label(self.entrances)
+        return self.house_text + (f" ({noted})" if noted else "")
 
 
 class IncidentEvent(db.Model):

@@ -107,7 +107,7 @@ def incident_joined(number: int, incident: int, description: str) -> str:
 
 
 # The bot tells the next resident at an affected address (app.bot.new_request).
-INCIDENT_KNOWN = "По вашему дому уже известно: {description}\nОжидаемое время устранения: {expected}."
+INCIDENT_KNOWN = "По вашему дому{entrances} уже известно: {description}\nОжидаемое время устранения: {expected}."
 INCIDENT_EXPECTED_UNKNOWN = "уточняется"
 BTN_FOLLOW = "Сообщать мне о ходе работ"
 BTN_OTHER_PROBLEM = "У меня другая проблема"
@@ -121,8 +121,10 @@ CARD_INCIDENT = "Авария № {incident}: {status}. {description}"
 CARD_INCIDENT_EXPECTED = "Ожидаемое время устранения: {expected}"
 
 
-def incident_known(description: str, expected: str | None) -> str:
-    return INCIDENT_KNOWN.format(description=description, expected=expected or INCIDENT_EXPECTED_UNKNOWN)
+def incident_known(description: str, expected: str | None, entrances: str = "") -> str:
+    """`entrances`: the incident's note for the resident's house, worded («подъезды 1–3»), or ""."""
+    return INCIDENT_KNOWN.format(description=description, expected=expected or INCIDENT_EXPECTED_UNKNOWN,
+                                 entrances=f" ({entrances})" if entrances else "")
 
 
 def incident_choice(flow: str):

@@ -303,3 +303,46 @@ def test_the_history_lists_every_notice_with_its_state(residents, operator):
 def test_the_templates_own_fields_never_stop_a_draft(residents, operator):
     response = compose(operator, starts="завтра", ends="x", note="я" * 600, outage_kind="?", resource="?")
     assert response.status_code == 303 and len(notices()) == 1
+
+
+def place(city, street, house) -> str:
+    return f'["{city}", "{street}", "{house}"]'
+
+
+SADOVAYA_17_PLACE, LENINA_5_PLACE = place("Самара", "ул. Садовая", "17"), place("Самара", "ул. Ленина", "5")
+
+
+def test_houses_on_several_streets_are_one_audience_sent_once_per_chat(residents, operator):
+    """«Дома из списка» (an incident's houses): ул. Садовая, 17 (chats 1001-1003) and ул. Ленина, 5 (1006)."""
+    offered = {"scope": "places", "offered": [SADOVAYA_17_PLACE, LENINA_5_PLACE, place("Самара", "ул. Садовая", "19")]}
+    html = operator.page("/announcements/audience?" + "&".join(
+        f"{k}={v}" for k, values in {**offered, "places": offered["offered"][:2]}.items()
+        for v in ([values] if isinstance(values, str) else values)))
+    assert re.search(r'id="recipient-count">4<', html)
+    assert "г. Самара, ул. Ленина, д. 5; г. Самара, ул. Садовая, д. 17" in html
+    assert re.search(r'value="\[&#34;Самара&#34;, &#34;ул. Садовая&#34;, &#34;19&#34;\]" id="place-\d+"\s+>', html)
+
+    response = compose(operator, **offered, places=[SADOVAYA_17_PLACE, LENINA_5_PLACE])
+    assert response.status_code == 303
+    [notice] = notices()
+    assert Audience.from_json(notice.audience) == Audience(places=(("Самара", "ул. Ленина", "5"),
+                                                                   ("Самара", "ул. Садовая", "17")))
+    html = operator.page(f"/announcements/{notice.id}/edit")  # the draft shows its houses again
+    assert len(re.findall(r'name="places" value="[^"]+" id="place-\d+"\s+checked', html)) == 2
+    count = re.search(r'name="recipients" value="(\d+)"', operator.page(f"/announcements/{notice.id}")).group(1)
+    assert count == "4"
+    assert operator.post(f"/announcements/{notice.id}/send", {"recipients": count}).status_code == 302
+    chats = db.session.execute(select(Notification.chat_id).where(Notification.announcement_id == notice.id)
+                               .order_by(Notification.chat_id)).scalars().all()
+    assert chats == [1001, 1002, 1003, 1006]
+
+
+@pytest.mark.parametrize("places, message", [
+    ([], "Отметьте хотя бы один дом."),
+    ([place("Самара", "ул. Садовая", "99")], "Дома г. Самара, ул. Садовая, д. 99 нет среди адресов клиентов."),
+    (["[1, 2]", "не JSON"], "Отметьте хотя бы один дом."),
+])
+def test_bad_houses_of_a_list_are_explained_and_nothing_is_saved(residents, operator, places, message):
+    response = compose(operator, scope="places", offered=[SADOVAYA_17_PLACE], places=places)
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    assert notices() == []

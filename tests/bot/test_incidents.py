@@ -21,15 +21,17 @@ def world(bot_world):
     yield from running(bot_world)
 
 
-def incident_at_sadovaya(world, status: str = "fixing") -> tuple[int, int]:
-    """«Нет горячей воды» at ул. Садовая, 17 (clients 100002, 100004), a plumber on it; (id, number)."""
+def incident_at_sadovaya(world, status: str = "fixing", entrances: str = "") -> tuple[int, int]:
+    """«Нет горячей воды» at ул. Садовая, 17 (clients 100002, 100004), a plumber on it, `entrances`
+    noted there; (id, number)."""
     with world.app.app_context():
         plumbing = db.session.execute(select(Category).where(Category.name == "Сантехника")).scalar_one()
         hot = db.session.execute(select(Subcategory).where(Subcategory.name == HOT_WATER)).scalar_one()
         plumber = db.session.execute(select(Executor).where(Executor.full_name == "Петров Пётр")).scalar_one()
         incident = records.create(category=plumbing, subcategory=hot, description="Прорыв на теплотрассе.",
                                   expected_at=utcnow() + timedelta(hours=5), executor=plumber,
-                                  houses=[("Самара", "ул. Садовая", "17", "")], actor=dispatcher())
+                                  houses=[("Самара", "ул. Садовая", "17", "")], actor=dispatcher(),
+                                  entrances={("Самара", "ул. Садовая", "17", ""): entrances})
         if status != "open":
             moves.move(incident, status, dispatcher())
         db.session.commit()
@@ -110,6 +112,21 @@ def test_the_next_resident_is_told_and_joins_without_a_description(world):
     late.press("Сантехника")
     late.press(HOT_WATER)
     late.expect("Опишите проблему")
+
+
+def test_the_entrances_noted_at_the_residents_house_are_told(world):
+    incident_id, number = incident_at_sadovaya(world, entrances="1-3")
+    try:
+        r = world.identified("100002")
+        r.send("Создать заявку")
+        r.expect("Выберите категорию")
+        r.press("Сантехника")
+        r.press(HOT_WATER)
+        r.expect("По вашему дому (подъезды 1–3) уже известно: Прорыв на теплотрассе.", "Ожидаемое время устранения:")
+        r.press("У меня другая проблема")
+        r.expect("Опишите проблему")
+    finally:
+        close_incident(world, incident_id)
 
 
 def test_one_move_reaches_every_linked_resident_once_and_a_no_returns_only_that_request(world):

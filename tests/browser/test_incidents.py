@@ -61,3 +61,54 @@ def test_a_probable_incident_is_announced_in_the_open_journal_and_merged(page, a
     suspect.nth(1).get_by_role("link", name="Объединить").click()
     expect(page.locator("h1")).to_have_text("Новая авария")
     expect(page.locator("#chosen-requests h2")).to_have_text("Заявки (3)")
+
+
+def test_ticks_survive_pages_and_filters_and_are_merged_together(page, app, riser):
+    with app.app_context():  # 24 more from ул. Ленина, 24: 31 rows, two pages of 25
+        water = db.session.get(Category, riser.category)
+        no_water = db.session.get(Subcategory, riser.subcategory)
+        client = db.session.get(Client, riser.clients[0])
+        for n in range(24):
+            lifecycle.create_request(client=client, category=water, subcategory=no_water, description=f"Снова {n}")
+        db.session.commit()
+    log_in(page)
+    merge, summary = page.locator("#merge-button"), page.locator("#picked-summary")
+    expect(summary).to_be_hidden()
+    page.select_option("select[name=per_page]", "25")
+    expect(page.locator("#journal-total")).to_contain_text("показаны 1–25")
+    newest = column_texts(page, 1)[0]
+    page.get_by_label(f"Выбрать заявку № {newest}").check()
+    expect(summary).to_contain_text("Выбрано: 1")
+    page.click("#journal-summary .pagination a:text-is('2')")
+    expect(page.locator("#journal-total")).to_contain_text("показаны 26–31")
+    oldest = page.get_by_label(f"Выбрать заявку № {riser.numbers[0]}")
+    expect(oldest).not_to_be_checked()
+    oldest.check()
+    expect(merge).to_have_text("Объединить в аварию (2)")
+    expect(summary).to_contain_text("Выбрано: 2")
+    # A filter redraws the rows: a ticked one shown again is still ticked.
+    page.fill("input[name=number]", newest)
+    expect(page.locator("#journal-total")).to_contain_text("Найдено: 1")
+    expect(page.get_by_label(f"Выбрать заявку № {newest}")).to_be_checked()
+    expect(merge).to_have_text("Объединить в аварию (2)")
+    merge.click()
+    expect(page.locator("h1")).to_have_text("Новая авария")
+    expect(page.locator("#chosen-requests h2")).to_have_text("Заявки (2)")
+    expect(page.locator("#chosen-requests")).to_contain_text(f"№ {riser.numbers[0]}")
+    expect(page.locator("#chosen-requests")).to_contain_text(f"№ {newest}")
+    page.fill("#description", "Прорыв стояка холодной воды")
+    page.click("#incident-form button.primary")
+    expect(page.locator("#incident-count")).to_have_text("2")
+
+    # The ticks went to the incident: the journal starts afresh; «Снять выбор» clears new ones.
+    page.click("nav.mainnav >> text=Журнал заявок")
+    page.wait_for_load_state("load")
+    expect(merge).to_be_disabled()
+    expect(summary).to_be_hidden()
+    box = page.locator("#journal-body input.pick").first
+    box.check()
+    expect(summary).to_contain_text("Выбрано: 1")
+    page.click("#unpick")
+    expect(merge).to_be_disabled()
+    expect(box).not_to_be_checked()
+    expect(summary).to_be_hidden()

@@ -2,6 +2,7 @@
 its requests through the request lifecycle (one notification per resident), messages to every
 linked resident, and the bad input (closed, other incident, other category, forged ids, races)."""
 import re
+from html.parser import HTMLParser
 
 from sqlalchemy import select
 
@@ -21,6 +22,55 @@ def make(staff, riser, ids, **fields):
     response = staff.post("/incidents/new", data=data)
     assert response.status_code == 303, re.findall(r"class=\"error\">([^<]+)|role=\"alert\"[^>]*>([^<]+)", response.get_data(as_text=True))
     return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+class FormFields(HTMLParser):
+    """What a browser would post from the form `form_id` of a page: [(name, value)]."""
+
+    def __init__(self, form_id: str):
+        super().__init__()
+        self.form_id, self.inside, self.fields, self.select, self.textarea = form_id, False, [], None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = attrs.get("id") == self.form_id
+        elif not self.inside:
+            return
+        elif tag == "input" and attrs.get("name"):
+            if attrs.get("type") not in ("checkbox", "radio") or "checked" in attrs:
+                self.fields.append((attrs["name"], attrs.get("value") or ""))
+        elif tag == "select":
+            self.select = [attrs["name"], None]
+        elif tag == "option" and self.select is not None and (self.select[1] is None or "selected" in attrs):
+            self.select[1] = attrs.get("value") or ""
+        elif tag == "textarea":
+            self.textarea = [attrs["name"], ""]
+
+    def handle_data(self, data):
+        if self.textarea is not None:
+            self.textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select" and self.select is not None:
+            self.fields.append((self.select[0], self.select[1] or ""))
+            self.select = None
+        elif tag == "textarea" and self.textarea is not None:
+            self.fields.append((self.textarea[0], self.textarea[1].removeprefix("\n")))
+            self.textarea = None
+
+
+def edit_form(staff, incident_id, **changes) -> dict:
+    """The incident page's «Изменить» form as shown, with `changes` (a name, its values)."""
+    parser = FormFields("edit-form")
+    parser.feed(staff.page(f"/incidents/{incident_id}"))
+    data = {}
+    for name, value in parser.fields:
+        data.setdefault(name, []).append(value)
+    data.update(changes)
+    return data
 
 
 def state(app, ids):
@@ -44,7 +94,9 @@ def test_journal_selection_makes_an_incident_shown_in_the_journal_and_its_filter
     assert 'form="incident-pick"' in page and "Объединить в аварию" in page and "<th class=\"h-incident" in page
     chosen = riser.ids[:3]
     new_page = staff.page("/incidents/new?" + "&".join(f"request={i}" for i in chosen))
-    assert "г. Самара, ул. Ленина, д. 24" in new_page and "Заявки (3)" in new_page
+    assert "г. Самара, ул. Ленина, д. 24" in new_page and "Заявки (3)" in new_page and "Не найдено" not in new_page
+    forged = staff.page("/incidents/new?" + "&".join(f"request={i}" for i in [*chosen, 9999, "x", chosen[0]]))
+    assert "Заявки (3)" in forged and "Не найдено выбранных заявок: 1 (удалены или номер неверен)" in forged
     incident_id = make(staff, riser, chosen)
     page = staff.page(f"/incidents/{incident_id}")
     assert "Авария № 1" in page and "Прорыв стояка в подвале" in page and "Заявок</dt><dd id=\"incident-count\">3" in page
@@ -209,16 +261,46 @@ def test_incident_form_checks_what_is_typed(app, staff, riser):
     response = staff.post("/incidents/new", data={"category": riser.category, "description": "Свет",
                                                   "street": "ул. Ленина", "house": "без номера"})
     assert response.status_code == 409 and "укажите улицу и номер дома" in response.get_data(as_text=True)
+    response = staff.post("/incidents/new", data={"category": riser.category, "description": "Свет",
+                                                  "street": "ул. Ленина", "house": "99"})
+    assert response.status_code == 409 and "Дома «ул. Ленина, д. 99» нет среди адресов клиентов" \
+        in response.get_data(as_text=True)
+    response = staff.post("/incidents/new", data={"category": riser.category, "description": "Свет", "entrances": "1..3",
+                                                  "street": "ул. Ленина", "house": "24"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 409 and "д. 24: Подъезды «1..3»: укажите номера через запятую" in text
+    assert 'value="1..3"' in text and 'value="24"' in text  # nothing typed is lost
     response = staff.post("/incidents/new", data={"category": riser.category, "description": "Нет света",
-                                                  "city": "Самара", "street": "ул. Ленина", "house": "24"})
+                                                  "city": "Самара", "street": "ул. Ленина", "house": "24",
+                                                  "entrances": "2"})
     assert response.status_code == 303
     page = staff.page(response.headers["Location"])
-    assert "г. Самара, ул. Ленина, д. 24" in page
+    assert "г. Самара, ул. Ленина, д. 24 (подъезд 2)" in page
+
+
+def test_announcing_an_incident_prefills_every_house_on_every_street(app, staff, riser):
+    from app.models import TelegramBinding
+    with app.app_context():
+        mira = factories.client("300001", "Житель ул. Мира", street="ул. Мира", house="7", house_letter="Б")
+        for chat, client_id in ((701, riser.clients[0]), (702, riser.clients[1]), (703, mira.id), (704, riser.other_client)):
+            db.session.add(TelegramBinding(client_id=client_id, telegram_user_id=chat, chat_id=chat, phone="+79120000000"))
+        db.session.commit()
+    incident_id = make(staff, riser, riser.ids[:2], **{"entrances:" + LENINA_24: "2"})
+    response = staff.post(f"/incidents/{incident_id}/edit", data=edit_form(
+        staff, incident_id, street="ул. Мира", house="7Б"))
+    assert response.status_code == 303
+    page = staff.page(f"/incidents/{incident_id}")
     announce = re.search(r'href="([^"]+)" id="announce"', page).group(1).replace("&amp;", "&")
     form = staff.page(announce)
-    assert re.search(r'<option selected value="ул. Ленина">|<option value="ул. Ленина" selected>', form), form
-    assert re.search(r'name="houses" value="24" id="house-\d+"\s+checked>', form)
-    assert 'value="г. Самара, ул. Ленина, д. 24"' in form and 'value="Нет света"' in form  # the template's fields
+    assert re.search(r'name="scope" type="radio" value="places" checked|checked[^>]*value="places"', form), form
+    ticked = re.findall(r'name="places" value="([^"]+)" id="place-\d+"\s+checked>', form)
+    assert [t.replace("&#34;", '"') for t in ticked] == [house("Самара", "ул. Ленина", "24"),
+                                                        house("Самара", "ул. Мира", "7Б")]
+    # Both houses' residents in the bot (not ул. Ленина, 30's), each chat once.
+    assert re.search(r'id="recipient-count">3<', form)
+    assert "г. Самара, ул. Ленина, д. 24; г. Самара, ул. Мира, д. 7Б" in form
+    assert 'value="г. Самара, ул. Ленина, д. 24 (подъезд 2); г. Самара, ул. Мира, д. 7Б"' in form  # the template's
+    assert 'value="Прорыв стояка в подвале"' in form
     assert re.search(r'<option selected value="emergency">|<option value="emergency" selected>', form)
 
 
@@ -240,8 +322,9 @@ def test_the_dashboard_counts_incidents_and_the_requests_they_absorbed(app, staf
 
 def test_editing_an_incident_and_a_closed_one_taking_nothing(app, staff, riser):
     incident_id = make(staff, riser, riser.ids[:1], executor="")
-    response = staff.post(f"/incidents/{incident_id}/edit", data={
-        "description": "Прорыв стояка, меняем трубу", "expected_at": "2030-01-02T10:00", "executor": riser.plumber})
+    response = staff.post(f"/incidents/{incident_id}/edit", data=edit_form(
+        staff, incident_id, description="Прорыв стояка, меняем трубу", expected_at="2030-01-02T10:00",
+        executor=riser.plumber))
     assert response.status_code == 303
     page = staff.page(response.headers["Location"])
     assert "Прорыв стояка, меняем трубу" in page and "02.01.2030 10:00" in page
@@ -249,10 +332,88 @@ def test_editing_an_incident_and_a_closed_one_taking_nothing(app, staff, riser):
         event = db.session.get(Incident, incident_id).events[-1]
         assert (event.kind, event.comment) == (
             "edited", "Изменены: описание; ожидаемое время устранения; исполнитель: Петров Пётр")
-    assert staff.post(f"/incidents/{incident_id}/edit", data={"description": ""}).status_code == 400
+    assert staff.post(f"/incidents/{incident_id}/edit", data=edit_form(staff, incident_id, description="")) \
+        .status_code == 400
+    stale_form = edit_form(staff, incident_id, description="x")
     staff.post(f"/incidents/{incident_id}/status", data={"status": "closed", "current": "open"})
     assert state(app, riser.ids[:1]) == ["closed"]
     response = staff.post(f"/incidents/{incident_id}/link", data={"numbers": str(riser.numbers[1])})
     assert response.status_code == 409 and "закрыта: заявки к ней не присоединяются" in response.get_data(as_text=True)
-    response = staff.post(f"/incidents/{incident_id}/edit", data={"description": "x"})
+    response = staff.post(f"/incidents/{incident_id}/edit", data=stale_form)
     assert response.status_code == 409 and "Авария закрыта" in response.get_data(as_text=True)
+    assert 'id="edit-form"' not in staff.page(f"/incidents/{incident_id}")
+
+
+def house(*parts) -> str:
+    return '["' + '", "'.join(parts) + '"]'
+
+
+LENINA_24, LENINA_30 = house("Самара", "ул. Ленина", "24", ""), house("Самара", "ул. Ленина", "30", "")
+
+
+def history(app, incident_id):
+    with app.app_context():
+        return [(e.kind, e.comment) for e in db.session.get(Incident, incident_id).events]
+
+
+def test_editing_the_houses_entrances_and_category_of_an_incident(app, staff, riser):
+    incident_id = make(staff, riser, riser.ids[:2])
+    # A house added by typing it (the city found from the clients' addresses), entrances noted on the first.
+    response = staff.post(f"/incidents/{incident_id}/edit", data=edit_form(
+        staff, incident_id, street="ул. Ленина", house="30", entrances="2", **{"entrances:" + LENINA_24: "1-3,5"}))
+    assert response.status_code == 303
+    page = staff.page(f"/incidents/{incident_id}")
+    assert "г. Самара, ул. Ленина, д. 24 (подъезды 1–3, 5); г. Самара, ул. Ленина, д. 30 (подъезд 2)" in page
+    assert history(app, incident_id)[-1] == ("edited", "Изменены: г. Самара, ул. Ленина, д. 24: подъезды 1–3, 5; "
+                                                       "добавлен дом г. Самара, ул. Ленина, д. 30 (подъезд 2)")
+    assert "д. 24 (подъезды 1–3, 5)" in staff.page("/incidents/")
+    # The first house taken off, the category changed to «Лифт» (any subcategory); requests keep theirs.
+    data = edit_form(staff, incident_id, category=riser.lift, subcategory="", picked_house=[LENINA_30])
+    response = staff.post(f"/incidents/{incident_id}/edit", data=data)
+    assert response.status_code == 303
+    assert history(app, incident_id)[-1] == ("edited", "Изменены: категория: Лифт; убран дом г. Самара, ул. Ленина, д. 24")
+    with app.app_context():
+        incident = db.session.get(Incident, incident_id)
+        assert (incident.category.name, incident.subcategory_id, incident.address_text) == (
+            "Лифт", None, "г. Самара, ул. Ленина, д. 30 (подъезд 2)")
+        assert {db.session.get(Request, i).category_id for i in riser.ids[:2]} == {riser.category}
+    # Posting the form unchanged writes nothing to the history.
+    before = len(history(app, incident_id))
+    assert staff.post(f"/incidents/{incident_id}/edit", data=edit_form(staff, incident_id)).status_code == 303
+    assert len(history(app, incident_id)) == before
+
+
+def test_an_edit_refused_says_why_and_keeps_what_was_typed(app, staff, riser):
+    incident_id = make(staff, riser, riser.ids[:2])
+    before = history(app, incident_id)
+
+    def refused(code, message, **changes):
+        response = staff.post(f"/incidents/{incident_id}/edit",
+                              data=edit_form(staff, incident_id, description="Новый текст", **changes))
+        text = response.get_data(as_text=True)
+        assert response.status_code == code and message in text, text
+        assert "Новый текст" in text and '<details id="edit" open>' in text
+        return text
+
+    refused(409, "Укажите хотя бы один дом", picked_house=[])
+    text = refused(409, "Дома «ул. Ленина, д. 99» нет среди адресов клиентов", street="ул. Ленина", house="99",
+                   entrances="1")
+    assert 'value="99"' in text
+    refused(409, "Дома «г. Самара, ул. Ленина, д. 31» нет среди адресов клиентов",
+            picked_house=[LENINA_24, house("Самара", "ул. Ленина", "31", "")])
+    text = refused(409, "г. Самара, ул. Ленина, д. 24: Подъезды «первый»: укажите номера через запятую",
+                   **{"entrances:" + LENINA_24: "первый"})
+    assert 'value="первый"' in text
+    refused(409, "Подъезды «3-1»: номера начинаются с 1, диапазон — от меньшего к большему",
+            **{"entrances:" + LENINA_24: "3-1"})
+    refused(409, "Подкатегория не относится к выбранной категории", category=riser.lift)
+    refused(400, "Проверьте поля аварии", category="")
+    assert staff.post("/incidents/999/edit", data=edit_form(staff, incident_id)).status_code == 404
+    without_token = {k: v for k, v in edit_form(staff, incident_id, description="Новый текст").items()
+                     if k != "csrf_token"}
+    response = staff.client.post(f"/incidents/{incident_id}/edit", data=without_token)
+    assert response.status_code == 400 and "Форма устарела" in response.get_data(as_text=True)
+    assert history(app, incident_id) == before
+    with app.app_context():
+        assert db.session.get(Incident, incident_id).description == "Прорыв стояка в подвале"
+

@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, or_, select
 
 from app.extensions import db
 from app.models import Incident, IncidentAddress
+from app.models.incidents import entrances_label
 from app.services.incidents import records, statuses
 from app.services.requests import lifecycle
 
@@ -31,6 +32,15 @@ def at_house(client, category_id: int, subcategory_id: int | None) -> Incident |
     return db.session.execute(_AT_HOUSE, {
         "category": category_id, "sub": subcategory_id, "city": client.city or "", "street": client.street or "",
         "house": (client.house or "") + (client.house_letter or "")}).scalars().first()
+
+
+def entrances_at(incident: Incident, client) -> str:
+    """The entrances the incident notes at the client's house, worded («подъезды 1–3»), or "" (none noted)."""
+    house = (client.city or "", client.street or "", (client.house or "") + (client.house_letter or ""))
+    for address in incident.addresses:
+        if (address.city, address.street, address.house + address.house_letter) == house:
+            return entrances_label(address.entrances)
+    return ""
 
 
 def still_known(incident_id: int) -> Incident | None:

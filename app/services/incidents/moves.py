@@ -15,6 +15,7 @@ issue allows (bench/incidents.py), so nothing half-moved is ever seen.
 """
 from sqlalchemy import func, select
 
+from app import collector
 from app.database import locked
 from app.extensions import db
 from app.models import Incident, IncidentEvent, Request, utcnow
@@ -79,6 +80,13 @@ def bring(request: Request, incident: Incident, target: Status, actor, comment: 
 
 def move(incident: Incident, target: str, actor, note: str = "") -> int:
     """Move the (locked) incident and its open requests; returns how many requests moved."""
+    with collector.paused():  # thousands of ORM objects alive until the commit: no collections meanwhile
+        moved = _move(incident, target, actor, note)
+        db.session.flush()  # written here, so the caller's commit has nothing left to build
+    return moved
+
+
+def _move(incident: Incident, target: str, actor, note: str) -> int:
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
         raise IncidentError(f"Комментарий длиннее {NOTE_MAX} символов.")
@@ -123,10 +131,9 @@ def _tell_residents(incident: Incident, moved: list[Request], target: Status, no
     for request in moved:
         if request.author_chat_id is not None:
             chats.setdefault(request.author_chat_id, []).append(request)
-    for chat_id, own in chats.items():
-        outbox.queue(chat_id, resident_voice.incident_news([r.number for r in own], target.label, incident.number,
-                                                           note),
-                     kind="status", priority=outbox.URGENT, request_id=own[0].id)
+    outbox.queue_many(((chat_id, resident_voice.incident_news([r.number for r in own], target.label,
+                                                              incident.number, note), own[0].id)
+                       for chat_id, own in chats.items()), kind="status", priority=outbox.URGENT)
 
 
 def _tell_executor(incident: Incident, goal: IncidentStatus, count: int, note: str) -> None:

@@ -5,18 +5,24 @@
 - A closed or archived request: refused (nothing left to do on it; it would be reopened silently).
 - A request in another incident: refused, naming it (unlink it there first). A request holds one
   incident id, so two incidents for it cannot happen even by a race.
-- A closed incident takes no requests. Forged or unknown ids: «не найдена».
+- A closed incident takes no requests and no edits. Forged or unknown ids: «не найдена».
+- Its houses: at least one; a house typed (or not offered on the page) must be a client's address, so the
+  bot can match it; entrances noted per house follow app.services.incidents.entrances.
 Every change locks the incident's row first, then the request's, in the order a status move does.
 """
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
 
-from app.database import locked
+from app import collector
+from app.database import locked, locked_many
 from app.extensions import db
-from app.models import Counter, Incident, IncidentAddress, IncidentEvent, Request, utcnow
-from app.models.incidents import IncidentStatus
+from app.models import Client, Counter, Incident, IncidentAddress, IncidentEvent, Request, utcnow
+from app.models.incidents import IncidentStatus, entrances_label
+from app.models.reference import format_address, format_category
+from app.services.incidents import entrances as entrance_notes
 from app.services.incidents import statuses
 from app.services.incidents.moves import IncidentError, actor_fields, bring
 from app.services.messaging import outbox
@@ -29,6 +35,9 @@ INCIDENT_COUNTER = "incident"
 DESCRIPTION_MAX = 2000  # told to residents: one Telegram message with the rest of the text
 ADDRESSES_MAX = 50
 LINK_MAX = 5000  # requests linked in one go (the journal's selection, typed numbers)
+TYPED_HOUSE = re.compile(r"^\s*(\d+)\s*(.*?)\s*$")  # «24А» -> 24, А
+
+House = tuple[str, str, str, str]  # (city, street, house, letter)
 
 
 @dataclass
@@ -60,6 +69,56 @@ def houses_of(requests) -> list[tuple[str, str, str, str]]:
     return list(dict.fromkeys(house_of(r) for r in requests if r.street or r.house))
 
 
+def house_label(house: House) -> str:
+    return format_address(house[0], house[1], house[2], house[3], "")
+
+
+def is_clients_house(house: House) -> bool:
+    city, street, number, letter = house
+    return db.session.execute(select(Client.id).where(
+        Client.city == city, Client.street == street, Client.house == number, Client.house_letter == letter)
+        .limit(1)).first() is not None
+
+
+def typed_house(city: str, street: str, house: str) -> House:
+    """The house typed on a form, as it is in the clients' addresses (the bot matches residents by it);
+    an empty city is taken from the clients' addresses when one city has that house."""
+    city, street, match = city.strip(), street.strip(), TYPED_HOUSE.match(house)
+    if not street or match is None:
+        raise IncidentError("Добавляемый дом: укажите улицу и номер дома, например «ул. Ленина» и «24А».")
+    number, letter = match.group(1), match.group(2)
+    cities = db.session.execute(select(Client.city).where(
+        Client.street == street, Client.house == number, Client.house_letter == letter,
+        *([Client.city == city] if city else [])).distinct().limit(2)).scalars().all()
+    if len(cities) != 1:
+        typed = house_label((city, street, number, letter))
+        raise IncidentError(f"Дома «{typed}» нет среди адресов клиентов: проверьте улицу и номер, как они "
+                            "записаны у клиентов." if not cities else
+                            f"Дом «{typed}» есть в нескольких городах: укажите город.")
+    return (cities[0], street, number, letter)
+
+
+def check_houses(houses, offered, entrances: dict | None = None) -> list[tuple[House, str]]:
+    """The incident's houses with their entrances checked: at least one, at most ADDRESSES_MAX, each one
+    not `offered` on the page (a forged or stale value) a client's address."""
+    houses = list(dict.fromkeys(tuple(h) for h in houses))
+    if not houses:
+        raise IncidentError("Укажите хотя бы один дом, который затронула авария.")
+    if len(houses) > ADDRESSES_MAX:
+        raise IncidentError(f"Слишком много домов: не больше {ADDRESSES_MAX}.")
+    offered = set(offered)
+    for house in houses:
+        if house not in offered and not is_clients_house(house):
+            raise IncidentError(f"Дома «{house_label(house)}» нет среди адресов клиентов.")
+    out = []
+    for house in houses:
+        try:
+            out.append((house, entrance_notes.normalize((entrances or {}).get(house))))
+        except IncidentError as refused:
+            raise IncidentError(f"{house_label(house)}: {refused}") from None
+    return out
+
+
 def check_fields(category, subcategory, description: str, expected_at: datetime | None) -> None:
     if category is None:
         raise IncidentError("Выберите категорию аварии.")
@@ -71,15 +130,14 @@ def check_fields(category, subcategory, description: str, expected_at: datetime 
         raise IncidentError(f"Описание длиннее {DESCRIPTION_MAX} символов.")
 
 
-def create(*, category, subcategory, description: str, expected_at, executor, houses, actor) -> Incident:
-    """A new incident (the caller links its requests and commits)."""
+def create(*, category, subcategory, description: str, expected_at, executor, houses, actor,
+           offered=None, entrances: dict | None = None) -> Incident:
+    """A new incident (the caller links its requests and commits). `houses`: (city, street, house,
+    letter); those not in `offered` (None: all are) must be clients' addresses; `entrances`: house ->
+    the typed note."""
     description = description.strip()
     check_fields(category, subcategory, description, expected_at)
-    houses = list(dict.fromkeys(tuple(h) for h in houses))
-    if not houses:
-        raise IncidentError("Укажите хотя бы один дом, который затронула авария.")
-    if len(houses) > ADDRESSES_MAX:
-        raise IncidentError(f"Слишком много домов: не больше {ADDRESSES_MAX}.")
+    houses = check_houses(houses, houses if offered is None else offered, entrances)
     if executor is not None and not executor.active:
         raise IncidentError("Этот исполнитель отключён.")
     now = utcnow()
@@ -89,7 +147,8 @@ def create(*, category, subcategory, description: str, expected_at, executor, ho
                         description=description, expected_at=expected_at,
                         executor_id=executor.id if executor else None, executor=executor,
                         status=IncidentStatus.OPEN.value, note="")
-    incident.addresses = [IncidentAddress(city=c, street=s, house=h, house_letter=letter) for c, s, h, letter in houses]
+    incident.addresses = [IncidentAddress(city=c, street=s, house=h, house_letter=letter, entrances=noted)
+                          for (c, s, h, letter), noted in houses]
     db.session.add(incident)
     db.session.flush()
     db.session.add(IncidentEvent(incident_id=incident.id, created_at=now, kind="created",
@@ -97,28 +156,57 @@ def create(*, category, subcategory, description: str, expected_at, executor, ho
     return incident
 
 
-def edit(incident: Incident, *, description: str, expected_at, executor, actor) -> None:
-    """Change what residents are told, the expected time and the executor (for the next moves)."""
-    description = description.strip()
-    check_fields(incident.category, incident.subcategory, description, expected_at)
+def edit(incident: Incident, *, category, subcategory, description: str, expected_at, executor, houses,
+         actor, entrances: dict | None = None) -> None:
+    """Change the incident's category, houses (and their entrances), what residents are told, the expected
+    time and the executor (for the next moves); its history says what changed. Linked requests keep their
+    own category and address. A house it does not list yet must be a client's address."""
     if incident.status == IncidentStatus.CLOSED:
         raise IncidentError("Авария закрыта: менять её нельзя.")
+    description = description.strip()
+    check_fields(category, subcategory, description, expected_at)
     if executor is not None and not executor.active and executor.id != incident.executor_id:
         raise IncidentError("Этот исполнитель отключён.")
+    houses = check_houses(houses, [a.key for a in incident.addresses], entrances)
     changes = []
+    if (category.id, subcategory.id if subcategory else None) != (incident.category_id, incident.subcategory_id):
+        changes.append(f"категория: {format_category(category, subcategory)}")
     if description != incident.description:
         changes.append("описание")
     if expected_at != incident.expected_at:
         changes.append("ожидаемое время устранения")
     if (executor.id if executor else None) != incident.executor_id:
         changes.append(f"исполнитель: {executor.full_name if executor else 'не назначен'}")
+    changes += _change_houses(incident, houses)
     if not changes:
         return
+    incident.category_id, incident.category = category.id, category
+    incident.subcategory_id, incident.subcategory = (subcategory.id if subcategory else None), subcategory
     incident.description, incident.expected_at = description, expected_at
     incident.executor_id, incident.executor = (executor.id if executor else None), executor
     incident.updated_at = utcnow()
     db.session.add(IncidentEvent(incident_id=incident.id, kind="edited", comment="Изменены: " + "; ".join(changes),
                                  **actor_fields(actor)))
+
+
+def _change_houses(incident: Incident, houses: list[tuple[House, str]]) -> list[str]:
+    """Set the incident's houses (kept rows keep their ids); what changed, for the history."""
+    current = {a.key: a for a in incident.addresses}
+    wanted = dict(houses)
+    changes = [f"убран дом {house_label(key)}" for key in current if key not in wanted]
+    kept = []
+    for key, noted in houses:
+        address = current.get(key)
+        if address is None:
+            address = IncidentAddress(city=key[0], street=key[1], house=key[2], house_letter=key[3], entrances=noted)
+            changes.append(f"добавлен дом {address.text}")
+        elif address.entrances != noted:
+            address.entrances = noted
+            changes.append(f"{address.house_text}: {entrances_label(noted) or 'подъезды не указаны'}")
+        kept.append(address)
+    if changes:
+        incident.addresses = kept
+    return changes
 
 
 def warnings_for(incident: Incident, request: Request) -> list[str]:
@@ -139,8 +227,9 @@ def link(incident: Incident, request_ids, actor, *, tell: bool = True) -> Linked
         raise IncidentError(f"Авария № {incident.number} закрыта: заявки к ней не присоединяются.")
     result = Linked()
     requests = []
+    rows = locked_many(Request, request_ids)  # in id order, as a move locks them
     for request_id in dict.fromkeys(request_ids):
-        request = locked(Request, request_id)
+        request = rows.get(request_id)
         if request is None:
             raise IncidentError("Заявка не найдена.")
         if request.incident_id == incident.id:
@@ -154,8 +243,10 @@ def link(incident: Incident, request_ids, actor, *, tell: bool = True) -> Linked
         requests.append(request)
     now = utcnow()
     comment = resident_voice.incident_comment(incident.number)
-    with request_stats.batched():
-        _link_each(incident, requests, actor, comment, now, result, tell)
+    with collector.paused():  # as a move: thousands of objects alive till the commit
+        with request_stats.batched():
+            _link_each(incident, requests, actor, comment, now, result, tell)
+        db.session.flush()
     if requests:
         incident.updated_at = now
     return result

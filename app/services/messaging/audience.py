@@ -2,7 +2,7 @@
 
 A resident here is a Telegram chat bound (TelegramBinding) to a client whose address
 matches: a city, a street of it, some of its houses (the number with its letter, «17А»),
-or everyone. A chat bound to several accounts is counted, and written to, once; a
+a list of houses on any streets (`places`: an incident's houses), or everyone. A chat bound to several accounts is counted, and written to, once; a
 resident who switched announcements off in the bot is left out. The count shown before
 sending and the rows queued come from the same query, chats().
 """
@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, exists, func, select, true
+from sqlalchemy import Select, and_, exists, func, or_, select, true
 
 from app.extensions import db
 from app.models import AnnouncementOptOut, Client, TelegramBinding
@@ -25,12 +25,15 @@ class Audience:
     city: str | None = None   # None: everyone; "" is a real value (clients without a city)
     street: str | None = None  # None: the whole city
     houses: tuple[str, ...] = ()  # house with letter, «17А»; none: the whole street
+    places: tuple[tuple[str, str, str], ...] = ()  # or these houses (city, street, house), any streets
 
     @property
     def everyone(self) -> bool:
-        return self.city is None
+        return self.city is None and not self.places
 
     def to_json(self) -> str:
+        if self.places:
+            return json.dumps({"places": [list(p) for p in self.places]}, ensure_ascii=False)
         if self.everyone:
             return "{}"
         value = {"city": self.city}
@@ -43,13 +46,17 @@ class Audience:
     @classmethod
     def from_json(cls, raw: str) -> "Audience":
         value = json.loads(raw or "{}")
-        return cls(value.get("city"), value.get("street"), tuple(value.get("houses") or ()))
+        return cls(value.get("city"), value.get("street"), tuple(value.get("houses") or ()),
+                   tuple(tuple(p) for p in value.get("places") or ()))
 
 
 HOUSE = Client.house + Client.house_letter  # «17» + «А»: a house as residents write it
 
 
 def _where(audience: Audience) -> list:
+    if audience.places:
+        return [or_(*(and_(Client.city == city, Client.street == street, HOUSE == house)
+                      for city, street, house in audience.places))]
     conditions = []
     if audience.city is not None:
         conditions.append(Client.city == audience.city)
@@ -117,11 +124,14 @@ def _house_key(house: str):
     return (int(match.group()) if match else float("inf"), _text_key(house))
 
 
-def parse(scope: str, city: str | None, street: str | None, chosen: list[str]) -> Audience:
-    """The audience from the compose form: «all», or an address of the clients' own (a city,
-    optionally a street of it, optionally some of its houses)."""
+def parse(scope: str, city: str | None, street: str | None, chosen: list[str],
+          places: list[tuple[str, str, str]] = ()) -> Audience:
+    """The audience from the compose form: «all», an address of the clients' own (a city,
+    optionally a street of it, optionally some of its houses), or «places»: houses on any streets."""
     if scope == "all":
         return Audience()
+    if scope == "places":
+        return _places(places)
     if scope != "address":
         raise InvalidAudience("Выберите, кому отправить: всем жителям или по адресу.")
     if city is None or city not in cities():
@@ -138,8 +148,27 @@ def parse(scope: str, city: str | None, street: str | None, chosen: list[str]) -
     return Audience(city, street, tuple(sorted(set(chosen), key=_house_key)))
 
 
+def _places(places) -> Audience:
+    places = sorted(set(tuple(p) for p in places), key=lambda p: (_text_key(p[0]), _text_key(p[1]), _house_key(p[2])))
+    if not places:
+        raise InvalidAudience("Отметьте хотя бы один дом.")
+    known = {}
+    for city, street, house in places:
+        if (city, street) not in known:
+            known[city, street] = set(houses(city, street))
+        if house not in known[city, street]:
+            raise InvalidAudience(f"Дома {describe(Audience(city, street, (house,)))} нет среди адресов клиентов.")
+    return Audience(places=tuple(places))
+
+
 def describe(audience: Audience) -> str:
-    """«г. Самара, ул. Садовая, д. 17, 19А», «г. Самара, ул. Садовая, все дома», «все дома»."""
+    """«г. Самара, ул. Садовая, д. 17, 19А», «г. Самара, ул. Садовая, все дома», «все дома»; places:
+    «г. Самара, ул. Ленина, д. 24, 30; г. Самара, ул. Мира, д. 5»."""
+    if audience.places:
+        streets_of = {}
+        for city, street, house in audience.places:
+            streets_of.setdefault((city, street), []).append(house)
+        return "; ".join(describe(Audience(city, street, tuple(chosen))) for (city, street), chosen in streets_of.items())
     if audience.everyone:
         return "все дома"
     parts = [f"г. {audience.city}" if audience.city else "город не указан"]

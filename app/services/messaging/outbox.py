@@ -62,6 +62,20 @@ def queue(chat_id: int, text: str, *, kind: str = "status", priority: int | None
     return rows
 
 
+def queue_many(messages, *, kind: str = "status", priority: int = URGENT) -> int:
+    """Queue many messages, each (chat_id, text, request_id), in one INSERT of every row (the caller
+    commits): what queue() writes, without an ORM object per row (an incident's move tells thousands of
+    residents). Rows queued before in the transaction are flushed first, so they keep going first.
+    Returns the number of rows."""
+    rows = [{"chat_id": chat_id, "text": part_text, "kind": kind, "priority": priority, "request_id": request_id,
+             "photo": "", "buttons": ""}
+            for chat_id, text, request_id in messages for _, part_text in message_parts(text)]
+    if rows:
+        db.session.flush()
+        db.session.execute(insert(Notification.__table__), rows)
+    return len(rows)
+
+
 def cancel(*conditions) -> int:
     """Cancel the waiting messages these conditions on Notification select; how many. The sender claims
     each row right before its send (app/bot/outbox.py), so none of them goes out after this commits;
