@@ -15,7 +15,7 @@ issue allows (bench/incidents.py), so nothing half-moved is ever seen.
 """
 from sqlalchemy import func, select
 
-from app import collector
+from app import gc_pause
 from app.database import locked
 from app.extensions import db
 from app.models import Incident, IncidentEvent, Request, utcnow
@@ -80,7 +80,7 @@ def bring(request: Request, incident: Incident, target: Status, actor, comment: 
 
 def move(incident: Incident, target: str, actor, note: str = "") -> int:
     """Move the (locked) incident and its open requests; returns how many requests moved."""
-    with collector.paused():  # thousands of ORM objects alive until the commit: no collections meanwhile
+    with gc_pause.paused():  # thousands of ORM objects alive until the commit: no collections meanwhile
         moved = _move(incident, target, actor, note)
         db.session.flush()  # written here, so the caller's commit has nothing left to build
     return moved

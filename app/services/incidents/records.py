@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
 
-from app import collector
+from app import gc_pause
 from app.database import locked, locked_many
 from app.extensions import db
 from app.models import Client, Counter, Incident, IncidentAddress, IncidentEvent, Request, utcnow
@@ -243,7 +243,7 @@ def link(incident: Incident, request_ids, actor, *, tell: bool = True) -> Linked
         requests.append(request)
     now = utcnow()
     comment = resident_voice.incident_comment(incident.number)
-    with collector.paused():  # as a move: thousands of objects alive till the commit
+    with gc_pause.paused():  # as a move: thousands of objects alive till the commit
         with request_stats.batched():
             _link_each(incident, requests, actor, comment, now, result, tell)
         db.session.flush()
