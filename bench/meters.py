@@ -30,6 +30,7 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -233,14 +234,16 @@ def timings(fn, repeat: int) -> tuple[float, float, float]:
 
 def server_ms(query: str, period) -> float:
     """PostgreSQL: the page's statement as the server runs it (EXPLAIN ANALYZE's execution time)."""
+    from urllib.parse import unquote
+
     from werkzeug.datastructures import MultiDict
 
     from app.extensions import db
     from app.models.meters import RESOURCES
     from app.services.meters import month
-    args = MultiDict([part.split("=", 1) for part in query.split("&") if part])
-    number = int(args.get("page", 1))
-    stmt = month.statement(period, month.Filters.parse(args, RESOURCES)).limit(51).offset((number - 1) * 50)
+    args = MultiDict([unquote(part).split("=", 1) for part in query.split("&") if part])
+    stmt = month.page_statement(period, month.Filters.parse(args, RESOURCES), int(args.get("page", 1)),
+                                after=month.Cursor.parse(args.get("after")))
     sql = str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
     plan = db.session.execute(text("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)).scalar()
     db.session.rollback()
@@ -272,10 +275,14 @@ def measure(url: str, backend: str, repeat: int, skip_export: bool) -> None:
     with app.app_context():
         house = month.houses()[len(month.houses()) // 2][0]
         period = window.period_of(window.today())
+        # Page 100 as its «Дальше» link asks for it: after the last row of page 99.
+        deep = "page=100&after=" + quote(str(month.Cursor.of(month.page(period, month.Filters(), 99).rows[-1])))
+        deep_attention = "state=attention&page=20&after=" + quote(str(month.Cursor.of(
+            month.page(period, month.Filters(state=month.ATTENTION), 19).rows[-1])))
     cases = [("no filter", ""), ("house", "house=" + house), ("resource", "resource=hot"),
              ("missing", "state=missing"), ("submitted", "state=submitted"), ("need checking", "state=attention"),
              ("source: operator", "source=operator"), ("house + missing", "state=missing&house=" + house),
-             ("page 100", "page=100")]
+             ("page 100", deep), ("page 20, checking", deep_attention), ("page 100, OFFSET", "page=100")]
     print(f"\n{backend}: «Показания» page of {repeat} runs (target ≤ {PAGE_TARGET_MS} ms): wall median / fastest, "
           f"CPU median{', SQL on the server' if backend == 'PostgreSQL' else ''}")
     for title, query in cases:

@@ -111,13 +111,70 @@ def statement(period: date, filters: Filters) -> Select:
     return stmt.order_by(Client.account, Meter.id)
 
 
-def page(period: date, filters: Filters, number: int, per_page: int = 50) -> tuple[list, bool]:
-    """The rows of one page and whether there is a next one (no total: counting a month of
-    300 000 meters on every page is what would make it slow)."""
-    number = max(1, min(number, 100_000))
-    rows = db.session.execute(statement(period, filters).limit(per_page + 1)
-                              .offset((number - 1) * per_page)).all()
-    return rows[:per_page], len(rows) > per_page
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page starts or ends in the page's order (ЛС, meter id): the next page is read from the
+    index after the last row shown, not by skipping the rows before it (OFFSET walks them all)."""
+
+    account: str
+    meter_id: int
+
+    @classmethod
+    def parse(cls, text: str | None) -> "Cursor | None":
+        """«100001|42» → a cursor; anything else → None (the page is then found by its number)."""
+        account, _, meter_id = (text or "")[:80].rpartition(HOUSE_SEPARATOR)
+        if account and meter_id.isascii() and meter_id.isdigit() and len(meter_id) <= 10:
+            return cls(account, int(meter_id))
+        return None
+
+    @classmethod
+    def of(cls, row) -> "Cursor":
+        return cls(row.account, row.meter_id)
+
+    def __str__(self) -> str:
+        return f"{self.account}{HOUSE_SEPARATOR}{self.meter_id}"
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list
+    earlier: bool  # there are rows before this page
+    more: bool     # and after it
+
+
+def page(period: date, filters: Filters, number: int = 1, after: Cursor | None = None,
+         before: Cursor | None = None, per_page: int = 50) -> Page:
+    """One page of the month's rows, without a total (counting a month of 300 000 meters on every page
+    is what would make it slow): the rows after `after` (the next page), or before `before` (the
+    previous one), or page `number` (a link without a cursor: found with OFFSET)."""
+    rows = db.session.execute(page_statement(period, filters, number, after, before, per_page)).all()
+    if after is not None:
+        return Page(rows[:per_page], True, len(rows) > per_page)
+    if before is not None:
+        return Page(rows[:per_page][::-1], len(rows) > per_page, True)
+    return Page(rows[:per_page], number > 1, len(rows) > per_page)
+
+
+def page_statement(period: date, filters: Filters, number: int = 1, after: Cursor | None = None,
+                   before: Cursor | None = None, per_page: int = 50) -> Select:
+    """The statement of `page` (one row more than a page: is there more?); `before` reads backwards."""
+    stmt = statement(period, filters).limit(per_page + 1)
+    if after is not None:
+        return stmt.where(_beyond(after, forward=True))
+    if before is not None:
+        return (stmt.where(_beyond(before, forward=False)).order_by(None)
+                .order_by(Client.account.desc(), Meter.id.desc()))
+    return stmt.offset((max(1, min(number, 100_000)) - 1) * per_page)
+
+
+def _beyond(cursor: Cursor, forward: bool):
+    """The rows after (or before) the cursor in the order (ЛС, meter id). Said as a range on the ЛС
+    first, so that the walk along the accounts' index starts at the cursor."""
+    if forward:
+        return and_(Client.account >= cursor.account,
+                    or_(Client.account > cursor.account, Meter.id > cursor.meter_id))
+    return and_(Client.account <= cursor.account,
+                or_(Client.account < cursor.account, Meter.id < cursor.meter_id))
 
 
 def last_before(meter_ids: list[int], period: date) -> dict[int, tuple]:
