@@ -116,7 +116,7 @@ def export():
 
     def write(path):
         with db.engine.connect() as conn:
-            rows = conn.execution_options(yield_per=2000).execute(month.statement(period, filters))
+            rows = conn.execution_options(yield_per=2000).execute(month.export_statement(period, filters))
             write_readings(path, rows, tz)
     return _download(write, f"Показания_{period:%Y-%m}.xlsx", f"readings-{period:%Y-%m}.xlsx")
 

@@ -71,21 +71,29 @@ def _reading(period: date):
     return and_(MeterReading.meter_id == Meter.id, MeterReading.period == period, MeterReading.live)
 
 
-def statement(period: date, filters: Filters) -> Select:
-    """The month's rows (meter, client, reading or none) in ЛС order."""
-    stmt = (select(Meter.id.label("meter_id"), Meter.resource, Meter.serial, Meter.place, Meter.frac_digits,
-                   Meter.active, Client.id.label("client_id"), Client.account, Client.full_name, Client.city,
-                   Client.street, Client.house, Client.house_letter, Client.apartment,
-                   MeterReading.id.label("reading_id"), MeterReading.v1, MeterReading.v2, MeterReading.v3,
-                   MeterReading.prev1, MeterReading.prev2, MeterReading.prev3, MeterReading.source,
-                   MeterReading.status, MeterReading.created_at, MeterReading.photo_path,
-                   MeterReading.photo_file_id)
-            .select_from(Meter).join(Client, Client.id == Meter.client_id)
-            .where(in_use(period)))
-    if filters.state in (SUBMITTED, ATTENTION) or filters.source:
+PAGE_COLUMNS = (Meter.id.label("meter_id"), Meter.resource, Meter.serial, Meter.place, Meter.frac_digits,
+                Meter.active, Client.id.label("client_id"), Client.account, Client.full_name, Client.city,
+                Client.street, Client.house, Client.house_letter, Client.apartment,
+                MeterReading.id.label("reading_id"), MeterReading.v1, MeterReading.v2, MeterReading.v3,
+                MeterReading.prev1, MeterReading.prev2, MeterReading.prev3, MeterReading.source,
+                MeterReading.status, MeterReading.created_at, MeterReading.photo_path, MeterReading.photo_file_id)
+# What the export for billing writes, in this order (app.meters.workbook.write_readings unpacks it).
+EXPORT_COLUMNS = (Client.account, Client.city, Client.street, Client.house, Client.house_letter, Client.apartment,
+                  Meter.resource, Meter.serial, MeterReading.v1, MeterReading.v2, MeterReading.v3,
+                  MeterReading.prev1, MeterReading.prev2, MeterReading.prev3, MeterReading.source,
+                  MeterReading.status, MeterReading.created_at)
+
+
+def statement(period: date, filters: Filters, columns=PAGE_COLUMNS, counted_only: bool = False) -> Select:
+    """The month's rows (meter, client, reading or none) in ЛС order; `counted_only`: only the meters
+    whose month's reading counts (what billing takes)."""
+    stmt = select(*columns).select_from(Meter).join(Client, Client.id == Meter.client_id).where(in_use(period))
+    if filters.state in (SUBMITTED, ATTENTION) or filters.source or counted_only:
         stmt = stmt.join(MeterReading, _reading(period))
     else:
         stmt = stmt.outerjoin(MeterReading, _reading(period))
+    if counted_only:
+        stmt = stmt.where(MeterReading.status.in_(COUNTED))
     # A live reading is accepted, suspicious or a swap (app.models.meters): «submitted» and «missing» are
     # said through the swap, so that SQLite walks the accounts in order instead of sorting most of a month
     # (a rare state, «attention», is found through the index of the month's states).
@@ -140,6 +148,11 @@ class Page:
     rows: list
     earlier: bool  # there are rows before this page
     more: bool     # and after it
+
+
+def export_statement(period: date, filters: Filters) -> Select:
+    """The month's counted readings, as the export writes them (EXPORT_COLUMNS), in the page's order."""
+    return statement(period, filters, EXPORT_COLUMNS, counted_only=True)
 
 
 def page(period: date, filters: Filters, number: int = 1, after: Cursor | None = None,
