@@ -11,9 +11,10 @@ electricity), twelve months of readings ending with the current month (3.6 M row
 accounts; this month 75 % reported, some of them suspicious), one Telegram binding per account.
 Then, per engine, in a child process (so its peak RSS is the measurement's own), prints:
 - the median time of the «Показания» page through the Flask test client: no filter, each filter,
-  a house, a deep page (target ≤ 50 ms with and without filters);
+  a house, deep pages as their «Дальше» links ask for them (after the previous page's last row) and
+  page 100 by its number alone (OFFSET) (target ≤ 50 ms with and without filters);
 - the month's export through the route, beside bare XlsxWriter writing the same rows from the same
-  query (target ≤ 1.25×), and the peak RSS before and after it (memory flat);
+  query (target ≤ 1.25×), wall clock and CPU time, and the peak RSS before and after it (memory flat);
 - queuing the opening reminder to every resident (one INSERT ... SELECT at the BULK priority: the
   sender paces it, request notifications go first, app/bot/outbox.py);
 - the checks a typed value runs in the bot (the meter, its baseline) against the per-update budget.
@@ -233,7 +234,8 @@ def timings(fn, repeat: int) -> tuple[float, float, float]:
 
 
 def server_ms(query: str, period) -> float:
-    """PostgreSQL: the page's statement as the server runs it (EXPLAIN ANALYZE's execution time)."""
+    """PostgreSQL: the page's statement as the server runs it (EXPLAIN ANALYZE's execution time, without
+    timing each node: that would add a clock call per row and loop to what is measured)."""
     from urllib.parse import unquote
 
     from werkzeug.datastructures import MultiDict
@@ -245,7 +247,7 @@ def server_ms(query: str, period) -> float:
     stmt = month.page_statement(period, month.Filters.parse(args, RESOURCES), int(args.get("page", 1)),
                                 after=month.Cursor.parse(args.get("after")))
     sql = str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
-    plan = db.session.execute(text("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)).scalar()
+    plan = db.session.execute(text("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + sql)).scalar()
     db.session.rollback()
     return plan[0]["Execution Time"]
 

@@ -170,14 +170,27 @@ def page(period: date, filters: Filters, number: int = 1, after: Cursor | None =
 
 def page_statement(period: date, filters: Filters, number: int = 1, after: Cursor | None = None,
                    before: Cursor | None = None, per_page: int = 50) -> Select:
-    """The statement of `page` (one row more than a page: is there more?); `before` reads backwards."""
-    stmt = statement(period, filters).limit(per_page + 1)
+    """The statement of `page` (one row more than a page: is there more?); `before` reads backwards.
+
+    «требуют проверки» finds its few rows through the index of the month's states, then sorts all of
+    them by ЛС: the page's keys are found first (the readings' index alone, the meter, the ЛС), and
+    only the page's rows are read whole."""
+    deferred = filters.state == ATTENTION
+    stmt = statement(period, filters, (Meter.id.label("meter_id"), Client.account) if deferred else PAGE_COLUMNS)
+    stmt = stmt.limit(per_page + 1)
     if after is not None:
-        return stmt.where(_beyond(after, forward=True))
-    if before is not None:
-        return (stmt.where(_beyond(before, forward=False)).order_by(None)
-                .order_by(Client.account.desc(), Meter.id.desc()))
-    return stmt.offset((max(1, min(number, 100_000)) - 1) * per_page)
+        stmt = stmt.where(_beyond(after, forward=True))
+    elif before is not None:
+        stmt = stmt.where(_beyond(before, forward=False)).order_by(None).order_by(Client.account.desc(),
+                                                                                  Meter.id.desc())
+    else:
+        stmt = stmt.offset((max(1, min(number, 100_000)) - 1) * per_page)
+    if not deferred:
+        return stmt
+    keys = stmt.subquery()
+    order = (keys.c.account.desc(), keys.c.meter_id.desc()) if before is not None else (keys.c.account, keys.c.meter_id)
+    return (select(*PAGE_COLUMNS).select_from(keys).join(Meter, Meter.id == keys.c.meter_id)
+            .join(Client, Client.id == Meter.client_id).outerjoin(MeterReading, _reading(period)).order_by(*order))
 
 
 def _beyond(cursor: Cursor, forward: bool):
