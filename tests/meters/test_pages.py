@@ -40,6 +40,7 @@ def test_pages_after_and_before_a_row_are_the_offset_pages(meters, args):
     offset_pages = [month.page(meters, filters, n, per_page=per_page).rows
                     for n in range(1, len(everything) // per_page + 2)]
     offset_pages = [p for p in offset_pages if p]
+    assert [row for rows in offset_pages for row in rows] == everything and everything
     walked = [month.page(meters, filters, per_page=per_page)]
     while walked[-1].more:
         walked.append(month.page(meters, filters, after=month.Cursor.of(walked[-1].rows[-1]), per_page=per_page))
