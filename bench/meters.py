@@ -267,7 +267,7 @@ def signed_in(app):
     return client
 
 
-def measure(url: str, backend: str, repeat: int, skip_export: bool) -> None:
+def measure(url: str, backend: str, repeat: int, skip_export: bool, export_runs: int) -> None:
     from app.extensions import db
     from app.meters.workbook import OPTIONS
     from app.services.meters import month, readings, reminders, values, window
@@ -313,23 +313,22 @@ def measure(url: str, backend: str, repeat: int, skip_export: bool) -> None:
         print(f"  bot: a typed value's checks {median_ms(typed_value, repeat):.1f} ms (per-update budget: 1 s)")
 
     if not skip_export:
-        with app.app_context(), db.engine.connect() as conn:  # read once, so that neither side meets cold caches
-            for _ in conn.execution_options(yield_per=2000).execute(month.export_statement(period, month.Filters())):
-                pass
-        rss_before = peak_mb()
-        started, started_cpu = time.perf_counter(), time.process_time()
-        response = client.get("/meters/export.xlsx")
-        size = len(response.data)
-        export_s, export_cpu = time.perf_counter() - started, time.process_time() - started_cpu
-        rss_after = peak_mb()
         import xlsxwriter
 
         from app.models.meters import RESOURCES, SOURCES, STATUSES
         from app.models.reference import format_address
         tz = app.config["TZ"]
-        with app.app_context(), tempfile.TemporaryDirectory() as tmp:
-            started, started_cpu = time.perf_counter(), time.process_time()
-            with db.engine.connect() as conn:  # the same rows from the same query, each cell made and written
+        with app.app_context(), db.engine.connect() as conn:  # read once, so that neither side meets cold caches
+            for _ in conn.execution_options(yield_per=2000).execute(month.export_statement(period, month.Filters())):
+                pass
+
+        def export():
+            response = client.get("/meters/export.xlsx")
+            return len(response.data)
+
+        def bare():
+            with app.app_context(), tempfile.TemporaryDirectory() as tmp, db.engine.connect() as conn:
+                # the same rows from the same query, each cell made and written
                 rows = conn.execution_options(yield_per=2000).execute(month.export_statement(period, month.Filters()))
                 book = xlsxwriter.Workbook(f"{tmp}/bare.xlsx", {**OPTIONS, "tmpdir": tmp})
                 sheet = book.add_worksheet()
@@ -342,10 +341,28 @@ def measure(url: str, backend: str, repeat: int, skip_export: bool) -> None:
                                            (r.v1 - r.prev1) / 1000, r.created_at.astimezone(tz).replace(tzinfo=None),
                                            SOURCES[r.source], STATUSES[r.status]))
                 book.close()
-            bare_s, bare_cpu = time.perf_counter() - started, time.process_time() - started_cpu
-        print(f"  export of the month ({size / 2**20:.1f} MB, {n:,} rows): wall {export_s:.1f} s, CPU {export_cpu:.1f} s; "
-              f"bare XlsxWriter wall {bare_s:.1f} s, CPU {bare_cpu:.1f} s: {export_s / bare_s:.2f}× wall, "
-              f"{export_cpu / bare_cpu:.2f}× CPU (target ≤ 1.25×); peak RSS {rss_before:.0f} → {rss_after:.0f} MB")
+                return n
+
+        def timed(fn):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            result = fn()
+            return result, time.perf_counter() - started, time.process_time() - started_cpu
+
+        rss_before = peak_mb()
+        ours, theirs = [], []
+        for i in range(export_runs):  # in turn, the best of each: the host's other work comes and goes
+            size, *spent = timed(export)
+            ours.append(spent)
+            if i == 0:
+                rss_after = peak_mb()  # the export's own peak
+            n, *spent = timed(bare)
+            theirs.append(spent)
+        export_s, export_cpu = min(w for w, _ in ours), min(c for _, c in ours)
+        bare_s, bare_cpu = min(w for w, _ in theirs), min(c for _, c in theirs)
+        print(f"  export of the month ({size / 2**20:.1f} MB, {n:,} rows), best of {export_runs}: wall {export_s:.1f} s, "
+              f"CPU {export_cpu:.1f} s; bare XlsxWriter wall {bare_s:.1f} s, CPU {bare_cpu:.1f} s: "
+              f"{export_s / bare_s:.2f}× wall, {export_cpu / bare_cpu:.2f}× CPU (target ≤ 1.25×); "
+              f"peak RSS {rss_before:.0f} → {rss_after:.0f} MB")
 
     with app.app_context():
         started = time.perf_counter()
@@ -371,19 +388,21 @@ def main() -> None:
     parser.add_argument("--pg-url", default="postgresql://root@127.0.0.1:5432/test")
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--skip-export", action="store_true")
+    parser.add_argument("--export-runs", type=int, default=2, help="the export and bare XlsxWriter, in turn")
     parser.add_argument("--keep-pg", action="store_true",
                         help=f"keep the PostgreSQL copy ({KEPT_PG}); with --reuse, measure it again as it is")
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # the child process: a database URL
     parser.add_argument("--name", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        measure(args.measure, args.name, args.repeat, args.skip_export)
+        measure(args.measure, args.name, args.repeat, args.skip_export, max(1, args.export_runs))
         return
     if not (args.reuse and DB.exists()):
         seed(args.accounts)
 
     def child(url: str, name: str) -> None:
-        command = [sys.executable, __file__, "--measure", url, "--name", name, "--repeat", str(args.repeat)]
+        command = [sys.executable, __file__, "--measure", url, "--name", name, "--repeat", str(args.repeat),
+                   "--export-runs", str(args.export_runs)]
         subprocess.run(command + (["--skip-export"] if args.skip_export else []), check=True)
 
     if args.backend in ("sqlite", "both"):
