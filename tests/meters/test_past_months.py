@@ -148,6 +148,8 @@ def test_an_import_cannot_put_the_initial_value_above_the_first_reading(history)
 
 def test_the_page_and_the_export_show_a_past_month_s_correction(history, operator):
     m, m1, m2 = history["meter"], history["m1"], history["m2"]
+    form = operator.page(f"/meters/{m.id}/reading?month={m1:%Y-%m}")
+    assert "Предыдущее: 100,000" in form and f"Следующее — за {m2:%m.%Y}: 118,000" in form
     too_high = operator.post(f"/meters/{m.id}/reading?month={m1:%Y-%m}", {"v1": "119"})
     assert too_high.status_code == 200
     assert f"больше более позднего — за {m2:%m.%Y} (118,000)" in too_high.get_data(as_text=True)
