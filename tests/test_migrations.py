@@ -402,6 +402,44 @@ def test_meters_migration_goes_down_and_up(empty_database, tmp_path):
         db.session.remove()
 
 
+def test_meter_readings_previous_values_are_recounted_and_the_migration_goes_down_and_up(empty_database, tmp_path):
+    """Readings whose stored previous values went stale (a past month changed before 0022) get the
+    latest counted reading before them, or the meter's initial values; history rows stay as they were."""
+    from datetime import date
+    app = create_app(base_config(tmp_path, empty_database))
+    with app.app_context():
+        upgrade(revision="0020")
+        client = row_at_this_revision("clients", account="100001", full_name="Иванов")
+        meter = row_at_this_revision("meters", client_id=client, resource="power2", serial="E-1",
+                                     initial_date=date(2026, 1, 1), initial1=100, initial2=50, active=True)
+
+        def given(month, v1, v2, prev, status="accepted", live=True):
+            return row_at_this_revision("meter_readings", meter_id=meter, period=date(2026, month, 1), v1=v1,
+                                        v2=v2, prev1=prev[0], prev2=prev[1], source="operator", status=status,
+                                        live=live)
+        ids = {"jan": given(1, 110, 60, (1, 1)), "feb": given(2, 118, 65, (105, 55)),
+               "mar": given(3, 125, 70, (118, 65), status="rejected", live=False),
+               "apr": given(4, 130, 72, (999, 999), status="suspicious"), "may": given(5, 0, 0, (7, 7), status="swap")}
+
+        def previous() -> dict:
+            with db.engine.connect() as conn:
+                rows = conn.execute(text("SELECT id, prev1, prev2, prev3 FROM meter_readings")).all()
+            by_id = {row[0]: tuple(row[1:]) for row in rows}
+            return {name: by_id[i] for name, i in ids.items()}
+        expected = {"jan": (100, 50, None), "feb": (110, 60, None), "mar": (118, 65, None), "apr": (118, 65, None),
+                    "may": (130, 72, None)}
+        db.session.remove()
+        upgrade(revision="0022")
+        assert previous() == expected
+        db.session.remove()
+        downgrade(revision="0020")
+        assert previous() == expected
+        upgrade(revision="0022")
+        assert previous() == expected
+        db.session.remove()
+        db.engine.dispose()
+
+
 def test_incidents_migration_keeps_requests_and_their_search_index_and_goes_down_and_up(empty_database, tmp_path):
     """0019: requests filed before it belong to no incident; going down drops the incidents and the column
     (the search index and its triggers stay: SQLite adds the column in place)."""

@@ -31,13 +31,17 @@ def meter_value_filter(value, frac_digits: int = 3) -> str:
 def index():
     period = _period()
     filters = month.Filters.parse(request.args, RESOURCES)
-    number = request.args.get("page", 1, type=int) or 1
-    rows, more = month.page(period, filters, number)
+    number = max(1, request.args.get("page", 1, type=int) or 1)
+    shown = month.page(period, filters, number, after=month.Cursor.parse(request.args.get("after")),
+                       before=month.Cursor.parse(request.args.get("before")))
+    rows = shown.rows
+    if not shown.earlier:
+        number = 1  # a «Назад» that reached the first rows
     earlier = month.last_before([r.meter_id for r in rows if r.reading_id is None], period)
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = {k: v for k, v in request.args.items() if k not in ("page", "after", "before")}
     return render_template(
-        "meters/index.html", rows=rows, more=more, number=max(1, number), period=period, filters=filters,
-        earlier=earlier, months=month.months_around(window.period_of(window.today())),
+        "meters/index.html", rows=rows, shown=shown, number=number, period=period, filters=filters,
+        cursor=month.Cursor.of, earlier=earlier, months=month.months_around(window.period_of(window.today())),
         choices=month.address_choices(filters), house_key=month.house_key, resources=RESOURCES, sources=SOURCES, states=month.STATES,
         statuses=STATUSES, args=args, review_form=ReviewForm(), attention=(SUSPICIOUS, SWAP),
         window=window.current())
@@ -112,7 +116,7 @@ def export():
 
     def write(path):
         with db.engine.connect() as conn:
-            rows = conn.execution_options(yield_per=2000).execute(month.statement(period, filters))
+            rows = conn.execution_options(yield_per=2000).execute(month.export_statement(period, filters))
             write_readings(path, rows, tz)
     return _download(write, f"Показания_{period:%Y-%m}.xlsx", f"readings-{period:%Y-%m}.xlsx")
 

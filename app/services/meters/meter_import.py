@@ -168,8 +168,8 @@ def import_meters(data: bytes, filename: str, *, dry_run: bool = False) -> Impor
             try:
                 if not dry_run:
                     meter_service.edit(meter, data)
-                elif data.resource != meter.resource and meter_service.has_readings(meter.id):
-                    raise meter_service.MeterInvalid("ресурс изменить нельзя")
+                else:
+                    meter_service.check_edit(meter, data)
             except meter_service.MeterInvalid as exc:
                 report.errors.append(RowError(line, account, str(exc)))
                 continue

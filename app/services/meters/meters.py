@@ -108,12 +108,36 @@ def add(client_id: int, data: MeterData, flush: bool = True) -> Meter:
     return meter
 
 
-def edit(meter: Meter, data: MeterData) -> None:
-    """Fix a meter's record. Its resource (and so its rates) is fixed once it has readings."""
+def check_edit(meter: Meter, data: MeterData) -> None:
+    """What a fix of a meter with readings may not change, or MeterInvalid: its resource (and so its
+    rates); initial values above its first counted reading (readings never go down)."""
+    from app.services.meters.readings import counted_after
     if data.resource != meter.resource and has_readings(meter.id):
         raise MeterInvalid("По счётчику уже есть показания: ресурс изменить нельзя. Если счётчик другой — "
                            "замените его.")
+    if tuple(data.initial) == tuple(meter.initial):
+        return
+    first = db.session.execute(counted_after(meter.id, date.min).limit(1)).scalar_one_or_none()
+    if first is None:
+        return
+    for rate, initial, value in zip(meter.kind.rates, data.initial, first.values):
+        if initial > (value or 0):
+            raise MeterInvalid(
+                f"Начальное показание{f' ({rate})' if rate else ''} больше первого переданного — за "
+                f"{first.period:%m.%Y} ({meter_values.show(value, meter.frac_digits)}): показания не могут "
+                "уменьшаться. Проверьте значение.")
+
+
+def edit(meter: Meter, data: MeterData) -> None:
+    """Fix a meter's record (checked by `check_edit`); new initial values become the previous ones of
+    its first readings."""
+    from app.services.meters.readings import relink
+    check_edit(meter, data)
+    initial_changed = tuple(data.initial) != tuple(meter.initial)
     _apply(meter, data)
+    if initial_changed:
+        db.session.flush()
+        relink(meter, None)
 
 
 def replace(old: Meter, replaced_on: date | None, final_raw: list, data: MeterData) -> Meter:

@@ -71,21 +71,29 @@ def _reading(period: date):
     return and_(MeterReading.meter_id == Meter.id, MeterReading.period == period, MeterReading.live)
 
 
-def statement(period: date, filters: Filters) -> Select:
-    """The month's rows (meter, client, reading or none) in ЛС order."""
-    stmt = (select(Meter.id.label("meter_id"), Meter.resource, Meter.serial, Meter.place, Meter.frac_digits,
-                   Meter.active, Client.id.label("client_id"), Client.account, Client.full_name, Client.city,
-                   Client.street, Client.house, Client.house_letter, Client.apartment,
-                   MeterReading.id.label("reading_id"), MeterReading.v1, MeterReading.v2, MeterReading.v3,
-                   MeterReading.prev1, MeterReading.prev2, MeterReading.prev3, MeterReading.source,
-                   MeterReading.status, MeterReading.created_at, MeterReading.photo_path,
-                   MeterReading.photo_file_id)
-            .select_from(Meter).join(Client, Client.id == Meter.client_id)
-            .where(in_use(period)))
-    if filters.state in (SUBMITTED, ATTENTION) or filters.source:
+PAGE_COLUMNS = (Meter.id.label("meter_id"), Meter.resource, Meter.serial, Meter.place, Meter.frac_digits,
+                Meter.active, Client.id.label("client_id"), Client.account, Client.full_name, Client.city,
+                Client.street, Client.house, Client.house_letter, Client.apartment,
+                MeterReading.id.label("reading_id"), MeterReading.v1, MeterReading.v2, MeterReading.v3,
+                MeterReading.prev1, MeterReading.prev2, MeterReading.prev3, MeterReading.source,
+                MeterReading.status, MeterReading.created_at, MeterReading.photo_path, MeterReading.photo_file_id)
+# What the export for billing writes, in this order (app.meters.workbook.write_readings unpacks it).
+EXPORT_COLUMNS = (Client.account, Client.city, Client.street, Client.house, Client.house_letter, Client.apartment,
+                  Meter.resource, Meter.serial, MeterReading.v1, MeterReading.v2, MeterReading.v3,
+                  MeterReading.prev1, MeterReading.prev2, MeterReading.prev3, MeterReading.source,
+                  MeterReading.status, MeterReading.created_at)
+
+
+def statement(period: date, filters: Filters, columns=PAGE_COLUMNS, counted_only: bool = False) -> Select:
+    """The month's rows (meter, client, reading or none) in ЛС order; `counted_only`: only the meters
+    whose month's reading counts (what billing takes)."""
+    stmt = select(*columns).select_from(Meter).join(Client, Client.id == Meter.client_id).where(in_use(period))
+    if filters.state in (SUBMITTED, ATTENTION) or filters.source or counted_only:
         stmt = stmt.join(MeterReading, _reading(period))
     else:
         stmt = stmt.outerjoin(MeterReading, _reading(period))
+    if counted_only:
+        stmt = stmt.where(MeterReading.status.in_(COUNTED))
     # A live reading is accepted, suspicious or a swap (app.models.meters): «submitted» and «missing» are
     # said through the swap, so that SQLite walks the accounts in order instead of sorting most of a month
     # (a rare state, «attention», is found through the index of the month's states).
@@ -111,13 +119,88 @@ def statement(period: date, filters: Filters) -> Select:
     return stmt.order_by(Client.account, Meter.id)
 
 
-def page(period: date, filters: Filters, number: int, per_page: int = 50) -> tuple[list, bool]:
-    """The rows of one page and whether there is a next one (no total: counting a month of
-    300 000 meters on every page is what would make it slow)."""
-    number = max(1, min(number, 100_000))
-    rows = db.session.execute(statement(period, filters).limit(per_page + 1)
-                              .offset((number - 1) * per_page)).all()
-    return rows[:per_page], len(rows) > per_page
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page starts or ends in the page's order (ЛС, meter id): the next page is read from the
+    index after the last row shown, not by skipping the rows before it (OFFSET walks them all)."""
+
+    account: str
+    meter_id: int
+
+    @classmethod
+    def parse(cls, text: str | None) -> "Cursor | None":
+        """«100001|42» → a cursor; anything else → None (the page is then found by its number)."""
+        account, _, meter_id = (text or "")[:80].rpartition(HOUSE_SEPARATOR)
+        if account and meter_id.isascii() and meter_id.isdigit() and len(meter_id) <= 10:
+            return cls(account, int(meter_id))
+        return None
+
+    @classmethod
+    def of(cls, row) -> "Cursor":
+        return cls(row.account, row.meter_id)
+
+    def __str__(self) -> str:
+        return f"{self.account}{HOUSE_SEPARATOR}{self.meter_id}"
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list
+    earlier: bool  # there are rows before this page
+    more: bool     # and after it
+
+
+def export_statement(period: date, filters: Filters) -> Select:
+    """The month's counted readings, as the export writes them (EXPORT_COLUMNS), in the page's order."""
+    return statement(period, filters, EXPORT_COLUMNS, counted_only=True)
+
+
+def page(period: date, filters: Filters, number: int = 1, after: Cursor | None = None,
+         before: Cursor | None = None, per_page: int = 50) -> Page:
+    """One page of the month's rows, without a total (counting a month of 300 000 meters on every page
+    is what would make it slow): the rows after `after` (the next page), or before `before` (the
+    previous one), or page `number` (a link without a cursor: found with OFFSET)."""
+    rows = db.session.execute(page_statement(period, filters, number, after, before, per_page)).all()
+    if after is not None:
+        return Page(rows[:per_page], True, len(rows) > per_page)
+    if before is not None:
+        return Page(rows[:per_page][::-1], len(rows) > per_page, True)
+    return Page(rows[:per_page], number > 1, len(rows) > per_page)
+
+
+def page_statement(period: date, filters: Filters, number: int = 1, after: Cursor | None = None,
+                   before: Cursor | None = None, per_page: int = 50) -> Select:
+    """The statement of `page` (one row more than a page: is there more?); `before` reads backwards.
+
+    «требуют проверки» finds its few rows through the index of the month's states, then sorts all of
+    them by ЛС: the page's keys are found first (the readings' index alone, the meter, the ЛС), and
+    only the page's rows are read whole."""
+    deferred = filters.state == ATTENTION
+    stmt = statement(period, filters, (Meter.id.label("meter_id"), Client.account) if deferred else PAGE_COLUMNS)
+    stmt = stmt.limit(per_page + 1)
+    if after is not None:
+        stmt = stmt.where(_beyond(after, forward=True))
+    elif before is not None:
+        stmt = stmt.where(_beyond(before, forward=False)).order_by(None).order_by(Client.account.desc(),
+                                                                                  Meter.id.desc())
+    else:
+        stmt = stmt.offset((max(1, min(number, 100_000)) - 1) * per_page)
+    if not deferred:
+        return stmt
+    keys = stmt.subquery()
+    order = (keys.c.account.desc(), keys.c.meter_id.desc()) if before is not None else (keys.c.account, keys.c.meter_id)
+    return (select(*PAGE_COLUMNS).select_from(keys).join(Meter, Meter.id == keys.c.meter_id)
+            .join(Client, Client.id == Meter.client_id).outerjoin(MeterReading, _reading(period)).order_by(*order))
+
+
+def _beyond(cursor: Cursor, forward: bool):
+    """The rows after (or before) the cursor in the order (ЛС, meter id). Said as a range on the ЛС
+    first, so that the walk along the accounts' index starts at the cursor."""
+    if forward:
+        return and_(Client.account >= cursor.account,
+                    or_(Client.account > cursor.account, Meter.id > cursor.meter_id))
+    return and_(Client.account <= cursor.account,
+                or_(Client.account < cursor.account, Meter.id < cursor.meter_id))
 
 
 def last_before(meter_ids: list[int], period: date) -> dict[int, tuple]:

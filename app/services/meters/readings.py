@@ -1,9 +1,12 @@
 """Readings: what a new value is checked against, storing it (a correction keeps the history), and
 the operators' review. One place for each rule:
 - the digits: app.services.meters.values;
-- not below the previous reading: `Baseline.below`;
+- not below the previous reading, and (a past month) not above the next one: `Baseline.below`,
+  `Baseline.above_next`;
 - unusual consumption, above 3× the meter's average of the last 6 months or above the company's cap
-  for the resource: `Baseline.unusual`;
+  for the resource, this month's or (a past month) the next reading's: `Baseline.unusual`;
+- a reading's stored previous values (`prev1..3`, what the page, the export and the average read)
+  follow the readings before it: `relink`, run whenever a month's counted reading changes.
 - the window: app.services.meters.window, checked again when a resident's reading is stored."""
 from dataclasses import dataclass
 from datetime import date
@@ -39,15 +42,30 @@ class Baseline:
     previous_date: date      # when the previous reading was given (or the meter was installed)
     average: tuple | None    # monthly consumption per rate over the last months with readings
     cap: int | None          # the company's cap for the resource, thousandths per month
+    # A past month's reading lies between two: the meter's next counted reading after the month.
+    next: tuple | None = None
+    next_period: date | None = None
 
     def below(self, rate: int, value: int) -> bool:
         return value < (self.previous[rate] or 0)
+
+    def above_next(self, rate: int, value: int) -> bool:
+        return self.next is not None and value > (self.next[rate] or 0)
+
+    def next_consumption(self, rate: int, value: int) -> int | None:
+        """The next reading's consumption if this value were the month's (None: no later reading)."""
+        return None if self.next is None else (self.next[rate] or 0) - value
 
     def consumption(self, rate: int, value: int) -> int:
         return value - (self.previous[rate] or 0)
 
     def unusual(self, rate: int, value: int) -> bool:
-        used = self.consumption(rate, value)
+        """This month's consumption, or the next reading's that this value would make, is unusual."""
+        return self.unusual_use(rate, self.consumption(rate, value)) or (
+            self.next is not None and self.unusual_use(rate, self.next_consumption(rate, value)))
+
+    def unusual_use(self, rate: int, used: int) -> bool:
+        """A month's consumption of the rate above the cap, or above 3× the average."""
         if self.cap is not None and used > self.cap:
             return True
         average = self.average[rate] if self.average else 0
@@ -61,6 +79,13 @@ def counted_before(meter_id: int, period: date):
             .order_by(MeterReading.period.desc()))
 
 
+def counted_after(meter_id: int, period: date):
+    return (select(MeterReading)
+            .where(MeterReading.meter_id == meter_id, MeterReading.live, MeterReading.status.in_(COUNTED),
+                   MeterReading.period > period)
+            .order_by(MeterReading.period))
+
+
 def baseline(meter: Meter, period: date) -> Baseline:
     rates = meter.kind.rate_count
     last = db.session.execute(counted_before(meter.id, period).limit(1)).scalar_one_or_none()
@@ -68,6 +93,7 @@ def baseline(meter: Meter, period: date) -> Baseline:
         previous, previous_date = meter.initial, meter.initial_date
     else:
         previous, previous_date = last.values, window.local_date(last.created_at)
+    later = db.session.execute(counted_after(meter.id, period).limit(1)).scalar_one_or_none()
     since = window.add_months(period, -AVERAGE_MONTHS)
     used = db.session.execute(
         select(*(func.avg(getattr(MeterReading, f"v{i}") - getattr(MeterReading, f"prev{i}"))
@@ -78,7 +104,30 @@ def baseline(meter: Meter, period: date) -> Baseline:
     caps = company.get("meter_caps") or {}
     cap = caps.get(meter.resource)
     return Baseline(tuple(v or 0 for v in previous), previous_date, average,
-                    None if cap in (None, "") else int(float(cap) * SCALE))
+                    None if cap in (None, "") else int(float(cap) * SCALE),
+                    None if later is None else tuple(v or 0 for v in later.values),
+                    None if later is None else later.period)
+
+
+def relink(meter: Meter, period: date | None) -> None:
+    """The month's counted reading changed (given, corrected, rejected; `period` None: the meter's
+    initial values): the live readings after it, up to the next counted one, were checked against
+    what the meter counted before them and keep that as their previous values, so the page, the
+    export and the averages see the change. One UPDATE (the caller commits)."""
+    since = period or date.min
+    last = db.session.execute(select(MeterReading).where(
+        MeterReading.meter_id == meter.id, MeterReading.live, MeterReading.status.in_(COUNTED),
+        MeterReading.period <= since).order_by(MeterReading.period.desc()).limit(1)).scalar_one_or_none()
+    previous = meter.initial if last is None else last.values
+    previous = tuple(previous) + (None,) * (3 - len(previous))
+    later = db.session.execute(select(func.min(MeterReading.period)).where(
+        MeterReading.meter_id == meter.id, MeterReading.live, MeterReading.status.in_(COUNTED),
+        MeterReading.period > since)).scalar()
+    which = [MeterReading.meter_id == meter.id, MeterReading.live, MeterReading.period > since]
+    if later is not None:
+        which.append(MeterReading.period <= later)
+    db.session.execute(update(MeterReading).where(*which).values(prev1=previous[0], prev2=previous[1],
+                                                                 prev3=previous[2]))
 
 
 def latest(meter: Meter) -> Baseline:
@@ -122,6 +171,7 @@ def store(meter: Meter, period: date, values: tuple, *, source: str, status: str
         telegram_user_id=telegram_user_id, chat_id=chat_id, staff_id=staff_id, photo_file_id=photo_file_id)
     db.session.add(reading)
     db.session.flush()
+    relink(meter, period)
     return reading
 
 
@@ -158,6 +208,8 @@ def submit_from_bot(telegram_user_id: int, chat_id: int, meter_id, values: tuple
         raise ReadingRefused("Показания введены не полностью. Начните заново.")
     if any(base.below(i, v) for i, v in enumerate(values)):
         raise ReadingRefused("Показание меньше предыдущего. Начните заново.")
+    if any(base.above_next(i, v) for i, v in enumerate(values)):
+        raise ReadingRefused("Показание больше переданного за следующий месяц. Начните заново.")
     unusual = any(base.unusual(i, v) for i, v in enumerate(values))
     if unusual and not confirmed_unusual:
         raise ReadingRefused("Расход нужно подтвердить. Начните заново.")
@@ -183,21 +235,42 @@ def report_swap(telegram_user_id: int, chat_id: int, meter_id, values: tuple) ->
 # --- the operators' side ---
 
 def enter_by_operator(meter: Meter, period: date, values: tuple, staff_id: int, unusual_checked: bool) -> MeterReading:
-    """A reading taken by phone. Below the previous one is refused; an unusual consumption must be
-    confirmed as checked."""
+    """A reading taken by phone, for this month or a past one. It must lie between the readings on
+    both sides (not below the previous one, not above a later month's); an unusual consumption, this
+    month's or the next reading's, must be confirmed as checked."""
     if not meter.active:
         raise ReadingRefused("Счётчик заменён: показания по нему больше не принимаются.")
+    if period > window.period_of(window.today()):
+        raise ReadingRefused("Показания за будущий месяц не принимаются.")
     base = baseline(meter, period)
+    check_between(meter, period, base, values)
+    if not unusual_checked:
+        for i, value in enumerate(values):
+            if base.unusual_use(i, base.consumption(i, value)):
+                used = ", ".join(show(base.consumption(k, v), meter.frac_digits) for k, v in enumerate(values))
+                raise ReadingRefused(f"Необычно большой расход ({used} {meter.kind.unit} за месяц). "
+                                     "Проверьте показание и отметьте «Расход проверен».")
+            if base.unusual(i, value):
+                used = ", ".join(show(base.next_consumption(k, v), meter.frac_digits) for k, v in enumerate(values))
+                raise ReadingRefused(
+                    f"С этим показанием расход за {base.next_period:%m.%Y} станет необычно большим ({used} "
+                    f"{meter.kind.unit}). Проверьте показание и отметьте «Расход проверен».")
+    return store(meter, period, values, source=OPERATOR, staff_id=staff_id, base=base)
+
+
+def check_between(meter: Meter, period: date, base: Baseline, values: tuple) -> None:
+    """A month's values lie between the meter's counted readings before and after the month, or
+    ReadingRefused saying which one they cross."""
     for i, value in enumerate(values):
         if base.below(i, value):
             raise ReadingRefused(
                 f"Показание меньше предыдущего ({show(base.previous[i], meter.frac_digits)}). Если счётчик "
                 "заменили, замените его на странице клиента.")
-    if not unusual_checked and any(base.unusual(i, v) for i, v in enumerate(values)):
-        used = ", ".join(show(base.consumption(i, v), meter.frac_digits) for i, v in enumerate(values))
-        raise ReadingRefused(f"Необычно большой расход ({used} {meter.kind.unit} за месяц). "
-                             "Проверьте показание и отметьте «Расход проверен».")
-    return store(meter, period, values, source=OPERATOR, staff_id=staff_id, base=base)
+        if base.above_next(i, value):
+            raise ReadingRefused(
+                f"Показание за {period:%m.%Y} больше более позднего — за {base.next_period:%m.%Y} "
+                f"({show(base.next[i], meter.frac_digits)}): показания не могут уменьшаться. Проверьте "
+                f"значение или сначала исправьте показание за {base.next_period:%m.%Y}.")
 
 
 def review(reading: MeterReading, accept: bool, staff_id: int, comment: str) -> None:
@@ -210,10 +283,14 @@ def review(reading: MeterReading, accept: bool, staff_id: int, comment: str) -> 
     if accept and reading.status == SWAP:
         raise ReadingRefused("Сообщение о замене счётчика не принимается как показание: замените счётчик "
                              "на странице клиента или отклоните сообщение с комментарием.")
+    if accept:  # accepted, it must still lie between the readings on both sides
+        check_between(reading.meter, reading.period, baseline(reading.meter, reading.period), reading.values)
     reading.status = ACCEPTED if accept else REJECTED
     reading.live = bool(accept)
     reading.comment = comment
     reading.reviewed_by_id, reading.reviewed_at = staff_id, utcnow()
+    db.session.flush()
+    relink(reading.meter, reading.period)  # rejected, the later months count from the reading before it
     if reading.chat_id:
         meter = reading.meter
         text = voice.review_news(meter, reading.period, reading.values, accept, comment)
