@@ -2,13 +2,13 @@
 before it (a past month entered, corrected or rejected before the later months followed it)
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-down_revision = "0020"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
