@@ -1,30 +1,34 @@
 """A database's rows kept in memory and put back into another database of the same engine.
 
 For fixtures whose data is slow to build through the real services (the dashboard's ten weeks of
-requests): built once per backend in each test process, then each test gets its own copy in
-its own fresh database, as if built again, ids and sequences included."""
+requests, the journal's requests): built once per backend, then each test gets its own copy in
+its own fresh database, as if built again, ids and sequences included (tests/shared.py shares them
+between the test processes of a run)."""
+from dataclasses import dataclass
+
 from sqlalchemy import delete, func, insert, select, text
 
 from app.extensions import db
 
 
-def take() -> dict[str, list[dict]]:
-    """Every table's rows, in primary key order."""
+def take(tables=None) -> dict[str, list[dict]]:
+    """Every table's rows (or those of the named tables), in primary key order."""
     return {table.name: [dict(row._mapping) for row in db.session.execute(
                 select(table).order_by(*table.primary_key.columns))]
-            for table in db.metadata.sorted_tables}
+            for table in db.metadata.sorted_tables if tables is None or table.name in tables}
 
 
 def restore(rows: dict[str, list[dict]]) -> None:
-    """Replace the current database's rows with `rows` and commit."""
+    """Replace the rows of the tables in `rows` (every table, for a whole snapshot) and commit."""
     connection = db.session.connection()
-    for table in reversed(db.metadata.sorted_tables):
+    tables = [table for table in db.metadata.sorted_tables if table.name in rows]
+    for table in reversed(tables):
         connection.execute(delete(table))
-    for table in db.metadata.sorted_tables:
-        if rows.get(table.name):
+    for table in tables:
+        if rows[table.name]:
             connection.execute(insert(table), rows[table.name])
     if connection.dialect.name == "postgresql":  # the next id after the copied ones, as after building
-        for table in db.metadata.sorted_tables:
+        for table in tables:
             key = list(table.primary_key.columns)
             if len(key) != 1 or not key[0].autoincrement or key[0].type.python_type is not int:
                 continue
@@ -35,3 +39,28 @@ def restore(rows: dict[str, list[dict]]) -> None:
                 connection.execute(text("SELECT setval(:s, :v, :called)"),
                                    {"s": sequence, "v": top or 1, "called": top is not None})
     db.session.commit()
+
+
+@dataclass
+class Change:
+    """What a build changed: the changed tables' rows before and after it."""
+
+    before: dict[str, list[dict]]
+    after: dict[str, list[dict]]
+
+    def applies(self) -> bool:
+        """Whether the current database holds what the build started from in those tables."""
+        return take(set(self.before)) == self.before
+
+    def apply(self) -> None:
+        restore(self.after)
+
+
+def change(build) -> tuple[object, Change]:
+    """Run build() and capture the tables it changed: (its result, the change)."""
+    before = take()
+    result = build()
+    db.session.commit()
+    after = take()
+    changed = {name for name in after if after[name] != before.get(name)}
+    return result, Change({name: before[name] for name in changed}, {name: after[name] for name in changed})

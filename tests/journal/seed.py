@@ -3,9 +3,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from app.extensions import db
-from app.models import utcnow
+from app.models import Category, Client, Executor, utcnow
 from app.services.requests import deadlines
-from tests import factories
+from tests import factories, shared, snapshot
 
 # 09:00 UTC is 12:00 in Moscow, so each request falls on the same day in both.
 BASE = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -36,8 +36,37 @@ class Journal:
         return self.requests[index][1]
 
 
+KINDS = {"category": Category, "client": Client, "executor": Executor}
+
+
 def seed_journal(extra: int = 0) -> Journal:
-    """SPECS, then `extra` more ordinary requests spread over later days."""
+    """SPECS, then `extra` more ordinary requests spread over later days: built once in the whole run
+    for each engine and `extra` (tests/shared.py), its rows copied into the test's fresh database after
+    that (built again where the test had already written into the same tables)."""
+    built = []
+
+    def build():
+        data, change = snapshot.change(lambda: _build_journal(extra))
+        built.append(data)
+        return change, data.requests, data.ids, {kind: list(getattr(data, attribute))
+                                                 for kind, attribute in PLURAL.items()}
+
+    (change, requests, ids, keys), _ = shared.value(f"journal-{db.engine.dialect.name}-{extra}", build)
+    if built:
+        return built[0]
+    if not change.applies():
+        return _build_journal(extra)
+    change.apply()
+    data = Journal(requests=list(requests), ids=dict(ids))
+    for kind, attribute in PLURAL.items():
+        setattr(data, attribute, {key: db.session.get(KINDS[kind], ids[f"{kind}:{key}"]) for key in keys[kind]})
+    return data
+
+
+PLURAL = {"category": "categories", "client": "clients", "executor": "executors"}
+
+
+def _build_journal(extra: int) -> Journal:
     data = Journal()
     data.categories = {
         "plumbing": factories.category("Сантехника", ("Протечка", "Засор")),
