@@ -12,18 +12,38 @@ from app.services.requests import deadlines
 from app.services.operations import demo_data
 from app.services.people.phones import normalise_phone
 from app.services.requests.statuses import Status
+from tests import shared, snapshot
 
 SMALL = ["seed-demo", "--clients", "40", "--requests", "60"]
+
+
+@pytest.fixture
+def small_demo(runner, ctx):
+    """`flask seed-demo` with SMALL in the test's fresh database: (exit code, output). Run once per
+    engine in the whole run (tests/shared.py), its rows copied after that: the seed is deterministic
+    (test_seed_is_deterministic runs it twice)."""
+    built = []
+
+    def build():
+        (result,), change = snapshot.change(lambda: [runner.invoke(args=SMALL)])
+        built.append(True)
+        return (result.exit_code, result.output), change
+
+    outcome, change = shared.value(f"demo-small-{db.engine.dialect.name}", build)[0]
+    if not built:
+        assert change.applies()
+        change.apply()
+    return outcome
 
 
 def _count(model):
     return db.session.execute(select(func.count()).select_from(model)).scalar_one()
 
 
-def test_seed_demo_builds_a_consistent_database(runner, ctx):
-    result = runner.invoke(args=SMALL)
-    assert result.exit_code == 0, result.output
-    assert "40 clients" in result.output and "60 requests" in result.output
+def test_seed_demo_builds_a_consistent_database(small_demo):
+    exit_code, output = small_demo
+    assert exit_code == 0, output
+    assert "40 clients" in output and "60 requests" in output
     assert _count(Client) == 40 and _count(Request) == 60
     names = db.session.execute(select(Category.name).order_by(Category.sort_order)).scalars().all()
     assert names == ["Сантехника", "Электрика", "Лифт", "Отопление", "Уборка", "Прочее"]
@@ -43,8 +63,7 @@ def test_seed_demo_builds_a_consistent_database(runner, ctx):
         assert client.phone == "" or normalise_phone(client.phone) == client.phone
 
 
-def test_requests_have_real_history_spread_over_months(runner, ctx):
-    runner.invoke(args=SMALL)
+def test_requests_have_real_history_spread_over_months(small_demo):
     requests = db.session.execute(select(Request).order_by(Request.number)).scalars().all()
     assert [r.number for r in requests] == list(range(1, 61))
     created = [r.created_at for r in requests]
@@ -63,8 +82,7 @@ def test_requests_have_real_history_spread_over_months(runner, ctx):
         assert request.author_chat_id is None
 
 
-def test_demo_categories_have_norms_and_requests_met_or_missed_them(runner, ctx):
-    runner.invoke(args=SMALL)
+def test_demo_categories_have_norms_and_requests_met_or_missed_them(small_demo):
     leak = db.session.execute(select(Subcategory).where(Subcategory.name == "Протечка")).scalar_one()
     assert (leak.emergency, leak.reaction_minutes, leak.completion_minutes) == (True, 10, 30)
     assert deadlines.norm_of(leak.category) == deadlines.Norm(False, 60, 3 * 1440)
@@ -80,25 +98,24 @@ def test_demo_categories_have_norms_and_requests_met_or_missed_them(runner, ctx)
         == len(requests)  # the dashboard's counters were counted after the backdating
 
 
-def test_demo_dispatchers_cannot_log_in(runner, ctx):
-    runner.invoke(args=SMALL)
+def test_demo_dispatchers_cannot_log_in(small_demo):
     dispatchers = db.session.execute(select(StaffUser).where(StaffUser.login.like("demo.%"))).scalars().all()
     assert dispatchers and not any(u.active for u in dispatchers)
 
 
 def test_seed_is_deterministic(runner, ctx):
-    def snapshot():
+    def seeded():
         return (db.session.execute(select(Client.account, Client.full_name, Client.apartment)
                                    .order_by(Client.id)).all(),
                 db.session.execute(select(Request.description, Request.status).order_by(Request.id)).all())
 
     runner.invoke(args=SMALL)
-    first = snapshot()
+    first = seeded()
     for model in (RequestEvent, Request, Subcategory, Category, Executor, Client):
         db.session.execute(delete(model))
     db.session.commit()
     assert runner.invoke(args=SMALL).exit_code == 0
-    assert snapshot() == first
+    assert seeded() == first
 
 
 @pytest.mark.parametrize("flag,exit_code,message", [

@@ -7,7 +7,7 @@ Writing about a request and answering «Проблема решена?» stay wi
 linked to the Telegram user who holds that account with the same phone (its author then, for
 notifications and answers): when it is filed, or when such a pair is made later.
 """
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from app.extensions import db
 from app.models import Request, TelegramBinding
@@ -25,9 +25,14 @@ def requests_of(telegram_user_id: int) -> list:
     return [Request.client_id.in_(bound_accounts(telegram_user_id))]
 
 
+# Built once: the bot asks it whenever a resident opens or answers about a request.
+_HOLDS = select(select(TelegramBinding.id).where(TelegramBinding.telegram_user_id == bindparam("user"),
+                                                 TelegramBinding.client_id == bindparam("client")).exists())
+
+
 def is_household_request(request: Request, telegram_user_id: int) -> bool:
-    held = bound_accounts(telegram_user_id).where(TelegramBinding.client_id == request.client_id).exists()
-    return request.client_id is not None and bool(db.session.execute(select(held)).scalar())
+    return request.client_id is not None and bool(db.session.execute(
+        _HOLDS, {"user": telegram_user_id, "client": request.client_id}).scalar())
 
 
 def filed_by(request: Request, telegram_user_id: int) -> str:
