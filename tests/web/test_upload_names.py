@@ -1,13 +1,12 @@
 """A staff photo with a Cyrillic file name, posted to the web app under waitress (the Procfile's
 `web:`) byte for byte as clients send it: browsers put the name's raw UTF-8 in filename="..."
-(RFC 7578; `requests` with urllib3 2 does the same, see test_two_machines), older clients RFC 2231's
+(RFC 7578, as tests.web_process.multipart writes it), older clients RFC 2231's
 filename*=UTF-8''... Both are stored and shown. A name in another encoding (cp1251, from a Windows
 console's curl) cannot be read: the page says so instead of «Форма устарела» (app/form_data.py).
 
 The file's own name is not kept: the thread shows the photo itself («Фото к сообщению») and the
 resident gets it in Telegram, where no name is shown either."""
 import re
-import secrets
 
 import pytest
 from sqlalchemy import select
@@ -20,7 +19,7 @@ from app.services import storage
 from tests import factories
 from tests.conftest import base_config
 from tests.images import png
-from tests.web_process import WebProcess, csrf_of
+from tests.web_process import WebProcess, csrf_of, multipart
 
 pytestmark = pytest.mark.sqlite_only
 PHOTO = png(40, 30)
@@ -40,16 +39,6 @@ def web(tmp_path_factory, sqlite_template):
         db.engine.dispose()
 
 
-def multipart(fields: dict[str, str], photo_disposition: bytes) -> tuple[bytes, str]:
-    """The body and Content-Type of the message form with the photo's part written byte for byte."""
-    boundary = "----WebKitFormBoundary" + secrets.token_hex(8)
-    body = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-                    for name, value in fields.items())
-    body += (f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; '.encode() + photo_disposition
-             + b"\r\nContent-Type: image/png\r\n\r\n" + PHOTO + f"\r\n--{boundary}--\r\n".encode())
-    return body, f"multipart/form-data; boundary={boundary}"
-
-
 def post_message(web, text: str, photo_disposition: bytes):
     with web.app.app_context():
         request_id = factories.request(author_telegram_id=900, author_chat_id=900).id
@@ -58,7 +47,7 @@ def post_message(web, text: str, photo_disposition: bytes):
     form = re.search(r'<form[^>]*id="message-form".*?</form>', page, re.S).group(0)
     key = re.search(r'name="key"[^>]*value="([^"]*)"|value="([^"]*)"[^>]*name="key"', form)
     body, content_type = multipart({"csrf_token": csrf_of(page), "key": key.group(1) or key.group(2), "text": text},
-                                   photo_disposition)
+                                   "photo", photo_disposition, PHOTO)
     answer = browser.post(f"{web.url}/requests/{request_id}/messages", data=body, allow_redirects=False,
                           headers={"Content-Type": content_type}, timeout=30)
     return request_id, answer
