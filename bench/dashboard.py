@@ -38,6 +38,7 @@ from sqlalchemy import bindparam, create_engine, func, make_url, select, text, u
 
 from app.config import normalise_database_url  # noqa: E402
 from devtools.databases import private_postgres_database  # noqa: E402
+from devtools.staff_session import signed_in  # noqa: E402
 
 LAST_DAY = journal_bench.NOW.date()  # the data ends on 1 June 2025
 PERIODS = [("90 days", LAST_DAY - timedelta(days=89)), ("1 year", LAST_DAY - timedelta(days=364))]
@@ -182,20 +183,6 @@ class Postgres:
 
 
 # --- measuring -------------------------------------------------------------------------------
-
-def signed_in(app):
-    from app.extensions import db
-    from app.models import StaffUser
-
-    client = app.test_client()
-    with app.app_context():
-        user = db.session.execute(select(StaffUser).where(StaffUser.login == "bench")).scalar_one()
-        session_id = user.get_id()
-    with client.session_transaction() as session:
-        session["_user_id"] = session_id
-        session["_fresh"] = True
-    return client
-
 
 def measure(app, backend: str, repeat: int) -> None:
     from app.dashboard.figures import Period, compute

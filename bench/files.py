@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from devtools.databases import private_postgres_database, postgres_reachable  # noqa: E402
+from devtools.staff_session import signed_in  # noqa: E402
 
 PHOTO = b"\xff\xd8\xff\xe0" + os.urandom(2 * 2**20 - 4)  # 2 MB, incompressible as a real photo
 
@@ -70,11 +71,8 @@ def photo_reads(name: str, url: str, repeat: int) -> None:
                 db.session.flush()
                 photos[store] = photo.id
             db.session.commit()
-            session_id, request_id = user.get_id(), request.id
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = session_id
-            session["_fresh"] = True
+            request_id = request.id
+        client = signed_in(app, "bench")
         for store, photo_id in photos.items():
             path = f"/requests/{request_id}/photos/{photo_id}"
             assert client.get(path).data == PHOTO

@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.search import SEARCH_TABLE, match_query  # noqa: E402
 from devtools.databases import postgres_reachable  # noqa: E402
+from devtools.staff_session import signed_in  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime in SQLite
@@ -328,16 +329,11 @@ class PageBench:
         from sqlalchemy import event
 
         from app.extensions import db
-        from app.models import StaffUser
 
         self.app = make_app(url)
-        self.client = self.app.test_client()
+        self.client = signed_in(self.app)
         with self.app.app_context():
-            session_id = db.session.query(StaffUser).filter_by(login="bench").one().get_id()
             self.engine = db.engine
-        with self.client.session_transaction() as session:
-            session["_user_id"] = session_id
-            session["_fresh"] = True
         self.recording: list | None = None
 
         @event.listens_for(self.engine, "before_cursor_execute")

@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from devtools.databases import postgres_reachable, private_postgres_database  # noqa: E402
+from devtools.staff_session import signed_in  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 DB = OUT / "meters.db"
@@ -250,21 +251,6 @@ def server_ms(query: str, period) -> float:
     plan = db.session.execute(text("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + sql)).scalar()
     db.session.rollback()
     return plan[0]["Execution Time"]
-
-
-def signed_in(app):
-    from sqlalchemy import select
-
-    from app.extensions import db
-    from app.models import StaffUser
-    client = app.test_client()
-    with app.app_context():
-        user = db.session.execute(select(StaffUser).where(StaffUser.login == "bench")).scalar_one()
-        session_id = user.get_id()
-    with client.session_transaction() as session:
-        session["_user_id"] = session_id
-        session["_fresh"] = True
-    return client
 
 
 def measure(url: str, backend: str, repeat: int, skip_export: bool, export_runs: int) -> None:
