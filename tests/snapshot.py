@@ -5,10 +5,12 @@ requests, the journal's requests): built once per backend, then each test gets i
 its own fresh database, as if built again, ids and sequences included (tests/shared.py shares them
 between the test processes of a run)."""
 from dataclasses import dataclass
+from typing import Callable
 
 from sqlalchemy import delete, func, insert, select, text
 
 from app.extensions import db
+from tests import shared
 
 
 def take(tables=None) -> dict[str, list[dict]]:
@@ -71,3 +73,24 @@ def change(build) -> tuple[object, Change]:
     after = take()
     changed = {name for name in after if after[name] != before.get(name)}
     return result, Change({name: before[name] for name in changed}, {name: after[name] for name in changed})
+
+
+def once(name: str, build: Callable[[], object], keep: Callable[[object], object] = lambda result: result):
+    """build() (it writes into this test's database) once in the whole run for `name` (tests/shared.py);
+    later callers get the rows it changed copied into their own database. (build's result, True) where
+    this call built; else (keep(result) as the builder kept it, False). A database that does not hold
+    the rows the build started from (by key) builds again."""
+    results = []
+
+    def run():
+        result, captured = change(build)
+        results.append(result)
+        return keep(result), captured
+
+    (kept, captured), _ = shared.value(name, run)
+    if results:
+        return results[0], True
+    if not captured.applies():
+        return build(), True
+    captured.apply()
+    return kept, False

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import Request, Subcategory
 from app.services.incidents import records
 from app.services.requests import lifecycle as request_service
-from tests import factories, shared, snapshot
+from tests import factories, snapshot
 from tests.clock import Clock
 
 START = datetime(2024, 1, 20, 0, 0, tzinfo=timezone.utc)
@@ -89,26 +89,12 @@ def build_history(app, monkeypatch) -> Clock:
     return clock
 
 
-_BUILT: dict[tuple, dict] = {}  # (backend, time zone) -> the history's rows, kept by this test process
-
-
 def history(app, monkeypatch) -> Clock:
     """build_history's data in the app's fresh database: built through the services once in the
-    whole run for each backend (tests/shared.py), copied back after that (seconds of setup per test)."""
-    key = (app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0], app.config.get("TIMEZONE"))
-    if key not in _BUILT:
-        clocks = []
-
-        def build() -> dict:
-            clocks.append(build_history(app, monkeypatch))
-            with app.app_context():
-                return snapshot.take()
-
-        _BUILT[key], built = shared.value(f"dashboard-history-{key[0]}-{key[1] or 'default'}".replace("/", "-"),
-                                          build)
-        if built:
-            return clocks[0]
+    whole run for each backend and time zone, copied after that (seconds of setup per test)."""
+    backend, zone = app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0], app.config.get("TIMEZONE") or "default"
     with app.app_context():
-        snapshot.restore(_BUILT[key])
-    return Clock(monkeypatch, NOW)
+        clock, built = snapshot.once(f"dashboard-history-{backend}-{zone}".replace("/", "-"),
+                                     lambda: build_history(app, monkeypatch), keep=lambda clock: None)
+    return clock if built else Clock(monkeypatch, NOW)
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 from app.extensions import db
 from app.models import Category, Client, Executor, utcnow
 from app.services.requests import deadlines
-from tests import factories, shared, snapshot
+from tests import factories, snapshot
 
 # 09:00 UTC is 12:00 in Moscow, so each request falls on the same day in both.
 BASE = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -43,20 +43,13 @@ def seed_journal(extra: int = 0) -> Journal:
     """SPECS, then `extra` more ordinary requests spread over later days: built once in the whole run
     for each engine and `extra` (tests/shared.py), its rows copied into the test's fresh database after
     that (built again where the test had already written into the same tables)."""
-    built = []
+    def keep(data: Journal) -> tuple:
+        return data.requests, data.ids, {kind: list(getattr(data, attribute)) for kind, attribute in PLURAL.items()}
 
-    def build():
-        data, change = snapshot.change(lambda: _build_journal(extra))
-        built.append(data)
-        return change, data.requests, data.ids, {kind: list(getattr(data, attribute))
-                                                 for kind, attribute in PLURAL.items()}
-
-    (change, requests, ids, keys), _ = shared.value(f"journal-{db.engine.dialect.name}-{extra}", build)
+    result, built = snapshot.once(f"journal-{db.engine.dialect.name}-{extra}", lambda: _build_journal(extra), keep)
     if built:
-        return built[0]
-    if not change.applies():
-        return _build_journal(extra)
-    change.apply()
+        return result
+    requests, ids, keys = result
     data = Journal(requests=list(requests), ids=dict(ids))
     for kind, attribute in PLURAL.items():
         setattr(data, attribute, {key: db.session.get(KINDS[kind], ids[f"{kind}:{key}"]) for key in keys[kind]})

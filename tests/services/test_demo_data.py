@@ -12,7 +12,7 @@ from app.services.requests import deadlines
 from app.services.operations import demo_data
 from app.services.people.phones import normalise_phone
 from app.services.requests.statuses import Status
-from tests import shared, snapshot
+from tests import snapshot
 
 SMALL = ["seed-demo", "--clients", "40", "--requests", "60"]
 
@@ -22,18 +22,9 @@ def small_demo(runner, ctx):
     """`flask seed-demo` with SMALL in the test's fresh database: (exit code, output). Run once per
     engine in the whole run (tests/shared.py), its rows copied after that: the seed is deterministic
     (test_seed_is_deterministic runs it twice)."""
-    built = []
-
-    def build():
-        (result,), change = snapshot.change(lambda: [runner.invoke(args=SMALL)])
-        built.append(True)
-        return (result.exit_code, result.output), change
-
-    outcome, change = shared.value(f"demo-small-{db.engine.dialect.name}", build)[0]
-    if not built:
-        assert change.applies()
-        change.apply()
-    return outcome
+    result, built = snapshot.once(f"demo-small-{db.engine.dialect.name}", lambda: runner.invoke(args=SMALL),
+                                  keep=lambda result: (result.exit_code, result.output))
+    return (result.exit_code, result.output) if built else result
 
 
 def _count(model):
